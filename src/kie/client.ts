@@ -1,0 +1,293 @@
+// The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
+// has to ask "wait and try again, or stop?".
+//
+// @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
+// no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
+// poll loop owns retrying, with the task's timeout in view.
+import { HttpClient, type HttpClientResponse } from '@actions/http-client';
+import type { Logger } from '../logger.js';
+import { USER_AGENT } from '../version.js';
+import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
+
+/**
+ * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
+ * - `not-ready`: the task is not visible yet (422 "recordInfo is null" right after creation).
+ * - `fatal`: trying again cannot help (bad key, no credits, unknown task, failed upstream).
+ */
+export type FaultKind = 'transient' | 'not-ready' | 'fatal';
+
+export class KieApiError extends Error {
+  override readonly name = 'KieApiError';
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+    /** The body's `code`, or the HTTP status when the body had none. */
+    readonly code?: number,
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface KieClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Per request, headers and body together. */
+  requestTimeoutMs?: number;
+  logger: Logger;
+  /** For Retry-After given as an HTTP date. */
+  now?: () => number;
+}
+
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+const BODY_EXCERPT_CHARS = 120;
+
+export class KieClient {
+  private readonly http: HttpClient;
+  private readonly baseUrl: string;
+  private readonly requestTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(options: KieClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    // No redirects: the key must reach no host but base-url, and an API that redirects is
+    // misconfigured anyway (the error says where it pointed).
+    this.http = new HttpClient(USER_AGENT, [], {
+      allowRedirects: false,
+      allowRetries: false,
+      socketTimeout: this.requestTimeoutMs,
+      keepAlive: true,
+      headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
+    });
+  }
+
+  /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
+  async getTaskRecord(taskId: string): Promise<TaskRecord> {
+    const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
+    const envelope = await this.call('GET', url, taskId);
+    const record = taskRecordSchema.safeParse(envelope.data);
+    if (!record.success) {
+      throw new KieApiError(
+        'transient',
+        `Kie.ai answered code 200 without a readable task record for ${taskId} (${describeShape(envelope.data)}).`,
+        200,
+      );
+    }
+    return record.data;
+  }
+
+  /** Frees the keep-alive sockets so the process can exit. */
+  dispose(): void {
+    this.http.dispose();
+  }
+
+  private async call(method: 'GET', url: string, taskId: string): Promise<Envelope> {
+    this.logger.debug(`${method} ${url}`);
+    const started = this.now();
+    let status: number;
+    let headers: HttpClientResponse['message']['headers'];
+    let body: string;
+    try {
+      ({ status, headers, body } = await this.send(method, url));
+    } catch (error) {
+      throw new KieApiError('transient', `Request to Kie.ai failed: ${(error as Error).message}.`);
+    }
+    this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(body)}`);
+    return this.classify(status, headers, body, taskId);
+  }
+
+  private async send(method: 'GET', url: string) {
+    let response: HttpClientResponse | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        response?.message.destroy();
+        reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
+      }, this.requestTimeoutMs);
+    });
+    try {
+      const exchange = (async () => {
+        response = await this.http.request(method, url, null, {});
+        const body = await response.readBody();
+        return {
+          status: response.message.statusCode ?? 0,
+          headers: response.message.headers,
+          body,
+        };
+      })();
+      return await Promise.race([exchange, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private classify(
+    status: number,
+    headers: HttpClientResponse['message']['headers'],
+    body: string,
+    taskId: string,
+  ): Envelope {
+    if (status === 429) {
+      throw new KieApiError(
+        'transient',
+        'Kie.ai rate limit reached (HTTP 429).',
+        429,
+        parseRetryAfter(headers['retry-after'], this.now()),
+      );
+    }
+    if (status >= 300 && status < 400) {
+      throw new KieApiError(
+        'fatal',
+        `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`,
+        status,
+      );
+    }
+    const envelope = parseEnvelope(body);
+    if (!envelope) {
+      // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
+      // the task, so worth another try. Only auth, credits and a wrong address are not.
+      if (status === 401 || status === 402) throw describeCode(status, '', taskId);
+      if (status === 404) {
+        throw new KieApiError(
+          'fatal',
+          `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`,
+          404,
+        );
+      }
+      throw new KieApiError(
+        'transient',
+        `Kie.ai answered HTTP ${status} with a non-JSON body: ${excerpt(body)}`,
+        status,
+      );
+    }
+    const code = envelope.code === 200 && status >= 400 ? status : envelope.code;
+    if (status >= 500 && code === 200) {
+      throw new KieApiError('transient', `Kie.ai answered HTTP ${status}.`, status);
+    }
+    if (code !== 200) {
+      const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
+      throw describeCode(code, envelope.msg ?? envelope.message ?? '', taskId, retryAfterMs);
+    }
+    return envelope;
+  }
+}
+
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+function describeCode(
+  code: number,
+  serverMessage: string,
+  taskId: string,
+  retryAfterMs?: number,
+): KieApiError {
+  const said = serverMessage ? `: "${serverMessage}"` : '';
+  switch (code) {
+    case 401:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
+        code,
+      );
+    case 402:
+      return new KieApiError(
+        'fatal',
+        `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`,
+        code,
+      );
+    case 404:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+        code,
+      );
+    case 408:
+      return new KieApiError(
+        'fatal',
+        `Task ${taskId} failed upstream: no result for over 10 minutes (408${said}).`,
+        code,
+      );
+    case 422:
+      if (/null/i.test(serverMessage)) {
+        return new KieApiError(
+          'not-ready',
+          `Kie.ai does not know task ${taskId} yet (422${said}).`,
+          code,
+        );
+      }
+      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+    case 429:
+      return new KieApiError(
+        'transient',
+        `Kie.ai rate limit reached (429${said}).`,
+        code,
+        retryAfterMs,
+      );
+    case 433:
+      return new KieApiError(
+        'fatal',
+        `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`,
+        code,
+      );
+    case 455:
+      return new KieApiError(
+        'transient',
+        `Kie.ai is under maintenance (455${said}).`,
+        code,
+        Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
+      );
+    case 501:
+      return new KieApiError('fatal', `Generation failed for task ${taskId} (501${said}).`, code);
+    case 505:
+      return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+  }
+  if (code >= 500) {
+    return new KieApiError(
+      'transient',
+      `Kie.ai server error (${code}${said}).`,
+      code,
+      retryAfterMs,
+    );
+  }
+  return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
+
+function parseEnvelope(body: string): Envelope | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const envelope = envelopeSchema.safeParse(json);
+  return envelope.success ? envelope.data : undefined;
+}
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number,
+): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1_000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function excerpt(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  if (flat === '') return '(empty body)';
+  return flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat;
+}
+
+function describeShape(value: unknown): string {
+  if (value === null || value === undefined) return 'data is empty';
+  if (typeof value !== 'object') return `data is a ${typeof value}`;
+  return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
+}

@@ -1,0 +1,8 @@
+/** What core code may say. main.ts backs it with @actions/core, tests with an array. */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warning() {}, debug() {} };

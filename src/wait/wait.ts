@@ -1,0 +1,128 @@
+// The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
+// it in virtual time.
+import type { Logger } from '../logger.js';
+import { KieApiError } from '../kie/client.js';
+import { isTerminal, KNOWN_STATES, type TaskRecord } from '../kie/schema.js';
+import { formatDuration } from '../units.js';
+import { nextDelay, type ScheduleOptions } from './schedule.js';
+
+export interface TaskSource {
+  getTaskRecord(taskId: string): Promise<TaskRecord>;
+}
+
+export interface WaitDeps {
+  source: TaskSource;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  logger: Logger;
+}
+
+export interface WaitOptions extends ScheduleOptions {
+  taskId: string;
+  timeoutMs: number;
+  /** How long an id may stay unknown (422 "recordInfo is null") before we give up on it. */
+  notReadyGraceMs?: number;
+}
+
+interface Progress {
+  /** The last record seen, if any poll succeeded. */
+  record?: TaskRecord;
+  polls: number;
+  elapsedMs: number;
+}
+
+export type WaitOutcome =
+  | (Progress & { ending: 'finished'; record: TaskRecord })
+  | (Progress & { ending: 'timeout' })
+  | (Progress & { ending: 'error'; error: KieApiError });
+
+export const DEFAULT_NOT_READY_GRACE_MS = 60_000;
+const HEARTBEAT_MS = 60_000;
+
+export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise<WaitOutcome> {
+  const { taskId, timeoutMs, notReadyGraceMs = DEFAULT_NOT_READY_GRACE_MS } = options;
+  const { source, now, sleep, random, logger } = deps;
+  const startedAt = now();
+  const deadline = startedAt + timeoutMs;
+  const progress: Progress = { polls: 0, elapsedMs: 0 };
+  let consecutiveFaults = 0;
+  let notReadySince: number | undefined;
+  let lastLogAt = startedAt;
+  const unknownStatesSeen = new Set<string>();
+
+  for (;;) {
+    progress.polls++;
+    let retryAfterMs = 0;
+    try {
+      const record = await source.getTaskRecord(taskId);
+      progress.elapsedMs = now() - startedAt;
+      if (record.state !== progress.record?.state) {
+        logger.info(
+          `Task ${taskId} is ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
+        );
+        lastLogAt = now();
+        if (
+          !(KNOWN_STATES as readonly string[]).includes(record.state) &&
+          !unknownStatesSeen.has(record.state)
+        ) {
+          unknownStatesSeen.add(record.state);
+          logger.warning(
+            `Task ${taskId} reports an undocumented state "${record.state}"; still waiting.`,
+          );
+        }
+      }
+      progress.record = record;
+      consecutiveFaults = 0;
+      notReadySince = undefined;
+      if (isTerminal(record.state)) return { ...progress, ending: 'finished', record };
+    } catch (error) {
+      if (!(error instanceof KieApiError)) throw error;
+      progress.elapsedMs = now() - startedAt;
+      if (error.kind === 'fatal') return { ...progress, ending: 'error', error };
+      if (error.kind === 'not-ready') {
+        notReadySince ??= now();
+        if (now() - notReadySince >= notReadyGraceMs) {
+          const gaveUp = new KieApiError(
+            'fatal',
+            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`,
+            error.code,
+          );
+          return { ...progress, ending: 'error', error: gaveUp };
+        }
+        logger.info(`${error.message} Waiting for it to appear.`);
+      } else {
+        consecutiveFaults++;
+        retryAfterMs = error.retryAfterMs ?? 0;
+      }
+      lastLogAt = now();
+      if (error.kind === 'transient') logger.warning(`${error.message} Will retry.`);
+    }
+
+    const remaining = deadline - now();
+    if (remaining <= 0) {
+      progress.elapsedMs = now() - startedAt;
+      return { ...progress, ending: 'timeout' };
+    }
+    const createdAt = progress.record?.createTime;
+    // The task's age from its createTime knows about time spent before this step started; a
+    // createTime in the future (clock skew) is ignored rather than trusted.
+    const taskAgeMs = Math.max(
+      now() - startedAt,
+      createdAt && createdAt <= now() ? now() - createdAt : 0,
+    );
+    const delay = Math.max(
+      nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options),
+      retryAfterMs,
+    );
+    if (now() - lastLogAt >= HEARTBEAT_MS) {
+      logger.info(
+        `Still waiting for task ${taskId}: ${progress.record?.state ?? 'no reply yet'} after ${formatDuration(now() - startedAt)} (${progress.polls} polls).`,
+      );
+      lastLogAt = now();
+    }
+    logger.debug(`Next poll in ${formatDuration(Math.min(delay, remaining))}.`);
+    // The last poll lands on the deadline, so a task finishing just before it is not missed.
+    await sleep(Math.min(delay, remaining));
+  }
+}

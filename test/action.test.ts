@@ -1,0 +1,192 @@
+// The whole action, in process, against the local Kie server: inputs in, outputs and verdict out.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FAST_INPUTS, REPO_ROOT, runInProcess } from './support/action.js';
+import { startKieServer, type KieServer } from './support/kie-server.js';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures', `${name}.json`), 'utf8')).data;
+
+let kie: KieServer;
+beforeEach(async () => {
+  kie = await startKieServer();
+});
+afterEach(() => kie.close());
+
+const inputs = (extra: Record<string, string> = {}) => ({
+  'task-id': 'task-1',
+  'api-key': kie.apiKey,
+  'base-url': kie.url,
+  ...FAST_INPUTS,
+  ...extra,
+});
+
+describe('the action', () => {
+  it('sets every output for a successful video task (seed 000)', async () => {
+    const video = fixture('video');
+    kie.script(
+      'task-1',
+      [{ state: 'queuing' }, { state: 'generating' }, { state: 'success' }],
+      video,
+    );
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({
+      taskId: 'task-1',
+      state: 'success',
+      model: 'bytedance/v1-pro-fast-image-to-video',
+      resultUrls: '["https://example.com/generated-image.jpg"]',
+      resultJson: '{"resultUrls":["https://example.com/generated-image.jpg"]}',
+      failCode: '',
+      failMsg: '',
+      createTime: '1698765400000',
+      pollCount: '3',
+    });
+    expect(Number(run.outputs.elapsedMs)).toBeGreaterThanOrEqual(0);
+    expect(Number(run.outputs.completeTime)).toBeGreaterThan(1698765400000);
+    expect(run.log).toContain('Task task-1 is generating');
+    expect(run.summary).toContain('✅ Kie.ai task <code>task-1</code>: success');
+  });
+
+  it('reads the unquoted-key speech-to-text result (seed 002) into compact JSON', async () => {
+    kie.script('task-1', [{ state: 'success' }], fixture('speech-to-text'));
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    const result = JSON.parse(run.outputs.resultJson!);
+    expect(result.resultObject.language_code).toBe('eng');
+    expect(result.resultObject.words).toHaveLength(51);
+    expect(run.outputs.resultUrls).toBe('[]');
+    expect(run.log).not.toContain('::warning::');
+  });
+
+  it('keeps an unreadable resultJson raw and warns instead of crashing', async () => {
+    kie.script('task-1', [{ state: 'success' }], { resultJson: '<<not json>>' });
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    expect(run.outputs.resultJson).toBe('<<not json>>');
+    expect(run.outputs.resultUrls).toBe('[]');
+    expect(run.log).toMatch(/::warning::resultJson is not JSON/);
+  });
+
+  it('warns about a resultJson of an unexpected shape', async () => {
+    kie.script('task-1', [{ state: 'success' }], {
+      resultJson: '{"resultUrls":"https://x/a.png"}',
+    });
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    expect(run.outputs.resultUrls).toBe('[]');
+    expect(run.log).toMatch(/::warning::resultJson has an unexpected shape/);
+  });
+
+  it('fails the step when the task fails, with its reason', async () => {
+    kie.script('task-1', [{ state: 'fail', record: { failCode: '400', failMsg: 'NSFW content' } }]);
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain('::error::Task task-1 failed (400): NSFW content');
+    expect(run.outputs).toMatchObject({ state: 'fail', failCode: '400', failMsg: 'NSFW content' });
+    expect(run.summary).toContain('NSFW content');
+  });
+
+  it('only warns about a failed task when fail-on-task-failure is false', async () => {
+    kie.script('task-1', [{ state: 'fail', record: { failMsg: 'NSFW content' } }]);
+    const run = await runInProcess(inputs({ 'fail-on-task-failure': 'false' }));
+    expect(run.failed).toBe(false);
+    expect(run.log).toMatch(/::warning::Task task-1 failed.*fail-on-task-failure is false/);
+    expect(run.outputs.state).toBe('fail');
+  });
+
+  it('fails on timeout with how long it waited and the last state, outputs set', async () => {
+    kie.script('task-1', [{ state: 'generating' }]);
+    const run = await runInProcess(inputs({ timeout: '200ms' }));
+    expect(run.failed).toBe(true);
+    expect(run.log).toMatch(
+      /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)\. Raise the 'timeout' input/,
+    );
+    expect(run.outputs.state).toBe('generating');
+    expect(Number(run.outputs.pollCount)).toBeGreaterThan(1);
+    expect(run.summary).toContain('timed out');
+  });
+
+  it('fails at once on a bad key, naming what to fix', async () => {
+    kie.script('task-1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'api-key': 'wrong-key' }));
+    expect(run.failed).toBe(true);
+    expect(run.log).toMatch(/::error::Kie\.ai rejected the API key/);
+    expect(kie.requests).toHaveLength(1);
+  });
+
+  it('takes the key from KIE_API_KEY when the input is empty', async () => {
+    kie.script('task-1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'api-key': '' }), { env: { KIE_API_KEY: kie.apiKey } });
+    expect(run.failed).toBe(false);
+    expect(kie.requests[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
+  });
+
+  it('masks the key and never prints it, even with debug logging on', async () => {
+    kie.script('task-1', [{ body: { code: 500, msg: 'oops' } }, { state: 'success' }]);
+    const run = await runInProcess(inputs(), {
+      env: { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' },
+    });
+    expect(run.log).toContain('::debug::GET ');
+    const [first, ...rest] = run.log.split('\n');
+    expect(first).toBe(`::add-mask::${kie.apiKey}`);
+    expect(rest.join('\n')).not.toContain(kie.apiKey);
+  });
+});
+
+describe('bad inputs fail the step with one line naming the input', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['an empty task-id', { 'task-id': ' ' }, "Input 'task-id' is required"],
+    ['no key anywhere', { 'api-key': '' }, "Input 'api-key' is required (or set the KIE_API_KEY"],
+    [
+      'poll-interval: fast',
+      { 'poll-interval': 'fast' },
+      "Input 'poll-interval' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'fast').",
+    ],
+    ['a zero timeout', { timeout: '0s' }, "Input 'timeout' must be a duration"],
+    [
+      'a timeout shorter than poll-interval',
+      { timeout: '1s', 'poll-interval': '5s' },
+      "Input 'timeout' must not be shorter than 'poll-interval'.",
+    ],
+    [
+      'max-poll-interval under poll-interval',
+      { 'max-poll-interval': '1s', 'poll-interval': '2s' },
+      "Input 'max-poll-interval' must not be shorter than 'poll-interval'.",
+    ],
+    [
+      'a non-URL base-url',
+      { 'base-url': 'api.kie.ai' },
+      "Input 'base-url' must be an http(s) URL such as https://api.kie.ai.",
+    ],
+    [
+      'an ftp base-url',
+      { 'base-url': 'ftp://api.kie.ai' },
+      "Input 'base-url' must be an http(s) URL",
+    ],
+    [
+      'a boolean that is not one',
+      { 'fail-on-task-failure': 'yes' },
+      "Input 'fail-on-task-failure' must be true or false (got 'yes').",
+    ],
+  ];
+  for (const [name, bad, message] of cases) {
+    it(`rejects ${name}`, async () => {
+      const run = await runInProcess(inputs(bad));
+      expect(run.failed).toBe(true);
+      const errors = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(message);
+      expect(run.log).not.toMatch(/\n\s+at /);
+      expect(kie.requests).toHaveLength(0);
+    });
+  }
+
+  it('lists every mistake at once', async () => {
+    const run = await runInProcess(inputs({ 'task-id': '', timeout: 'soon' }));
+    const error = run.log.split('\n').find((line) => line.startsWith('::error::'))!;
+    expect(error).toContain("Input 'task-id' is required");
+    expect(error).toContain("Input 'timeout' must be a duration");
+  });
+});

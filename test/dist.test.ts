@@ -1,0 +1,46 @@
+// The committed bundle, run as a child process exactly as a runner runs it.
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runDist } from './support/action.js';
+import { startKieServer, type KieServer } from './support/kie-server.js';
+
+let kie: KieServer;
+beforeEach(async () => {
+  kie = await startKieServer();
+});
+afterEach(() => kie.close());
+
+it('waits for a task and writes its outputs to GITHUB_OUTPUT', async () => {
+  kie.script('dist-task', [{ state: 'generating' }, { state: 'success' }], {
+    model: 'nano-banana-pro',
+    resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+  });
+  const run = await runDist({
+    'task-id': 'dist-task',
+    'api-key': kie.apiKey,
+    'base-url': kie.url,
+    'poll-interval': '20ms',
+  });
+  expect(run.stderr).toBe('');
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs).toMatchObject({
+    taskId: 'dist-task',
+    state: 'success',
+    model: 'nano-banana-pro',
+    resultUrls: '["https://cdn.example/a.png"]',
+    pollCount: '2',
+  });
+  expect(run.summary).toContain('<img src="https://cdn.example/a.png"');
+});
+
+it('exits 1 with one error line on bad input', async () => {
+  const run = await runDist({ 'task-id': 'x', 'api-key': 'k', timeout: 'soon' });
+  expect(run.exitCode).toBe(1);
+  expect(
+    run.log
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('::error::')),
+  ).toEqual([
+    "::error::Input 'timeout' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'soon').",
+  ]);
+});

@@ -1,0 +1,117 @@
+// Runs the action as a runner would: inputs in INPUT_* variables, outputs and summary in files.
+// `runInProcess` calls run() (fast, for most tests); `runDist` spawns `node dist/index.js`.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, type RunDeps } from '../../src/main.js';
+
+export interface ActionRun {
+  outputs: Record<string, string>;
+  /** Everything written to stdout: logs and workflow commands. */
+  log: string;
+  failed: boolean;
+  summary: string;
+}
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Env for one run: inputs as INPUT_<NAME>, plus fresh GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. */
+async function prepare(inputs: Record<string, string>, env: Record<string, string | undefined>) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kie-action-'));
+  const outputFile = path.join(dir, 'output');
+  // @actions/core remembers the summary file of its first write, so one per process, emptied per run.
+  const summaryFile = path.join(tmpdir(), `kie-action-summary-${process.pid}`);
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const vars: Record<string, string | undefined> = {
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: dir,
+    KIE_API_KEY: undefined,
+    ...env,
+  };
+  for (const [name, value] of Object.entries(inputs)) {
+    vars[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  const collect = async (log: string, failed: boolean): Promise<ActionRun> => {
+    const result = {
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      log,
+      failed,
+      summary: await readFile(summaryFile, 'utf8'),
+    };
+    await rm(dir, { recursive: true, force: true });
+    return result;
+  };
+  return { vars, collect, dir };
+}
+
+/** Runs run() in this process, with stdout captured and process.env restored afterwards. */
+export async function runInProcess(
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string | undefined>; deps?: RunDeps } = {},
+): Promise<ActionRun> {
+  const { vars, collect } = await prepare(inputs, options.env ?? {});
+  const saved = { ...process.env };
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  let log = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    log += chunk.toString();
+    return true;
+  }) as typeof process.stdout.write;
+  process.exitCode = undefined;
+  try {
+    await run(options.deps);
+  } finally {
+    process.stdout.write = write;
+    process.env = saved;
+  }
+  const failed = process.exitCode === 1;
+  process.exitCode = undefined;
+  return collect(log, failed);
+}
+
+/** Runs the committed bundle exactly as a runner does. */
+export async function runDist(
+  inputs: Record<string, string>,
+  env: Record<string, string | undefined> = {},
+): Promise<ActionRun & { exitCode: number | null; stderr: string }> {
+  const { vars, collect } = await prepare(inputs, env);
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/index.js')], {
+    env: { PATH: process.env.PATH, ...vars },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { ...(await collect(stdout, exitCode !== 0)), exitCode, stderr };
+}
+
+/** GITHUB_OUTPUT holds `name<<delimiter\nvalue\ndelimiter` blocks. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const [, name, delimiter] = match;
+    const end = lines.indexOf(delimiter!, i + 1);
+    outputs[name!] = lines.slice(i + 1, end).join('\n');
+    i = end;
+  }
+  return outputs;
+}
+
+/** Real time, but short: for in-process runs that poll a local server. */
+export const FAST_INPUTS = {
+  'poll-interval': '10ms',
+  'max-poll-interval': '50ms',
+  timeout: '10s',
+} as const;

@@ -1,0 +1,155 @@
+// A Kie.ai-compatible API on 127.0.0.1, scripted per task: used by the tests and by `npm run demo`.
+// Each recordInfo call for a task answers with the task's next scripted reply; the last one repeats.
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordFields {
+  taskId: string;
+  model: string;
+  state: string;
+  param: string;
+  resultJson: string;
+  failCode: string | null;
+  failMsg: string | null;
+  costTime: number | null;
+  completeTime: number | null;
+  createTime: number;
+  updateTime: number;
+  [extra: string]: unknown;
+}
+
+/** One answer to one poll. */
+export type KieReply =
+  /** A normal answer: HTTP 200, code 200, the task's record with this state (and any overrides). */
+  | { state: string; record?: Partial<RecordFields>; delayMs?: number }
+  /** Anything else, as raw as needed: error codes, HTML pages, broken JSON, slow replies. */
+  | { status?: number; body: string | object; headers?: Record<string, string>; delayMs?: number };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  taskId: string | null;
+  headers: IncomingHttpHeaders;
+  at: number;
+}
+
+export interface KieServer {
+  url: string;
+  apiKey: string;
+  requests: RecordedRequest[];
+  /** Scripts a task. `record` sets fields common to every reply (model, resultJson, createTime...). */
+  script(taskId: string, replies: KieReply[], record?: Partial<RecordFields>): void;
+  close(): Promise<void>;
+}
+
+export const TEST_API_KEY = 'test-key-0123456789abcdef';
+
+export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> {
+  const tasks = new Map<string, { replies: KieReply[]; served: number; base: RecordFields }>();
+  const requests: RecordedRequest[] = [];
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const taskId = url.searchParams.get('taskId');
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      taskId,
+      headers: req.headers,
+      at: Date.now(),
+    });
+    req.resume();
+
+    if (url.pathname !== '/api/v1/jobs/recordInfo' || req.method !== 'GET') {
+      return send(res, { status: 404, body: '<html><body>Not Found</body></html>' });
+    }
+    // Like Kie.ai: a bad key is HTTP 200 with code 401 in the body.
+    if (req.headers.authorization !== `Bearer ${apiKey}`) {
+      return send(res, { body: { code: 401, msg: 'You do not have access permissions' } });
+    }
+    const task = taskId === null ? undefined : tasks.get(taskId);
+    if (!task) return send(res, { body: { code: 422, msg: 'recordInfo is null', data: null } });
+
+    const reply = task.replies[Math.min(task.served, task.replies.length - 1)]!;
+    task.served++;
+    if ('state' in reply) {
+      const record = {
+        ...task.base,
+        updateTime: Date.now(),
+        ...recordFor(reply.state),
+        ...reply.record,
+        state: reply.state,
+      };
+      return send(res, {
+        body: { code: 200, msg: 'success', data: record },
+        delayMs: reply.delayMs,
+      });
+    }
+    return send(res, reply);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    requests,
+    script(taskId, replies, record = {}) {
+      const now = Date.now();
+      const base: RecordFields = {
+        taskId,
+        model: 'test/model',
+        state: 'waiting',
+        param: JSON.stringify({ model: record.model ?? 'test/model', input: {} }),
+        resultJson: '',
+        failCode: null,
+        failMsg: null,
+        costTime: null,
+        completeTime: null,
+        createTime: now,
+        updateTime: now,
+        ...record,
+      };
+      tasks.set(taskId, { replies, served: 0, base });
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** What Kie.ai leaves empty while a task runs, and fills on the way out. */
+function recordFor(state: string): Partial<RecordFields> {
+  if (state === 'success' || state === 'fail') {
+    return {
+      completeTime: Date.now(),
+      failCode: state === 'success' ? '' : '500',
+      failMsg: state === 'success' ? '' : 'Generation failed',
+    };
+  }
+  return { resultJson: '' };
+}
+
+function send(
+  res: ServerResponse,
+  reply: {
+    status?: number;
+    body: string | object;
+    headers?: Record<string, string>;
+    delayMs?: number;
+  },
+): void {
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  const type = typeof reply.body === 'string' ? 'text/html' : 'application/json';
+  const respond = () => {
+    if (res.destroyed) return;
+    res.writeHead(reply.status ?? 200, { 'content-type': type, ...reply.headers });
+    res.end(text);
+  };
+  if (reply.delayMs) setTimeout(respond, reply.delayMs);
+  else respond();
+}
