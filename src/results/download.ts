@@ -1,0 +1,418 @@
+// Downloads a task's result URLs to disk: streamed, size-capped, retried when the failure is transient.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient } from '@actions/http-client';
+import type { Logger } from '../logger.js';
+import { formatDuration, formatSize } from '../units.js';
+import { USER_AGENT } from '../version.js';
+
+export interface DownloadedFile {
+  url: string;
+  path: string;
+  bytes: number;
+  contentType?: string;
+}
+
+export class DownloadError extends Error {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export interface DownloadOptions {
+  urls: string[];
+  /** Created if missing. */
+  dir: string;
+  /** Per file. */
+  maxBytes: number;
+  /** Default 4. */
+  concurrency?: number;
+  /** For network errors, 5xx, 408, 429 and truncated bodies; default 3. */
+  retries?: number;
+  /** First backoff, doubling after each retry; default 1000. */
+  retryDelayMs?: number;
+  /** A connection silent this long counts as a network error; default 60000. */
+  idleTimeoutMs?: number;
+  logger: Logger;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_NAME_BYTES = 100;
+const MAX_EXTENSION_LENGTH = 10;
+// See bench/download.ts: the 16 KiB default makes every socket chunk wait for a disk write.
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+  'image/gif': '.gif',
+  'image/avif': '.avif',
+  'image/svg+xml': '.svg',
+  'video/mp4': '.mp4',
+  'video/webm': '.webm',
+  'video/quicktime': '.mov',
+  'audio/mpeg': '.mp3',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/ogg': '.ogg',
+  'audio/mp4': '.m4a',
+  'audio/aac': '.aac',
+  'audio/flac': '.flac',
+  'application/json': '.json',
+  'application/zip': '.zip',
+  'text/plain': '.txt',
+};
+
+/** Results in URL order. The first failure aborts the downloads in flight and rejects. */
+export async function downloadAll(options: DownloadOptions): Promise<DownloadedFile[]> {
+  const dir = path.resolve(options.dir);
+  const urls = options.urls.map(parseUrl);
+  await mkdir(dir, { recursive: true });
+  // Claimed in URL order before any request, so names never collide and don't depend on timing.
+  const names = new NameRegistry(await readdir(dir));
+  const jobs = urls.map((url) => ({ url, name: names.claim(fileNameFor(url)) }));
+
+  // HttpClient honours the runner's proxy settings (https_proxy, no_proxy), which self-hosted runners
+  // behind a proxy need. No handlers, so these third-party hosts never get credentials. It follows
+  // redirects itself only to absolute Locations (a relative one throws "Invalid URL") and hands back
+  // the last 3xx when it runs out, so redirects are followed here instead.
+  const client = new HttpClient(USER_AGENT, [], {
+    allowRedirects: false,
+    socketTimeout: options.idleTimeoutMs ?? 60_000,
+  });
+  const context = {
+    client,
+    dir,
+    maxBytes: options.maxBytes,
+    retries: options.retries ?? 3,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    logger: options.logger,
+  };
+  return mapPool(jobs, options.concurrency ?? 4, (job, signal) =>
+    downloadWithRetries(job, { ...context, signal }),
+  );
+}
+
+interface Job {
+  url: URL;
+  name: ClaimedName;
+}
+
+interface Context {
+  client: HttpClient;
+  dir: string;
+  maxBytes: number;
+  retries: number;
+  retryDelayMs: number;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** A failure of one attempt; transient ones are retried. */
+class Failure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function parseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new DownloadError(text, `Could not download ${text}: not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DownloadError(text, `Could not download ${text}: only http and https are supported`);
+  }
+  return url;
+}
+
+async function downloadWithRetries(job: Job, context: Context): Promise<DownloadedFile> {
+  const { logger, retries, retryDelayMs, signal } = context;
+  const url = job.url.href;
+  const started = performance.now();
+  logger.debug(`Downloading ${url}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const file = await downloadOnce(job, context);
+      const elapsed = formatDuration(performance.now() - started);
+      logger.info(
+        `Downloaded ${path.basename(file.path)} (${formatSize(file.bytes)} in ${elapsed})`,
+      );
+      return file;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof Failure) || !error.transient || attempt > retries) {
+        const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+        throw new DownloadError(url, `Could not download ${url}: ${reason}${attempts}`);
+      }
+      const delay = retryDelayMs * 2 ** (attempt - 1);
+      logger.warning(
+        `${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`,
+      );
+      await sleep(delay, undefined, { signal });
+    }
+  }
+}
+
+async function downloadOnce(job: Job, context: Context): Promise<DownloadedFile> {
+  const { dir, maxBytes, signal } = context;
+  const message = await get(job.url, context);
+  try {
+    signal.throwIfAborted();
+    const contentLength = parseContentLength(message.headers['content-length']);
+    if (contentLength !== undefined && contentLength > maxBytes) {
+      throw new Failure(
+        `${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`,
+        false,
+      );
+    }
+    const contentType = message.headers['content-type'];
+    const name = job.name.addExtension
+      ? job.name.base + (extensionFor(contentType) ?? '')
+      : job.name.base;
+    const finalPath = pathInside(dir, name);
+    // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
+    const tempPath = pathInside(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
+
+    let bytes = 0;
+    const sizeCap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        if (bytes > maxBytes)
+          callback(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
+        else callback(null, chunk);
+      },
+    });
+    const file = createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
+    // pipeline() passes an error on to every stream, so the first to report it is where it began.
+    let failedFirst: 'network' | 'disk' | undefined;
+    message.once('error', () => (failedFirst ??= 'network'));
+    file.once('error', () => (failedFirst ??= 'disk'));
+    try {
+      if (process.env.DL_MODE === 'sync') {
+        const { openSync, writeSync, writevSync, closeSync } = await import('node:fs');
+        const { Writable } = await import('node:stream');
+        const fd = openSync(tempPath + '.s', 'w');
+        await pipeline(message, sizeCap, new Writable({ highWaterMark: WRITE_BUFFER_BYTES, write(c, _e, cb) { writeSync(fd, c); cb(); }, writev(cs, cb) { writevSync(fd, cs.map((c) => c.chunk)); cb(); } }), { signal });
+        closeSync(fd); file.end(); await rename(tempPath + '.s', tempPath);
+      } else await pipeline(message, sizeCap, file, { signal });
+    } catch (error) {
+      // Windows cannot remove an open file; a 'close' listener, as events.once would reject on 'error'.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', resolve));
+      await rm(tempPath, { force: true });
+      if (error instanceof Failure || signal.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (failedFirst === 'disk')
+        throw new Failure(`could not write ${tempPath}: ${reason}`, false);
+      const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
+      throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
+    }
+    try {
+      if (contentLength !== undefined && bytes !== contentLength) {
+        throw new Failure(`body ended after ${bytes} of ${contentLength} bytes`, true);
+      }
+      await rename(tempPath, finalPath);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+    return { url: job.url.href, path: finalPath, bytes, contentType };
+  } finally {
+    message.destroy(); // frees the socket of an unread body; a no-op once read
+  }
+}
+
+/** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
+async function get(start: URL, context: Context): Promise<IncomingMessage> {
+  let url = start;
+  for (let redirects = 0; ; redirects++) {
+    let message: IncomingMessage;
+    try {
+      message = (await context.client.get(url.href)).message;
+    } catch (error) {
+      throw new Failure(error instanceof Error ? error.message : String(error), true);
+    }
+    const status = message.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      // A stalled body would otherwise hang the job: http-client only half-closes the socket.
+      message.once('timeout', () => message.destroy(new Error('connection went silent')));
+      return message;
+    }
+    message.destroy();
+    const location = message.headers.location;
+    if (!REDIRECT_STATUSES.has(status) || location === undefined) {
+      const transient = status >= 500 || status === 408 || status === 429;
+      throw new Failure(`HTTP ${status} ${message.statusMessage ?? ''}`.trim(), transient);
+    }
+    if (redirects === MAX_REDIRECTS)
+      throw new Failure(`more than ${MAX_REDIRECTS} redirects`, false);
+    url = redirectTarget(url, location);
+    context.logger.debug(`Redirected to ${url.href}`);
+  }
+}
+
+function redirectTarget(from: URL, location: string): URL {
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw new Failure(`redirected to an invalid URL: ${location}`, false);
+  }
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') {
+    throw new Failure(`redirected to an unsupported URL: ${to.href}`, false);
+  }
+  if (from.protocol === 'https:' && to.protocol === 'http:') {
+    throw new Failure(`refusing to follow a redirect from https to http: ${to.href}`, false);
+  }
+  return to;
+}
+
+function parseContentLength(header: string | undefined): number | undefined {
+  const length = Number(header);
+  return header !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+function extensionFor(contentType: string | undefined): string | undefined {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  return mediaType === undefined ? undefined : EXTENSIONS[mediaType];
+}
+
+function pathInside(dir: string, name: string): string {
+  const resolved = path.resolve(dir, name);
+  if (path.dirname(resolved) !== dir) {
+    throw new Failure(`refusing to write outside ${dir}: ${resolved}`, false);
+  }
+  return resolved;
+}
+
+/**
+ * The URL path's last segment made safe for any runner's file system: no separators (a
+ * percent-encoded path names its last part), no control or bidi characters, none of Windows'
+ * reserved characters or device names, no "..", no leading dots, at most MAX_NAME_BYTES of UTF-8.
+ */
+function fileNameFor(url: URL): string {
+  const segment = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  const lastPart = percentDecode(segment).split(/[/\\]/).pop() ?? '';
+  const cleaned = Array.from(lastPart)
+    .filter((char) => !isControl(char))
+    .map((char) => ('<>:"|?*'.includes(char) ? '_' : char))
+    .join('')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  let extension = path.extname(cleaned);
+  if (extension.length > MAX_EXTENSION_LENGTH) extension = '';
+  const stem = truncateUtf8(
+    cleaned.slice(0, cleaned.length - extension.length),
+    MAX_NAME_BYTES - Buffer.byteLength(extension),
+  ).replace(/[\s.]+$/, '');
+  const name = (stem || 'file') + extension;
+  return /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(name) ? `_${name}` : name;
+}
+
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray "%" is kept as it is
+  }
+}
+
+function isControl(char: string): boolean {
+  const code = char.codePointAt(0)!;
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x200e && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  let result = '';
+  for (const char of text) {
+    if (Buffer.byteLength(result + char) > maxBytes) break;
+    result += char;
+  }
+  return result;
+}
+
+/** A unique base name; names without an extension get one from Content-Type later. */
+interface ClaimedName {
+  base: string;
+  addExtension: boolean;
+}
+
+/** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
+class NameRegistry {
+  private readonly taken = new Set<string>();
+  // Stems of names whose extension is not known yet: no other name may share them.
+  private readonly openStems = new Set<string>();
+
+  constructor(existing: string[]) {
+    for (const name of existing) this.taken.add(name.toLowerCase());
+  }
+
+  claim(name: string): ClaimedName {
+    const extension = path.extname(name);
+    const stem = name.slice(0, name.length - extension.length);
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? stem : `${stem}-${n}`;
+      const key = candidate.toLowerCase();
+      if (this.openStems.has(key)) continue;
+      if (extension) {
+        const full = key + extension.toLowerCase();
+        if (this.taken.has(full)) continue;
+        this.taken.add(full);
+        return { base: candidate + extension, addExtension: false };
+      }
+      if ([...this.taken].some((taken) => taken === key || taken.startsWith(`${key}.`))) continue;
+      this.openStems.add(key);
+      return { base: candidate, addExtension: true };
+    }
+  }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time; the first failure aborts the rest. */
+async function mapPool<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  const controller = new AbortController();
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const index = next++;
+      try {
+        results[index] = await task(items[index]!, controller.signal);
+      } catch (error) {
+        failure ??= { error };
+        controller.abort();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}

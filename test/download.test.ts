@@ -1,0 +1,343 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../src/logger.js';
+import { DownloadError, downloadAll, type DownloadOptions } from '../src/results/download.js';
+import { USER_AGENT } from '../src/version.js';
+import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
+
+const MB = 1024 * 1024;
+
+let server: MediaServer;
+let otherOrigin: MediaServer;
+let dir: string;
+let logs: { info: string[]; warning: string[]; debug: string[] };
+
+const logger: Logger = {
+  info: (message) => logs.info.push(message),
+  warning: (message) => logs.warning.push(message),
+  debug: (message) => logs.debug.push(message),
+};
+
+function download(urls: string[], options: Partial<DownloadOptions> = {}) {
+  return downloadAll({ urls, dir, maxBytes: 10 * MB, retryDelayMs: 1, logger, ...options });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
+  const error = await promise.then(
+    () => expect.fail('expected the download to fail'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DownloadError);
+  return error as DownloadError;
+}
+
+beforeEach(async () => {
+  [server, otherOrigin] = await Promise.all([startMediaServer(), startMediaServer()]);
+  dir = await mkdtemp(path.join(os.tmpdir(), 'kie-download-'));
+  logs = { info: [], warning: [], debug: [] };
+});
+
+afterEach(async () => {
+  // Every test doubles as a check on what the third-party hosts were sent.
+  for (const request of [...server.requests, ...otherOrigin.requests]) {
+    expect(request.headers['user-agent']).toMatch(new RegExp(`^${USER_AGENT}`));
+    expect(request.headers).not.toHaveProperty('authorization');
+    expect(request.method).toBe('GET');
+  }
+  await Promise.all([server.close(), otherOrigin.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('downloadAll', () => {
+  it('downloads several files concurrently, in URL order, each logged once', async () => {
+    const sizes = [3 * MB, 10, 0, 200_000, MB + 1, 5];
+    const urls = sizes.map((size, i) =>
+      server.route(`/files/${i}.bin`, { size, contentType: 'video/mp4', delayMs: 50 }),
+    );
+
+    const files = await download(urls, { concurrency: 3 });
+
+    expect(server.peakConcurrency).toBe(3);
+    expect(files.map((f) => f.url)).toEqual(urls);
+    for (const [i, file] of files.entries()) {
+      expect(file).toEqual({
+        url: urls[i],
+        path: path.join(dir, `${i}.bin`),
+        bytes: sizes[i],
+        contentType: 'video/mp4',
+      });
+      expect((await readFile(file.path)).equals(generatedBytes(sizes[i]!))).toBe(true);
+    }
+    expect(logs.info).toHaveLength(sizes.length);
+    expect(logs.info).toContainEqual(
+      expect.stringMatching(/^Downloaded 0\.bin \(3\.0 MB in .+\)$/),
+    );
+    expect(logs.warning).toEqual([]);
+  });
+
+  it('runs four at a time by default', async () => {
+    const urls = [1, 2, 3, 4, 5, 6].map((i) =>
+      server.route(`/${i}.png`, { body: 'x', delayMs: 50 }),
+    );
+    await download(urls);
+    expect(server.peakConcurrency).toBe(4);
+  });
+
+  it('streams without holding the body in memory', async () => {
+    const size = 256 * MB;
+    const url = server.route('/big.mp4', { size });
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+
+    const [file] = await download([url], { maxBytes: size }).finally(() => clearInterval(sampler));
+
+    expect(file!.bytes).toBe(size);
+    expect((peak - baseline) / MB).toBeLessThan(64);
+  });
+
+  it('follows relative, absolute and cross-origin redirects, naming the file after the first URL', async () => {
+    const target = otherOrigin.route('/blobs/9f8e7d', { body: 'pixels', contentType: 'image/png' });
+    server.route('/hop/3', { redirect: target, status: 307 });
+    server.route('/hop/2', { redirect: `${server.url}/hop/3`, status: 301 });
+    server.route('/hop/1', { redirect: '../hop/2' });
+    const url = server.route('/share/photo.png', { redirect: '/hop/1', status: 308 });
+
+    const [file] = await download([url]);
+
+    expect(file).toMatchObject({ url, path: path.join(dir, 'photo.png'), bytes: 6 });
+    expect(await readFile(file!.path, 'utf8')).toBe('pixels');
+    expect(otherOrigin.requestsTo('/blobs/9f8e7d')).toHaveLength(1);
+  });
+
+  it('fails clearly after too many redirects, without retrying', async () => {
+    const url = server.route('/loop.png', { redirect: '/loop.png' });
+
+    const error = await rejection(download([url]));
+
+    expect(error.url).toBe(url);
+    expect(error.message).toBe(`Could not download ${url}: more than 5 redirects`);
+    expect(server.requestsTo('/loop.png')).toHaveLength(6);
+  });
+
+  it('accepts a body without Content-Length', async () => {
+    const url = server.route('/chunked.mp3', { size: 2 * MB + 3, omitContentLength: true });
+
+    const [file] = await download([url]);
+
+    expect(file!.bytes).toBe(2 * MB + 3);
+    expect((await readFile(file!.path)).equals(generatedBytes(2 * MB + 3))).toBe(true);
+  });
+
+  it('treats 404 and other 4xx as permanent', async () => {
+    const missing = `${server.url}/gone.png`;
+    const forbidden = server.route('/forbidden.png', { status: 403 });
+
+    const notFound = await rejection(download([missing]));
+    expect(notFound.message).toBe(`Could not download ${missing}: HTTP 404 Not Found`);
+    expect(server.requestsTo('/gone.png')).toHaveLength(1);
+
+    const denied = await rejection(download([forbidden]));
+    expect(denied.message).toBe(`Could not download ${forbidden}: HTTP 403 Forbidden`);
+    expect(server.requestsTo('/forbidden.png')).toHaveLength(1);
+    expect(logs.warning).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('retries 5xx, 408 and 429 with a warning each time', async () => {
+    const url = server.route(
+      '/flaky.webp',
+      { status: 500 },
+      { status: 503 },
+      { status: 429 },
+      { status: 408 },
+      { body: 'ok' },
+    );
+
+    const [file] = await download([url], { retries: 4 });
+
+    expect(file!.bytes).toBe(2);
+    expect(server.requestsTo('/flaky.webp')).toHaveLength(5);
+    expect(logs.warning).toEqual([
+      `${url}: HTTP 500 Internal Server Error; retrying in 1ms (attempt 2 of 5)`,
+      `${url}: HTTP 503 Service Unavailable; retrying in 2ms (attempt 3 of 5)`,
+      `${url}: HTTP 429 Too Many Requests; retrying in 4ms (attempt 4 of 5)`,
+      `${url}: HTTP 408 Request Timeout; retrying in 8ms (attempt 5 of 5)`,
+    ]);
+  });
+
+  it('gives up when the server keeps failing', async () => {
+    const url = server.route('/down.png', { status: 502 });
+
+    const error = await rejection(download([url], { retries: 2 }));
+
+    expect(error.message).toBe(
+      `Could not download ${url}: HTTP 502 Bad Gateway (after 3 attempts)`,
+    );
+    expect(server.requestsTo('/down.png')).toHaveLength(3);
+  });
+
+  it('retries a truncated body', async () => {
+    const body = generatedBytes(300_000);
+    const url = server.route('/cut.png', { body, truncateAt: 100_000 }, { body });
+
+    const [file] = await download([url]);
+
+    expect((await readFile(file!.path)).equals(body)).toBe(true);
+    expect(server.requestsTo('/cut.png')).toHaveLength(2);
+    expect(logs.warning).toEqual([
+      expect.stringMatching(/connection lost after \d+ of 300000 bytes .*attempt 2 of 4/),
+    ]);
+    expect(await readdir(dir)).toEqual(['cut.png']);
+  });
+
+  it('fails when the body is always truncated, leaving nothing behind', async () => {
+    const url = server.route('/cut.png', { size: 300_000, truncateAt: 100_000 });
+
+    const error = await rejection(download([url], { retries: 2 }));
+
+    expect(error.message).toMatch(
+      /connection lost after \d+ of 300000 bytes .*\(after 3 attempts\)$/,
+    );
+    expect(server.requestsTo('/cut.png')).toHaveLength(3);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('gives up on a connection that goes silent', async () => {
+    const url = server.route('/stuck.mp4', { size: 100_000, stallAt: 1_000 });
+
+    const error = await rejection(download([url], { retries: 1, idleTimeoutMs: 200 }));
+
+    expect(error.message).toMatch(
+      /connection lost after \d+ of 100000 bytes \(connection went silent\)/,
+    );
+    expect(server.requestsTo('/stuck.mp4')).toHaveLength(2);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses a file whose Content-Length is over the limit, at once', async () => {
+    const url = server.route('/huge.mp4', { size: 3 * MB });
+
+    const error = await rejection(download([url], { maxBytes: MB }));
+
+    expect(error.message).toBe(`Could not download ${url}: 3.0 MB is over the 1.0 MB limit`);
+    expect(server.requestsTo('/huge.mp4')).toHaveLength(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('stops streaming a file without Content-Length once it is over the limit', async () => {
+    const url = server.route('/huge.mp4', { size: 3 * MB, omitContentLength: true });
+
+    const error = await rejection(download([url], { maxBytes: MB }));
+
+    expect(error.message).toBe(`Could not download ${url}: over the 1.0 MB limit`);
+    expect(server.requestsTo('/huge.mp4')).toHaveLength(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('accepts a file of exactly the limit', async () => {
+    const url = server.route('/exact.mp4', { size: MB, omitContentLength: true });
+    const [file] = await download([url], { maxBytes: MB });
+    expect(file!.bytes).toBe(MB);
+  });
+
+  it('aborts the downloads in flight on the first permanent failure and cleans up', async () => {
+    const stuck = server.route('/stuck.mp4', { size: 10 * MB, stallAt: MB });
+    const missing = server.route('/missing.png', { status: 404, delayMs: 100 });
+    const started = performance.now();
+
+    const error = await rejection(download([stuck, missing]));
+
+    expect(error.url).toBe(missing);
+    expect(performance.now() - started).toBeLessThan(5_000); // not the 60 s idle timeout
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('rejects URLs it cannot fetch before sending anything', async () => {
+    const error = await rejection(download([server.route('/a.png', { body: 'a' }), 'ftp://x/y']));
+    expect(error).toMatchObject({ url: 'ftp://x/y', message: expect.stringMatching(/only http/) });
+    await expect(download(['not a url'])).rejects.toThrow('not a valid URL');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('keeps hostile names inside the directory', async () => {
+    const cases: [string, string][] = [
+      ['/../../etc/passwd', 'passwd'],
+      ['/a/..%2f..%2fetc%2fpasswd', 'passwd-2'],
+      ['/a/%2e%2e%2f%2E%2E%2Fsecret.txt', 'secret.txt'],
+      ['/a/..%5C..%5Cwindows%5Csystem32', 'system32'],
+      ['/a/%2e%2e', 'file'],
+      ['/a/...', 'file-2'],
+      ['/a/', 'file-3'],
+      ['/a/.hidden.png', 'hidden.png'],
+      ['/a/name..png', 'name.png'],
+      ['/a/bad%00na%0Ame%1B%7F.png', 'badname.png'],
+      ['/a/evil%E2%80%AEgnp.exe', 'evilgnp.exe'],
+      ['/a/CON.png', '_CON.png'],
+      ['/a/a%3Ab%7Cc%3F.png', 'a_b_c_.png'],
+      ['/a/%zz.png', '%zz.png'],
+      [`/a/${'x'.repeat(300)}.png`, `${'x'.repeat(96)}.png`],
+      [`/a/${'é'.repeat(200)}.jpg`, `${'é'.repeat(48)}.jpg`],
+    ];
+    for (const [urlPath] of cases) server.route(urlPath, { body: 'x' });
+
+    const files = await download(cases.map(([urlPath]) => server.url + urlPath));
+
+    expect(files.map((f) => path.basename(f.path))).toEqual(cases.map(([, name]) => name));
+    for (const file of files) expect(path.dirname(file.path)).toBe(dir);
+    expect((await readdir(dir)).sort()).toEqual(cases.map(([, name]) => name).sort());
+  });
+
+  it('de-duplicates names, case-insensitively and against files already there', async () => {
+    await writeFile(path.join(dir, 'image.png'), 'from an earlier run');
+    const urls = ['/a/image.png', '/b/image.png', '/c/Image.PNG'].map((p) =>
+      server.route(p, { body: p }),
+    );
+
+    const files = await download(urls);
+
+    expect(files.map((f) => path.basename(f.path))).toEqual([
+      'image-2.png',
+      'image-3.png',
+      'Image-4.PNG',
+    ]);
+    expect(await readFile(path.join(dir, 'image.png'), 'utf8')).toBe('from an earlier run');
+    expect(await readFile(path.join(dir, 'Image-4.PNG'), 'utf8')).toBe('/c/Image.PNG');
+  });
+
+  it('adds an extension from Content-Type when the name has none', async () => {
+    const urls = [
+      server.route('/a/render', { body: 'x', contentType: 'image/png' }),
+      server.route('/b/render.png', { body: 'x', contentType: 'image/png' }),
+      server.route('/clip', { body: 'x', contentType: 'video/mp4' }),
+      server.route('/still', { body: 'x', contentType: 'IMAGE/JPEG; charset=binary' }),
+      server.route('/voice', { body: 'x', contentType: 'audio/mpeg' }),
+      server.route('/blob', { body: 'x', contentType: 'application/octet-stream' }),
+      server.route('/photo.webp', { body: 'x', contentType: 'image/png' }),
+      server.route('/untyped', { body: 'x' }),
+    ];
+
+    const files = await download(urls);
+
+    expect(files.map((f) => path.basename(f.path))).toEqual([
+      'render.png',
+      'render-2.png', // "render" had its stem reserved before its type was known
+      'clip.mp4',
+      'still.jpg',
+      'voice.mp3',
+      'blob',
+      'photo.webp',
+      'untyped',
+    ]);
+    expect(files[3]!.contentType).toBe('IMAGE/JPEG; charset=binary');
+    expect(files[7]!.contentType).toBeUndefined();
+  });
+
+  it('creates the directory', async () => {
+    const nested = path.join(dir, 'results', 'task-1');
+    const [file] = await download([server.route('/a.png', { body: 'a' })], { dir: nested });
+    expect(file!.path).toBe(path.join(nested, 'a.png'));
+  });
+});

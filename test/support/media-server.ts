@@ -1,0 +1,144 @@
+// A scriptable stand-in for the CDN hosts behind Kie result URLs, for tests, the demo and the benchmark.
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One scripted answer. With neither body nor size the body is empty. */
+export interface MediaResponse {
+  /** Default 200, or 302 with `redirect`. */
+  status?: number;
+  body?: Buffer | string;
+  /** Serve this many bytes of `generatedBytes` content, streamed, so 1 GB costs no memory. */
+  size?: number;
+  contentType?: string;
+  /** Send the body chunked, without Content-Length. */
+  omitContentLength?: boolean;
+  /** Location header, relative or absolute, sent verbatim. */
+  redirect?: string;
+  /** Advertise the full length but close the connection after this many bytes. */
+  truncateAt?: number;
+  /** Send this many bytes, then go silent until the client or `close()` gives up. */
+  stallAt?: number;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+export interface MediaServer {
+  /** Origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /**
+   * Answers requests for `path` (query ignored) with `responses` in turn, repeating the last,
+   * so `route(p, { status: 500 }, { status: 500 }, ok)` fails twice then succeeds. Returns the URL.
+   */
+  route(path: string, ...responses: MediaResponse[]): string;
+  /** Every request received, in order; unknown paths get 404 and are recorded too. */
+  requests: RecordedRequest[];
+  requestsTo(path: string): RecordedRequest[];
+  /** The most requests ever being answered at once. */
+  readonly peakConcurrency: number;
+  close(): Promise<void>;
+}
+
+const BLOCK_SIZE = 1024 * 1024;
+const CHUNK_SIZE = 256 * 1024; // divides BLOCK_SIZE, so a chunk never wraps around the block
+const block = pseudoRandomBlock();
+
+/** The content a `size` route serves: a fixed pseudo-random 1 MiB block, repeated. */
+export function generatedBytes(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let offset = 0; offset < size; offset += BLOCK_SIZE) block.copy(bytes, offset);
+  return bytes;
+}
+
+export async function startMediaServer(): Promise<MediaServer> {
+  const routes = new Map<string, { responses: MediaResponse[]; served: number }>();
+  const requests: RecordedRequest[] = [];
+  let active = 0;
+  let peakConcurrency = 0;
+
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    peakConcurrency = Math.max(peakConcurrency, ++active);
+    res.once('close', () => active--);
+    const route = routes.get(pathnameOf(req.url ?? '/'));
+    if (!route) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const response = route.responses[Math.min(route.served++, route.responses.length - 1)]!;
+    respond(res, response).catch(() => res.destroy()); // the client hung up: nothing to tell it
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    requests,
+    route(path, ...responses) {
+      if (responses.length === 0) throw new Error(`route ${path} needs at least one response`);
+      routes.set(pathnameOf(path), { responses, served: 0 });
+      return new URL(path, url).href;
+    },
+    requestsTo: (path) => requests.filter((r) => pathnameOf(r.url) === pathnameOf(path)),
+    get peakConcurrency() {
+      return peakConcurrency;
+    },
+    close() {
+      server.closeAllConnections(); // stalled responses would otherwise keep close() waiting
+      return new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    },
+  };
+}
+
+// Matched the way a client sends it: the URL parser resolves %2e%2e and .. segments on both sides.
+function pathnameOf(path: string): string {
+  return new URL(path, 'http://media.invalid').pathname;
+}
+
+async function respond(res: ServerResponse, response: MediaResponse): Promise<void> {
+  if (response.delayMs !== undefined) await sleep(response.delayMs);
+  const headers: Record<string, string | number> = {};
+  if (response.redirect !== undefined) headers['location'] = response.redirect;
+  if (response.contentType !== undefined) headers['content-type'] = response.contentType;
+  const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
+  const length = body?.length ?? response.size ?? 0;
+  if (!response.omitContentLength) headers['content-length'] = length;
+  res.writeHead(response.status ?? (response.redirect === undefined ? 200 : 302), headers);
+
+  const sent = Math.min(length, response.truncateAt ?? response.stallAt ?? length);
+  await pipeline(Readable.from(chunks(sent, body)), res, { end: false });
+  if (response.truncateAt !== undefined)
+    res.socket?.end(); // flushes what was written, then FIN
+  else if (response.stallAt === undefined) res.end();
+}
+
+function* chunks(length: number, body: Buffer | undefined): Generator<Buffer> {
+  for (let offset = 0; offset < length; offset += CHUNK_SIZE) {
+    const end = Math.min(offset + CHUNK_SIZE, length);
+    yield body
+      ? body.subarray(offset, end)
+      : block.subarray(offset % BLOCK_SIZE, (offset % BLOCK_SIZE) + end - offset);
+  }
+}
+
+// xorshift32: deterministic, so tests can compare downloads with generatedBytes().
+function pseudoRandomBlock(): Buffer {
+  const bytes = Buffer.alloc(BLOCK_SIZE);
+  let state = 0x9e3779b9;
+  for (let i = 0; i < BLOCK_SIZE; i += 4) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes.writeUInt32LE(state >>> 0, i);
+  }
+  return bytes;
+}
