@@ -1,18 +1,11 @@
-// run(): settings -> wait -> results -> report. The only place that decides the step's verdict.
+// The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 import * as core from '@actions/core';
-import { KieClient } from './kie/client.js';
-import { parseResult, type TaskResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
+import { reportFields, runPipeline, type PipelineDeps, type Report } from './pipeline.js';
 import { renderSummary } from './results/summary.js';
-import { InputError, Outputs, readSettings, type Settings } from './settings.js';
-import { formatDuration } from './units.js';
-import { waitForTask, type WaitOutcome } from './wait/wait.js';
+import { InputError, readSettings } from './settings.js';
 
-export interface RunDeps {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
-}
+export type RunDeps = Omit<PipelineDeps, 'logger'>;
 
 const systemDeps: RunDeps = {
   now: Date.now,
@@ -29,13 +22,10 @@ const coreLogger: Logger = {
 export async function run(deps: RunDeps = systemDeps): Promise<void> {
   try {
     const settings = readSettings();
-    const outcome = await waitFor(settings, deps);
-    const result = parseResult(outcome.record?.resultJson ?? '');
-    for (const warning of result.warnings) core.warning(warning);
-    setOutputs(settings.taskId, outcome, result);
-    const failure = verdict(settings, outcome);
-    await writeSummary(renderSummary({ taskId: settings.taskId, outcome, result, failure }));
-    if (failure) core.setFailed(failure);
+    const report = await runPipeline(settings, { ...deps, logger: coreLogger });
+    setOutputs(report);
+    await writeSummary(report);
+    if (report.failure) core.setFailed(report.failure.message);
   } catch (error) {
     if (error instanceof InputError) {
       core.setFailed(error.message);
@@ -47,67 +37,13 @@ export async function run(deps: RunDeps = systemDeps): Promise<void> {
   }
 }
 
-async function waitFor(settings: Settings, deps: RunDeps): Promise<WaitOutcome> {
-  const client = new KieClient({
-    baseUrl: settings.baseUrl,
-    apiKey: settings.apiKey,
-    logger: coreLogger,
-    now: deps.now,
-  });
-  core.info(
-    `Waiting for Kie.ai task ${settings.taskId} (timeout ${formatDuration(settings.timeoutMs)}).`,
-  );
-  try {
-    return await waitForTask(settings, { ...deps, source: client, logger: coreLogger });
-  } finally {
-    client.dispose();
-  }
+function setOutputs(report: Report): void {
+  // setOutput writes arrays and numbers as JSON, strings as they are.
+  for (const [name, value] of Object.entries(reportFields(report))) core.setOutput(name, value);
 }
 
-function setOutputs(taskId: string, outcome: WaitOutcome, result: TaskResult): void {
-  const record = outcome.record;
-  const resultJson = result.value === undefined ? result.raw : JSON.stringify(result.value);
-  core.setOutput(Outputs.TaskId, taskId);
-  core.setOutput(Outputs.State, record?.state ?? '');
-  core.setOutput(Outputs.Model, record?.model ?? '');
-  core.setOutput(Outputs.ResultUrls, JSON.stringify(result.resultUrls));
-  core.setOutput(Outputs.ResultJson, resultJson);
-  core.setOutput(Outputs.FailCode, record?.failCode ?? '');
-  core.setOutput(Outputs.FailMsg, record?.failMsg ?? '');
-  core.setOutput(Outputs.CreateTime, record?.createTime ?? '');
-  core.setOutput(Outputs.CompleteTime, record?.completeTime ?? '');
-  core.setOutput(Outputs.PollCount, outcome.polls);
-  core.setOutput(Outputs.ElapsedMs, outcome.elapsedMs);
-}
-
-/** The message that fails the step, or undefined when it passes. */
-function verdict(settings: Settings, outcome: WaitOutcome): string | undefined {
-  const { taskId } = settings;
-  switch (outcome.ending) {
-    case 'error':
-      return outcome.error.message;
-    case 'timeout':
-      return (
-        `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
-        `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-        `Raise the 'timeout' input if the model needs longer.`
-      );
-    case 'finished': {
-      if (outcome.record.state === 'success') {
-        core.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
-        return undefined;
-      }
-      const { failCode, failMsg } = outcome.record;
-      const message = `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`;
-      if (settings.failOnTaskFailure) return message;
-      core.warning(`${message}. Not failing the step: fail-on-task-failure is false.`);
-      return undefined;
-    }
-  }
-}
-
-async function writeSummary(markdown: string): Promise<void> {
+async function writeSummary(report: Report): Promise<void> {
   // Outside a runner (the demo, a local run) there is no summary file to write to.
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown, true).write();
+  await core.summary.addRaw(renderSummary(report), true).write();
 }

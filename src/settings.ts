@@ -2,7 +2,8 @@
 // of the code gets typed values and a user gets one clear line for each mistake.
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { parseDuration } from './units.js';
+import path from 'node:path';
+import { parseDuration, parseSize } from './units.js';
 
 export const Inputs = {
   TaskId: 'task-id',
@@ -12,6 +13,12 @@ export const Inputs = {
   PollInterval: 'poll-interval',
   MaxPollInterval: 'max-poll-interval',
   FailOnTaskFailure: 'fail-on-task-failure',
+  Download: 'download',
+  DownloadDir: 'download-dir',
+  MaxDownloadSize: 'max-download-size',
+  UploadArtifact: 'upload-artifact',
+  ArtifactName: 'artifact-name',
+  ArtifactRetentionDays: 'artifact-retention-days',
 } as const;
 
 export const Outputs = {
@@ -26,6 +33,13 @@ export const Outputs = {
   CompleteTime: 'completeTime',
   PollCount: 'pollCount',
   ElapsedMs: 'elapsedMs',
+  Files: 'files',
+  DownloadDir: 'downloadDir',
+  ArtifactId: 'artifactId',
+  ArtifactUrl: 'artifactUrl',
+  ArtifactDigest: 'artifactDigest',
+  Transcript: 'transcript',
+  Language: 'language',
 } as const;
 
 export const API_KEY_ENV = 'KIE_API_KEY';
@@ -38,6 +52,14 @@ export interface Settings {
   pollIntervalMs: number;
   maxPollIntervalMs: number;
   failOnTaskFailure: boolean;
+  /** Download results (and write transcripts) after success; true whenever uploadArtifact is. */
+  download: boolean;
+  downloadDir: string;
+  maxDownloadBytes: number;
+  uploadArtifact: boolean;
+  artifactName: string;
+  /** undefined: the repository's setting. */
+  artifactRetentionDays?: number;
 }
 
 /** A mistake in the inputs: its message is the whole story, so no stack is shown. */
@@ -72,6 +94,21 @@ const boolean = (input: string) =>
     return z.NEVER;
   });
 
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+
+const size = (input: string) =>
+  z.string().transform((text, ctx) => {
+    const bytes = parseSize(text);
+    if (bytes === undefined || bytes <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Input '${input}' must be ${SIZE_HELP} (got '${text}').`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
 const settingsSchema = z
   .object({
     taskId: z
@@ -90,7 +127,19 @@ const settingsSchema = z
     pollIntervalMs: duration(Inputs.PollInterval),
     maxPollIntervalMs: duration(Inputs.MaxPollInterval),
     failOnTaskFailure: boolean(Inputs.FailOnTaskFailure),
+    download: boolean(Inputs.Download),
+    downloadDir: z.string(),
+    maxDownloadBytes: size(Inputs.MaxDownloadSize),
+    uploadArtifact: boolean(Inputs.UploadArtifact),
+    artifactName: z.string(),
+    artifactRetentionDays: z
+      .string()
+      .transform((text) => (text === '' ? undefined : Number(text)))
+      .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
+        message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
+      }),
   })
+  .transform(({ download, ...s }) => ({ ...s, download: download || s.uploadArtifact }))
   .superRefine((s, ctx) => {
     if (s.maxPollIntervalMs < s.pollIntervalMs) {
       ctx.addIssue({
@@ -106,6 +155,11 @@ const settingsSchema = z
     }
   });
 
+/** A task id as one directory name: ids are opaque and may hold anything. */
+function safeSegment(taskId: string): string {
+  return taskId.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'task';
+}
+
 function isHttpUrl(text: string): boolean {
   try {
     return ['http:', 'https:'].includes(new URL(text).protocol);
@@ -120,6 +174,9 @@ export const DEFAULTS = {
   [Inputs.PollInterval]: '3s',
   [Inputs.MaxPollInterval]: '30s',
   [Inputs.FailOnTaskFailure]: 'true',
+  [Inputs.Download]: 'false',
+  [Inputs.MaxDownloadSize]: '2GB',
+  [Inputs.UploadArtifact]: 'false',
 } as const;
 
 /**
@@ -140,6 +197,15 @@ export function parseSettings(
     pollIntervalMs: get(Inputs.PollInterval),
     maxPollIntervalMs: get(Inputs.MaxPollInterval),
     failOnTaskFailure: get(Inputs.FailOnTaskFailure),
+    download: get(Inputs.Download),
+    downloadDir: path.resolve(
+      env.GITHUB_WORKSPACE ?? process.cwd(),
+      get(Inputs.DownloadDir) || path.join('kie-results', safeSegment(get(Inputs.TaskId))),
+    ),
+    maxDownloadBytes: get(Inputs.MaxDownloadSize),
+    uploadArtifact: get(Inputs.UploadArtifact),
+    artifactName: get(Inputs.ArtifactName) || `kie-${get(Inputs.TaskId)}`,
+    artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
   });
   if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));
   return parsed.data;

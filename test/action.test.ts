@@ -45,7 +45,7 @@ describe('the action', () => {
     });
     expect(Number(run.outputs.elapsedMs)).toBeGreaterThanOrEqual(0);
     expect(Number(run.outputs.completeTime)).toBeGreaterThan(1698765400000);
-    expect(run.log).toContain('Task task-1 is generating');
+    expect(run.log).toContain('Task task-1: generating (after');
     expect(run.summary).toContain('✅ Kie.ai task <code>task-1</code>: success');
   });
 

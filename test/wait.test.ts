@@ -79,8 +79,8 @@ describe('waiting for a task', () => {
     expect(outcome.record?.state).toBe('success');
     expect(outcome.polls).toBe(5);
     expect(requests).toHaveLength(5);
-    const changes = log.filter((line) => line.startsWith('info: Task task-1 is'));
-    expect(changes.map((line) => line.split(' ')[4])).toEqual([
+    const changes = log.filter((line) => line.startsWith('info: Task task-1: '));
+    expect(changes.map((line) => line.split(' ')[3])).toEqual([
       'waiting',
       'queuing',
       'generating',

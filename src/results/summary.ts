@@ -1,26 +1,14 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
 // main.ts writes it.
-import type { TaskResult } from '../kie/schema.js';
+import type { Report } from '../pipeline.js';
 import { formatDuration, formatSize } from '../units.js';
-import type { WaitOutcome } from '../wait/wait.js';
-
-export interface SummaryInput {
-  taskId: string;
-  outcome: WaitOutcome;
-  result: TaskResult;
-  /** Why the step fails, if it does. */
-  failure?: string;
-  files?: { path: string; bytes: number }[];
-  transcript?: { text: string; language?: string };
-  artifact?: { name: string; url?: string; size: number };
-}
 
 const MAX_INLINE_IMAGES = 4;
 const TRANSCRIPT_PREVIEW_LINES = 5;
 const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 
-export function renderSummary(input: SummaryInput): string {
+export function renderSummary(input: Report): string {
   const { taskId, outcome, result } = input;
   const state = outcome.record?.state ?? (outcome.ending === 'timeout' ? 'timed out' : 'unknown');
   const lines = [`## ${icon(input)} Kie.ai task ${code(taskId)}: ${escapeHtml(state)}`, ''];
@@ -37,7 +25,7 @@ export function renderSummary(input: SummaryInput): string {
   }
   lines.push('');
 
-  if (input.failure) lines.push(`> [!CAUTION]`, `> ${escapeHtml(input.failure)}`, '');
+  if (input.failure) lines.push(`> [!CAUTION]`, `> ${escapeHtml(input.failure.message)}`, '');
   else if (outcome.record?.state === 'fail') {
     lines.push(`> [!WARNING]`, `> ${escapeHtml(outcome.record.failMsg || 'The task failed.')}`, '');
   }
@@ -79,7 +67,7 @@ export function renderSummary(input: SummaryInput): string {
     );
   }
 
-  if (input.files && input.files.length > 0) {
+  if (input.files.length > 0) {
     lines.push('### Files', '');
     for (const file of input.files) lines.push(`- ${code(file.path)} (${formatSize(file.bytes)})`);
     lines.push('');
@@ -93,7 +81,7 @@ export function renderSummary(input: SummaryInput): string {
   return lines.join('\n');
 }
 
-function icon(input: SummaryInput): string {
+function icon(input: Report): string {
   if (input.outcome.record?.state === 'success' && !input.failure) return '✅';
   if (input.outcome.ending === 'timeout') return '⏱️';
   return input.failure ? '❌' : '⚠️';

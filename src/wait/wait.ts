@@ -59,7 +59,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       progress.elapsedMs = now() - startedAt;
       if (record.state !== progress.record?.state) {
         logger.info(
-          `Task ${taskId} is ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
+          `Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
         );
         lastLogAt = now();
         if (

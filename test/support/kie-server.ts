@@ -99,7 +99,6 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     script(taskId, replies, record = {}) {
       const now = Date.now();
       const base: RecordFields = {
-        taskId,
         model: 'test/model',
         state: 'waiting',
         param: JSON.stringify({ model: record.model ?? 'test/model', input: {} }),
@@ -111,6 +110,7 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
         createTime: now,
         updateTime: now,
         ...record,
+        taskId,
       };
       tasks.set(taskId, { replies, served: 0, base });
     },
