@@ -1,0 +1,149 @@
+// The bundled CLI (dist/cli/index.js), run as a child process as a user or another CI would.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/action.js';
+import { startKieServer, type KieServer } from './support/kie-server.js';
+import { startMediaServer, type MediaServer } from './support/media-server.js';
+
+let kie: KieServer;
+let media: MediaServer;
+beforeEach(async () => {
+  [kie, media] = await Promise.all([startKieServer(), startMediaServer()]);
+});
+afterEach(async () => {
+  await Promise.all([kie.close(), media.close()]);
+});
+
+async function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
+    env: { PATH: process.env.PATH, KIE_API_KEY: kie.apiKey, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
+const fast = () => [
+  '--base-url',
+  kie.url,
+  '--poll-interval',
+  '20ms',
+  '--max-poll-interval',
+  '50ms',
+];
+
+describe('kie-task wait', () => {
+  it('prints the action output fields as one JSON object with --json', async () => {
+    kie.script('t1', [{ state: 'generating' }, { state: 'success' }], {
+      model: 'nano-banana-pro',
+      resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+    });
+    const run = await cli(['wait', 't1', '--json', ...fast()]);
+    expect(run.code).toBe(0);
+    const fields = JSON.parse(run.stdout);
+    expect(fields).toMatchObject({
+      taskId: 't1',
+      state: 'success',
+      model: 'nano-banana-pro',
+      resultUrls: ['https://cdn.example/a.png'],
+      pollCount: 2,
+      files: [],
+    });
+    expect(run.stderr).toContain('Task t1: generating (after');
+    expect(run.stderr).not.toContain(kie.apiKey);
+  });
+
+  it('prints readable lines without --json', async () => {
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+    });
+    const run = await cli(['wait', 't1', ...fast()]);
+    expect(run.stdout).toBe(
+      'state: success\nmodel: test/model\nresultUrls:\n  https://cdn.example/a.png\n',
+    );
+  });
+
+  it('downloads the results into --download', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: JSON.stringify({
+        resultUrls: [media.route('/x.png', { body: 'png', contentType: 'image/png' })],
+      }),
+    });
+    const run = await cli(['wait', 't1', '--download', dir, '--json', ...fast()]);
+    expect(run.code).toBe(0);
+    expect(await readdir(dir)).toEqual(['x.png']);
+    expect(JSON.parse(run.stdout).files).toEqual([path.join(dir, 'x.png')]);
+  });
+
+  it('exits 1 when the task fails, 0 with --no-fail', async () => {
+    kie.script('t1', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+    const failed = await cli(['wait', 't1', ...fast()]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('kie-task: Task t1 failed');
+    const tolerated = await cli(['wait', 't1', '--no-fail', ...fast()]);
+    expect(tolerated.code).toBe(0);
+  });
+
+  it('exits 3 on timeout', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    const run = await cli(['wait', 't1', ...fast(), '--timeout', '200ms']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Timed out after .* \(last state: generating\)/);
+  });
+
+  it('exits 4 when the API refuses the key', async () => {
+    const run = await cli(['wait', 't1', ...fast()], { KIE_API_KEY: 'wrong' });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('rejected the API key');
+  });
+
+  it('exits 5 when a download fails', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    const gone = media.route('/gone.png', { status: 404 });
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: JSON.stringify({ resultUrls: [gone] }),
+    });
+    const run = await cli(['wait', 't1', '--download', dir, ...fast()]);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain(gone);
+  });
+});
+
+describe('usage', () => {
+  it('lists every option and exit code with --help', async () => {
+    const run = await cli(['--help']);
+    expect(run.code).toBe(0);
+    for (const option of ['--timeout', '--download', '--json', '--base-url', '--no-fail']) {
+      expect(run.stdout).toContain(option);
+    }
+    expect(run.stdout).toMatch(/Exit codes:[\s\S]*3 {2}timed out/);
+  });
+
+  it.each([
+    [[], 'No command given.'],
+    [['wat'], "Unknown command 'wat'."],
+    [['wait'], 'kie-task wait needs a task id.'],
+    [['wait', 't1', '--timeout', 'soon'], "Option '--timeout' must be a duration"],
+    [['wait', 't1', '--bogus'], "Unknown option '--bogus'"],
+    [['wait', 't1', 'extra'], "Unexpected argument 'extra'."],
+  ])('exits 2 for %j', async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 without a key', async () => {
+    const run = await cli(['wait', 't1'], { KIE_API_KEY: undefined });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Set the KIE_API_KEY environment variable');
+  });
+});
