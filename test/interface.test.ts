@@ -1,0 +1,222 @@
+// The action's interface is written down in several places: the code (src/settings.ts), action.yml,
+// the reusable workflow and README.md. These tests hold them to one another, so none can drift.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULTS, Inputs, Outputs } from '../src/settings.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const REUSABLE_WORKFLOW = '.github/workflows/kie-task.yml';
+const LINT_SCRIPT = path.join(ROOT, 'scripts/lint-workflows.mjs');
+
+/** Action inputs the reusable workflow does not mirror: the key comes from its secret. */
+const NOT_MIRRORED_INPUTS = ['api-key'];
+/** Inputs of the reusable workflow alone. */
+const WORKFLOW_ONLY_INPUTS = ['runs-on'];
+/** Action outputs the reusable workflow does not pass on: paths on its runner, useless to a caller. */
+const NOT_MIRRORED_OUTPUTS = ['files', 'downloadDir'];
+
+interface ActionInput {
+  description: string;
+  required?: boolean;
+  default?: string;
+}
+interface Action {
+  inputs: Record<string, ActionInput>;
+  outputs: Record<string, { description: string }>;
+}
+interface WorkflowInput {
+  type: 'string' | 'boolean' | 'number';
+  required?: boolean;
+  default?: string | boolean | number;
+}
+interface Step {
+  id?: string;
+  uses?: string;
+  with?: Record<string, string>;
+}
+interface ReusableWorkflow {
+  on: {
+    workflow_call: {
+      inputs: Record<string, WorkflowInput>;
+      secrets: Record<string, { required?: boolean }>;
+      outputs: Record<string, { value: string }>;
+    };
+  };
+  jobs: Record<string, { outputs: Record<string, string>; steps: Step[] }>;
+}
+
+const readYaml = async <T>(file: string): Promise<T> =>
+  parse(await readFile(path.join(ROOT, file), 'utf8')) as T;
+
+const sorted = (names: Iterable<string>) => [...names].sort();
+const without = (names: string[], excluded: string[]) =>
+  names.filter((name) => !excluded.includes(name));
+
+/** The names in the first column of the table under a `## <heading>` section of README.md. */
+function tableNames(markdown: string, heading: string): string[] {
+  const start = markdown.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
+  if (start === -1) return [];
+  const rest = markdown.slice(start).split('\n').slice(1);
+  const end = rest.findIndex((line) => line.startsWith('## '));
+  return (end === -1 ? rest : rest.slice(0, end)).flatMap((line) => {
+    const match = /^\|\s*`([^`]+)`\s*\|/.exec(line);
+    return match ? [match[1]!] : [];
+  });
+}
+
+describe('the action interface', () => {
+  let action: Action;
+  let workflow: ReusableWorkflow;
+  beforeAll(async () => {
+    action = await readYaml<Action>('action.yml');
+    workflow = await readYaml<ReusableWorkflow>(REUSABLE_WORKFLOW);
+  });
+
+  it('action.yml declares the inputs the code reads, with its defaults, and the outputs it sets', () => {
+    expect(sorted(Object.keys(action.inputs))).toEqual(sorted(Object.values(Inputs)));
+    expect(sorted(Object.keys(action.outputs))).toEqual(sorted(Object.values(Outputs)));
+    const defaults = Object.fromEntries(
+      Object.entries(action.inputs).flatMap(([name, input]) =>
+        input.default === undefined ? [] : [[name, input.default]],
+      ),
+    );
+    expect(defaults).toEqual(DEFAULTS);
+  });
+
+  it('README.md has a row for every input and output', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8').catch(() => '');
+    expect(sorted(tableNames(readme, 'Inputs'))).toEqual(sorted(Object.keys(action.inputs)));
+    expect(sorted(tableNames(readme, 'Outputs'))).toEqual(sorted(Object.keys(action.outputs)));
+  });
+
+  describe('the reusable workflow', () => {
+    const call = () => workflow.on.workflow_call;
+    const onlyJob = () => {
+      const jobs = Object.entries(workflow.jobs);
+      expect(jobs).toHaveLength(1);
+      return jobs[0]!;
+    };
+    const actionStep = () => {
+      const steps = onlyJob()[1].steps.filter((step) => step.uses === './.kie-task-action');
+      expect(steps).toHaveLength(1);
+      return steps[0]!;
+    };
+
+    it("mirrors the action's inputs but api-key, plus runs-on, with the same defaults", () => {
+      const mirrored = without(Object.keys(action.inputs), NOT_MIRRORED_INPUTS);
+      expect(sorted(Object.keys(call().inputs))).toEqual(
+        sorted([...mirrored, ...WORKFLOW_ONLY_INPUTS]),
+      );
+      for (const name of mirrored) {
+        const input = call().inputs[name]!;
+        // A number input cannot be empty, so 0 stands for "not given".
+        const given = input.type === 'number' && input.default === 0 ? '' : input.default;
+        expect(String(given ?? ''), name).toBe(action.inputs[name]!.default ?? '');
+        expect(Boolean(input.required), name).toBe(Boolean(action.inputs[name]!.required));
+      }
+      expect(call().secrets.KIE_API_KEY?.required).toBe(true);
+    });
+
+    it('runs the action checked out at its own commit, not the caller’s', () => {
+      const checkout = onlyJob()[1].steps.find((step) => step.uses?.startsWith('actions/checkout'));
+      expect(checkout?.with).toMatchObject({
+        repository: '${{ job.workflow_repository }}',
+        ref: '${{ job.workflow_sha }}',
+        path: '.kie-task-action',
+      });
+    });
+
+    it('passes every input to the action, and the key from its secret', () => {
+      const given = actionStep().with ?? {};
+      expect(sorted(Object.keys(given))).toEqual(sorted(Object.keys(action.inputs)));
+      for (const name of without(Object.keys(action.inputs), NOT_MIRRORED_INPUTS)) {
+        expect(given[name], name).toContain(`inputs.${name}`);
+      }
+      expect(given['api-key']).toBe('${{ secrets.KIE_API_KEY }}');
+    });
+
+    it("passes on the action's outputs through the job, each under its own name", () => {
+      const [jobName, job] = onlyJob();
+      const { id } = actionStep();
+      const mirrored = without(Object.keys(action.outputs), NOT_MIRRORED_OUTPUTS);
+      expect(sorted(Object.keys(call().outputs))).toEqual(sorted(mirrored));
+      expect(sorted(Object.keys(job.outputs))).toEqual(sorted(mirrored));
+      for (const name of mirrored) {
+        expect(call().outputs[name]!.value).toBe(`\${{ jobs.${jobName}.outputs.${name} }}`);
+        expect(job.outputs[name]).toBe(`\${{ steps.${id}.outputs.${name} }}`);
+      }
+    });
+  });
+});
+
+describe('scripts/lint-workflows.mjs', () => {
+  const lint = (...files: string[]) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [LINT_SCRIPT, ...files], { cwd: ROOT }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout }),
+      );
+    });
+
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'kie-lint-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("passes on the repository's action.yml, workflows and examples", async () => {
+    const { code, stdout } = await lint();
+    expect(stdout).toMatch(/no problems/);
+    expect(code).toBe(0);
+  });
+
+  it('fails on a broken workflow, naming the file, line, column and kind', async () => {
+    const file = path.join(dir, 'broken.yml');
+    await writeFile(
+      file,
+      [
+        'on: pull_request',
+        'jobs:',
+        '  greet:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: echo "${{ github.event.pull_request.title }}"',
+        '      - run: echo "${{ steps.nowhere.outputs.name }}"',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await lint(file);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `${file}:6:24: "github.event.pull_request.title" is potentially untrusted`,
+    );
+    expect(stdout).toMatch(
+      new RegExp(`${file}:7:\\d+: property "nowhere" is not defined.* \\[expression\\]`),
+    );
+  });
+
+  it('fails on action metadata without descriptions or with a missing runs.main', async () => {
+    const file = path.join(dir, 'action.yml');
+    await writeFile(
+      file,
+      [
+        'name: Broken',
+        'description: An action with gaps.',
+        'inputs:',
+        '  task-id:',
+        '    required: true',
+        'runs:',
+        '  using: node24',
+        '  main: dist/index.js',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await lint(file);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${file}:4:3: input "task-id" has no description [action]`);
+    expect(stdout).toContain(`${file}:8:9: "runs.main" file dist/index.js does not exist`);
+  });
+});
