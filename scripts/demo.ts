@@ -1,0 +1,92 @@
+// `npm run demo`: the built action (dist/index.js), run as a runner runs it, against the local
+// Kie simulator and media host. No key and no network needed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, runDist } from '../test/support/action.js';
+import { startKieServer } from '../test/support/kie-server.js';
+import { generatedBytes, startMediaServer } from '../test/support/media-server.js';
+
+// The documented records, created just now (their createTime is from 2023).
+const seed = (name: string) => ({
+  ...JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures', `${name}.json`), 'utf8')).data,
+  createTime: Date.now(),
+});
+const outDir = path.join(REPO_ROOT, 'kie-results', 'demo');
+
+const kie = await startKieServer();
+const media = await startMediaServer();
+const running = [
+  { state: 'waiting' },
+  { state: 'queuing' },
+  { state: 'generating' },
+  { state: 'generating' },
+];
+
+const image = seed('image');
+kie.script('demo-image', [...running, { state: 'success' }], {
+  ...image,
+  resultJson: JSON.stringify({
+    resultUrls: [
+      media.route('/files/banana-hero.png', {
+        body: generatedBytes(180_000),
+        contentType: 'image/png',
+      }),
+      media.route('/files/banana-hero-2', {
+        body: generatedBytes(90_000),
+        contentType: 'image/png',
+      }),
+    ],
+  }),
+});
+kie.script(
+  'demo-transcript',
+  [{ state: 'generating' }, { state: 'success' }],
+  seed('speech-to-text'),
+);
+kie.script(
+  'demo-failed',
+  [
+    { state: 'queuing' },
+    {
+      state: 'fail',
+      record: { failCode: '400', failMsg: 'The prompt was flagged by the content filter' },
+    },
+  ],
+  { model: seed('video').model },
+);
+
+const demos: { title: string; inputs: Record<string, string> }[] = [
+  {
+    title: 'An image task, downloaded (upload-artifact skips with a warning outside a runner)',
+    inputs: { 'task-id': 'demo-image', download: 'true', 'upload-artifact': 'true' },
+  },
+  {
+    title: 'A speech-to-text task: transcript files',
+    inputs: { 'task-id': 'demo-transcript', download: 'true' },
+  },
+  { title: 'A task that fails', inputs: { 'task-id': 'demo-failed' } },
+];
+
+try {
+  for (const demo of demos) {
+    console.log(`\n=== ${demo.title}\n`);
+    const run = await runDist({
+      'api-key': kie.apiKey,
+      'base-url': kie.url,
+      'poll-interval': '300ms',
+      'download-dir': path.join(outDir, demo.inputs['task-id']!),
+      ...demo.inputs,
+    });
+    // ::debug:: lines are hidden on a runner unless debug logging is on; hide them here too.
+    const log = run.log.split('\n').filter((line) => line && !line.startsWith('::debug::'));
+    console.log(log.map((line) => `  | ${line}`).join('\n'));
+    console.log(`\n  exit code ${run.exitCode}; outputs:`);
+    for (const [name, value] of Object.entries(run.outputs)) {
+      const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;
+      console.log(`    ${name.padEnd(14)} ${shown}`);
+    }
+  }
+  console.log(`\nFiles written under ${path.relative(process.cwd(), outDir) || '.'}/`);
+} finally {
+  await Promise.all([kie.close(), media.close()]);
+}
