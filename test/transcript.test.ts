@@ -1,21 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
 import { buildTranscript } from '../src/results/transcript.js';
+import { REPO_ROOT } from './support/action.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The documented speech-to-text `recordInfo` example: its resultJson uses an unquoted key. */
+/** The documented speech-to-text example (seed 002, kept in test/fixtures): an unquoted key. */
 function seedResultObject(): unknown {
-  const seed = readFileSync(
-    path.resolve(repoRoot, '../shared/seeds/002_18766233d8073127.txt'),
-    'utf8',
-  );
-  const example = /^Response Example\n([\s\S]*?)\nResponse Fields$/m.exec(seed)?.[1];
-  if (!example) throw new Error('no response example in the seed');
-  const response = JSON.parse(example) as { data: { resultJson: string } };
+  const response = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'test/fixtures/speech-to-text.json'), 'utf8'),
+  ) as { data: { resultJson: string } };
   return (JSON5.parse(response.data.resultJson) as { resultObject: unknown }).resultObject;
 }
 
