@@ -244,15 +244,20 @@ describe('downloadAll', () => {
   });
 
   it('aborts the downloads in flight on the first permanent failure and cleans up', async () => {
-    const stuck = server.route('/stuck.mp4', { size: 10 * MB, stallAt: MB });
+    const midBody = server.route('/stalled.mp4', { size: 10 * MB, stallAt: MB });
+    const awaitingHeaders = server.route('/slow.mp4', { body: 'x', delayMs: 30_000 });
     const missing = server.route('/missing.png', { status: 404, delayMs: 100 });
+    const neverStarted = server.route('/later.png', { body: 'x' });
     const started = performance.now();
 
-    const error = await rejection(download([stuck, missing]));
+    const error = await rejection(
+      download([midBody, awaitingHeaders, missing, neverStarted], { concurrency: 3 }),
+    );
 
     expect(error.url).toBe(missing);
-    expect(performance.now() - started).toBeLessThan(5_000); // not the 60 s idle timeout
+    expect(performance.now() - started).toBeLessThan(5_000); // no waiting for the idle timeout
     expect(await readdir(dir)).toEqual([]);
+    expect(server.requestsTo('/later.png')).toEqual([]);
   });
 
   it('rejects URLs it cannot fetch before sending anything', async () => {

@@ -105,7 +105,8 @@ function pathnameOf(path: string): string {
 }
 
 async function respond(res: ServerResponse, response: MediaResponse): Promise<void> {
-  if (response.delayMs !== undefined) await sleep(response.delayMs);
+  // Unref'd, so a delay still pending when a test ends keeps no process alive.
+  if (response.delayMs !== undefined) await sleep(response.delayMs, undefined, { ref: false });
   const headers: Record<string, string | number> = {};
   if (response.redirect !== undefined) headers['location'] = response.redirect;
   if (response.contentType !== undefined) headers['content-type'] = response.contentType;

@@ -1,0 +1,132 @@
+// Throughput and peak memory of downloadAll against curl, for one large file served over loopback.
+// Usage: npx tsx bench/download.ts [sizeMB]   (default 1024; needs /usr/bin/curl and GNU /usr/bin/time)
+//
+// downloadAll runs in a child of its own, so its peak RSS is that of the download alone, and from a
+// plain JavaScript bundle of this file, as the action ships: under the tsx loader, importing
+// @actions/http-client makes V8 run a full GC every ~20 MB received, which costs a third more CPU.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { silentLogger } from '../src/logger.js';
+import { downloadAll } from '../src/results/download.js';
+import { startMediaServer } from '../test/support/media-server.js';
+
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+const RUNS = 3;
+
+interface Measurement {
+  mbPerSecond: number;
+  peakRssMb: number;
+  /** User + system for the transfer alone; steadier than MB/s on a busy machine. */
+  cpuSeconds: number;
+}
+
+if (process.argv[2] === '--child') {
+  await downloadInThisProcess(process.argv[3]!, process.argv[4]!);
+} else {
+  await compare(Number(process.argv[2] ?? 1024));
+}
+
+async function downloadInThisProcess(url: string, dir: string): Promise<void> {
+  const rssBeforeMb = process.memoryUsage().rss / MB;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const [file] = await downloadAll({ urls: [url], dir, maxBytes: 2 ** 50, logger: silentLogger });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const result: Measurement & { rssBeforeMb: number } = {
+    mbPerSecond: file!.bytes / MB / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    rssBeforeMb,
+  };
+  console.log(JSON.stringify(result));
+}
+
+async function compare(sizeMb: number): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kie-download-bench-'));
+  const bundle = path.join(dir, 'bench.mjs');
+  const { build } = await import('esbuild'); // tsx's own, so nothing to install
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['esbuild'],
+    // Lets the CommonJS dependencies require Node's built-ins from an ES module.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const server = await startMediaServer();
+  const url = server.route('/bench.mp4', { size: sizeMb * MB, contentType: 'video/mp4' });
+  const ours: Measurement[] = [];
+  const curl: Measurement[] = [];
+  let rssBeforeMb = 0;
+  try {
+    // Interleaved, so a busy spell on the machine does not land on one tool only.
+    for (let i = 0; i < RUNS; i++) {
+      // Each run starts with no dirty pages from the last, which the kernel would make it flush.
+      await run('sync');
+      const child = await run(process.execPath, [bundle, '--child', url, dir], {
+        encoding: 'utf8',
+      });
+      const result = JSON.parse(child.stdout) as Measurement & { rssBeforeMb: number };
+      ours.push(result);
+      rssBeforeMb = result.rssBeforeMb;
+      await rm(path.join(dir, 'bench.mp4'));
+
+      await run('sync');
+      const output = path.join(dir, 'curl.mp4');
+      const timed = await run(
+        '/usr/bin/time',
+        ['-f', '%M %U %S', '/usr/bin/curl', '-s', '-o', output, '-w', '%{time_total}', url],
+        { encoding: 'utf8' },
+      );
+      const [maxRssKib, user, system] = timed.stderr
+        .trim()
+        .split('\n')
+        .pop()!
+        .split(' ')
+        .map(Number);
+      curl.push({
+        mbPerSecond: sizeMb / Number(timed.stdout),
+        peakRssMb: maxRssKib! / 1024,
+        cpuSeconds: user! + system!,
+      });
+      await rm(output);
+    }
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const row = (tool: string, runs: Measurement[]) =>
+    `| ${tool} | ${median(runs.map((r) => r.mbPerSecond)).toFixed(0)} | ` +
+    `${Math.max(...runs.map((r) => r.peakRssMb)).toFixed(0)} | ` +
+    `${median(runs.map((r) => r.cpuSeconds)).toFixed(2)} |`;
+  console.log(
+    `${sizeMb} MB over loopback, ${RUNS} runs each (MB = MiB; peak RSS of the worst run)\n`,
+  );
+  console.log('| tool | MB/s (median) | peak RSS MB | CPU s (median) |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(row('downloadAll', ours));
+  console.log(row('curl', curl));
+  const ratio = median(ours.map((r) => r.mbPerSecond)) / median(curl.map((r) => r.mbPerSecond));
+  console.log(
+    `\ndownloadAll: ${(ratio * 100).toFixed(0)}% of curl's throughput (target >= 90%); ` +
+      `its RSS was ${rssBeforeMb.toFixed(0)} MB before the download began.`,
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
