@@ -27,7 +27,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
 
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
-Usage: kie-task wait <task-id> [options]
+Usage: kie-task wait <task-id>... [options]
 
 Options:
   --timeout <duration>            total time to wait (default 30m)
@@ -35,6 +35,7 @@ Options:
   --max-poll-interval <duration>  longest wait between polls (default 30s)
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
+  --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
@@ -60,6 +61,7 @@ const OPTIONS = {
   'max-poll-interval': { type: 'string' },
   download: { type: 'string' },
   'max-download-size': { type: 'string' },
+  'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
   'no-fail': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -77,19 +79,19 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help) return print(HELP, ExitCode.Success);
   if (values.version) return print(`${VERSION}\n`, ExitCode.Success);
-  const [command, taskId, ...extra] = positionals;
+  const [command, ...taskIds] = positionals;
   if (command !== 'wait')
     return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-  if (!taskId) return usageError('kie-task wait needs a task id.');
-  if (extra.length > 0) return usageError(`Unexpected argument '${extra[0]}'.`);
+  if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
 
   const given: Record<string, string | undefined> = {
-    [Inputs.TaskId]: taskId,
+    [Inputs.TaskId]: taskIds.join(','),
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
     [Inputs.BaseUrl]: values['base-url'],
     [Inputs.MaxDownloadSize]: values['max-download-size'],
+    [Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',

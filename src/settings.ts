@@ -3,6 +3,8 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { CreateTaskRequest } from './kie/client.js';
 import { parseDuration, parseSize } from './units.js';
 
 export const Inputs = {
@@ -19,6 +21,10 @@ export const Inputs = {
   UploadArtifact: 'upload-artifact',
   ArtifactName: 'artifact-name',
   ArtifactRetentionDays: 'artifact-retention-days',
+  MaxRequestsPerSecond: 'max-requests-per-second',
+  Model: 'model',
+  Input: 'input',
+  CallbackUrl: 'callback-url',
 } as const;
 
 export const Outputs = {
@@ -40,24 +46,36 @@ export const Outputs = {
   ArtifactDigest: 'artifactDigest',
   Transcript: 'transcript',
   Language: 'language',
+  Tasks: 'tasks',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
 } as const;
 
 export const API_KEY_ENV = 'KIE_API_KEY';
 
 export interface Settings {
-  taskId: string;
+  /** The tasks to wait for, in the order given; empty when `create` is set. */
+  taskIds: string[];
+  /** Create the task first (model given instead of task-id). */
+  create?: CreateTaskRequest;
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;
   pollIntervalMs: number;
   maxPollIntervalMs: number;
+  /** One budget for every request the step makes. */
+  maxRequestsPerSecond: number;
   failOnTaskFailure: boolean;
   /** Download results (and write transcripts) after success; true whenever uploadArtifact is. */
   download: boolean;
-  downloadDir: string;
+  /** The download-dir input, resolved; undefined for the default. */
+  downloadDir?: string;
+  /** Where relative paths and the default download-dir live (GITHUB_WORKSPACE). */
+  workspace: string;
   maxDownloadBytes: number;
   uploadArtifact: boolean;
-  artifactName: string;
+  /** The artifact-name input; undefined for the default. */
+  artifactName?: string;
   /** undefined: the repository's setting. */
   artifactRetentionDays?: number;
 }
@@ -94,6 +112,8 @@ const boolean = (input: string) =>
     return z.NEVER;
   });
 
+const MAX_REQUESTS_PER_SECOND = 100;
+
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 
 const size = (input: string) =>
@@ -109,11 +129,39 @@ const size = (input: string) =>
     return bytes;
   });
 
+// YAML is a superset of JSON, so one parser reads both forms of `input`.
+const taskInput = z.string().transform((text, ctx) => {
+  if (text === '') return undefined;
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    ctx.addIssue({
+      code: 'custom',
+      message: `Input '${Inputs.Input}' is not valid JSON or YAML: ${reason}`,
+    });
+    return z.NEVER;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `Input '${Inputs.Input}' must be a JSON object or a YAML mapping of the model's parameters.`,
+    });
+    return z.NEVER;
+  }
+  return value as Record<string, unknown>;
+});
+
 const settingsSchema = z
   .object({
-    taskId: z
-      .string()
-      .min(1, `Input '${Inputs.TaskId}' is required: the id returned by createTask.`),
+    // One id, or several separated by new lines, commas or spaces.
+    taskIds: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+    model: z.string(),
+    input: taskInput,
+    callbackUrl: z.string().refine((text) => text === '' || isHttpUrl(text), {
+      message: `Input '${Inputs.CallbackUrl}' must be an http(s) URL.`,
+    }),
     apiKey: z
       .string()
       .min(
@@ -127,11 +175,18 @@ const settingsSchema = z
     pollIntervalMs: duration(Inputs.PollInterval),
     maxPollIntervalMs: duration(Inputs.MaxPollInterval),
     failOnTaskFailure: boolean(Inputs.FailOnTaskFailure),
+    maxRequestsPerSecond: z
+      .string()
+      .transform(Number)
+      .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
+        message: `Input '${Inputs.MaxRequestsPerSecond}' must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
+      }),
     download: boolean(Inputs.Download),
-    downloadDir: z.string(),
+    downloadDir: z.string().optional(),
+    workspace: z.string(),
     maxDownloadBytes: size(Inputs.MaxDownloadSize),
     uploadArtifact: boolean(Inputs.UploadArtifact),
-    artifactName: z.string(),
+    artifactName: z.string().optional(),
     artifactRetentionDays: z
       .string()
       .transform((text) => (text === '' ? undefined : Number(text)))
@@ -139,7 +194,20 @@ const settingsSchema = z
         message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
       }),
   })
-  .transform(({ download, ...s }) => ({ ...s, download: download || s.uploadArtifact }))
+  // These three only read strings, so they run even when other inputs are wrong: every mistake is
+  // reported at once.
+  .refine((s) => !(s.model && s.taskIds.length > 0), {
+    message: `Give either '${Inputs.TaskId}' (to wait for a task) or '${Inputs.Model}' (to create one), not both.`,
+    when: () => true,
+  })
+  .refine((s) => Boolean(s.model) || s.taskIds.length > 0, {
+    message: `Input '${Inputs.TaskId}' is required: the id returned by createTask (or give '${Inputs.Model}' and '${Inputs.Input}' to create the task here).`,
+    when: () => true,
+  })
+  .refine((s) => Boolean(s.model) || !(s.input || s.callbackUrl), {
+    message: `Inputs '${Inputs.Input}' and '${Inputs.CallbackUrl}' need '${Inputs.Model}'.`,
+    when: () => true,
+  })
   .superRefine((s, ctx) => {
     if (s.maxPollIntervalMs < s.pollIntervalMs) {
       ctx.addIssue({
@@ -153,12 +221,14 @@ const settingsSchema = z
         message: `Input '${Inputs.Timeout}' must not be shorter than '${Inputs.PollInterval}'.`,
       });
     }
-  });
-
-/** A task id as one directory name: ids are opaque and may hold anything. */
-function safeSegment(taskId: string): string {
-  return taskId.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'task';
-}
+  })
+  .transform(({ model, input, callbackUrl, download, ...s }): Settings => ({
+    ...s,
+    download: download || s.uploadArtifact,
+    create: model
+      ? { model, input: input ?? {}, ...(callbackUrl && { callBackUrl: callbackUrl }) }
+      : undefined,
+  }));
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -177,6 +247,8 @@ export const DEFAULTS = {
   [Inputs.Download]: 'false',
   [Inputs.MaxDownloadSize]: '2GB',
   [Inputs.UploadArtifact]: 'false',
+  // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
+  [Inputs.MaxRequestsPerSecond]: '1.5',
 } as const;
 
 /**
@@ -189,8 +261,13 @@ export function parseSettings(
 ): Settings {
   const get = (name: string) =>
     input(name).trim() || (DEFAULTS as Record<string, string>)[name] || '';
+  const workspace = path.resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const parsed = settingsSchema.safeParse({
-    taskId: get(Inputs.TaskId),
+    taskIds: get(Inputs.TaskId),
+    model: get(Inputs.Model),
+    input: get(Inputs.Input),
+    callbackUrl: get(Inputs.CallbackUrl),
+    maxRequestsPerSecond: get(Inputs.MaxRequestsPerSecond),
     apiKey: get(Inputs.ApiKey) || env[API_KEY_ENV]?.trim() || '',
     baseUrl: get(Inputs.BaseUrl).replace(/\/+$/, ''),
     timeoutMs: get(Inputs.Timeout),
@@ -198,13 +275,13 @@ export function parseSettings(
     maxPollIntervalMs: get(Inputs.MaxPollInterval),
     failOnTaskFailure: get(Inputs.FailOnTaskFailure),
     download: get(Inputs.Download),
-    downloadDir: path.resolve(
-      env.GITHUB_WORKSPACE ?? process.cwd(),
-      get(Inputs.DownloadDir) || path.join('kie-results', safeSegment(get(Inputs.TaskId))),
-    ),
+    downloadDir: get(Inputs.DownloadDir)
+      ? path.resolve(workspace, get(Inputs.DownloadDir))
+      : undefined,
+    workspace,
     maxDownloadBytes: get(Inputs.MaxDownloadSize),
     uploadArtifact: get(Inputs.UploadArtifact),
-    artifactName: get(Inputs.ArtifactName) || `kie-${get(Inputs.TaskId)}`,
+    artifactName: get(Inputs.ArtifactName) || undefined,
     artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
   });
   if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));

@@ -66,7 +66,7 @@ describe('the action', () => {
     expect(run.failed).toBe(false);
     expect(run.outputs.resultJson).toBe('<<not json>>');
     expect(run.outputs.resultUrls).toBe('[]');
-    expect(run.log).toMatch(/::warning::resultJson is not JSON/);
+    expect(run.log).toMatch(/::warning::Task task-1: resultJson is not JSON/);
   });
 
   it('warns about a resultJson of an unexpected shape', async () => {
@@ -76,7 +76,7 @@ describe('the action', () => {
     const run = await runInProcess(inputs());
     expect(run.failed).toBe(false);
     expect(run.outputs.resultUrls).toBe('[]');
-    expect(run.log).toMatch(/::warning::resultJson has an unexpected shape/);
+    expect(run.log).toMatch(/::warning::Task task-1: resultJson has an unexpected shape/);
   });
 
   it('fails the step when the task fails, with its reason', async () => {

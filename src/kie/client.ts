@@ -25,9 +25,20 @@ export class KieApiError extends Error {
     readonly code?: number,
     /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
     readonly retryAfterMs?: number,
+    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
+    readonly neverSent = false,
   ) {
     super(message);
   }
+}
+
+// Connection errors that happen before a byte of the request leaves this machine.
+const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export interface CreateTaskRequest {
+  model: string;
+  input: Record<string, unknown>;
+  callBackUrl?: string;
 }
 
 export interface KieClientOptions {
@@ -82,27 +93,59 @@ export class KieClient {
     return record.data;
   }
 
+  /** POST /api/v1/jobs/createTask: the new task's id. Throws KieApiError; never retries itself. */
+  async createTask(request: CreateTaskRequest): Promise<string> {
+    const url = `${this.baseUrl}/api/v1/jobs/createTask`;
+    const envelope = await this.call(
+      'POST',
+      url,
+      `for model ${request.model}`,
+      JSON.stringify(request),
+    );
+    const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
+    if (typeof taskId !== 'string' || taskId === '') {
+      throw new KieApiError(
+        'fatal',
+        `Kie.ai accepted the task for model ${request.model} but returned no taskId (${describeShape(envelope.data)}).`,
+        envelope.code,
+      );
+    }
+    return taskId;
+  }
+
   /** Frees the keep-alive sockets so the process can exit. */
   dispose(): void {
     this.http.dispose();
   }
 
-  private async call(method: 'GET', url: string, taskId: string): Promise<Envelope> {
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    taskId: string,
+    body?: string,
+  ): Promise<Envelope> {
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
     let status: number;
     let headers: HttpClientResponse['message']['headers'];
-    let body: string;
+    let reply: string;
     try {
-      ({ status, headers, body } = await this.send(method, url));
+      ({ status, headers, body: reply } = await this.send(method, url, body));
     } catch (error) {
-      throw new KieApiError('transient', `Request to Kie.ai failed: ${(error as Error).message}.`);
+      const neverSent = NEVER_SENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '');
+      throw new KieApiError(
+        'transient',
+        `Request to Kie.ai failed: ${(error as Error).message}.`,
+        undefined,
+        undefined,
+        neverSent,
+      );
     }
-    this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(body)}`);
-    return this.classify(status, headers, body, taskId);
+    this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
+    return this.classify(status, headers, reply, taskId);
   }
 
-  private async send(method: 'GET', url: string) {
+  private async send(method: 'GET' | 'POST', url: string, body?: string) {
     let response: HttpClientResponse | undefined;
     let timer: NodeJS.Timeout | undefined;
     // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
@@ -114,12 +157,13 @@ export class KieClient {
     });
     try {
       const exchange = (async () => {
-        response = await this.http.request(method, url, null, {});
-        const body = await response.readBody();
+        const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+        response = await this.http.request(method, url, body ?? null, headers);
+        const text = await response.readBody();
         return {
           status: response.message.statusCode ?? 0,
           headers: response.message.headers,
-          body,
+          body: text,
         };
       })();
       return await Promise.race([exchange, deadline]);

@@ -1,6 +1,7 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
-// main.ts writes it.
-import type { Report } from '../pipeline.js';
+// main.ts writes it. One task gets a card; several get a table, a row each.
+import path from 'node:path';
+import { overallState, type Report, type TaskReport } from '../pipeline.js';
 import { formatDuration, formatSize } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;
@@ -8,34 +9,50 @@ const TRANSCRIPT_PREVIEW_LINES = 5;
 const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 
-export function renderSummary(input: Report): string {
-  const { taskId, outcome, result } = input;
-  const state = outcome.record?.state ?? (outcome.ending === 'timeout' ? 'timed out' : 'unknown');
-  const lines = [`## ${icon(input)} Kie.ai task ${code(taskId)}: ${escapeHtml(state)}`, ''];
+export function renderSummary(report: Report): string {
+  const lines = report.tasks.length === 1 ? taskCard(report.tasks[0]!, report) : taskTable(report);
+  if (report.failure) {
+    const [first, ...rest] = report.failure.message.split('\n');
+    lines.push(
+      '> [!CAUTION]',
+      `> ${escapeHtml(first!)}`,
+      ...rest.map((l) => `> ${escapeHtml(l)}`),
+      '',
+    );
+  }
+  if (report.artifact) {
+    const { name, url, size } = report.artifact;
+    const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
+    lines.push(`Artifact: ${label} (${formatSize(size)})`, '');
+  }
+  return lines.join('\n');
+}
 
+function taskCard(task: TaskReport, report: Report): string[] {
+  const { outcome, result } = task;
+  const state = stateOf(task);
+  const lines = [
+    `## ${icon(task, report)} Kie.ai task ${code(task.taskId)}: ${escapeHtml(state)}`,
+    '',
+  ];
   lines.push('| | |', '|---|---|');
   lines.push(`| Model | ${code(outcome.record?.model || 'unknown')} |`);
-  lines.push(
-    `| Final state | ${escapeHtml(state)}${outcome.ending === 'timeout' ? ' (timed out)' : ''} |`,
-  );
+  lines.push(`| Final state | ${escapeHtml(state)} |`);
   lines.push(`| Waited | ${formatDuration(outcome.elapsedMs)} (${outcome.polls} polls) |`);
   const { createTime, completeTime } = outcome.record ?? {};
   if (createTime && completeTime) {
     lines.push(`| Generation time | ${formatDuration(completeTime - createTime)} |`);
   }
   lines.push('');
-
-  if (input.failure) lines.push(`> [!CAUTION]`, `> ${escapeHtml(input.failure.message)}`, '');
-  else if (outcome.record?.state === 'fail') {
-    lines.push(`> [!WARNING]`, `> ${escapeHtml(outcome.record.failMsg || 'The task failed.')}`, '');
+  if (outcome.record?.state === 'fail' && !report.failure) {
+    lines.push('> [!WARNING]', `> ${escapeHtml(outcome.record.failMsg || 'The task failed.')}`, '');
   }
 
   const urls = result.resultUrls;
-  const images = urls.filter((url) => IMAGE.test(pathOf(url)));
+  const images = urls.filter((url) => IMAGE.test(pathOf(url))).slice(0, MAX_INLINE_IMAGES);
   if (images.length > 0) {
     lines.push(
       images
-        .slice(0, MAX_INLINE_IMAGES)
         .map(
           (url) => `<a href="${escapeHtml(url)}"><img src="${escapeHtml(url)}" height="240"></a>`,
         )
@@ -45,20 +62,12 @@ export function renderSummary(input: Report): string {
   }
   if (urls.length > 0) {
     lines.push('### Results', '');
-    for (const url of urls) {
-      const kind = IMAGE.test(pathOf(url))
-        ? 'image'
-        : PLAYABLE.test(pathOf(url))
-          ? 'media'
-          : 'file';
-      lines.push(`- ${kind}: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`);
-    }
+    for (const url of urls) lines.push(`- ${kindOf(url)}: ${link(url)}`);
     lines.push('');
   }
-
-  if (input.transcript) {
-    const preview = input.transcript.text.split(/(?<=[.!?])\s+/).slice(0, TRANSCRIPT_PREVIEW_LINES);
-    const language = input.transcript.language ? ` (${escapeHtml(input.transcript.language)})` : '';
+  if (task.transcript) {
+    const preview = task.transcript.text.split(/(?<=[.!?])\s+/).slice(0, TRANSCRIPT_PREVIEW_LINES);
+    const language = task.transcript.language ? ` (${escapeHtml(task.transcript.language)})` : '';
     lines.push(
       `### Transcript${language}`,
       '',
@@ -66,25 +75,63 @@ export function renderSummary(input: Report): string {
       '',
     );
   }
-
-  if (input.files.length > 0) {
+  if (task.files.length > 0) {
     lines.push('### Files', '');
-    for (const file of input.files) lines.push(`- ${code(file.path)} (${formatSize(file.bytes)})`);
+    for (const file of task.files) {
+      lines.push(`- ${code(path.basename(file.path))} (${formatSize(file.bytes)})`);
+    }
     lines.push('');
   }
-
-  if (input.artifact) {
-    const { name, url, size } = input.artifact;
-    const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
-    lines.push(`Artifact: ${label} (${formatSize(size)})`, '');
-  }
-  return lines.join('\n');
+  return lines;
 }
 
-function icon(input: Report): string {
-  if (input.outcome.record?.state === 'success' && !input.failure) return '✅';
-  if (input.outcome.ending === 'timeout') return '⏱️';
-  return input.failure ? '❌' : '⚠️';
+function taskTable(report: Report): string[] {
+  const state = overallState(report.tasks);
+  const succeeded = report.tasks.filter((task) => task.outcome.record?.state === 'success').length;
+  const lines = [
+    `## ${report.failure ? '❌' : state === 'success' ? '✅' : '⚠️'} ${report.tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
+    '',
+    '| Task | Model | State | Took | Results | Reason |',
+    '|---|---|---|---:|---|---|',
+  ];
+  for (const task of report.tasks) {
+    const { record } = task.outcome;
+    const took =
+      record?.createTime && record.completeTime
+        ? formatDuration(record.completeTime - record.createTime)
+        : formatDuration(task.outcome.elapsedMs);
+    const results = task.result.resultUrls
+      .map((url, i) => link(url, `${kindOf(url)} ${i + 1}`))
+      .join(' ');
+    const reason =
+      record?.failMsg ||
+      (task.problem && task.problem.kind !== 'task-failed' ? task.problem.message : '');
+    lines.push(
+      `| ${code(task.taskId)} | ${escapeHtml(record?.model ?? '')} | ${escapeHtml(stateOf(task))} | ${took} | ${results} | ${escapeHtml(reason)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function stateOf(task: TaskReport): string {
+  const state = task.outcome.record?.state ?? 'unknown';
+  return task.outcome.ending === 'timeout' ? `${state} (timed out)` : state;
+}
+
+function icon(task: TaskReport, report: Report): string {
+  if (task.outcome.record?.state === 'success' && !report.failure) return '✅';
+  if (task.outcome.ending === 'timeout') return '⏱️';
+  return report.failure ? '❌' : '⚠️';
+}
+
+function kindOf(url: string): string {
+  if (IMAGE.test(pathOf(url))) return 'image';
+  return PLAYABLE.test(pathOf(url)) ? 'media' : 'file';
+}
+
+function link(url: string, text = url): string {
+  return `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>`;
 }
 
 /** The path alone, so `a.png?sig=…` still reads as an image. */

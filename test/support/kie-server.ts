@@ -31,8 +31,15 @@ export interface RecordedRequest {
   path: string;
   taskId: string | null;
   headers: IncomingHttpHeaders;
+  /** The parsed JSON body of a POST. */
+  body?: unknown;
   at: number;
 }
+
+/** One answer to a createTask call: a new task (scripted like `script`), or any raw reply. */
+export type CreateReply =
+  | { taskId: string; replies: KieReply[] }
+  | { status?: number; body: string | object; headers?: Record<string, string> };
 
 export interface KieServer {
   url: string;
@@ -40,6 +47,8 @@ export interface KieServer {
   requests: RecordedRequest[];
   /** Scripts a task. `record` sets fields common to every reply (model, resultJson, createTime...). */
   script(taskId: string, replies: KieReply[], record?: Partial<RecordFields>): void;
+  /** Scripts createTask: each call answers with the next reply; the last repeats. */
+  scriptCreate(replies: CreateReply[]): void;
   close(): Promise<void>;
 }
 
@@ -48,25 +57,44 @@ export const TEST_API_KEY = 'test-key-0123456789abcdef';
 export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> {
   const tasks = new Map<string, { replies: KieReply[]; served: number; base: RecordFields }>();
   const requests: RecordedRequest[] = [];
+  let createReplies: CreateReply[] = [];
+  let creates = 0;
 
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const taskId = url.searchParams.get('taskId');
+    const at = Date.now();
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
     requests.push({
       method: req.method ?? '',
       path: url.pathname,
       taskId,
       headers: req.headers,
-      at: Date.now(),
+      body,
+      at,
     });
-    req.resume();
 
-    if (url.pathname !== '/api/v1/jobs/recordInfo' || req.method !== 'GET') {
+    const route = `${req.method} ${url.pathname}`;
+    if (route !== 'GET /api/v1/jobs/recordInfo' && route !== 'POST /api/v1/jobs/createTask') {
       return send(res, { status: 404, body: '<html><body>Not Found</body></html>' });
     }
     // Like Kie.ai: a bad key is HTTP 200 with code 401 in the body.
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       return send(res, { body: { code: 401, msg: 'You do not have access permissions' } });
+    }
+    if (route === 'POST /api/v1/jobs/createTask') {
+      const reply = createReplies[Math.min(creates++, createReplies.length - 1)];
+      if (!reply) return send(res, { body: { code: 500, msg: 'createTask is not scripted' } });
+      if (!('taskId' in reply)) return send(res, reply);
+      scriptTask(reply.taskId, reply.replies, { model: (body as { model?: string }).model });
+      return send(res, { body: { code: 200, msg: 'success', data: { taskId: reply.taskId } } });
     }
     const task = taskId === null ? undefined : tasks.get(taskId);
     if (!task) return send(res, { body: { code: 422, msg: 'recordInfo is null', data: null } });
@@ -92,27 +120,33 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
+  function scriptTask(taskId: string, replies: KieReply[], record: Partial<RecordFields> = {}) {
+    const now = Date.now();
+    const base: RecordFields = {
+      model: 'test/model',
+      state: 'waiting',
+      param: JSON.stringify({ model: record.model ?? 'test/model', input: {} }),
+      resultJson: '',
+      failCode: null,
+      failMsg: null,
+      costTime: null,
+      completeTime: null,
+      createTime: now,
+      updateTime: now,
+      ...record,
+      taskId,
+    };
+    tasks.set(taskId, { replies, served: 0, base });
+  }
+
   return {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     requests,
-    script(taskId, replies, record = {}) {
-      const now = Date.now();
-      const base: RecordFields = {
-        model: 'test/model',
-        state: 'waiting',
-        param: JSON.stringify({ model: record.model ?? 'test/model', input: {} }),
-        resultJson: '',
-        failCode: null,
-        failMsg: null,
-        costTime: null,
-        completeTime: null,
-        createTime: now,
-        updateTime: now,
-        ...record,
-        taskId,
-      };
-      tasks.set(taskId, { replies, served: 0, base });
+    script: scriptTask,
+    scriptCreate(replies) {
+      createReplies = replies;
+      creates = 0;
     },
     async close() {
       server.closeAllConnections();

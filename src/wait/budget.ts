@@ -1,0 +1,96 @@
+// One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
+// requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+import { KieApiError } from '../kie/client.js';
+import type { TaskSource } from './wait.js';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
+const RATE_STEP_SHARE = 1 / 16;
+
+/** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
+ * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
+ * that has been due longest goes first. */
+export class RequestBudget {
+  private rate: number;
+  private readonly waiting: (() => void)[] = [];
+  private lastGrantedAt = -Infinity;
+  private pausedUntil = -Infinity;
+
+  constructor(
+    private readonly configuredRate: number,
+    private readonly clock: Clock,
+  ) {
+    // NaN would space nothing, so unlimited; 0 would wait forever.
+    if (!(configuredRate > 0)) throw new RangeError(`Not a request rate: ${configuredRate}.`);
+    this.rate = configuredRate;
+  }
+
+  /** Resolves when this caller may send one request. */
+  acquire(): Promise<void> {
+    return new Promise((resolve) => {
+      // The dispatcher runs exactly while someone waits: start it for the first in line.
+      if (this.waiting.push(resolve) === 1) void this.dispatch();
+    });
+  }
+
+  /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
+  rateLimited(retryAfterMs?: number): void {
+    const now = this.clock.now();
+    // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
+    if (now >= this.pausedUntil) {
+      this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
+    }
+    this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+  }
+
+  /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
+   * probes the limit gently yet is back at full rate in 8 replies after one halving. */
+  succeeded(): void {
+    this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
+  }
+
+  // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
+  private spacingMs(): number {
+    return Math.ceil(1_000 / this.rate);
+  }
+
+  // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
+  // also holds back callers already queued, and a timer firing early cannot break the spacing.
+  private async dispatch(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
+      const waitMs = nextSlotAt - this.clock.now();
+      if (waitMs > 0) {
+        await this.clock.sleep(waitMs);
+        continue;
+      }
+      this.lastGrantedAt = this.clock.now();
+      this.waiting.shift()!();
+    }
+  }
+}
+
+/** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
+export function budgetedSource(source: TaskSource, budget: RequestBudget): TaskSource {
+  return {
+    async getTaskRecord(taskId) {
+      await budget.acquire();
+      try {
+        const record = await source.getTaskRecord(taskId);
+        budget.succeeded();
+        return record;
+      } catch (error) {
+        // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
+        if (error instanceof KieApiError) {
+          if (error.code === 429) budget.rateLimited(error.retryAfterMs);
+          else if (error.code !== undefined) budget.succeeded();
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,281 @@
+// The request budget shared by many poll loops, in virtual time: every figure here is exact.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KieApiError, KieClient } from '../src/kie/client.js';
+import type { TaskRecord } from '../src/kie/schema.js';
+import { silentLogger } from '../src/logger.js';
+import { budgetedSource, RequestBudget } from '../src/wait/budget.js';
+import { waitForTask, type TaskSource } from '../src/wait/wait.js';
+import { startKieServer, type KieServer } from './support/kie-server.js';
+import { VirtualClock } from './support/virtual-clock.js';
+
+/** The most requests any window [t, t + windowMs) holds. */
+function peak(times: number[], windowMs: number): number {
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < times.length; last++) {
+    while (times[first]! <= times[last]! - windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
+
+/** Callers that each take `count` slots in turn, calling `after(i)` once slot i is granted. */
+async function takeSlots(
+  clock: VirtualClock,
+  budget: RequestBudget,
+  count: number,
+  after: (i: number) => void = () => {},
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await budget.acquire();
+    times.push(clock.now());
+    after(i);
+  }
+  return times;
+}
+
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe('the request budget', () => {
+  it('spaces requests exactly 1/rate apart, rounded up to the millisecond', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1.5, clock);
+    const granted: number[] = [];
+    const caller = async () => {
+      await budget.acquire();
+      granted.push(clock.now());
+    };
+    await clock.run(Promise.all([caller(), caller(), caller(), caller()]));
+    expect(granted).toEqual([0, 667, 1_334, 2_001]);
+
+    // After a quiet spell the first request goes at once, the next one a spacing later.
+    await clock.run(clock.sleep(10_000));
+    await clock.run(Promise.all([caller(), caller()]));
+    expect(granted.slice(4)).toEqual([12_001, 12_668]);
+  });
+
+  it('refuses a rate that is not a positive number', () => {
+    const clock = new VirtualClock();
+    expect(() => new RequestBudget(0, clock)).toThrow(RangeError);
+    expect(() => new RequestBudget(Number.NaN, clock)).toThrow(RangeError);
+  });
+
+  it('keeps 500 callers under the rate in every 1 s and 10 s window, first come first served', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1.5, clock);
+    const random = seededRandom(42);
+    const asked: string[] = [];
+    const granted: { who: string; at: number }[] = [];
+    const loop = async (caller: number) => {
+      await clock.sleep(Math.round(random() * 60_000));
+      for (let request = 0; request < 3; request++) {
+        const who = `${caller}/${request}`;
+        asked.push(who);
+        await budget.acquire();
+        granted.push({ who, at: clock.now() });
+        await clock.sleep(Math.round(random() * 5_000));
+      }
+    };
+    await clock.run(Promise.all(Array.from({ length: 500 }, (_, caller) => loop(caller))));
+
+    const times = granted.map((grant) => grant.at);
+    expect(times).toHaveLength(1_500);
+    expect(peak(times, 1_000)).toBe(2);
+    expect(peak(times, 10_000)).toBe(15);
+    expect(Math.min(...gaps(times))).toBe(667);
+    // Saturated from the first request on: no slot is wasted.
+    expect(times.at(-1)! - times[0]!).toBe(1_499 * 667);
+    expect(granted.map((grant) => grant.who)).toEqual(asked);
+  });
+
+  it('hands out slots in the order they were asked for', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const order: string[] = [];
+    const caller = async (name: string, asksAt: number) => {
+      await clock.sleep(asksAt);
+      await budget.acquire();
+      order.push(`${name}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('late', 1_500),
+        caller('first', 0),
+        caller('second', 0),
+        caller('mid', 900),
+      ]),
+    );
+    expect(order).toEqual(['first@0', 'second@1000', 'mid@2000', 'late@3000']);
+  });
+
+  it('pauses everyone queued for Retry-After after a 429, then halves the rate', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const granted: number[] = [];
+    const caller = async (rateLimited: boolean) => {
+      await budget.acquire();
+      granted.push(clock.now());
+      await clock.sleep(300); // the request's round trip
+      if (rateLimited) budget.rateLimited(5_000);
+    };
+    await clock.run(Promise.all([caller(true), caller(false), caller(false), caller(false)]));
+    expect(granted).toEqual([0, 5_300, 7_300, 9_300]);
+  });
+
+  it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const times = await clock.run(
+      takeSlots(clock, budget, 4, (i) => {
+        budget.rateLimited();
+        // A second 429, for a request sent before the pause, must not halve the rate again.
+        if (i === 0) budget.rateLimited();
+      }),
+    );
+    expect(gaps(times)).toEqual([2_000, 4_000, 8_000]);
+  });
+
+  it('never slows below 1/16 of the configured rate', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const times = await clock.run(takeSlots(clock, budget, 7, () => budget.rateLimited()));
+    expect(gaps(times)).toEqual([2_000, 4_000, 8_000, 16_000, 16_000, 16_000]);
+  });
+
+  it('wins the configured rate back, 1/16 of it per success', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const times = await clock.run(
+      takeSlots(clock, budget, 11, (i) => (i === 0 ? budget.rateLimited() : budget.succeeded())),
+    );
+    // Rate 0.5, then 0.5625, 0.625 ... up to 1 after 8 successes, and never above it.
+    expect(gaps(times)).toEqual([
+      2_000, 1_778, 1_600, 1_455, 1_334, 1_231, 1_143, 1_067, 1_000, 1_000,
+    ]);
+  });
+});
+
+describe('a budgeted source', () => {
+  let kie: KieServer;
+  beforeEach(async () => {
+    kie = await startKieServer();
+  });
+  afterEach(() => kie.close());
+
+  it("delays another task's next request after a 429, over real HTTP", async () => {
+    const startedAt = 1_700_000_000_000;
+    const clock = new VirtualClock(startedAt);
+    kie.script(
+      'task-a',
+      [
+        { status: 429, body: { code: 429, msg: 'x' }, headers: { 'retry-after': '2' } },
+        { state: 'success' },
+      ],
+      { createTime: startedAt },
+    );
+    kie.script('task-b', [{ state: 'generating' }, { state: 'success' }], {
+      createTime: startedAt,
+    });
+    const client = new KieClient({
+      baseUrl: kie.url,
+      apiKey: kie.apiKey,
+      logger: silentLogger,
+      now: clock.now,
+      requestTimeoutMs: 2_000,
+    });
+    const sent: string[] = [];
+    const http: TaskSource = {
+      getTaskRecord(taskId) {
+        sent.push(`${taskId}@${clock.now() - startedAt}`);
+        return clock.outside(client.getTaskRecord(taskId));
+      },
+    };
+    const source = budgetedSource(http, new RequestBudget(10, clock));
+    const wait = (taskId: string) =>
+      waitForTask(
+        { taskId, timeoutMs: 60_000, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
+        { source, now: clock.now, sleep: clock.sleep, random: () => 0.5, logger: silentLogger },
+      );
+    try {
+      const outcomes = await clock.run(Promise.all([wait('task-a'), wait('task-b')]));
+      expect(outcomes.map((outcome) => outcome.ending)).toEqual(['finished', 'finished']);
+    } finally {
+      client.dispose();
+    }
+    // task-b was due 100 ms in (10/s), but task-a's 429 said 2 s; task-a itself backs off 6 s.
+    expect(sent).toEqual(['task-a@0', 'task-b@2000', 'task-b@5000', 'task-a@6000']);
+    expect(kie.requests.map((request) => request.taskId)).toEqual([
+      'task-a',
+      'task-b',
+      'task-b',
+      'task-a',
+    ]);
+  });
+
+  it('counts a record or any other reply as a success, and a failed connection as nothing', async () => {
+    const clock = new VirtualClock();
+    const record: TaskRecord = {
+      taskId: 'task',
+      state: 'generating',
+      model: 'test/model',
+      resultJson: '',
+      failCode: '',
+      failMsg: '',
+    };
+    const replies = [
+      new KieApiError('transient', 'rate limited', 429),
+      record,
+      new KieApiError('not-ready', 'recordInfo is null', 422),
+      new KieApiError('transient', 'connection refused'),
+    ];
+    const sent: number[] = [];
+    const source = budgetedSource(
+      {
+        async getTaskRecord() {
+          const reply = replies[sent.length % replies.length]!;
+          sent.push(clock.now());
+          if (reply instanceof Error) throw reply;
+          return reply;
+        },
+      },
+      new RequestBudget(1, clock),
+    );
+    await clock.run(
+      (async () => {
+        for (let i = 0; i <= replies.length; i++) {
+          await source.getTaskRecord('task').catch(() => {});
+        }
+      })(),
+    );
+    // Halved by the 429; 1/16 of the rate back for the record and for the 422; unchanged by the
+    // refused connection.
+    expect(gaps(sent)).toEqual([2_000, 1_778, 1_600, 1_600]);
+  });
+});
+
+describe('the virtual clock', () => {
+  it('wakes timers due at the same instant in the order they were set', async () => {
+    const clock = new VirtualClock();
+    const woke: string[] = [];
+    const nap = async (name: string, ms: number) => {
+      await clock.sleep(ms);
+      woke.push(`${name}@${clock.now()}`);
+    };
+    await clock.run(Promise.all([nap('a', 20), nap('b', 10), nap('c', 20), nap('d', 10)]));
+    expect(woke).toEqual(['b@10', 'd@10', 'a@20', 'c@20']);
+  });
+
+  it('fails instead of hanging when the work waits for something that never comes', async () => {
+    const clock = new VirtualClock();
+    await expect(clock.run(new Promise(() => {}))).rejects.toThrow(/no timer/);
+  });
+});

@@ -1,0 +1,289 @@
+// Several tasks in one step, and create-and-wait, through the whole action against the local Kie
+// server (and media host and artifact service where results are involved).
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FAST_INPUTS, runInProcess } from './support/action.js';
+import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
+import { startMediaServer, type MediaServer } from './support/media-server.js';
+import { readZipEntries, startResultsService } from './support/results-service.js';
+
+let kie: KieServer;
+let media: MediaServer;
+beforeEach(async () => {
+  [kie, media] = await Promise.all([startKieServer(), startMediaServer()]);
+});
+afterEach(async () => {
+  await Promise.all([kie.close(), media.close()]);
+});
+
+const inputs = (extra: Record<string, string>) => ({
+  'api-key': kie.apiKey,
+  'base-url': kie.url,
+  'max-requests-per-second': '100',
+  ...FAST_INPUTS,
+  ...extra,
+});
+const running: KieReply = { state: 'generating' };
+const succeeds = (urls: string[]) => ({ resultJson: JSON.stringify({ resultUrls: urls }) });
+const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
+
+describe('several task ids', () => {
+  it('waits for each, flattens resultUrls in task order and fails listing the failed task', async () => {
+    kie.script(
+      'a',
+      [running, running, { state: 'success' }],
+      succeeds(['https://cdn/a1.png', 'https://cdn/a2.png']),
+    );
+    kie.script('b', [running, { state: 'fail', record: { failCode: '400', failMsg: 'flagged' } }]);
+    kie.script('c', [{ state: 'success' }], succeeds(['https://cdn/c.mp4']));
+    const run = await runInProcess(inputs({ 'task-id': 'a\nb, c' }));
+    expect(run.failed).toBe(true);
+    expect(run.outputs).toMatchObject({
+      state: 'fail',
+      succeeded: '2',
+      failed: '1',
+      taskId: 'a,b,c',
+    });
+    expect(JSON.parse(run.outputs.resultUrls!)).toEqual([
+      'https://cdn/a1.png',
+      'https://cdn/a2.png',
+      'https://cdn/c.mp4',
+    ]);
+    const tasks = JSON.parse(run.outputs.tasks!);
+    expect(
+      tasks.map((task: { taskId: string; state: string }) => [task.taskId, task.state]),
+    ).toEqual([
+      ['a', 'success'],
+      ['b', 'fail'],
+      ['c', 'success'],
+    ]);
+    expect(tasks[1]).toMatchObject({ failCode: '400', failMsg: 'flagged' });
+    expect(errors(run.log)).toEqual([
+      '::error::1 of 3 tasks did not succeed:%0A- Task b failed (400): flagged',
+    ]);
+    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
+    expect(run.summary).toMatch(/<code>b<\/code>.*\| fail \|.*flagged/);
+  });
+
+  it('passes with failed tasks when fail-on-task-failure is false', async () => {
+    kie.script('a', [{ state: 'success' }]);
+    kie.script('b', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+    const run = await runInProcess(inputs({ 'task-id': 'a b', 'fail-on-task-failure': 'false' }));
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({ state: 'fail', succeeded: '1', failed: '1' });
+  });
+
+  it('waits once for a duplicated id, with a warning', async () => {
+    kie.script('a', [{ state: 'success' }]);
+    kie.script('b', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'a,b,a' }));
+    expect(run.failed).toBe(false);
+    expect(JSON.parse(run.outputs.tasks!)).toHaveLength(2);
+    expect(kie.requests.filter((request) => request.taskId === 'a')).toHaveLength(1);
+    expect(run.log).toContain('::warning::Task ids listed more than once: a.');
+  });
+
+  it('reports an unknown id among good ones and still finishes the others', async () => {
+    kie.script('good', [running, { state: 'success' }], succeeds(['https://cdn/g.png']));
+    kie.script('ghost', [{ body: { code: 404, msg: 'task not found' } }]);
+    const run = await runInProcess(inputs({ 'task-id': 'good ghost' }));
+    expect(run.failed).toBe(true);
+    expect(run.outputs).toMatchObject({ state: 'fail', succeeded: '1', failed: '1' });
+    expect(errors(run.log)[0]).toContain('Kie.ai has no task ghost');
+    const [good, ghost] = JSON.parse(run.outputs.tasks!);
+    expect(good.resultUrls).toEqual(['https://cdn/g.png']);
+    expect(ghost).toMatchObject({ state: '', failMsg: expect.stringContaining('no task ghost') });
+  });
+
+  it('reports the least advanced state of unfinished tasks on timeout', async () => {
+    kie.script('a', [{ state: 'success' }]);
+    kie.script('b', [{ state: 'queuing' }]);
+    kie.script('c', [running]);
+    const run = await runInProcess(inputs({ 'task-id': 'a b c', timeout: '150ms' }));
+    expect(run.failed).toBe(true);
+    expect(run.outputs.state).toBe('queuing');
+    expect(errors(run.log)[0]).toMatch(/2 of 3 tasks did not succeed:.*Timed out/);
+  });
+
+  it('downloads each task into download-dir/<task-id>/ and uploads one artifact', async () => {
+    const service = await startResultsService();
+    vi.stubEnv('GITHUB_RETENTION_DAYS', '');
+    try {
+      kie.script(
+        'a',
+        [{ state: 'success' }],
+        succeeds([media.route('/a/img.png', { body: 'A', contentType: 'image/png' })]),
+      );
+      kie.script(
+        'b',
+        [{ state: 'success' }],
+        succeeds([media.route('/b/img.png', { body: 'B', contentType: 'image/png' })]),
+      );
+      const run = await runInProcess(inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }), {
+        env: { ...service.env, GITHUB_SERVER_URL: 'https://github.com' },
+      });
+      expect(run.failed).toBe(false);
+      const files = JSON.parse(run.outputs.files!) as string[];
+      expect(files.map((file) => path.relative(run.outputs.downloadDir!, file))).toEqual([
+        'a/img.png',
+        'b/img.png',
+      ]);
+      expect(service.artifacts).toHaveLength(1);
+      expect(service.artifacts[0]!.name).toBe('kie-a-and-1-more');
+      const entries = readZipEntries(service.artifacts[0]!.zip!);
+      expect([...entries.keys()].sort()).toEqual(['a/img.png', 'b/img.png']);
+      expect(entries.get('b/img.png')!.toString()).toBe('B');
+    } finally {
+      vi.unstubAllEnvs();
+      await service.close();
+    }
+  });
+});
+
+describe('the shared request budget', () => {
+  it('never exceeds max-requests-per-second across all tasks', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    for (const id of ids) kie.script(id, [running, running, running, { state: 'success' }]);
+    const run = await runInProcess(
+      inputs({ 'task-id': ids.join(' '), 'max-requests-per-second': '40' }),
+    );
+    expect(run.failed).toBe(false);
+    const times = kie.requests.map((request) => request.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(48);
+    // Strict spacing: 25 ms apart; 2 ms of slack for timer and clock granularity.
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(23);
+  });
+
+  it('slows every task down after a 429, not just the one that got it', async () => {
+    const limited: KieReply = {
+      status: 429,
+      body: { code: 429, msg: 'slow down' },
+      headers: { 'retry-after': '1' },
+    };
+    kie.script('a', [limited, { state: 'success' }]);
+    kie.script('b', [running, running, { state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'a b' }));
+    expect(run.failed).toBe(false);
+    const limitedAt = kie.requests.find((request) => request.taskId === 'a')!.at;
+    const laterB = kie.requests.filter(
+      (request) => request.taskId === 'b' && request.at > limitedAt,
+    );
+    expect(laterB.length).toBeGreaterThan(0);
+    expect(laterB[0]!.at - limitedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('rejects a budget that is not a positive number', async () => {
+    const run = await runInProcess(inputs({ 'task-id': 'a', 'max-requests-per-second': 'lots' }));
+    expect(errors(run.log)).toEqual([
+      "::error::Input 'max-requests-per-second' must be a number above 0 and at most 100, such as 1.5.",
+    ]);
+  });
+});
+
+describe('create and wait', () => {
+  const created = (taskId: string) => ({
+    taskId,
+    replies: [running, { state: 'success' } as KieReply],
+  });
+
+  it('creates the task from model and a JSON input, then waits for it', async () => {
+    kie.scriptCreate([created('new-1')]);
+    const run = await runInProcess(
+      inputs({
+        model: 'nano-banana-pro',
+        input: '{"prompt": "a cat", "aspect_ratio": "1:1"}',
+        'callback-url': 'https://example.com/hook',
+      }),
+    );
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({
+      taskId: 'new-1',
+      state: 'success',
+      model: 'nano-banana-pro',
+    });
+    const [create] = kie.requests;
+    expect(create).toMatchObject({ method: 'POST', path: '/api/v1/jobs/createTask' });
+    expect(create!.body).toEqual({
+      model: 'nano-banana-pro',
+      input: { prompt: 'a cat', aspect_ratio: '1:1' },
+      callBackUrl: 'https://example.com/hook',
+    });
+    expect(create!.headers['content-type']).toBe('application/json');
+    expect(run.log).toContain('Created task new-1 for model nano-banana-pro.');
+  });
+
+  it('reads a YAML input', async () => {
+    kie.scriptCreate([created('new-2')]);
+    const run = await runInProcess(
+      inputs({
+        model: 'elevenlabs/text-to-speech',
+        input: 'text: Hello there\nvoice: Rachel\nstability: 0.5\n',
+      }),
+    );
+    expect(run.failed).toBe(false);
+    expect(kie.requests[0]!.body).toEqual({
+      model: 'elevenlabs/text-to-speech',
+      input: { text: 'Hello there', voice: 'Rachel', stability: 0.5 },
+    });
+  });
+
+  it('fails at once with the API message on a validation error, without retrying', async () => {
+    kie.scriptCreate([{ body: { code: 422, msg: 'input.prompt is required' } }]);
+    const run = await runInProcess(inputs({ model: 'nano-banana-pro', input: '{}' }));
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)[0]).toContain('input.prompt is required');
+    expect(kie.requests).toHaveLength(1);
+    expect(run.outputs.taskId).toBe('');
+  });
+
+  it('does not repeat a creation that may have reached the server (5xx)', async () => {
+    kie.scriptCreate([{ status: 500, body: { code: 500, msg: 'boom' } }, created('never')]);
+    const run = await runInProcess(inputs({ model: 'm', input: '{}' }));
+    expect(run.failed).toBe(true);
+    expect(kie.requests).toHaveLength(1);
+  });
+
+  it('repeats a creation that was rate-limited, which creates nothing', async () => {
+    kie.scriptCreate([{ status: 429, body: { code: 429, msg: 'too many' } }, created('new-3')]);
+    const sleeps: number[] = [];
+    const run = await runInProcess(inputs({ model: 'm', input: '{}' }), {
+      deps: {
+        now: Date.now,
+        sleep: (ms) => (sleeps.push(ms), new Promise((resolve) => setTimeout(resolve, 5))),
+        random: Math.random,
+      },
+    });
+    expect(run.failed).toBe(false);
+    expect(run.outputs.taskId).toBe('new-3');
+    expect(kie.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
+  });
+
+  it('repeats a creation whose connection was refused, then gives up', async () => {
+    const run = await runInProcess(
+      { ...inputs({ model: 'm', input: '{}' }), 'base-url': 'http://127.0.0.1:9' },
+      { deps: { now: Date.now, sleep: () => Promise.resolve(), random: Math.random } },
+    );
+    expect(run.failed).toBe(true);
+    expect(run.log.match(/Nothing was created; trying again/g)).toHaveLength(4);
+    expect(errors(run.log)[0]).toMatch(
+      /Could not create a task for model m: Request to Kie.ai failed: .*ECONNREFUSED/,
+    );
+  });
+
+  it.each([
+    [
+      { model: 'm', 'task-id': 'x' },
+      "Give either 'task-id' (to wait for a task) or 'model' (to create one), not both.",
+    ],
+    [{ input: '{}' }, "Inputs 'input' and 'callback-url' need 'model'."],
+    [{ model: 'm', input: '[1, 2]' }, "Input 'input' must be a JSON object or a YAML mapping"],
+    [{ model: 'm', input: '{"a": ' }, "Input 'input' is not valid JSON or YAML"],
+    [{ model: 'm', 'callback-url': 'not a url' }, "Input 'callback-url' must be an http(s) URL."],
+  ])('rejects %j', async (bad, message) => {
+    const run = await runInProcess(inputs(bad));
+    expect(run.failed).toBe(true);
+    expect(errors(run.log).join('\n')).toContain(message);
+    expect(kie.requests).toHaveLength(0);
+  });
+});
