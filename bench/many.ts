@@ -6,6 +6,7 @@
 //   npm run bench:many
 import { KieApiError } from '../src/kie/client.js';
 import type { TaskRecord } from '../src/kie/schema.js';
+import { CREATED_AT, simulatedRecord } from './simulated-task.js';
 import { silentLogger } from '../src/logger.js';
 import { budgetedSource, RequestBudget } from '../src/wait/budget.js';
 import { waitForTask } from '../src/wait/wait.js';
@@ -16,8 +17,6 @@ const SEED = 20_240_601;
 const MIN_DURATION_MS = 5_000;
 const MAX_DURATION_MS = 600_000;
 const WALL_TIME_TARGET = 1.1;
-// The virtual clock's epoch time when every task is created and the step starts (t = 0).
-const CREATED_AT = 1_700_000_000_000;
 const WAIT_OPTIONS = { timeoutMs: 30 * 60_000, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 };
 
 interface Storm {
@@ -75,15 +74,7 @@ async function simulate({ tasks, storm }: Scenario) {
       }
       const done = t >= durations.get(taskId)!;
       if (done) delays.push(t - durations.get(taskId)!);
-      return {
-        taskId,
-        state: done ? 'success' : 'generating',
-        model: 'bench',
-        resultJson: '',
-        failCode: '',
-        failMsg: '',
-        createTime: CREATED_AT,
-      };
+      return simulatedRecord(taskId, done);
     },
   };
   const shared = budgetedSource(source, new RequestBudget(RATE, clock));

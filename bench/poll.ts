@@ -4,6 +4,7 @@
 //
 //   npm run bench:poll [-- --runs 2000]
 import type { TaskRecord } from '../src/kie/schema.js';
+import { CREATED_AT, simulatedRecord } from './simulated-task.js';
 import { silentLogger } from '../src/logger.js';
 import { waitForTask } from '../src/wait/wait.js';
 
@@ -13,8 +14,6 @@ const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 1000;
 // The step starts as the task is created (create-then-wait); `--late` starts it 0-2 s after, which
 // no schedule with a 3 s floor can fully make up for on a 5 s task.
 const MAX_START_OFFSET_MS = process.argv.includes('--late') ? 2_000 : 0;
-// The virtual clock's epoch time of the task's creation (t = 0).
-const CREATED_AT = 1_700_000_000_000;
 
 interface Sample {
   requests: number;
@@ -31,15 +30,7 @@ async function ours(durationMs: number, startOffsetMs: number): Promise<Sample> 
       requests++;
       const done = now >= durationMs;
       if (done) noticedAt = now;
-      return {
-        taskId,
-        state: done ? 'success' : 'generating',
-        model: 'bench',
-        resultJson: '',
-        failCode: '',
-        failMsg: '',
-        createTime: CREATED_AT,
-      };
+      return simulatedRecord(taskId, done);
     },
   };
   await waitForTask(

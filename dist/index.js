@@ -52612,17 +52612,21 @@ class InputError extends Error {
     name = 'InputError';
 }
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
-const settings_duration = (input) => schemas_string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+/** An input in human units, read by `parse`; only positive values make sense for any of them. */
+const positiveAmount = (input, parse, help) => schemas_string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === undefined || value <= 0) {
         ctx.addIssue({
             code: 'custom',
-            message: `Input '${input}' must be ${DURATION_HELP} (got '${text}').`,
+            message: `Input '${input}' must be ${help} (got '${text}').`,
         });
         return NEVER;
     }
-    return ms;
+    return value;
 });
+const settings_duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
+const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
 // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
 const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
     if (['true', 'True', 'TRUE'].includes(text))
@@ -52636,18 +52640,6 @@ const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
     return NEVER;
 });
 const MAX_REQUESTS_PER_SECOND = 100;
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-const size = (input) => schemas_string().transform((text, ctx) => {
-    const bytes = parseSize(text);
-    if (bytes === undefined || bytes <= 0) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${input}' must be ${SIZE_HELP} (got '${text}').`,
-        });
-        return NEVER;
-    }
-    return bytes;
-});
 // YAML is a superset of JSON, so one parser reads both forms of `input`.
 const taskInput = schemas_string().transform((text, ctx) => {
     if (text === '')

@@ -86,19 +86,23 @@ export class InputError extends Error {
 }
 
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 
-const duration = (input: string) =>
+/** An input in human units, read by `parse`; only positive values make sense for any of them. */
+const positiveAmount = (input: string, parse: (text: string) => number | undefined, help: string) =>
   z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
+    const value = parse(text);
+    if (value === undefined || value <= 0) {
       ctx.addIssue({
         code: 'custom',
-        message: `Input '${input}' must be ${DURATION_HELP} (got '${text}').`,
+        message: `Input '${input}' must be ${help} (got '${text}').`,
       });
       return z.NEVER;
     }
-    return ms;
+    return value;
   });
+const duration = (input: string) => positiveAmount(input, parseDuration, DURATION_HELP);
+const size = (input: string) => positiveAmount(input, parseSize, SIZE_HELP);
 
 // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
 const boolean = (input: string) =>
@@ -113,21 +117,6 @@ const boolean = (input: string) =>
   });
 
 const MAX_REQUESTS_PER_SECOND = 100;
-
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-
-const size = (input: string) =>
-  z.string().transform((text, ctx) => {
-    const bytes = parseSize(text);
-    if (bytes === undefined || bytes <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Input '${input}' must be ${SIZE_HELP} (got '${text}').`,
-      });
-      return z.NEVER;
-    }
-    return bytes;
-  });
 
 // YAML is a superset of JSON, so one parser reads both forms of `input`.
 const taskInput = z.string().transform((text, ctx) => {

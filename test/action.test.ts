@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAST_INPUTS, REPO_ROOT, runInProcess } from './support/action.js';
+import { localInputs, REPO_ROOT, runInProcess } from './support/action.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 
 const fixture = (name: string) =>
@@ -14,13 +14,8 @@ beforeEach(async () => {
 });
 afterEach(() => kie.close());
 
-const inputs = (extra: Record<string, string> = {}) => ({
-  'task-id': 'task-1',
-  'api-key': kie.apiKey,
-  'base-url': kie.url,
-  ...FAST_INPUTS,
-  ...extra,
-});
+const inputs = (extra: Record<string, string> = {}) =>
+  localInputs(kie, { 'task-id': 'task-1', ...extra });
 
 describe('the action', () => {
   it('sets every output for a successful video task (seed 000)', async () => {

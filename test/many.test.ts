@@ -2,7 +2,7 @@
 // server (and media host and artifact service where results are involved).
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FAST_INPUTS, runInProcess } from './support/action.js';
+import { localInputs, runInProcess } from './support/action.js';
 import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
 import { startMediaServer, type MediaServer } from './support/media-server.js';
 import { readZipEntries, startResultsService } from './support/results-service.js';
@@ -16,13 +16,8 @@ afterEach(async () => {
   await Promise.all([kie.close(), media.close()]);
 });
 
-const inputs = (extra: Record<string, string>) => ({
-  'api-key': kie.apiKey,
-  'base-url': kie.url,
-  'max-requests-per-second': '100',
-  ...FAST_INPUTS,
-  ...extra,
-});
+const inputs = (extra: Record<string, string>) =>
+  localInputs(kie, { 'max-requests-per-second': '100', ...extra });
 const running: KieReply = { state: 'generating' };
 const succeeds = (urls: string[]) => ({ resultJson: JSON.stringify({ resultUrls: urls }) });
 const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FAST_INPUTS, REPO_ROOT, runInProcess } from './support/action.js';
+import { localInputs, REPO_ROOT, runInProcess } from './support/action.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
 import {
@@ -23,13 +23,8 @@ afterEach(async () => {
   await Promise.all([kie.close(), media.close()]);
 });
 
-const inputs = (extra: Record<string, string> = {}) => ({
-  'task-id': 'task-1',
-  'api-key': kie.apiKey,
-  'base-url': kie.url,
-  ...FAST_INPUTS,
-  ...extra,
-});
+const inputs = (extra: Record<string, string> = {}) =>
+  localInputs(kie, { 'task-id': 'task-1', ...extra });
 
 const succeedWith = (urls: string[]) =>
   kie.script('task-1', [{ state: 'generating' }, { state: 'success' }], {

@@ -115,3 +115,8 @@ export const FAST_INPUTS = {
   'max-poll-interval': '50ms',
   timeout: '10s',
 } as const;
+
+/** Inputs pointing the action at a local Kie server, polling fast. */
+export function localInputs(kie: { apiKey: string; url: string }, extra: Record<string, string>) {
+  return { 'api-key': kie.apiKey, 'base-url': kie.url, ...FAST_INPUTS, ...extra };
+}
