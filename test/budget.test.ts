@@ -131,6 +131,14 @@ describe('the request budget', () => {
     expect(granted).toEqual([0, 5_300, 7_300, 9_300]);
   });
 
+  it('pauses at most a minute, whatever Retry-After asks', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    budget.rateLimited(999_999_000);
+    await clock.run(budget.acquire());
+    expect(clock.now()).toBe(60_000);
+  });
+
   it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);

@@ -10,6 +10,8 @@ export interface Clock {
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
+/** The longest pause a 429 can impose: a Retry-After of hours would hold every task past its timeout. */
+const MAX_PAUSE_MS = 60_000;
 
 /** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
@@ -44,7 +46,8 @@ export class RequestBudget {
     if (now >= this.pausedUntil) {
       this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
     }
-    this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+    const pauseMs = Math.min(retryAfterMs ?? this.spacingMs(), MAX_PAUSE_MS);
+    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
   }
 
   /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
