@@ -55,6 +55,13 @@ kie.script(
   { model: seed('video').model },
 );
 
+kie.scriptCreate([
+  {
+    taskId: 'demo-created',
+    replies: [{ state: 'queuing' }, { state: 'generating' }, { state: 'success' }],
+  },
+]);
+
 const demos: { title: string; inputs: Record<string, string> }[] = [
   {
     title: 'An image task, downloaded (upload-artifact skips with a warning outside a runner)',
@@ -65,6 +72,17 @@ const demos: { title: string; inputs: Record<string, string> }[] = [
     inputs: { 'task-id': 'demo-transcript', download: 'true' },
   },
   { title: 'A task that fails', inputs: { 'task-id': 'demo-failed' } },
+  {
+    title: 'Three tasks in one step, one of them failed (fail-on-task-failure: false)',
+    inputs: {
+      'task-id': 'demo-image, demo-transcript, demo-failed',
+      'fail-on-task-failure': 'false',
+    },
+  },
+  {
+    title: 'Create and wait: model and a YAML input instead of task-id',
+    inputs: { model: 'nano-banana-pro', input: 'prompt: A banana hero\naspect_ratio: "1:1"' },
+  },
 ];
 
 try {
@@ -74,7 +92,7 @@ try {
       'api-key': kie.apiKey,
       'base-url': kie.url,
       'poll-interval': '300ms',
-      'download-dir': path.join(outDir, demo.inputs['task-id']!),
+      'download-dir': path.join(outDir, String(demos.indexOf(demo) + 1)),
       ...demo.inputs,
     });
     // ::debug:: lines are hidden on a runner unless debug logging is on; hide them here too.
