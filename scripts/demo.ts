@@ -1,6 +1,7 @@
 // `npm run demo`: the built action (dist/index.js), run as a runner runs it, against the local
 // Kie simulator and media host. No key and no network needed.
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, runDist } from '../test/support/action.js';
 import { startKieServer } from '../test/support/kie-server.js';
@@ -13,6 +14,8 @@ const seed = (name: string) => ({
 });
 const outDir = path.join(REPO_ROOT, 'kie-results', 'demo');
 
+// Each run starts clean: downloads into a folder that already holds a name get a new one.
+await rm(outDir, { recursive: true, force: true });
 const kie = await startKieServer();
 const media = await startMediaServer();
 const running = [

@@ -79,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help) return print(HELP, ExitCode.Success);
   if (values.version) return print(`${VERSION}\n`, ExitCode.Success);
-  const [command, ...taskIds] = positionals;
+  const [command, ...args] = positionals;
+  const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
   if (command !== 'wait')
     return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
   if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
@@ -107,8 +108,10 @@ async function main(argv: string[]): Promise<number> {
       GITHUB_WORKSPACE: process.cwd(),
     });
   } catch (error) {
-    if (error instanceof InputError)
+    // Ids and the key were checked above, so only options are left to name.
+    if (error instanceof InputError) {
       return usageError(error.message.replaceAll("Input '", "Option '--"));
+    }
     throw error;
   }
 

@@ -2,9 +2,10 @@
 // Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
-import { KNOWN_STATES, parseResult, type TaskResult } from './kie/schema.js';
+import { compactResultJson, KNOWN_STATES, parseResult, type TaskResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
 import { artifactNameFor, uploadArtifact, type UploadedArtifact } from './results/artifact.js';
 import { transcriptOf, writeResults, type TaskFiles, type WrittenFile } from './results/results.js';
@@ -65,7 +66,13 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         taskIds = [await createTask(client, budget, settings.create, deps)];
       } catch (error) {
         if (!(error instanceof KieApiError)) throw error;
-        const message = `Could not create a task for model ${settings.create.model}: ${error.message}`;
+        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
+        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
+        const message =
+          `Could not create a task for model ${settings.create.model}: ${error.message}` +
+          (unsure
+            ? " A task may have been created anyway: check Kie.ai's logs before running again."
+            : '');
         return { tasks: [], failure: { kind: 'api', message } };
       }
     }
@@ -82,16 +89,22 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     const report: Report = { tasks };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const failure = overallFailure(tasks, settings, logger);
-    if (failure) return { ...report, failure };
+    // What the tasks that did succeed produced is kept even when others failed.
     if (settings.uploadArtifact) {
       try {
         const artifact = await upload(report, taskIds, settings, deps);
         if (artifact) report.artifact = artifact;
       } catch (error) {
-        return { ...report, failure: { kind: 'results', message: (error as Error).message } };
+        const message = (error as Error).message;
+        return {
+          ...report,
+          failure: failure
+            ? { ...failure, message: `${failure.message}\n${message}` }
+            : { kind: 'results', message },
+        };
       }
     }
-    return report;
+    return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
   }
@@ -170,7 +183,7 @@ function taskProblem(taskId: string, outcome: WaitOutcome): Failure | undefined 
         message:
           `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
           `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-          `Raise the 'timeout' input if the model needs longer.`,
+          `Raise 'timeout' if the model needs longer.`,
       };
     case 'finished': {
       if (outcome.record.state === 'success') return undefined;
@@ -254,14 +267,22 @@ function resultsDir(settings: Settings, taskId: string, many: boolean): string {
   return path.join(baseDir(settings), safeSegment(taskId));
 }
 
-/** A task id as one directory name: ids are opaque and may hold anything. */
+/**
+ * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
+ * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
+ */
 function safeSegment(taskId: string): string {
-  return taskId.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'task';
+  const safe = taskId
+    .replace(/[^\w.-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 100);
+  if (safe === taskId) return safe;
+  return `${safe}-${createHash('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
 export function overallState(tasks: TaskReport[]): string {
-  if (tasks.length === 1) return tasks[0]!.outcome.record?.state ?? '';
+  if (tasks.length <= 1) return tasks[0]?.outcome.record?.state ?? '';
   const states = tasks.map((task) => task.outcome.record?.state ?? '');
   if (states.length > 0 && states.every((state) => state === 'success')) return 'success';
   if (tasks.some(isFailed)) return 'fail';
@@ -318,13 +339,11 @@ export function reportFields(
     [Outputs.State]: overallState(report.tasks),
     [Outputs.Model]: models.length === 1 ? models[0] : '',
     [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
-    [Outputs.ResultJson]: !only
-      ? ''
-      : only.result.value === undefined
-        ? only.result.raw
-        : JSON.stringify(only.result.value),
+    [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',
     [Outputs.FailCode]: first?.failCode ?? '',
-    [Outputs.FailMsg]: first?.failMsg ?? '',
+    // With no task at all (creation failed) the reason is the step's failure.
+    [Outputs.FailMsg]:
+      report.tasks.length === 0 ? (report.failure?.message ?? '') : (first?.failMsg ?? ''),
     [Outputs.CreateTime]: first?.createTime ?? '',
     [Outputs.CompleteTime]: first?.completeTime ?? '',
     [Outputs.PollCount]: tasks.reduce((sum, task) => sum + task.pollCount, 0),

@@ -117,6 +117,7 @@ const boolean = (input: string) =>
   });
 
 const MAX_REQUESTS_PER_SECOND = 100;
+const MAX_POLL_INTERVAL_MS = 3_600_000;
 
 // YAML is a superset of JSON, so one parser reads both forms of `input`.
 const taskInput = z.string().transform((text, ctx) => {
@@ -198,6 +199,15 @@ const settingsSchema = z
     when: () => true,
   })
   .superRefine((s, ctx) => {
+    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+    for (const [input, ms] of [
+      [Inputs.PollInterval, s.pollIntervalMs],
+      [Inputs.MaxPollInterval, s.maxPollIntervalMs],
+    ] as const) {
+      if (ms > MAX_POLL_INTERVAL_MS) {
+        ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
+      }
+    }
     if (s.maxPollIntervalMs < s.pollIntervalMs) {
       ctx.addIssue({
         code: 'custom',

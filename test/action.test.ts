@@ -38,7 +38,8 @@ describe('the action', () => {
       createTime: '1698765400000',
       pollCount: '3',
     });
-    expect(Number(run.outputs.elapsedMs)).toBeGreaterThanOrEqual(0);
+    // Three polls, two waits of at least poll-interval (10ms) between them.
+    expect(Number(run.outputs.elapsedMs)).toBeGreaterThanOrEqual(20);
     expect(Number(run.outputs.completeTime)).toBeGreaterThan(1698765400000);
     expect(run.log).toContain('Task task-1: generating (after');
     expect(run.summary).toContain('✅ Kie.ai task <code>task-1</code>: success');
@@ -74,6 +75,31 @@ describe('the action', () => {
     expect(run.log).toMatch(/::warning::Task task-1: resultJson has an unexpected shape/);
   });
 
+  it('reads a record whose fields have surprising types instead of retrying it forever', async () => {
+    kie.script('task-1', [
+      {
+        state: 'success',
+        record: {
+          resultJson: { resultUrls: ['https://cdn.example/a.png'] } as unknown as string,
+          param: { input: {} } as unknown as string,
+          failMsg: { nested: true } as unknown as string,
+        },
+      },
+    ]);
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({ resultUrls: '["https://cdn.example/a.png"]', failMsg: '' });
+    expect(kie.requests).toHaveLength(1);
+  });
+
+  it('keeps a result nested too deep to write back as its raw text, without crashing', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    kie.script('task-1', [{ state: 'success' }], { resultJson: deep });
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    expect(run.outputs.resultJson).toBe(deep);
+  });
+
   it('fails the step when the task fails, with its reason', async () => {
     kie.script('task-1', [{ state: 'fail', record: { failCode: '400', failMsg: 'NSFW content' } }]);
     const run = await runInProcess(inputs());
@@ -96,7 +122,7 @@ describe('the action', () => {
     const run = await runInProcess(inputs({ timeout: '200ms' }));
     expect(run.failed).toBe(true);
     expect(run.log).toMatch(
-      /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)\. Raise the 'timeout' input/,
+      /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)\. Raise 'timeout' if the model needs longer/,
     );
     expect(run.outputs.state).toBe('generating');
     expect(Number(run.outputs.pollCount)).toBeGreaterThan(1);
@@ -149,6 +175,11 @@ describe('bad inputs fail the step with one line naming the input', () => {
       'max-poll-interval under poll-interval',
       { 'max-poll-interval': '1s', 'poll-interval': '2s' },
       "Input 'max-poll-interval' must not be shorter than 'poll-interval'.",
+    ],
+    [
+      'a poll interval of a day',
+      { 'max-poll-interval': '24h' },
+      "Input 'max-poll-interval' must be at most 1h.",
     ],
     [
       'a non-URL base-url',

@@ -131,12 +131,25 @@ describe('the request budget', () => {
     expect(granted).toEqual([0, 5_300, 7_300, 9_300]);
   });
 
-  it('pauses at most a minute, whatever Retry-After asks', async () => {
+  it('lets a caller give up at its deadline instead of waiting past it', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);
-    budget.rateLimited(999_999_000);
-    await clock.run(budget.acquire());
-    expect(clock.now()).toBe(60_000);
+    const answers: string[] = [];
+    const caller = async (name: string, deadline: number) => {
+      const granted = await budget.acquire(deadline);
+      answers.push(`${name}:${granted}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('a', Infinity),
+        caller('b', 500),
+        caller('c', 1_000),
+        caller('d', 5_000),
+      ]),
+    );
+    // b's deadline comes before the next slot (1000): it is told no at 500. c gets the slot at its
+    // deadline exactly; d the one after.
+    expect(answers).toEqual(['a:true@0', 'b:false@500', 'c:true@1000', 'd:true@2000']);
   });
 
   it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {

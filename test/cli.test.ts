@@ -131,6 +131,7 @@ describe('usage', () => {
     [[], 'No command given.'],
     [['wat'], "Unknown command 'wat'."],
     [['wait'], 'kie-task wait needs a task id.'],
+    [['wait', ','], 'kie-task wait needs a task id.'],
     [['wait', 't1', '--timeout', 'soon'], "Option '--timeout' must be a duration"],
     [['wait', 't1', '--bogus'], "Unknown option '--bogus'"],
   ])('exits 2 for %j', async (args, message) => {

@@ -100,6 +100,54 @@ describe('several task ids', () => {
     expect(errors(run.log)[0]).toMatch(/2 of 3 tasks did not succeed:.*Timed out/);
   });
 
+  it('gives ids that clean to the same name their own directories', async () => {
+    kie.script('a/b', [{ state: 'success' }], { resultJson: '{"n":1}' });
+    kie.script('a:b', [{ state: 'success' }], { resultJson: '{"n":2}' });
+    const run = await runInProcess(inputs({ 'task-id': 'a/b a:b', download: 'true' }));
+    const files = JSON.parse(run.outputs.files!) as string[];
+    expect(files).toHaveLength(2);
+    expect(new Set(files.map((file) => path.dirname(file))).size).toBe(2);
+    expect(
+      files.every((file) => path.dirname(path.dirname(file)) === run.outputs.downloadDir),
+    ).toBe(true);
+  });
+
+  it('keeps the timeout when the shared budget makes tasks queue', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `q${i}`);
+    for (const id of ids) kie.script(id, [running]);
+    const run = await runInProcess(
+      inputs({ 'task-id': ids.join(' '), 'max-requests-per-second': '2', timeout: '1s' }),
+    );
+    expect(run.failed).toBe(true);
+    // Six tasks at two requests a second would need 3 s for one round; the timeout is 1 s.
+    expect(Number(run.outputs.elapsedMs)).toBeLessThan(1_500);
+    expect(kie.requests.length).toBeLessThanOrEqual(3);
+    expect(run.outputs.state).toBe('');
+  });
+
+  it('uploads what the successful tasks produced even when another failed', async () => {
+    const service = await startResultsService();
+    vi.stubEnv('GITHUB_RETENTION_DAYS', '');
+    try {
+      kie.script(
+        'a',
+        [{ state: 'success' }],
+        succeeds([media.route('/a.png', { body: 'A', contentType: 'image/png' })]),
+      );
+      kie.script('b', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+      const run = await runInProcess(inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }), {
+        env: { ...service.env, GITHUB_SERVER_URL: 'https://github.com' },
+      });
+      expect(run.failed).toBe(true);
+      expect(service.artifacts).toHaveLength(1);
+      expect([...readZipEntries(service.artifacts[0]!.zip!).keys()]).toEqual(['a/a.png']);
+      expect(run.outputs.artifactId).toBe(String(service.artifacts[0]!.id));
+    } finally {
+      vi.unstubAllEnvs();
+      await service.close();
+    }
+  });
+
   it('downloads each task into download-dir/<task-id>/ and uploads one artifact', async () => {
     const service = await startResultsService();
     vi.stubEnv('GITHUB_RETENTION_DAYS', '');
@@ -229,7 +277,14 @@ describe('create and wait', () => {
     expect(run.failed).toBe(true);
     expect(errors(run.log)[0]).toContain('input.prompt is required');
     expect(kie.requests).toHaveLength(1);
-    expect(run.outputs.taskId).toBe('');
+    expect(run.outputs).toMatchObject({
+      taskId: '',
+      state: '',
+      succeeded: '0',
+      failed: '0',
+      tasks: '[]',
+    });
+    expect(run.outputs.failMsg).toContain('input.prompt is required');
   });
 
   it('does not repeat a creation that may have reached the server (5xx)', async () => {
@@ -237,6 +292,7 @@ describe('create and wait', () => {
     const run = await runInProcess(inputs({ model: 'm', input: '{}' }));
     expect(run.failed).toBe(true);
     expect(kie.requests).toHaveLength(1);
+    expect(errors(run.log)[0]).toContain('A task may have been created anyway');
   });
 
   it('repeats a creation that was rate-limited, which creates nothing', async () => {
@@ -252,6 +308,7 @@ describe('create and wait', () => {
     expect(run.failed).toBe(false);
     expect(run.outputs.taskId).toBe('new-3');
     expect(kie.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
+    expect(sleeps[0]).toBe(2_000); // the backoff before the second creation attempt
   });
 
   it('repeats a creation whose connection was refused, then gives up', async () => {

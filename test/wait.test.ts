@@ -165,6 +165,8 @@ describe('transient faults are retried', () => {
     ['an empty body', { body: '' }],
     ['truncated JSON', { body: '{"code":200,"msg":"succ' }],
     ['code 200 without a record', { body: { code: 200, msg: 'success', data: null } }],
+    ['a record whose data is an array', { body: { code: 200, msg: 'success', data: [] } }],
+    ['a body code that is null', { body: { code: null, msg: 'x' } }],
   ];
   for (const [name, fault] of faults) {
     it(`retries after ${name}`, async () => {
@@ -192,6 +194,14 @@ describe('transient faults are retried', () => {
       success,
     ]);
     expect(sleeps).toEqual([17_000]);
+  });
+
+  it('honours Retry-After for a minute at most', async () => {
+    const { sleeps } = await waitFor([
+      { status: 429, body: 'slow down', headers: { 'retry-after': '999999' } },
+      success,
+    ]);
+    expect(sleeps).toEqual([60_000]);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
@@ -249,7 +259,11 @@ describe('permanent faults stop at once', () => {
       { body: { code: 404, msg: 'not found' } },
       /no task task-1 .*task-id/,
     ],
-    ['an upstream timeout (408)', { body: { code: 408, msg: 'timeout' } }, /failed upstream/],
+    [
+      'an upstream timeout (408)',
+      { body: { code: 408, msg: 'timeout' } },
+      /gave up on task task-1: no result for over 10 minutes/,
+    ],
     ['a usage cap (433)', { body: { code: 433, msg: 'cap' } }, /usage cap/],
     ['a failed generation (501)', { body: { code: 501, msg: 'failed' } }, /Generation failed/],
     ['a disabled feature (505)', { body: { code: 505, msg: 'disabled' } }, /disabled/],
@@ -261,6 +275,11 @@ describe('permanent faults stop at once', () => {
     [
       'a validation error (422)',
       { body: { code: 422, msg: 'taskId is required' } },
+      /rejected the request/,
+    ],
+    [
+      'a 422 about something else being null',
+      { body: { code: 422, msg: 'taskId must not be null' } },
       /rejected the request/,
     ],
     [

@@ -41934,6 +41934,8 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -51509,23 +51511,32 @@ function coerce_date(params) {
 
 
 const envelopeSchema = looseObject({
-    code: coerce_number().int(),
+    // A number, or digits in a string; anything else (null, "abc") is not a Kie.ai reply.
+    code: union([schemas_number().int(), schemas_string().regex(/^\d+$/).transform(Number)]),
     msg: schemas_string().nullish(),
     message: schemas_string().nullish(),
     data: unknown().optional(),
 });
+// Only taskId and state must be right; any other field of a surprising type is read as empty
+// rather than making the whole record unreadable.
 const schema_text = union([schemas_string(), schemas_number()])
     .nullish()
-    .transform((value) => (value == null ? '' : String(value)));
+    .transform((value) => (value == null ? '' : String(value)))
+    .catch('');
 const epochMs = coerce_number().finite().positive().nullish().catch(undefined);
+// Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
+const MAX_MESSAGE_CHARS = 2_000;
 const taskRecordSchema = looseObject({
     taskId: schemas_string(),
     model: schema_text,
     state: schemas_string(),
-    param: schemas_string().nullish(),
-    resultJson: schema_text,
+    param: unknown().optional(),
+    // Documented as a JSON string; an object sent as is is taken as its JSON.
+    resultJson: unknown()
+        .transform((value) => typeof value === 'string' ? value : value == null ? '' : (safeStringify(value) ?? ''))
+        .catch(''),
     failCode: schema_text,
-    failMsg: schema_text,
+    failMsg: schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message),
     createTime: epochMs,
     completeTime: epochMs,
     updateTime: epochMs,
@@ -51542,6 +51553,19 @@ const resultSchema = looseObject({
     lastFrameUrl: array(schemas_string()).optional(),
     resultObject: unknown().optional(),
 });
+/** JSON of a parsed value, or undefined: a value nested deeper than the stack cannot be written. */
+function safeStringify(value, indent) {
+    try {
+        return JSON.stringify(value, null, indent);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+function compactResultJson(result) {
+    return (result.value !== undefined && safeStringify(result.value)) || result.raw;
+}
 /** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
 function parseResult(raw) {
     const result = { value: undefined, raw, resultUrls: [], warnings: [] };
@@ -51627,7 +51651,7 @@ class KieClient {
     /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
     async getTaskRecord(taskId) {
         const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-        const envelope = await this.call('GET', url, taskId);
+        const envelope = await this.call('GET', url, { taskId });
         const record = taskRecordSchema.safeParse(envelope.data);
         if (!record.success) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable task record for ${taskId} (${describeShape(envelope.data)}).`, 200);
@@ -51637,7 +51661,7 @@ class KieClient {
     /** POST /api/v1/jobs/createTask: the new task's id. Throws KieApiError; never retries itself. */
     async createTask(request) {
         const url = `${this.baseUrl}/api/v1/jobs/createTask`;
-        const envelope = await this.call('POST', url, `for model ${request.model}`, JSON.stringify(request));
+        const envelope = await this.call('POST', url, { model: request.model }, JSON.stringify(request));
         const taskId = envelope.data?.taskId;
         if (typeof taskId !== 'string' || taskId === '') {
             throw new KieApiError('fatal', `Kie.ai accepted the task for model ${request.model} but returned no taskId (${describeShape(envelope.data)}).`, envelope.code);
@@ -51648,7 +51672,7 @@ class KieClient {
     dispose() {
         this.http.dispose();
     }
-    async call(method, url, taskId, body) {
+    async call(method, url, subject, body) {
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
         let status;
@@ -51662,7 +51686,7 @@ class KieClient {
             throw new KieApiError('transient', `Request to Kie.ai failed: ${error.message}.`, undefined, undefined, neverSent);
         }
         this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
-        return this.classify(status, headers, reply, taskId);
+        return this.classify(status, headers, reply, subject);
     }
     async send(method, url, body) {
         let response;
@@ -51691,7 +51715,7 @@ class KieClient {
             clearTimeout(timer);
         }
     }
-    classify(status, headers, body, taskId) {
+    classify(status, headers, body, subject) {
         if (status === 429) {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
@@ -51703,11 +51727,11 @@ class KieClient {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
             if (status === 401 || status === 402)
-                throw describeCode(status, '', taskId);
+                throw describeCode(status, '', subject);
             if (status === 404) {
                 throw new KieApiError('fatal', `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`, 404);
             }
-            throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a non-JSON body: ${excerpt(body)}`, status);
+            throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`, status);
         }
         const code = envelope.code === 200 && status >= 400 ? status : envelope.code;
         if (status >= 500 && code === 200) {
@@ -51715,25 +51739,32 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', taskId, retryAfterMs);
+            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
         }
         return envelope;
     }
 }
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, taskId, retryAfterMs) {
+function describeCode(code, serverMessage, subject, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
+    const taskId = 'taskId' in subject ? subject.taskId : undefined;
+    const task = taskId === undefined
+        ? `the task for model ${subject.model}`
+        : `task ${taskId}`;
     switch (code) {
         case 401:
             return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`, code);
         case 402:
             return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
         case 404:
-            return new KieApiError('fatal', `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`, code);
+            return new KieApiError('fatal', taskId === undefined
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`, code);
         case 408:
-            return new KieApiError('fatal', `Task ${taskId} failed upstream: no result for over 10 minutes (408${said}).`, code);
+            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
-            if (/null/i.test(serverMessage)) {
+            // Only the documented "recordInfo is null" means the id is not visible yet.
+            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
                 return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
             }
             return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
@@ -51744,7 +51775,7 @@ function describeCode(code, serverMessage, taskId, retryAfterMs) {
         case 455:
             return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
         case 501:
-            return new KieApiError('fatal', `Generation failed for task ${taskId} (501${said}).`, code);
+            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
         case 505:
             return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
     }
@@ -51764,15 +51795,15 @@ function parseEnvelope(body) {
     const envelope = envelopeSchema.safeParse(json);
     return envelope.success ? envelope.data : undefined;
 }
-/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+// A Retry-After of hours would hold every task past its timeout: a minute is the most we honour.
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Retry-After as delta-seconds or an HTTP date, at most a minute; undefined when absent or unreadable. */
 function parseRetryAfter(value, now) {
     const text = Array.isArray(value) ? value[0] : value;
     if (!text)
         return undefined;
-    if (/^\d+$/.test(text.trim()))
-        return Number(text.trim()) * 1_000;
-    const date = Date.parse(text);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+    const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1_000 : Date.parse(text) - now;
+    return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 function excerpt(body) {
     const flat = body.replace(/\s+/g, ' ').trim();
@@ -51783,6 +51814,8 @@ function excerpt(body) {
 function describeShape(value) {
     if (value === null || value === undefined)
         return 'data is empty';
+    if (Array.isArray(value))
+        return 'data is an array';
     if (typeof value !== 'object')
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
@@ -51910,8 +51943,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -52499,12 +52530,18 @@ function toVtt(cues) {
 
 
 
+
 /** The transcript of a speech-to-text result, without writing anything (for outputs alone). */
 function transcriptOf(record, result) {
     const value = result.value;
     if (value?.resultObject === undefined)
         return undefined;
-    return buildTranscript(value.resultObject, { diarize: requestedDiarization(record.param) });
+    try {
+        return buildTranscript(value.resultObject, { diarize: requestedDiarization(record.param) });
+    }
+    catch {
+        return undefined; // nested deeper than JSON.stringify can go: kept raw in resultJson instead
+    }
 }
 /** Throws DownloadError (naming the URL) when a download fails. */
 async function writeResults(options) {
@@ -52526,7 +52563,8 @@ async function writeResults(options) {
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
-        const text = result.value === undefined ? result.raw : `${JSON.stringify(result.value, null, 2)}\n`;
+        const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+        const text = pretty === undefined ? result.raw : `${pretty}\n`;
         return { files: await writeTextFiles(dir, { 'result.json': text }) };
     }
     return { files: [] };
@@ -52539,16 +52577,20 @@ async function writeTextFiles(dir, contents) {
         return { path: file, bytes: Buffer.byteLength(text) };
     }));
 }
-/** `param` is the createTask request as a JSON string, whose `input` may itself be a string. */
+/** `param` is the createTask request as a JSON string (its `input` may be one too). */
 function requestedDiarization(param) {
-    try {
-        const request = JSON.parse(param ?? '{}');
-        const input = typeof request.input === 'string' ? JSON.parse(request.input) : request.input;
-        return input?.diarize === true;
-    }
-    catch {
-        return false;
-    }
+    const parsed = (value) => {
+        if (typeof value !== 'string')
+            return value;
+        try {
+            return JSON.parse(value);
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const input = parsed(param)?.input;
+    return parsed(input)?.diarize === true;
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
@@ -52639,6 +52681,7 @@ const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
     return NEVER;
 });
 const MAX_REQUESTS_PER_SECOND = 100;
+const MAX_POLL_INTERVAL_MS = 3_600_000;
 // YAML is a superset of JSON, so one parser reads both forms of `input`.
 const taskInput = schemas_string().transform((text, ctx) => {
     if (text === '')
@@ -52713,6 +52756,15 @@ const settingsSchema = object({
     when: () => true,
 })
     .superRefine((s, ctx) => {
+    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+    for (const [input, ms] of [
+        [Inputs.PollInterval, s.pollIntervalMs],
+        [Inputs.MaxPollInterval, s.maxPollIntervalMs],
+    ]) {
+        if (ms > MAX_POLL_INTERVAL_MS) {
+            ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
+        }
+    }
     if (s.maxPollIntervalMs < s.pollIntervalMs) {
         ctx.addIssue({
             code: 'custom',
@@ -52800,8 +52852,6 @@ function readSettings() {
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
-/** The longest pause a 429 can impose: a Retry-After of hours would hold every task past its timeout. */
-const MAX_PAUSE_MS = 60_000;
 /** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
  * that has been due longest goes first. */
@@ -52820,11 +52870,14 @@ class RequestBudget {
             throw new RangeError(`Not a request rate: ${configuredRate}.`);
         this.rate = configuredRate;
     }
-    /** Resolves when this caller may send one request. */
-    acquire() {
-        return new Promise((resolve) => {
+    /**
+     * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
+     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+     */
+    acquire(deadline = Infinity) {
+        return new Promise((grant) => {
             // The dispatcher runs exactly while someone waits: start it for the first in line.
-            if (this.waiting.push(resolve) === 1)
+            if (this.waiting.push({ grant, deadline }) === 1)
                 void this.dispatch();
         });
     }
@@ -52835,8 +52888,7 @@ class RequestBudget {
         if (now >= this.pausedUntil) {
             this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
         }
-        const pauseMs = Math.min(retryAfterMs ?? this.spacingMs(), MAX_PAUSE_MS);
-        this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+        this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
     }
     /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
      * probes the limit gently yet is back at full rate in 8 replies after one halving. */
@@ -52851,22 +52903,33 @@ class RequestBudget {
     // also holds back callers already queued, and a timer firing early cannot break the spacing.
     async dispatch() {
         while (this.waiting.length > 0) {
+            const now = this.clock.now();
             const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
-            const waitMs = nextSlotAt - this.clock.now();
-            if (waitMs > 0) {
-                await this.clock.sleep(waitMs);
+            if (nextSlotAt <= now) {
+                this.lastGrantedAt = now;
+                this.waiting.shift().grant(true);
                 continue;
             }
-            this.lastGrantedAt = this.clock.now();
-            this.waiting.shift()();
+            const expired = this.waiting.filter((caller) => caller.deadline <= now);
+            if (expired.length > 0) {
+                for (const caller of expired)
+                    this.waiting.splice(this.waiting.indexOf(caller), 1);
+                for (const caller of expired)
+                    caller.grant(false);
+                continue;
+            }
+            const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+            await this.clock.sleep(wakeAt - now);
         }
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
 function budgetedSource(source, budget) {
     return {
-        async getTaskRecord(taskId) {
-            await budget.acquire();
+        async getTaskRecord(taskId, deadline) {
+            if (!(await budget.acquire(deadline))) {
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`);
+            }
             try {
                 const record = await source.getTaskRecord(taskId);
                 budget.succeeded();
@@ -52929,7 +52992,7 @@ async function waitForTask(options, deps) {
         progress.polls++;
         let retryAfterMs = 0;
         try {
-            const record = await source.getTaskRecord(taskId);
+            const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
             if (record.state !== progress.record?.state) {
                 logger.info(`Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`);
@@ -52965,8 +53028,9 @@ async function waitForTask(options, deps) {
                 retryAfterMs = error.retryAfterMs ?? 0;
             }
             lastLogAt = now();
-            if (error.kind === 'transient')
+            if (error.kind === 'transient' && now() < deadline) {
                 logger.warning(`${error.message} Will retry.`);
+            }
         }
         const remaining = deadline - now();
         if (remaining <= 0) {
@@ -53002,6 +53066,7 @@ async function waitForTask(options, deps) {
 
 
 
+
 async function runPipeline(settings, deps) {
     const { logger } = deps;
     const client = new KieClient({
@@ -53020,7 +53085,12 @@ async function runPipeline(settings, deps) {
             catch (error) {
                 if (!(error instanceof KieApiError))
                     throw error;
-                const message = `Could not create a task for model ${settings.create.model}: ${error.message}`;
+                // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
+                const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
+                const message = `Could not create a task for model ${settings.create.model}: ${error.message}` +
+                    (unsure
+                        ? " A task may have been created anyway: check Kie.ai's logs before running again."
+                        : '');
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
@@ -53032,8 +53102,7 @@ async function runPipeline(settings, deps) {
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, logger);
-        if (failure)
-            return { ...report, failure };
+        // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
@@ -53041,10 +53110,16 @@ async function runPipeline(settings, deps) {
                     report.artifact = artifact;
             }
             catch (error) {
-                return { ...report, failure: { kind: 'results', message: error.message } };
+                const message = error.message;
+                return {
+                    ...report,
+                    failure: failure
+                        ? { ...failure, message: `${failure.message}\n${message}` }
+                        : { kind: 'results', message },
+                };
             }
         }
-        return report;
+        return failure ? { ...report, failure } : report;
     }
     finally {
         client.dispose();
@@ -53116,7 +53191,7 @@ function taskProblem(taskId, outcome) {
                 kind: 'timeout',
                 message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise the 'timeout' input if the model needs longer.`,
+                    `Raise 'timeout' if the model needs longer.`,
             };
         case 'finished': {
             if (outcome.record.state === 'success')
@@ -53185,14 +53260,23 @@ function resultsDir(settings, taskId, many) {
         return settings.downloadDir;
     return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
 }
-/** A task id as one directory name: ids are opaque and may hold anything. */
+/**
+ * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
+ * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
+ */
 function safeSegment(taskId) {
-    return taskId.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'task';
+    const safe = taskId
+        .replace(/[^\w.-]+/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 100);
+    if (safe === taskId)
+        return safe;
+    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
 function overallState(tasks) {
-    if (tasks.length === 1)
-        return tasks[0].outcome.record?.state ?? '';
+    if (tasks.length <= 1)
+        return tasks[0]?.outcome.record?.state ?? '';
     const states = tasks.map((task) => task.outcome.record?.state ?? '');
     if (states.length > 0 && states.every((state) => state === 'success'))
         return 'success';
@@ -53242,13 +53326,10 @@ function reportFields(report) {
         [Outputs.State]: overallState(report.tasks),
         [Outputs.Model]: models.length === 1 ? models[0] : '',
         [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
-        [Outputs.ResultJson]: !only
-            ? ''
-            : only.result.value === undefined
-                ? only.result.raw
-                : JSON.stringify(only.result.value),
+        [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',
         [Outputs.FailCode]: first?.failCode ?? '',
-        [Outputs.FailMsg]: first?.failMsg ?? '',
+        // With no task at all (creation failed) the reason is the step's failure.
+        [Outputs.FailMsg]: report.tasks.length === 0 ? (report.failure?.message ?? '') : (first?.failMsg ?? ''),
         [Outputs.CreateTime]: first?.createTime ?? '',
         [Outputs.CompleteTime]: first?.completeTime ?? '',
         [Outputs.PollCount]: tasks.reduce((sum, task) => sum + task.pollCount, 0),
@@ -53344,7 +53425,8 @@ async function main(argv) {
         return print(HELP, ExitCode.Success);
     if (values.version)
         return print(`${VERSION}\n`, ExitCode.Success);
-    const [command, ...taskIds] = positionals;
+    const [command, ...args] = positionals;
+    const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
     if (command !== 'wait')
         return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
     if (taskIds.length === 0)
@@ -53373,8 +53455,10 @@ async function main(argv) {
         });
     }
     catch (error) {
-        if (error instanceof InputError)
+        // Ids and the key were checked above, so only options are left to name.
+        if (error instanceof InputError) {
             return usageError(error.message.replaceAll("Input '", "Option '--"));
+        }
         throw error;
     }
     const progress = startProgress(process.stderr.isTTY === true);

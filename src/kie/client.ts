@@ -35,6 +35,9 @@ export class KieApiError extends Error {
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** What a request is about, for its messages: a task's record, or creating one. */
+type Subject = { taskId: string } | { model: string };
+
 export interface CreateTaskRequest {
   model: string;
   input: Record<string, unknown>;
@@ -81,7 +84,7 @@ export class KieClient {
   /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
   async getTaskRecord(taskId: string): Promise<TaskRecord> {
     const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, taskId);
+    const envelope = await this.call('GET', url, { taskId });
     const record = taskRecordSchema.safeParse(envelope.data);
     if (!record.success) {
       throw new KieApiError(
@@ -99,7 +102,7 @@ export class KieClient {
     const envelope = await this.call(
       'POST',
       url,
-      `for model ${request.model}`,
+      { model: request.model },
       JSON.stringify(request),
     );
     const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
@@ -121,7 +124,7 @@ export class KieClient {
   private async call(
     method: 'GET' | 'POST',
     url: string,
-    taskId: string,
+    subject: Subject,
     body?: string,
   ): Promise<Envelope> {
     this.logger.debug(`${method} ${url}`);
@@ -142,7 +145,7 @@ export class KieClient {
       );
     }
     this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
-    return this.classify(status, headers, reply, taskId);
+    return this.classify(status, headers, reply, subject);
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: string) {
@@ -176,7 +179,7 @@ export class KieClient {
     status: number,
     headers: HttpClientResponse['message']['headers'],
     body: string,
-    taskId: string,
+    subject: Subject,
   ): Envelope {
     if (status === 429) {
       throw new KieApiError(
@@ -197,7 +200,7 @@ export class KieClient {
     if (!envelope) {
       // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
       // the task, so worth another try. Only auth, credits and a wrong address are not.
-      if (status === 401 || status === 402) throw describeCode(status, '', taskId);
+      if (status === 401 || status === 402) throw describeCode(status, '', subject);
       if (status === 404) {
         throw new KieApiError(
           'fatal',
@@ -207,7 +210,7 @@ export class KieClient {
       }
       throw new KieApiError(
         'transient',
-        `Kie.ai answered HTTP ${status} with a non-JSON body: ${excerpt(body)}`,
+        `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`,
         status,
       );
     }
@@ -217,7 +220,7 @@ export class KieClient {
     }
     if (code !== 200) {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-      throw describeCode(code, envelope.msg ?? envelope.message ?? '', taskId, retryAfterMs);
+      throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
     }
     return envelope;
   }
@@ -227,10 +230,15 @@ export class KieClient {
 function describeCode(
   code: number,
   serverMessage: string,
-  taskId: string,
+  subject: Subject,
   retryAfterMs?: number,
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
+  const taskId = 'taskId' in subject ? subject.taskId : undefined;
+  const task =
+    taskId === undefined
+      ? `the task for model ${(subject as { model: string }).model}`
+      : `task ${taskId}`;
   switch (code) {
     case 401:
       return new KieApiError(
@@ -247,17 +255,20 @@ function describeCode(
     case 404:
       return new KieApiError(
         'fatal',
-        `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+        taskId === undefined
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
         code,
       );
     case 408:
       return new KieApiError(
         'fatal',
-        `Task ${taskId} failed upstream: no result for over 10 minutes (408${said}).`,
+        `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`,
         code,
       );
     case 422:
-      if (/null/i.test(serverMessage)) {
+      // Only the documented "recordInfo is null" means the id is not visible yet.
+      if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
         return new KieApiError(
           'not-ready',
           `Kie.ai does not know task ${taskId} yet (422${said}).`,
@@ -286,7 +297,7 @@ function describeCode(
         Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
       );
     case 501:
-      return new KieApiError('fatal', `Generation failed for task ${taskId} (501${said}).`, code);
+      return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
     case 505:
       return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
   }
@@ -312,16 +323,18 @@ function parseEnvelope(body: string): Envelope | undefined {
   return envelope.success ? envelope.data : undefined;
 }
 
-/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+// A Retry-After of hours would hold every task past its timeout: a minute is the most we honour.
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Retry-After as delta-seconds or an HTTP date, at most a minute; undefined when absent or unreadable. */
 export function parseRetryAfter(
   value: string | string[] | undefined,
   now: number,
 ): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (!text) return undefined;
-  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1_000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1_000 : Date.parse(text) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
 function excerpt(body: string): string {
@@ -332,6 +345,7 @@ function excerpt(body: string): string {
 
 function describeShape(value: unknown): string {
   if (value === null || value === undefined) return 'data is empty';
+  if (Array.isArray(value)) return 'data is an array';
   if (typeof value !== 'object') return `data is a ${typeof value}`;
   return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }

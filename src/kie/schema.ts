@@ -5,27 +5,41 @@ import JSON5 from 'json5';
 import { z } from 'zod';
 
 export const envelopeSchema = z.looseObject({
-  code: z.coerce.number().int(),
+  // A number, or digits in a string; anything else (null, "abc") is not a Kie.ai reply.
+  code: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
   msg: z.string().nullish(),
   message: z.string().nullish(),
   data: z.unknown().optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+// Only taskId and state must be right; any other field of a surprising type is read as empty
+// rather than making the whole record unreadable.
 const text = z
   .union([z.string(), z.number()])
   .nullish()
-  .transform((value) => (value == null ? '' : String(value)));
+  .transform((value) => (value == null ? '' : String(value)))
+  .catch('');
 const epochMs = z.coerce.number().finite().positive().nullish().catch(undefined);
+// Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
+const MAX_MESSAGE_CHARS = 2_000;
 
 export const taskRecordSchema = z.looseObject({
   taskId: z.string(),
   model: text,
   state: z.string(),
-  param: z.string().nullish(),
-  resultJson: text,
+  param: z.unknown().optional(),
+  // Documented as a JSON string; an object sent as is is taken as its JSON.
+  resultJson: z
+    .unknown()
+    .transform((value) =>
+      typeof value === 'string' ? value : value == null ? '' : (safeStringify(value) ?? ''),
+    )
+    .catch(''),
   failCode: text,
-  failMsg: text,
+  failMsg: text.transform((message) =>
+    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
+  ),
   createTime: epochMs,
   completeTime: epochMs,
   updateTime: epochMs,
@@ -56,6 +70,20 @@ export interface TaskResult {
   resultUrls: string[];
   /** Problems worth a warning; the action reports them instead of crashing. */
   warnings: string[];
+}
+
+/** JSON of a parsed value, or undefined: a value nested deeper than the stack cannot be written. */
+export function safeStringify(value: unknown, indent?: number): string | undefined {
+  try {
+    return JSON.stringify(value, null, indent);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+export function compactResultJson(result: TaskResult): string {
+  return (result.value !== undefined && safeStringify(result.value)) || result.raw;
 }
 
 /** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */

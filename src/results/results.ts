@@ -2,7 +2,7 @@
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TaskRecord, TaskResult } from '../kie/schema.js';
+import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
 import { downloadAll } from './download.js';
 import { buildTranscript, type Transcript } from './transcript.js';
@@ -29,7 +29,11 @@ export interface WriteResultsOptions {
 export function transcriptOf(record: TaskRecord, result: TaskResult): Transcript | undefined {
   const value = result.value as { resultObject?: unknown } | undefined;
   if (value?.resultObject === undefined) return undefined;
-  return buildTranscript(value.resultObject, { diarize: requestedDiarization(record.param) });
+  try {
+    return buildTranscript(value.resultObject, { diarize: requestedDiarization(record.param) });
+  } catch {
+    return undefined; // nested deeper than JSON.stringify can go: kept raw in resultJson instead
+  }
 }
 
 /** Throws DownloadError (naming the URL) when a download fails. */
@@ -52,8 +56,8 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {
-    const text =
-      result.value === undefined ? result.raw : `${JSON.stringify(result.value, null, 2)}\n`;
+    const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+    const text = pretty === undefined ? result.raw : `${pretty}\n`;
     return { files: await writeTextFiles(dir, { 'result.json': text }) };
   }
   return { files: [] };
@@ -73,13 +77,16 @@ async function writeTextFiles(
   );
 }
 
-/** `param` is the createTask request as a JSON string, whose `input` may itself be a string. */
-function requestedDiarization(param: string | null | undefined): boolean {
-  try {
-    const request = JSON.parse(param ?? '{}') as { input?: unknown };
-    const input = typeof request.input === 'string' ? JSON.parse(request.input) : request.input;
-    return (input as { diarize?: unknown } | undefined)?.diarize === true;
-  } catch {
-    return false;
-  }
+/** `param` is the createTask request as a JSON string (its `input` may be one too). */
+function requestedDiarization(param: unknown): boolean {
+  const parsed = (value: unknown) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  const input = (parsed(param) as { input?: unknown } | undefined)?.input;
+  return (parsed(input) as { diarize?: unknown } | undefined)?.diarize === true;
 }

@@ -6,6 +6,7 @@ import { formatDuration, formatSize } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;
 const TRANSCRIPT_PREVIEW_LINES = 5;
+const TRANSCRIPT_PREVIEW_CHARS = 600;
 const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 
@@ -66,7 +67,11 @@ function taskCard(task: TaskReport, report: Report): string[] {
     lines.push('');
   }
   if (task.transcript) {
-    const preview = task.transcript.text.split(/(?<=[.!?])\s+/).slice(0, TRANSCRIPT_PREVIEW_LINES);
+    // The first sentences, and no more than a paragraph of an unpunctuated transcript.
+    const preview = task.transcript.text
+      .slice(0, TRANSCRIPT_PREVIEW_CHARS)
+      .split(/(?<=[.!?])\s+/)
+      .slice(0, TRANSCRIPT_PREVIEW_LINES);
     const language = task.transcript.language ? ` (${escapeHtml(task.transcript.language)})` : '';
     lines.push(
       `### Transcript${language}`,

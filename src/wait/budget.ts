@@ -10,15 +10,13 @@ export interface Clock {
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
-/** The longest pause a 429 can impose: a Retry-After of hours would hold every task past its timeout. */
-const MAX_PAUSE_MS = 60_000;
 
 /** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
  * that has been due longest goes first. */
 export class RequestBudget {
   private rate: number;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { grant: (granted: boolean) => void; deadline: number }[] = [];
   private lastGrantedAt = -Infinity;
   private pausedUntil = -Infinity;
 
@@ -31,11 +29,14 @@ export class RequestBudget {
     this.rate = configuredRate;
   }
 
-  /** Resolves when this caller may send one request. */
-  acquire(): Promise<void> {
-    return new Promise((resolve) => {
+  /**
+   * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
+   * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+   */
+  acquire(deadline = Infinity): Promise<boolean> {
+    return new Promise((grant) => {
       // The dispatcher runs exactly while someone waits: start it for the first in line.
-      if (this.waiting.push(resolve) === 1) void this.dispatch();
+      if (this.waiting.push({ grant, deadline }) === 1) void this.dispatch();
     });
   }
 
@@ -46,8 +47,7 @@ export class RequestBudget {
     if (now >= this.pausedUntil) {
       this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
     }
-    const pauseMs = Math.min(retryAfterMs ?? this.spacingMs(), MAX_PAUSE_MS);
-    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
   }
 
   /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
@@ -65,14 +65,21 @@ export class RequestBudget {
   // also holds back callers already queued, and a timer firing early cannot break the spacing.
   private async dispatch(): Promise<void> {
     while (this.waiting.length > 0) {
+      const now = this.clock.now();
       const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
-      const waitMs = nextSlotAt - this.clock.now();
-      if (waitMs > 0) {
-        await this.clock.sleep(waitMs);
+      if (nextSlotAt <= now) {
+        this.lastGrantedAt = now;
+        this.waiting.shift()!.grant(true);
         continue;
       }
-      this.lastGrantedAt = this.clock.now();
-      this.waiting.shift()!();
+      const expired = this.waiting.filter((caller) => caller.deadline <= now);
+      if (expired.length > 0) {
+        for (const caller of expired) this.waiting.splice(this.waiting.indexOf(caller), 1);
+        for (const caller of expired) caller.grant(false);
+        continue;
+      }
+      const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+      await this.clock.sleep(wakeAt - now);
     }
   }
 }
@@ -80,8 +87,13 @@ export class RequestBudget {
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
 export function budgetedSource(source: TaskSource, budget: RequestBudget): TaskSource {
   return {
-    async getTaskRecord(taskId) {
-      await budget.acquire();
+    async getTaskRecord(taskId, deadline) {
+      if (!(await budget.acquire(deadline))) {
+        throw new KieApiError(
+          'transient',
+          `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`,
+        );
+      }
       try {
         const record = await source.getTaskRecord(taskId);
         budget.succeeded();

@@ -7,7 +7,8 @@ import { formatDuration } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {
-  getTaskRecord(taskId: string): Promise<TaskRecord>;
+  /** `deadline` (epoch ms): a source that has to queue the request gives up then. */
+  getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord>;
 }
 
 export interface WaitDeps {
@@ -55,7 +56,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     progress.polls++;
     let retryAfterMs = 0;
     try {
-      const record = await source.getTaskRecord(taskId);
+      const record = await source.getTaskRecord(taskId, deadline);
       progress.elapsedMs = now() - startedAt;
       if (record.state !== progress.record?.state) {
         logger.info(
@@ -96,7 +97,9 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
         retryAfterMs = error.retryAfterMs ?? 0;
       }
       lastLogAt = now();
-      if (error.kind === 'transient') logger.warning(`${error.message} Will retry.`);
+      if (error.kind === 'transient' && now() < deadline) {
+        logger.warning(`${error.message} Will retry.`);
+      }
     }
 
     const remaining = deadline - now();
