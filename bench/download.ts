@@ -5,10 +5,13 @@
 // plain JavaScript bundle of this file, as the action ships: under the tsx loader, importing
 // @actions/http-client makes V8 run a full GC every ~20 MB received, which costs a third more CPU.
 import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { silentLogger } from '../src/logger.js';
 import { downloadAll } from '../src/results/download.js';
@@ -25,26 +28,44 @@ interface Measurement {
   cpuSeconds: number;
 }
 
-if (process.argv[2] === '--child') {
-  await downloadInThisProcess(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === '--child' || process.argv[2] === '--child-plain') {
+  await downloadInThisProcess(
+    process.argv[2] === '--child-plain',
+    process.argv[3]!,
+    process.argv[4]!,
+  );
 } else {
   await compare(Number(process.argv[2] ?? 1024));
 }
 
-async function downloadInThisProcess(url: string, dir: string): Promise<void> {
+/** `plain`: Node's own http.get piped to a file, no checks at all: the platform's ceiling. */
+async function downloadInThisProcess(plain: boolean, url: string, dir: string): Promise<void> {
   const rssBeforeMb = process.memoryUsage().rss / MB;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const [file] = await downloadAll({ urls: [url], dir, maxBytes: 2 ** 50, logger: silentLogger });
+  const bytes = plain
+    ? await plainDownload(url, path.join(dir, 'plain.mp4'))
+    : (await downloadAll({ urls: [url], dir, maxBytes: 2 ** 50, logger: silentLogger }))[0]!.bytes;
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const result: Measurement & { rssBeforeMb: number } = {
-    mbPerSecond: file!.bytes / MB / seconds,
+    mbPerSecond: bytes / MB / seconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rssBeforeMb,
   };
   console.log(JSON.stringify(result));
+}
+
+function plainDownload(url: string, file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (response) => {
+        const out = createWriteStream(file, { highWaterMark: MB });
+        pipeline(response, out).then(() => resolve(out.bytesWritten), reject);
+      })
+      .on('error', reject);
+  });
 }
 
 async function compare(sizeMb: number): Promise<void> {
@@ -68,6 +89,7 @@ async function compare(sizeMb: number): Promise<void> {
   const server = await startMediaServer();
   const url = server.route('/bench.mp4', { size: sizeMb * MB, contentType: 'video/mp4' });
   const ours: Measurement[] = [];
+  const plain: Measurement[] = [];
   const curl: Measurement[] = [];
   let rssBeforeMb = 0;
   try {
@@ -82,6 +104,13 @@ async function compare(sizeMb: number): Promise<void> {
       ours.push(result);
       rssBeforeMb = result.rssBeforeMb;
       await rm(path.join(dir, 'bench.mp4'));
+
+      await run('sync');
+      const plainChild = await run(process.execPath, [bundle, '--child-plain', url, dir], {
+        encoding: 'utf8',
+      });
+      plain.push(JSON.parse(plainChild.stdout) as Measurement);
+      await rm(path.join(dir, 'plain.mp4'));
 
       await run('sync');
       const output = path.join(dir, 'curl.mp4');
@@ -118,11 +147,13 @@ async function compare(sizeMb: number): Promise<void> {
   console.log('| tool | MB/s (median) | peak RSS MB | CPU s (median) |');
   console.log('| --- | --- | --- | --- |');
   console.log(row('downloadAll', ours));
+  console.log(row('Node http.get piped to a file (no checks)', plain));
   console.log(row('curl', curl));
   const ratio = median(ours.map((r) => r.mbPerSecond)) / median(curl.map((r) => r.mbPerSecond));
   console.log(
     `\ndownloadAll: ${(ratio * 100).toFixed(0)}% of curl's throughput (target >= 90%); ` +
-      `its RSS was ${rssBeforeMb.toFixed(0)} MB before the download began.`,
+      `its RSS was ${rssBeforeMb.toFixed(0)} MB before the download began; ` +
+      `${((median(ours.map((r) => r.mbPerSecond)) / median(plain.map((r) => r.mbPerSecond))) * 100).toFixed(0)}% of plain Node's.`,
   );
 }
 
