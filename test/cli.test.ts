@@ -3,19 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/action.js';
-import { startKieServer, type KieServer } from './support/kie-server.js';
-import { startMediaServer, type MediaServer } from './support/media-server.js';
+import { type KieServer } from './support/kie-server.js';
+import type { MediaServer } from './support/media-server.js';
+import { useLocalServers } from './support/servers.js';
 
 let kie: KieServer;
 let media: MediaServer;
-beforeEach(async () => {
-  [kie, media] = await Promise.all([startKieServer(), startMediaServer()]);
-});
-afterEach(async () => {
-  await Promise.all([kie.close(), media.close()]);
-});
+useLocalServers((started) => ({ kie, media } = started));
 
 async function cli(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {

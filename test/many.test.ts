@@ -1,20 +1,20 @@
 // Several tasks in one step, and create-and-wait, through the whole action against the local Kie
 // server (and media host and artifact service where results are involved).
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localInputs, runInProcess } from './support/action.js';
-import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
-import { startMediaServer, type MediaServer } from './support/media-server.js';
-import { readZipEntries, startResultsService } from './support/results-service.js';
+import { type KieReply, type KieServer } from './support/kie-server.js';
+import type { MediaServer } from './support/media-server.js';
+import { useLocalServers } from './support/servers.js';
+import {
+  readZipEntries,
+  startResultsService,
+  type ResultsService,
+} from './support/results-service.js';
 
 let kie: KieServer;
 let media: MediaServer;
-beforeEach(async () => {
-  [kie, media] = await Promise.all([startKieServer(), startMediaServer()]);
-});
-afterEach(async () => {
-  await Promise.all([kie.close(), media.close()]);
-});
+useLocalServers((started) => ({ kie, media } = started));
 
 const inputs = (extra: Record<string, string>) =>
   localInputs(kie, { 'max-requests-per-second': '100', ...extra });
@@ -125,33 +125,42 @@ describe('several task ids', () => {
     expect(run.outputs.state).toBe('');
   });
 
-  it('uploads what the successful tasks produced even when another failed', async () => {
+  /** Runs `test` with a local artifact service, as a runner would have one. */
+  async function withResultsService(test: (service: ResultsService) => Promise<void>) {
     const service = await startResultsService();
     vi.stubEnv('GITHUB_RETENTION_DAYS', '');
     try {
+      await test(service);
+    } finally {
+      vi.unstubAllEnvs();
+      await service.close();
+    }
+  }
+  const onRunner = (service: ResultsService) => ({
+    env: { ...service.env, GITHUB_SERVER_URL: 'https://github.com' },
+  });
+
+  it('uploads what the successful tasks produced even when another failed', async () => {
+    await withResultsService(async (service) => {
       kie.script(
         'a',
         [{ state: 'success' }],
         succeeds([media.route('/a.png', { body: 'A', contentType: 'image/png' })]),
       );
       kie.script('b', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
-      const run = await runInProcess(inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }), {
-        env: { ...service.env, GITHUB_SERVER_URL: 'https://github.com' },
-      });
+      const run = await runInProcess(
+        inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }),
+        onRunner(service),
+      );
       expect(run.failed).toBe(true);
       expect(service.artifacts).toHaveLength(1);
       expect([...readZipEntries(service.artifacts[0]!.zip!).keys()]).toEqual(['a/a.png']);
       expect(run.outputs.artifactId).toBe(String(service.artifacts[0]!.id));
-    } finally {
-      vi.unstubAllEnvs();
-      await service.close();
-    }
+    });
   });
 
   it('downloads each task into download-dir/<task-id>/ and uploads one artifact', async () => {
-    const service = await startResultsService();
-    vi.stubEnv('GITHUB_RETENTION_DAYS', '');
-    try {
+    await withResultsService(async (service) => {
       kie.script(
         'a',
         [{ state: 'success' }],
@@ -162,9 +171,10 @@ describe('several task ids', () => {
         [{ state: 'success' }],
         succeeds([media.route('/b/img.png', { body: 'B', contentType: 'image/png' })]),
       );
-      const run = await runInProcess(inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }), {
-        env: { ...service.env, GITHUB_SERVER_URL: 'https://github.com' },
-      });
+      const run = await runInProcess(
+        inputs({ 'task-id': 'a b', 'upload-artifact': 'true' }),
+        onRunner(service),
+      );
       expect(run.failed).toBe(false);
       const files = JSON.parse(run.outputs.files!) as string[];
       expect(files.map((file) => path.relative(run.outputs.downloadDir!, file))).toEqual([
@@ -176,10 +186,7 @@ describe('several task ids', () => {
       const entries = readZipEntries(service.artifacts[0]!.zip!);
       expect([...entries.keys()].sort()).toEqual(['a/img.png', 'b/img.png']);
       expect(entries.get('b/img.png')!.toString()).toBe('B');
-    } finally {
-      vi.unstubAllEnvs();
-      await service.close();
-    }
+    });
   });
 });
 

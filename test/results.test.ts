@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localInputs, REPO_ROOT, runInProcess } from './support/action.js';
-import { startKieServer, type KieServer } from './support/kie-server.js';
-import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
+import { type KieServer } from './support/kie-server.js';
+import { generatedBytes, type MediaServer } from './support/media-server.js';
+import { useLocalServers } from './support/servers.js';
 import {
   readZipEntries,
   startResultsService,
@@ -16,12 +17,7 @@ import {
 
 let kie: KieServer;
 let media: MediaServer;
-beforeEach(async () => {
-  [kie, media] = await Promise.all([startKieServer(), startMediaServer()]);
-});
-afterEach(async () => {
-  await Promise.all([kie.close(), media.close()]);
-});
+useLocalServers((started) => ({ kie, media } = started));
 
 const inputs = (extra: Record<string, string> = {}) =>
   localInputs(kie, { 'task-id': 'task-1', ...extra });
