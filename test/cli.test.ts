@@ -53,7 +53,32 @@ describe('kie-task wait', () => {
       files: [],
     });
     expect(run.stderr).toContain('Task t1: generating (after');
+    expect(run.stderr).not.toContain('\x1b'); // no live line when stderr is not a terminal
     expect(run.stderr).not.toContain(kie.apiKey);
+  });
+
+  it('shows a live state line on a terminal', async () => {
+    kie.script('t1', [{ state: 'generating' }, { state: 'generating' }, { state: 'success' }]);
+    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
+    const command = [
+      process.execPath,
+      path.join(REPO_ROOT, 'dist/cli/index.js'),
+      'wait',
+      't1',
+      ...fast(),
+    ];
+    const child = spawn('script', ['-qec', command.join(' '), '/dev/null'], {
+      env: { PATH: process.env.PATH, KIE_API_KEY: kie.apiKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (chunk) => (screen += chunk));
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    // After each log line, the live line with the state and elapsed time, cleared before the next.
+    expect(screen).toMatch(
+      /Task t1: generating \(after \d+ms\)\.\r?\n {2}generating · \d+ms\r\x1b\[K/,
+    );
+    expect(screen).toContain('state: success');
   });
 
   it('prints readable lines without --json', async () => {

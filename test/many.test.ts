@@ -223,6 +223,24 @@ describe('the shared request budget', () => {
     expect(laterB[0]!.at - limitedAt).toBeGreaterThanOrEqual(950);
   });
 
+  it('rides out a 429 storm: every task finishes, and the step slows down while it lasts', async () => {
+    const limited: KieReply = { status: 429, body: { code: 429, msg: 'too many requests' } };
+    const ids = ['s1', 's2', 's3', 's4'];
+    for (const id of ids) kie.script(id, [limited, limited, { state: 'success' }]);
+    const run = await runInProcess(
+      inputs({ 'task-id': ids.join(' '), 'max-requests-per-second': '50' }),
+    );
+    expect(run.failed).toBe(false);
+    expect(run.outputs.succeeded).toBe('4');
+    const times = kie.requests.map((request) => request.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(12);
+    // 50/s is 20 ms apart. The first 429 halves the rate for everyone: the next request, another
+    // task's, waits the doubled spacing (40 ms), not 20.
+    const gaps = times.slice(1).map((at, i) => at - times[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(18);
+    expect(gaps[0]).toBeGreaterThanOrEqual(38);
+  });
+
   it('rejects a budget that is not a positive number', async () => {
     const run = await runInProcess(inputs({ 'task-id': 'a', 'max-requests-per-second': 'lots' }));
     expect(errors(run.log)).toEqual([
