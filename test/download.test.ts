@@ -211,7 +211,7 @@ describe('downloadAll', () => {
     const error = await rejection(download([url], { retries: 1, idleTimeoutMs: 200 }));
 
     expect(error.message).toMatch(
-      /connection lost after \d+ of 100000 bytes \(connection went silent\)/,
+      /connection lost after \d+ of 100000 bytes \(Body Timeout Error\)/,
     );
     expect(server.requestsTo('/stuck.mp4')).toHaveLength(2);
     expect(await readdir(dir)).toEqual([]);
