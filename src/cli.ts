@@ -110,7 +110,11 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Ids and the key were checked above, so only options are left to name.
     if (error instanceof InputError) {
-      return usageError(error.message.replaceAll("Input '", "Option '--"));
+      const asOptions = Object.keys(OPTIONS).reduce(
+        (message, option) => message.replaceAll(`'${option}'`, `'--${option}'`),
+        error.message,
+      );
+      return usageError(asOptions.replaceAll('Input ', 'Option '));
     }
     throw error;
   }

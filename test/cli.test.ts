@@ -153,6 +153,10 @@ describe('usage', () => {
     [['wait'], 'kie-task wait needs a task id.'],
     [['wait', ','], 'kie-task wait needs a task id.'],
     [['wait', 't1', '--timeout', 'soon'], "Option '--timeout' must be a duration"],
+    [
+      ['wait', 't1', '--timeout', '1s', '--poll-interval', '5s'],
+      "Option '--timeout' must not be shorter than '--poll-interval'.",
+    ],
     [['wait', 't1', '--bogus'], "Unknown option '--bogus'"],
   ])('exits 2 for %j', async (args, message) => {
     const run = await cli(args);
