@@ -11,6 +11,7 @@ import { silentLogger } from '../src/logger.js';
 import { budgetedSource, RequestBudget } from '../src/wait/budget.js';
 import { waitForTask } from '../src/wait/wait.js';
 import { VirtualClock } from '../test/support/virtual-clock.js';
+import { peakInWindow } from '../test/support/request-rate.js';
 
 const RATE = 1.5;
 const SEED = 20_240_601;
@@ -40,17 +41,6 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-}
-
-/** The most requests any window of `windowMs` holds, windows taken as [t, t + windowMs). */
-function peak(sentAt: number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < sentAt.length; last++) {
-    while (sentAt[first]! <= sentAt[last]! - windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 async function simulate({ tasks, storm }: Scenario) {
@@ -93,8 +83,8 @@ async function simulate({ tasks, storm }: Scenario) {
     allFinished: outcomes.every((outcome) => outcome.ending === 'finished'),
     requests: sentAt.length,
     rateLimitedReplies,
-    peak1s: peak(sentAt, 1_000),
-    peak10s: peak(sentAt, 10_000),
+    peak1s: peakInWindow(sentAt, 1_000),
+    peak10s: peakInWindow(sentAt, 10_000),
     // The first request after the storm that opens a 10 s window at the full rate again.
     fullRateAgainMs: afterStorm.find(
       (t) => sentAt.filter((s) => s >= t && s < t + 10_000).length >= allowed(10_000),

@@ -7,17 +7,7 @@ import { budgetedSource, RequestBudget } from '../src/wait/budget.js';
 import { waitForTask, type TaskSource } from '../src/wait/wait.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { VirtualClock } from './support/virtual-clock.js';
-
-/** The most requests any window [t, t + windowMs) holds. */
-function peak(times: number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last++) {
-    while (times[first]! <= times[last]! - windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
+import { peakInWindow } from './support/request-rate.js';
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
@@ -89,8 +79,8 @@ describe('the request budget', () => {
 
     const times = granted.map((grant) => grant.at);
     expect(times).toHaveLength(1_500);
-    expect(peak(times, 1_000)).toBe(2);
-    expect(peak(times, 10_000)).toBe(15);
+    expect(peakInWindow(times, 1_000)).toBe(2);
+    expect(peakInWindow(times, 10_000)).toBe(15);
     expect(Math.min(...gaps(times))).toBe(667);
     // Saturated from the first request on: no slot is wasted.
     expect(times.at(-1)! - times[0]!).toBe(1_499 * 667);
