@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { localInputs, runInProcess } from './support/action.js';
 import { type KieReply, type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
+import { peakInWindow } from './support/request-rate.js';
 import { useLocalServers } from './support/servers.js';
 import {
   readZipEntries,
@@ -200,9 +201,10 @@ describe('the shared request budget', () => {
     expect(run.failed).toBe(false);
     const times = kie.requests.map((request) => request.at).sort((a, b) => a - b);
     expect(times).toHaveLength(48);
-    // Strict spacing: 25 ms apart; 2 ms of slack for timer and clock granularity.
-    for (let i = 1; i < times.length; i++)
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(23);
+    // 25 ms apart, as sent; seen by the server, one request held up in a busy event loop can land
+    // close to the next, so the measure is a window of ten slots with room for one such pair.
+    expect(peakInWindow(times, 250)).toBeLessThanOrEqual(11);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(46 * 25); // 47 gaps, less one slot
   });
 
   it('slows every task down after a 429, not just the one that got it', async () => {
