@@ -2,8 +2,7 @@
 // Usage: npx tsx bench/download.ts [sizeMB]   (default 1024; needs /usr/bin/curl and GNU /usr/bin/time)
 //
 // downloadAll runs in a child of its own, so its peak RSS is that of the download alone, and from a
-// plain JavaScript bundle of this file, as the action ships: under the tsx loader, importing
-// @actions/http-client makes V8 run a full GC every ~20 MB received, which costs a third more CPU.
+// plain JavaScript bundle of this file, as the action ships rather than under the tsx loader.
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';

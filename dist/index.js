@@ -1,6 +1,484 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 89460:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+/*jshint node:true */
+
+exports.e = HTTPParser;
+function HTTPParser(type) {
+  if (type !== undefined && type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
+    throw new Error('type must be REQUEST or RESPONSE');
+  }
+  if (type === undefined) {
+    // Node v12+
+  } else {
+    this.initialize(type);
+  }
+  this.maxHeaderSize=HTTPParser.maxHeaderSize
+}
+HTTPParser.prototype.initialize = function (type, async_resource) {
+  if (type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
+    throw new Error('type must be REQUEST or RESPONSE');
+  }
+  this.type = type;
+  this.state = type + '_LINE';
+  this.info = {
+    headers: [],
+    upgrade: false
+  };
+  this.trailers = [];
+  this.line = '';
+  this.isChunked = false;
+  this.connection = '';
+  this.headerSize = 0; // for preventing too big headers
+  this.body_bytes = null;
+  this.isUserCall = false;
+  this.hadError = false;
+};
+
+HTTPParser.encoding = 'ascii';
+HTTPParser.maxHeaderSize = 80 * 1024; // maxHeaderSize (in bytes) is configurable, but 80kb by default;
+HTTPParser.REQUEST = 'REQUEST';
+HTTPParser.RESPONSE = 'RESPONSE';
+
+// Note: *not* starting with kOnHeaders=0 line the Node parser, because any
+//   newly added constants (kOnTimeout in Node v12.19.0) will overwrite 0!
+var kOnHeaders = HTTPParser.kOnHeaders = 1;
+var kOnHeadersComplete = HTTPParser.kOnHeadersComplete = 2;
+var kOnBody = HTTPParser.kOnBody = 3;
+var kOnMessageComplete = HTTPParser.kOnMessageComplete = 4;
+
+// Some handler stubs, needed for compatibility
+HTTPParser.prototype[kOnHeaders] =
+HTTPParser.prototype[kOnHeadersComplete] =
+HTTPParser.prototype[kOnBody] =
+HTTPParser.prototype[kOnMessageComplete] = function () {};
+
+var compatMode0_12 = true;
+Object.defineProperty(HTTPParser, 'kOnExecute', {
+    get: function () {
+      // hack for backward compatibility
+      compatMode0_12 = false;
+      return 99;
+    }
+  });
+
+var methods = __webpack_unused_export__ = HTTPParser.methods = [
+  'DELETE',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'COPY',
+  'LOCK',
+  'MKCOL',
+  'MOVE',
+  'PROPFIND',
+  'PROPPATCH',
+  'SEARCH',
+  'UNLOCK',
+  'BIND',
+  'REBIND',
+  'UNBIND',
+  'ACL',
+  'REPORT',
+  'MKACTIVITY',
+  'CHECKOUT',
+  'MERGE',
+  'M-SEARCH',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'PATCH',
+  'PURGE',
+  'MKCALENDAR',
+  'LINK',
+  'UNLINK',
+  'SOURCE',
+];
+var method_connect = methods.indexOf('CONNECT');
+HTTPParser.prototype.reinitialize = HTTPParser;
+HTTPParser.prototype.close =
+HTTPParser.prototype.pause =
+HTTPParser.prototype.resume =
+HTTPParser.prototype.remove =
+HTTPParser.prototype.free = function () {};
+HTTPParser.prototype._compatMode0_11 = false;
+HTTPParser.prototype.getAsyncId = function() { return 0; };
+
+var headerState = {
+  REQUEST_LINE: true,
+  RESPONSE_LINE: true,
+  HEADER: true
+};
+HTTPParser.prototype.execute = function (chunk, start, length) {
+  if (!(this instanceof HTTPParser)) {
+    throw new TypeError('not a HTTPParser');
+  }
+
+  // backward compat to node < 0.11.4
+  // Note: the start and length params were removed in newer version
+  start = start || 0;
+  length = typeof length === 'number' ? length : chunk.length;
+
+  this.chunk = chunk;
+  this.offset = start;
+  var end = this.end = start + length;
+  try {
+    while (this.offset < end) {
+      if (this[this.state]()) {
+        break;
+      }
+    }
+  } catch (err) {
+    if (this.isUserCall) {
+      throw err;
+    }
+    this.hadError = true;
+    return err;
+  }
+  this.chunk = null;
+  length = this.offset - start;
+  if (headerState[this.state]) {
+    this.headerSize += length;
+    if (this.headerSize > (this.maxHeaderSize||HTTPParser.maxHeaderSize)) {
+      return new Error('max header size exceeded');
+    }
+  }
+  return length;
+};
+
+var stateFinishAllowed = {
+  REQUEST_LINE: true,
+  RESPONSE_LINE: true,
+  BODY_RAW: true
+};
+HTTPParser.prototype.finish = function () {
+  if (this.hadError) {
+    return;
+  }
+  if (!stateFinishAllowed[this.state]) {
+    return new Error('invalid state for EOF');
+  }
+  if (this.state === 'BODY_RAW') {
+    this.userCall()(this[kOnMessageComplete]());
+  }
+};
+
+// These three methods are used for an internal speed optimization, and it also
+// works if theses are noops. Basically consume() asks us to read the bytes
+// ourselves, but if we don't do it we get them through execute().
+HTTPParser.prototype.consume =
+HTTPParser.prototype.unconsume =
+HTTPParser.prototype.getCurrentBuffer = function () {};
+
+//For correct error handling - see HTTPParser#execute
+//Usage: this.userCall()(userFunction('arg'));
+HTTPParser.prototype.userCall = function () {
+  this.isUserCall = true;
+  var self = this;
+  return function (ret) {
+    self.isUserCall = false;
+    return ret;
+  };
+};
+
+HTTPParser.prototype.nextRequest = function () {
+  this.userCall()(this[kOnMessageComplete]());
+  this.reinitialize(this.type);
+};
+
+HTTPParser.prototype.consumeLine = function () {
+  var end = this.end,
+      chunk = this.chunk;
+  for (var i = this.offset; i < end; i++) {
+    if (chunk[i] === 0x0a) { // \n
+      var line = this.line + chunk.toString(HTTPParser.encoding, this.offset, i);
+      if (line.charAt(line.length - 1) === '\r') {
+        line = line.substr(0, line.length - 1);
+      }
+      this.line = '';
+      this.offset = i + 1;
+      return line;
+    }
+  }
+  //line split over multiple chunks
+  this.line += chunk.toString(HTTPParser.encoding, this.offset, this.end);
+  this.offset = this.end;
+};
+
+var headerExp = /^([^: \t]+):[ \t]*((?:.*[^ \t])|)/;
+var headerContinueExp = /^[ \t]+(.*[^ \t])/;
+HTTPParser.prototype.parseHeader = function (line, headers) {
+  if (line.indexOf('\r') !== -1) {
+    throw parseErrorCode('HPE_LF_EXPECTED');
+  }
+
+  var match = headerExp.exec(line);
+  var k = match && match[1];
+  if (k) { // skip empty string (malformed header)
+    headers.push(k);
+    headers.push(match[2]);
+  } else {
+    var matchContinue = headerContinueExp.exec(line);
+    if (matchContinue && headers.length) {
+      if (headers[headers.length - 1]) {
+        headers[headers.length - 1] += ' ';
+      }
+      headers[headers.length - 1] += matchContinue[1];
+    }
+  }
+};
+
+var requestExp = /^([A-Z-]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
+HTTPParser.prototype.REQUEST_LINE = function () {
+  var line = this.consumeLine();
+  if (!line) {
+    return;
+  }
+  var match = requestExp.exec(line);
+  if (match === null) {
+    throw parseErrorCode('HPE_INVALID_CONSTANT');
+  }
+  this.info.method = this._compatMode0_11 ? match[1] : methods.indexOf(match[1]);
+  if (this.info.method === -1) {
+    throw new Error('invalid request method');
+  }
+  this.info.url = match[2];
+  this.info.versionMajor = +match[3];
+  this.info.versionMinor = +match[4];
+  this.body_bytes = 0;
+  this.state = 'HEADER';
+};
+
+var responseExp = /^HTTP\/(\d)\.(\d) (\d{3}) ?(.*)$/;
+HTTPParser.prototype.RESPONSE_LINE = function () {
+  var line = this.consumeLine();
+  if (!line) {
+    return;
+  }
+  var match = responseExp.exec(line);
+  if (match === null) {
+    throw parseErrorCode('HPE_INVALID_CONSTANT');
+  }
+  this.info.versionMajor = +match[1];
+  this.info.versionMinor = +match[2];
+  var statusCode = this.info.statusCode = +match[3];
+  this.info.statusMessage = match[4];
+  // Implied zero length.
+  if ((statusCode / 100 | 0) === 1 || statusCode === 204 || statusCode === 304) {
+    this.body_bytes = 0;
+  }
+  this.state = 'HEADER';
+};
+
+HTTPParser.prototype.shouldKeepAlive = function () {
+  if (this.info.versionMajor > 0 && this.info.versionMinor > 0) {
+    if (this.connection.indexOf('close') !== -1) {
+      return false;
+    }
+  } else if (this.connection.indexOf('keep-alive') === -1) {
+    return false;
+  }
+  if (this.body_bytes !== null || this.isChunked) { // || skipBody
+    return true;
+  }
+  return false;
+};
+
+HTTPParser.prototype.HEADER = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  var info = this.info;
+  if (line) {
+    this.parseHeader(line, info.headers);
+  } else {
+    var headers = info.headers;
+    var hasContentLength = false;
+    var currentContentLengthValue;
+    var hasUpgradeHeader = false;
+    for (var i = 0; i < headers.length; i += 2) {
+      switch (headers[i].toLowerCase()) {
+        case 'transfer-encoding':
+          this.isChunked = headers[i + 1].toLowerCase() === 'chunked';
+          break;
+        case 'content-length':
+          currentContentLengthValue = +headers[i + 1];
+          if (hasContentLength) {
+            // Fix duplicate Content-Length header with same values.
+            // Throw error only if values are different.
+            // Known issues:
+            // https://github.com/request/request/issues/2091#issuecomment-328715113
+            // https://github.com/nodejs/node/issues/6517#issuecomment-216263771
+            if (currentContentLengthValue !== this.body_bytes) {
+              throw parseErrorCode('HPE_UNEXPECTED_CONTENT_LENGTH');
+            }
+          } else {
+            hasContentLength = true;
+            this.body_bytes = currentContentLengthValue;
+          }
+          break;
+        case 'connection':
+          this.connection += headers[i + 1].toLowerCase();
+          break;
+        case 'upgrade':
+          hasUpgradeHeader = true;
+          break;
+      }
+    }
+
+    // if both isChunked and hasContentLength, isChunked wins
+    // This is required so the body is parsed using the chunked method, and matches
+    // Chrome's behavior.  We could, maybe, ignore them both (would get chunked
+    // encoding into the body), and/or disable shouldKeepAlive to be more
+    // resilient.
+    if (this.isChunked && hasContentLength) {
+      hasContentLength = false;
+      this.body_bytes = null;
+    }
+
+    // Logic from https://github.com/nodejs/http-parser/blob/921d5585515a153fa00e411cf144280c59b41f90/http_parser.c#L1727-L1737
+    // "For responses, "Upgrade: foo" and "Connection: upgrade" are
+    //   mandatory only when it is a 101 Switching Protocols response,
+    //   otherwise it is purely informational, to announce support.
+    if (hasUpgradeHeader && this.connection.indexOf('upgrade') != -1) {
+      info.upgrade = this.type === HTTPParser.REQUEST || info.statusCode === 101;
+    } else {
+      info.upgrade = info.method === method_connect;
+    }
+
+    if (this.isChunked && info.upgrade) {
+      this.isChunked = false;
+    }
+
+    info.shouldKeepAlive = this.shouldKeepAlive();
+    //problem which also exists in original node: we should know skipBody before calling onHeadersComplete
+    var skipBody;
+    if (compatMode0_12) {
+      skipBody = this.userCall()(this[kOnHeadersComplete](info));
+    } else {
+      skipBody = this.userCall()(this[kOnHeadersComplete](info.versionMajor,
+          info.versionMinor, info.headers, info.method, info.url, info.statusCode,
+          info.statusMessage, info.upgrade, info.shouldKeepAlive));
+    }
+    if (skipBody === 2) {
+      this.nextRequest();
+      return true;
+    } else if (this.isChunked && !skipBody) {
+      this.state = 'BODY_CHUNKHEAD';
+    } else if (skipBody || this.body_bytes === 0) {
+      this.nextRequest();
+      // For older versions of node (v6.x and older?), that return skipBody=1 or skipBody=true,
+      //   need this "return true;" if it's an upgrade request.
+      return info.upgrade;
+    } else if (this.body_bytes === null) {
+      this.state = 'BODY_RAW';
+    } else {
+      this.state = 'BODY_SIZED';
+    }
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNKHEAD = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  this.body_bytes = parseInt(line, 16);
+  if (!this.body_bytes) {
+    this.state = 'BODY_CHUNKTRAILERS';
+  } else {
+    this.state = 'BODY_CHUNK';
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNK = function () {
+  var length = Math.min(this.end - this.offset, this.body_bytes);
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
+  this.offset += length;
+  this.body_bytes -= length;
+  if (!this.body_bytes) {
+    this.state = 'BODY_CHUNKEMPTYLINE';
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNKEMPTYLINE = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  if (line !== '') {
+    throw new Error('Expected empty line');
+  }
+  this.state = 'BODY_CHUNKHEAD';
+};
+
+HTTPParser.prototype.BODY_CHUNKTRAILERS = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  if (line) {
+    this.parseHeader(line, this.trailers);
+  } else {
+    if (this.trailers.length) {
+      this.userCall()(this[kOnHeaders](this.trailers, ''));
+    }
+    this.nextRequest();
+  }
+};
+
+HTTPParser.prototype.BODY_RAW = function () {
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.end), 0, this.end - this.offset));
+  this.offset = this.end;
+};
+
+HTTPParser.prototype.BODY_SIZED = function () {
+  var length = Math.min(this.end - this.offset, this.body_bytes);
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
+  this.offset += length;
+  this.body_bytes -= length;
+  if (!this.body_bytes) {
+    this.nextRequest();
+  }
+};
+
+// backward compat to node < 0.11.6
+['Headers', 'HeadersComplete', 'Body', 'MessageComplete'].forEach(function (name) {
+  var k = HTTPParser['kOn' + name];
+  Object.defineProperty(HTTPParser.prototype, 'on' + name, {
+    get: function () {
+      return this[k];
+    },
+    set: function (to) {
+      // hack for backward compatibility
+      this._compatMode0_11 = true;
+      method_connect = 'CONNECT';
+      return (this[k] = to);
+    }
+  });
+});
+
+function parseErrorCode(code) {
+  var err = new Error('Parse Error');
+  err.code = code;
+  return err;
+}
+
+
+/***/ }),
+
 /***/ 84841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -38919,8 +39397,8 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
 var external_path_ = __nccwpck_require__(16928);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(44942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(22779);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth = __nccwpck_require__(92145);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
@@ -40913,120 +41391,21 @@ class PersonalAccessTokenCredentialHandler {
 
 /***/ }),
 
-/***/ 44942:
+/***/ 22779:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient),
-  Hv: () => (/* binding */ HttpCodes)
-});
-
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
-
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(58611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(65692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(20770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+var https__WEBPACK_IMPORTED_MODULE_1___namespace_cache;
+var http__WEBPACK_IMPORTED_MODULE_0___namespace_cache;
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hv: () => (/* binding */ HttpCodes),
+/* harmony export */   Qq: () => (/* binding */ HttpClient)
+/* harmony export */ });
+/* unused harmony exports Headers, MediaTypes, getProxyUrl, HttpClientError, HttpClientResponse, isHttps */
+/* harmony import */ var http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58611);
+/* harmony import */ var https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65692);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(19783);
+/* harmony import */ var tunnel__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(20770);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(46752);
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -41085,7 +41464,7 @@ var MediaTypes;
  * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
  * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
  */
-function lib_getProxyUrl(serverUrl) {
+function getProxyUrl(serverUrl) {
     const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
     return proxyUrl ? proxyUrl.href : '';
 }
@@ -41450,7 +41829,7 @@ class HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
+        const proxyUrl = _proxy_js__WEBPACK_IMPORTED_MODULE_2__/* .getProxyUrl */ .s(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -41461,7 +41840,7 @@ class HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        info.httpModule = usingSsl ? /*#__PURE__*/ (https__WEBPACK_IMPORTED_MODULE_1___namespace_cache || (https__WEBPACK_IMPORTED_MODULE_1___namespace_cache = __nccwpck_require__.t(https__WEBPACK_IMPORTED_MODULE_1__, 2))) : /*#__PURE__*/ (http__WEBPACK_IMPORTED_MODULE_0___namespace_cache || (http__WEBPACK_IMPORTED_MODULE_0___namespace_cache = __nccwpck_require__.t(http__WEBPACK_IMPORTED_MODULE_0__, 2)));
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -41560,7 +41939,7 @@ class HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
+        const proxyUrl = _proxy_js__WEBPACK_IMPORTED_MODULE_2__/* .getProxyUrl */ .s(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -41575,7 +41954,7 @@ class HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || http__WEBPACK_IMPORTED_MODULE_0__.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -41589,10 +41968,10 @@ class HttpClient {
             let tunnelAgent;
             const overHttps = proxyUrl.protocol === 'https:';
             if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+                tunnelAgent = overHttps ? tunnel__WEBPACK_IMPORTED_MODULE_3__.httpsOverHttps : tunnel__WEBPACK_IMPORTED_MODULE_3__.httpsOverHttp;
             }
             else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+                tunnelAgent = overHttps ? tunnel__WEBPACK_IMPORTED_MODULE_3__.httpOverHttps : tunnel__WEBPACK_IMPORTED_MODULE_3__.httpOverHttp;
             }
             agent = tunnelAgent(agentOptions);
             this._proxyAgent = agent;
@@ -41600,7 +41979,7 @@ class HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            agent = usingSsl ? new https__WEBPACK_IMPORTED_MODULE_1__.Agent(options) : new http__WEBPACK_IMPORTED_MODULE_0__.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -41623,7 +42002,7 @@ class HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici__WEBPACK_IMPORTED_MODULE_4__.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -41723,6 +42102,106 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 19783:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   s: () => (/* binding */ getProxyUrl)
+/* harmony export */ });
+/* unused harmony export checkBypass */
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
 
 /***/ })
 
@@ -41942,8 +42421,8 @@ var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(44942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(22779);
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts; a plain constant keeps the bundle free of
 // a JSON import and the User-Agent available to every module.
@@ -51950,15 +52429,315 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(41692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+var lib_proxy = __nccwpck_require__(19783);
+// EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
+var http_parser = __nccwpck_require__(89460);
+;// CONCATENATED MODULE: ./src/results/http-get.ts
+// A lean HTTP/1.1 GET for downloads: one request per connection, the body handed over in place.
+//
+// Why not undici or node:http (both measured with bench/download.ts): they allocate a new buffer
+// for every socket read and copy the body on its way (undici twice, through its WebAssembly
+// parser), which costs them 2.4-2.6 CPU seconds a GB against 0.9 here; on a 2-core runner the
+// transfer is bound by that CPU. Here the socket reads into one reused buffer (net's `onread`),
+// and http-parser-js, a pure-JS parser that slices rather than copies, frames the body.
+
+
+
+
+
+/** A network or protocol failure: the connection, not the answer, went wrong. */
+class ConnectionError extends Error {
+    retryable;
+    constructor(message, 
+    /** False where trying again cannot help: a certificate, a proxy that says no. */
+    retryable = true) {
+        super(message);
+        this.retryable = retryable;
+        this.name = 'ConnectionError';
+    }
+}
+// Large reads mean fewer trips through JavaScript; one buffer per connection.
+const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Sends a GET to `url`, through the runner's proxy where `https_proxy`/`http_proxy` (and
+ * `no_proxy`) say so, as @actions/http-client decides it; resolves once the response head is in.
+ */
+async function httpGet(url, options) {
+    options.signal.throwIfAborted();
+    const proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
+    const exchange = new Exchange(options);
+    let target = `${url.pathname}${url.search}`;
+    const headers = { host: url.host, ...options.headers };
+    let socket;
+    if (proxy === undefined) {
+        socket = connect(url, exchange.onread);
+    }
+    else if (url.protocol === 'http:') {
+        // A plain-HTTP request goes to the proxy itself, naming the whole URL.
+        target = `${url.protocol}//${url.host}${target}`;
+        Object.assign(headers, proxyAuthorization(proxy));
+        socket = connect(proxy, exchange.onread);
+    }
+    else {
+        socket = await tunnel(url, proxy, options);
+    }
+    // One request a connection: downloads are few and large, and nothing is left open after.
+    return exchange.start(socket, requestHead('GET', target, { ...headers, connection: 'close' }));
+}
+function requestHead(method, target, headers) {
+    const lines = [`${method} ${target} HTTP/1.1`];
+    for (const [name, value] of Object.entries(headers))
+        lines.push(`${name}: ${value}`);
+    return `${lines.join('\r\n')}\r\n\r\n`;
+}
+/** A TCP connection to the URL's host and port, with TLS for https. */
+function connect(url, onread) {
+    const host = hostOf(url);
+    const port = portOf(url);
+    if (url.protocol !== 'https:')
+        return external_node_net_default().connect({ host, port, onread });
+    const options = { host, port, servername: serverName(url), onread };
+    return external_node_tls_default().connect(options);
+}
+/** The host to connect to: an IPv6 literal without its brackets. */
+function hostOf(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+function portOf(url) {
+    return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+}
+/** SNI takes host names only. */
+function serverName(url) {
+    return external_node_net_default().isIP(hostOf(url)) ? undefined : hostOf(url);
+}
+/** An https request through a proxy: CONNECT, then TLS with the target inside the tunnel. */
+async function tunnel(url, proxy, options) {
+    const socket = connect(proxy);
+    const stopWatching = watch(socket, options, (error) => socket.destroy(error));
+    try {
+        const authority = `${url.hostname}:${portOf(url)}`;
+        socket.write(requestHead('CONNECT', authority, { host: authority, ...proxyAuthorization(proxy) }));
+        const status = await connectStatus(socket);
+        if (status < 200 || status >= 300) {
+            const message = `the proxy ${proxy.host} refused the tunnel: HTTP ${status}`;
+            throw new ConnectionError(message, status >= 500);
+        }
+    }
+    catch (error) {
+        socket.destroy();
+        throw error;
+    }
+    finally {
+        stopWatching();
+    }
+    // TLS over an existing socket takes no `onread`: this one hands its data over as events.
+    const secure = external_node_tls_default().connect({ socket, servername: serverName(url) });
+    // The tunnel's own faults reach the request through the TLS connection over it.
+    socket.on('error', (error) => secure.destroy(error));
+    secure.on('close', () => socket.destroy());
+    return secure;
+}
+/** The status of the proxy's answer to CONNECT; after a 2xx the connection is the tunnel. */
+function connectStatus(socket) {
+    return new Promise((resolve, reject) => {
+        const parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
+        const done = (error, status) => {
+            socket.off('data', onData).off('error', done).off('close', onClose);
+            socket.pause();
+            if (error)
+                reject(error instanceof ConnectionError ? error : asConnectionError(error));
+            else
+                resolve(status);
+        };
+        // A response to CONNECT has no body (RFC 9110, 9.3.6): nothing follows the head.
+        parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = ({ statusCode }) => {
+            done(undefined, statusCode);
+            return 1;
+        };
+        const onData = (chunk) => {
+            const result = parser.execute(chunk);
+            if (result instanceof Error)
+                done(new ConnectionError('the proxy sent an invalid response'));
+        };
+        const onClose = () => done(new ConnectionError('the proxy closed the connection'));
+        socket.on('data', onData).on('error', done).on('close', onClose);
+    });
+}
+function proxyAuthorization(proxy) {
+    if (!proxy.username && !proxy.password)
+        return {};
+    // getProxyUrl's URL gives the user name and password already decoded.
+    const credentials = Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64');
+    return { 'proxy-authorization': `Basic ${credentials}` };
+}
+/** Fails a connection that goes silent or whose signal aborts; returns the way to stop. */
+function watch(socket, { idleTimeoutMs, signal }, fail) {
+    const onTimeout = () => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`));
+    const onAbort = () => fail(signal.reason);
+    socket.setTimeout(idleTimeoutMs, onTimeout);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+        socket.setTimeout(0);
+        socket.off('timeout', onTimeout);
+        signal.removeEventListener('abort', onAbort);
+    };
+}
+function asConnectionError(error) {
+    // An abort keeps its own error, so the caller can tell it from a failure.
+    if (error.name === 'AbortError')
+        return error;
+    const code = error.code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+        return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
+    }
+    return new ConnectionError(error.message);
+}
+/** One request and its response on one connection. */
+class Exchange {
+    options;
+    parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
+    socket;
+    stage = 'head';
+    failure;
+    head;
+    body;
+    onData;
+    /** Body bytes that came in with the head, before readBody: copied, as the buffer is reused. */
+    early = [];
+    stopWatching = () => { };
+    readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    onread = {
+        buffer: this.readBuffer,
+        callback: (length) => this.received(this.readBuffer, length),
+    };
+    constructor(options) {
+        this.options = options;
+        this.parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = ({ statusCode, headers }) => this.headComplete(statusCode, headers);
+        this.parser[http_parser/* HTTPParser */.e.kOnBody] = (chunk) => {
+            if (this.onData)
+                this.onData(chunk);
+            else
+                this.early.push(Buffer.from(chunk));
+        };
+        this.parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = () => this.messageComplete();
+    }
+    start(socket, requestHead) {
+        this.socket = socket;
+        this.stopWatching = watch(socket, this.options, (error) => this.fail(error));
+        // Only a socket made without `onread` (TLS in a proxy tunnel) has data events.
+        socket.on('data', (chunk) => {
+            if (!this.received(chunk, chunk.length))
+                socket.pause();
+        });
+        socket.on('error', (error) => this.fail(asConnectionError(error)));
+        socket.on('end', () => this.ended());
+        socket.on('close', () => this.fail(new ConnectionError('the connection closed')));
+        socket.write(requestHead);
+        return new Promise((resolve, reject) => (this.head = { resolve, reject }));
+    }
+    /** Returns false to stop reading until readBody asks for more. */
+    received(buffer, length) {
+        try {
+            const result = this.parser.execute(buffer, 0, length);
+            if (result instanceof Error && this.stage !== 'complete') {
+                this.fail(new ConnectionError(`invalid HTTP response (${result.message})`));
+            }
+        }
+        catch (error) {
+            this.fail(error); // thrown by onData
+        }
+        return this.stage !== 'body' || this.onData !== undefined;
+    }
+    /** The return value tells the parser whether to skip the body. */
+    headComplete(status, rawHeaders) {
+        if (status >= 100 && status < 200 && status !== 101) {
+            this.stage = 'informational'; // 103 Early Hints and the like; the real answer follows
+            return 1;
+        }
+        const headers = {};
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+            headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
+        }
+        const length = headers['content-length'];
+        if (status === 101 || (length !== undefined && !/^\d+$/.test(length.trim()))) {
+            this.fail(new ConnectionError(`invalid HTTP response (status ${status}, length ${length})`));
+            return 1;
+        }
+        this.stage = 'body';
+        this.head?.resolve({
+            status,
+            headers,
+            readBody: (onData) => this.readBody(onData),
+            close: () => this.finish(),
+        });
+        return status === 204 || status === 304 ? 1 : 0; // answers that never have a body
+    }
+    readBody(onData) {
+        return new Promise((resolve, reject) => {
+            if (this.failure)
+                return reject(this.failure);
+            try {
+                for (const chunk of this.early)
+                    onData(chunk);
+            }
+            catch (error) {
+                this.fail(error);
+                return reject(error);
+            }
+            this.early = [];
+            if (this.stage === 'complete')
+                return resolve();
+            this.onData = onData;
+            this.body = { resolve, reject };
+            this.socket.resume();
+        });
+    }
+    messageComplete() {
+        if (this.stage === 'informational') {
+            this.stage = 'head';
+            return;
+        }
+        this.finish();
+        this.body?.resolve();
+    }
+    /** The server closed its side: the end of a body without length, or too early. */
+    ended() {
+        if (this.stage === 'complete' || this.stage === 'failed')
+            return;
+        this.parser.finish(); // completes a body that runs to the end of the connection
+        // A no-op if it did.
+        this.fail(new ConnectionError('the connection closed before the response was complete'));
+    }
+    finish() {
+        if (this.stage === 'failed')
+            return;
+        this.stage = 'complete';
+        this.stopWatching();
+        this.socket.destroy();
+    }
+    fail(error) {
+        if (this.stage === 'complete' || this.stage === 'failed')
+            return;
+        this.stage = 'failed';
+        this.failure = error;
+        this.stopWatching();
+        this.socket.destroy();
+        this.head?.reject(error);
+        this.body?.reject(error);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/results/download.ts
 // Downloads a task's result URLs to disk: streamed, size-capped, retried when the failure is transient.
-
 
 
 
@@ -51980,9 +52759,6 @@ const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_NAME_BYTES = 100;
 const MAX_EXTENSION_LENGTH = 10;
-// With the 16 KiB default every 64 KiB socket chunk fills the buffer, so each waits for its own
-// write; 1 MiB lets chunks queue up for one writev. bench/download.ts: a third less CPU per GB.
-const WRITE_BUFFER_BYTES = 1024 * 1024;
 const EXTENSIONS = {
     'image/png': '.png',
     'image/jpeg': '.jpg',
@@ -52012,31 +52788,16 @@ async function downloadAll(options) {
     // Claimed in URL order before any request, so names never collide and don't depend on timing.
     const names = new NameRegistry(await (0,promises_.readdir)(dir));
     const jobs = urls.map((url) => ({ url, name: names.claim(fileNameFor(url)) }));
-    // undici (Node's own HTTP client, which @actions/http-client also builds on) rather than
-    // http-client here: it moves a large body with about a third less CPU (bench/download.ts).
-    // EnvHttpProxyAgent honours the runner's proxy settings (https_proxy, no_proxy), which
-    // self-hosted runners behind a proxy need. Redirects are followed here, one by one, so each hop
-    // is checked; no request carries credentials, these are third-party hosts.
-    const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-    const dispatcher = new undici.EnvHttpProxyAgent({
-        headersTimeout: idleTimeoutMs,
-        bodyTimeout: idleTimeoutMs,
-    });
     const context = {
-        dispatcher,
         dir,
         maxBytes: options.maxBytes,
         retries: options.retries ?? 3,
         retryDelayMs: options.retryDelayMs ?? 1_000,
+        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
         logger: options.logger,
     };
     const aborter = new AbortController();
-    try {
-        return await mapPool(jobs, options.concurrency ?? 4, aborter, (job) => downloadWithRetries(job, { ...context, signal: aborter.signal }));
-    }
-    finally {
-        await dispatcher.destroy(); // frees the kept-alive sockets so the process can exit
-    }
+    return mapPool(jobs, options.concurrency ?? 4, aborter, (job) => downloadWithRetries(job, { ...context, signal: aborter.signal }));
 }
 /** A failure of one attempt; transient ones are retried. */
 class Failure extends Error {
@@ -52087,64 +52848,60 @@ async function downloadWithRetries(job, context) {
 }
 async function downloadOnce(job, context) {
     const { dir, maxBytes, signal } = context;
-    const { headers, body } = await get(job.url, context);
+    const response = await get(job.url, context);
     try {
         signal.throwIfAborted();
-        const contentLength = parseContentLength(header(headers, 'content-length'));
+        const contentLength = parseContentLength(response.headers['content-length']);
         if (contentLength !== undefined && contentLength > maxBytes) {
             throw new Failure(`${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`, false);
         }
-        const contentType = header(headers, 'content-type');
+        const contentType = response.headers['content-type'];
         const name = job.name.addExtension
             ? job.name.base + (extensionFor(contentType) ?? '')
             : job.name.base;
         const finalPath = pathInside(dir, name);
         // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
         const tempPath = pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
-        // Counted on the side rather than through a Transform: one stream stage less per chunk.
-        let bytes = 0;
-        body.on('data', (chunk) => {
-            bytes += chunk.length;
-            if (bytes > maxBytes)
-                body.destroy(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
-        });
-        const file = (0,external_node_fs_.createWriteStream)(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
-        // pipeline() passes an error on to every stream, so the first to report it is where it began.
-        let failedFirst;
-        body.once('error', () => (failedFirst ??= 'network'));
-        file.once('error', () => (failedFirst ??= 'disk'));
+        let file;
         try {
-            // No signal here: an abort reaches the body through the request, which destroys it.
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(body, file);
+            file = await (0,promises_.open)(tempPath, 'wx');
         }
         catch (error) {
-            // Windows cannot delete an open file. (Not events.once: it would reject on a late 'error'.)
-            if (!file.closed)
-                await new Promise((resolve) => file.once('close', resolve));
+            throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
+        }
+        let bytes = 0;
+        try {
+            await response.readBody((chunk) => {
+                bytes += chunk.length;
+                if (bytes > maxBytes)
+                    throw new Failure(`over the ${formatSize(maxBytes)} limit`, false);
+                // Synchronously, as the chunk is a view of the socket's reused buffer; a write to the
+                // page cache is over before an asynchronous one would even be scheduled.
+                try {
+                    for (let written = 0; written < chunk.length;) {
+                        written += (0,external_node_fs_.writeSync)(file.fd, chunk, written);
+                    }
+                }
+                catch (error) {
+                    throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
+                }
+            });
+            await file.close();
+            await (0,promises_.rename)(tempPath, finalPath);
+        }
+        catch (error) {
+            await file.close().catch(() => { }); // already closed when the rename failed
             await (0,promises_.rm)(tempPath, { force: true });
             if (error instanceof Failure || signal.aborted)
                 throw error;
             const reason = error instanceof Error ? error.message : String(error);
-            if (failedFirst === 'disk') {
-                throw new Failure(`could not write ${tempPath}: ${reason}`, false);
-            }
             const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
             throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
-        }
-        try {
-            if (contentLength !== undefined && bytes !== contentLength) {
-                throw new Failure(`body ended after ${bytes} of ${contentLength} bytes`, true);
-            }
-            await (0,promises_.rename)(tempPath, finalPath);
-        }
-        catch (error) {
-            await (0,promises_.rm)(tempPath, { force: true });
-            throw error;
         }
         return { url: job.url.href, path: finalPath, bytes, contentType };
     }
     finally {
-        discard(body); // frees the socket of an unread body; a no-op once read
+        response.close(); // a no-op once the body is read
     }
 }
 /** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
@@ -52153,20 +52910,22 @@ async function get(start, context) {
     for (let redirects = 0;; redirects++) {
         let response;
         try {
-            response = await (0,undici.request)(url, {
-                dispatcher: context.dispatcher,
+            // No request carries credentials: these are third-party hosts.
+            response = await httpGet(url, {
                 headers: { 'user-agent': USER_AGENT },
+                idleTimeoutMs: context.idleTimeoutMs,
                 signal: context.signal,
             });
         }
         catch (error) {
-            throw new Failure(error instanceof Error ? error.message : String(error), true);
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
         }
-        const status = response.statusCode;
+        const { status, headers } = response;
         if (status >= 200 && status < 300)
-            return { headers: response.headers, body: response.body };
-        discard(response.body);
-        const location = header(response.headers, 'location');
+            return response;
+        response.close();
+        const location = headers['location'];
         if (!REDIRECT_STATUSES.has(status) || location === undefined) {
             const transient = status >= 500 || status === 408 || status === 429;
             throw new Failure(`HTTP ${status} ${external_node_http_.STATUS_CODES[status] ?? ''}`.trim(), transient);
@@ -52174,18 +52933,10 @@ async function get(start, context) {
         if (redirects === MAX_REDIRECTS) {
             throw new Failure(`more than ${MAX_REDIRECTS} redirects`, false);
         }
+        // Followed here, one hop at a time, so each is checked.
         url = redirectTarget(url, location);
         context.logger.debug(`Redirected to ${url.href}`);
     }
-}
-/** undici reports a body destroyed before its end as an aborted request; here that is intended. */
-function discard(body) {
-    body.on('error', () => { });
-    body.destroy();
-}
-function header(headers, name) {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
 }
 function redirectTarget(from, location) {
     let to;

@@ -6,6 +6,7 @@ import type { Logger } from '../src/logger.js';
 import { DownloadError, downloadAll, type DownloadOptions } from '../src/results/download.js';
 import { USER_AGENT } from '../src/version.js';
 import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
+import { startProxyServer, type ProxyServer } from './support/proxy-server.js';
 
 const MB = 1024 * 1024;
 
@@ -122,13 +123,55 @@ describe('downloadAll', () => {
     expect(server.requestsTo('/loop.png')).toHaveLength(6);
   });
 
-  it('accepts a body without Content-Length', async () => {
-    const url = server.route('/chunked.mp3', { size: 2 * MB + 3, omitContentLength: true });
+  it.each(['chunked', 'close'] as const)(
+    'accepts a body without Content-Length, %s-delimited',
+    async (framing) => {
+      const url = server.route('/unsized.mp3', { size: 2 * MB + 3, framing });
 
+      const [file] = await download([url]);
+
+      expect(file!.bytes).toBe(2 * MB + 3);
+      expect((await readFile(file!.path)).equals(generatedBytes(2 * MB + 3))).toBe(true);
+    },
+  );
+
+  it('reads past a 103 Early Hints to the answer', async () => {
+    const url = server.route('/hinted.png', { body: 'png', earlyHints: true });
     const [file] = await download([url]);
+    expect(await readFile(file!.path, 'utf8')).toBe('png');
+  });
 
-    expect(file!.bytes).toBe(2 * MB + 3);
-    expect((await readFile(file!.path)).equals(generatedBytes(2 * MB + 3))).toBe(true);
+  it('downloads over https', async () => {
+    const secure = await startMediaServer({ tls: 'trusted' });
+    try {
+      const url = secure.route('/secure.mp4', { size: 3 * MB + 1, contentType: 'video/mp4' });
+
+      const [file] = await download([url]);
+
+      expect(url).toMatch(/^https:/);
+      expect((await readFile(file!.path)).equals(generatedBytes(3 * MB + 1))).toBe(true);
+      expect(secure.requests[0]!.headers['user-agent']).toBe(USER_AGENT);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('refuses a certificate it cannot verify, without retrying', async () => {
+    const impostor = await startMediaServer({ tls: 'untrusted' });
+    try {
+      const url = impostor.route('/secure.mp4', { body: 'x' });
+
+      const error = await rejection(download([url]));
+
+      // Node 24 adds a hint about --use-system-ca.
+      expect(error.message).toMatch(
+        `Could not download ${url}: the server's certificate was refused: self-signed certificate`,
+      );
+      expect(impostor.requests).toEqual([]);
+      expect(logs.warning).toEqual([]);
+    } finally {
+      await impostor.close();
+    }
   });
 
   it('treats 404 and other 4xx as permanent', async () => {
@@ -211,7 +254,7 @@ describe('downloadAll', () => {
     const error = await rejection(download([url], { retries: 1, idleTimeoutMs: 200 }));
 
     expect(error.message).toMatch(
-      /connection lost after \d+ of 100000 bytes \(Body Timeout Error\)/,
+      /connection lost after 1000 of 100000 bytes \(no data for 200ms\) \(after 2 attempts\)$/,
     );
     expect(server.requestsTo('/stuck.mp4')).toHaveLength(2);
     expect(await readdir(dir)).toEqual([]);
@@ -228,7 +271,7 @@ describe('downloadAll', () => {
   });
 
   it('stops streaming a file without Content-Length once it is over the limit', async () => {
-    const url = server.route('/huge.mp4', { size: 3 * MB, omitContentLength: true });
+    const url = server.route('/huge.mp4', { size: 3 * MB, framing: 'chunked' });
 
     const error = await rejection(download([url], { maxBytes: MB }));
 
@@ -238,7 +281,7 @@ describe('downloadAll', () => {
   });
 
   it('accepts a file of exactly the limit', async () => {
-    const url = server.route('/exact.mp4', { size: MB, omitContentLength: true });
+    const url = server.route('/exact.mp4', { size: MB, framing: 'chunked' });
     const [file] = await download([url], { maxBytes: MB });
     expect(file!.bytes).toBe(MB);
   });
@@ -344,5 +387,102 @@ describe('downloadAll', () => {
     const nested = path.join(dir, 'results', 'task-1');
     const [file] = await download([server.route('/a.png', { body: 'a' })], { dir: nested });
     expect(file!.path).toBe(path.join(nested, 'a.png'));
+  });
+});
+
+describe('downloadAll through a proxy', () => {
+  const PROXY_VARIABLES = [
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+  ];
+  let saved: Record<string, string | undefined>;
+  let proxy: ProxyServer;
+  // Only the proxy knows this name, so a download of it went through the proxy.
+  const hostOf = (media: MediaServer) => `media.test:${new URL(media.url).port}`;
+
+  beforeEach(() => {
+    saved = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+    for (const name of PROXY_VARIABLES) delete process.env[name];
+  });
+
+  afterEach(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await proxy.close();
+  });
+
+  it('sends http downloads to http_proxy with its credentials, and nowhere else', async () => {
+    const credentials = `Basic ${Buffer.from('runner:p@ss').toString('base64')}`;
+    proxy = await startProxyServer({
+      hosts: { 'media.test': '127.0.0.1' },
+      requireAuthorization: credentials,
+    });
+    process.env['http_proxy'] = proxy.url.replace('//', '//runner:p%40ss@');
+    server.route('/clip.mp4', { size: MB, contentType: 'video/mp4' });
+    const url = `http://${hostOf(server)}/clip.mp4`;
+
+    const [file] = await download([url]);
+
+    expect((await readFile(file!.path)).equals(generatedBytes(MB))).toBe(true);
+    expect(proxy.requests).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        target: url,
+        headers: expect.objectContaining({ 'proxy-authorization': credentials }),
+      }),
+    ]);
+    expect(server.requests[0]!.headers['host']).toBe(hostOf(server));
+    expect(server.requests[0]!.headers).not.toHaveProperty('proxy-authorization');
+  });
+
+  it('tunnels https downloads through https_proxy', async () => {
+    const secure = await startMediaServer({ tls: 'trusted' });
+    try {
+      proxy = await startProxyServer({ hosts: { 'media.test': '127.0.0.1' } });
+      process.env['https_proxy'] = proxy.url;
+      secure.route('/clip.mp4', { size: 2 * MB, contentType: 'video/mp4' });
+      const url = `https://${hostOf(secure)}/clip.mp4`;
+
+      const [file] = await download([url]);
+
+      expect((await readFile(file!.path)).equals(generatedBytes(2 * MB))).toBe(true);
+      expect(proxy.requests.map((r) => [r.method, r.target])).toEqual([
+        ['CONNECT', hostOf(secure)],
+      ]);
+      expect(secure.requests).toHaveLength(1);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('fails at once when the proxy refuses the tunnel', async () => {
+    proxy = await startProxyServer({ hosts: {}, requireAuthorization: 'Basic secret' });
+    process.env['HTTPS_PROXY'] = proxy.url;
+    const url = 'https://media.test/clip.mp4';
+
+    const error = await rejection(download([url]));
+
+    expect(error.message).toBe(
+      `Could not download ${url}: the proxy ${new URL(proxy.url).host} refused the tunnel: HTTP 407`,
+    );
+    expect(proxy.requests).toHaveLength(1);
+  });
+
+  it('goes straight to hosts in no_proxy', async () => {
+    proxy = await startProxyServer({ hosts: {} });
+    process.env['http_proxy'] = proxy.url;
+    process.env['no_proxy'] = 'example.org, media.test';
+    const url = 'http://media.test/clip.mp4'; // a name nothing else resolves
+
+    const error = await rejection(download([url], { retries: 0 }));
+
+    expect(error.message).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    expect(proxy.requests).toEqual([]);
   });
 });

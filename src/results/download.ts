@@ -1,16 +1,14 @@
 // Downloads a task's result URLs to disk: streamed, size-capped, retried when the failure is transient.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import { writeSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
 import { formatDuration, formatSize } from '../units.js';
 import { USER_AGENT } from '../version.js';
+import { ConnectionError, httpGet, type HttpResponse } from './http-get.js';
 
 export interface DownloadedFile {
   url: string;
@@ -50,9 +48,6 @@ const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_NAME_BYTES = 100;
 const MAX_EXTENSION_LENGTH = 10;
-// With the 16 KiB default every 64 KiB socket chunk fills the buffer, so each waits for its own
-// write; 1 MiB lets chunks queue up for one writev. bench/download.ts: a third less CPU per GB.
-const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 const EXTENSIONS: Record<string, string> = {
   'image/png': '.png',
@@ -85,32 +80,18 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
   const names = new NameRegistry(await readdir(dir));
   const jobs = urls.map((url) => ({ url, name: names.claim(fileNameFor(url)) }));
 
-  // undici (Node's own HTTP client, which @actions/http-client also builds on) rather than
-  // http-client here: it moves a large body with about a third less CPU (bench/download.ts).
-  // EnvHttpProxyAgent honours the runner's proxy settings (https_proxy, no_proxy), which
-  // self-hosted runners behind a proxy need. Redirects are followed here, one by one, so each hop
-  // is checked; no request carries credentials, these are third-party hosts.
-  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-  const dispatcher = new EnvHttpProxyAgent({
-    headersTimeout: idleTimeoutMs,
-    bodyTimeout: idleTimeoutMs,
-  });
   const context = {
-    dispatcher,
     dir,
     maxBytes: options.maxBytes,
     retries: options.retries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 1_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
     logger: options.logger,
   };
   const aborter = new AbortController();
-  try {
-    return await mapPool(jobs, options.concurrency ?? 4, aborter, (job) =>
-      downloadWithRetries(job, { ...context, signal: aborter.signal }),
-    );
-  } finally {
-    await dispatcher.destroy(); // frees the kept-alive sockets so the process can exit
-  }
+  return mapPool(jobs, options.concurrency ?? 4, aborter, (job) =>
+    downloadWithRetries(job, { ...context, signal: aborter.signal }),
+  );
 }
 
 interface Job {
@@ -119,11 +100,11 @@ interface Job {
 }
 
 interface Context {
-  dispatcher: Dispatcher;
   dir: string;
   maxBytes: number;
   retries: number;
   retryDelayMs: number;
+  idleTimeoutMs: number;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -182,84 +163,80 @@ async function downloadWithRetries(job: Job, context: Context): Promise<Download
 
 async function downloadOnce(job: Job, context: Context): Promise<DownloadedFile> {
   const { dir, maxBytes, signal } = context;
-  const { headers, body } = await get(job.url, context);
+  const response = await get(job.url, context);
   try {
     signal.throwIfAborted();
-    const contentLength = parseContentLength(header(headers, 'content-length'));
+    const contentLength = parseContentLength(response.headers['content-length']);
     if (contentLength !== undefined && contentLength > maxBytes) {
       throw new Failure(
         `${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`,
         false,
       );
     }
-    const contentType = header(headers, 'content-type');
+    const contentType = response.headers['content-type'];
     const name = job.name.addExtension
       ? job.name.base + (extensionFor(contentType) ?? '')
       : job.name.base;
     const finalPath = pathInside(dir, name);
     // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
     const tempPath = pathInside(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
-
-    // Counted on the side rather than through a Transform: one stream stage less per chunk.
-    let bytes = 0;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > maxBytes)
-        body.destroy(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
-    });
-    const file = createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
-    // pipeline() passes an error on to every stream, so the first to report it is where it began.
-    let failedFirst: 'network' | 'disk' | undefined;
-    body.once('error', () => (failedFirst ??= 'network'));
-    file.once('error', () => (failedFirst ??= 'disk'));
+    let file;
     try {
-      // No signal here: an abort reaches the body through the request, which destroys it.
-      await pipeline(body, file);
+      file = await open(tempPath, 'wx');
     } catch (error) {
-      // Windows cannot delete an open file. (Not events.once: it would reject on a late 'error'.)
-      if (!file.closed) await new Promise<void>((resolve) => file.once('close', resolve));
+      throw new Failure(`could not write ${tempPath}: ${(error as Error).message}`, false);
+    }
+    let bytes = 0;
+    try {
+      await response.readBody((chunk) => {
+        bytes += chunk.length;
+        if (bytes > maxBytes) throw new Failure(`over the ${formatSize(maxBytes)} limit`, false);
+        // Synchronously, as the chunk is a view of the socket's reused buffer; a write to the
+        // page cache is over before an asynchronous one would even be scheduled.
+        try {
+          for (let written = 0; written < chunk.length;) {
+            written += writeSync(file.fd, chunk, written);
+          }
+        } catch (error) {
+          throw new Failure(`could not write ${tempPath}: ${(error as Error).message}`, false);
+        }
+      });
+      await file.close();
+      await rename(tempPath, finalPath);
+    } catch (error) {
+      await file.close().catch(() => {}); // already closed when the rename failed
       await rm(tempPath, { force: true });
       if (error instanceof Failure || signal.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      if (failedFirst === 'disk') {
-        throw new Failure(`could not write ${tempPath}: ${reason}`, false);
-      }
       const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
       throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
     }
-    try {
-      if (contentLength !== undefined && bytes !== contentLength) {
-        throw new Failure(`body ended after ${bytes} of ${contentLength} bytes`, true);
-      }
-      await rename(tempPath, finalPath);
-    } catch (error) {
-      await rm(tempPath, { force: true });
-      throw error;
-    }
     return { url: job.url.href, path: finalPath, bytes, contentType };
   } finally {
-    discard(body); // frees the socket of an unread body; a no-op once read
+    response.close(); // a no-op once the body is read
   }
 }
 
 /** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
-async function get(start: URL, context: Context): Promise<Response> {
+async function get(start: URL, context: Context): Promise<HttpResponse> {
   let url = start;
   for (let redirects = 0; ; redirects++) {
-    let response: Dispatcher.ResponseData;
+    let response: HttpResponse;
     try {
-      response = await request(url, {
-        dispatcher: context.dispatcher,
+      // No request carries credentials: these are third-party hosts.
+      response = await httpGet(url, {
         headers: { 'user-agent': USER_AGENT },
+        idleTimeoutMs: context.idleTimeoutMs,
         signal: context.signal,
       });
     } catch (error) {
-      throw new Failure(error instanceof Error ? error.message : String(error), true);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
     }
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) return { headers: response.headers, body: response.body };
-    discard(response.body);
-    const location = header(response.headers, 'location');
+    const { status, headers } = response;
+    if (status >= 200 && status < 300) return response;
+    response.close();
+    const location = headers['location'];
     if (!REDIRECT_STATUSES.has(status) || location === undefined) {
       const transient = status >= 500 || status === 408 || status === 429;
       throw new Failure(`HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim(), transient);
@@ -267,25 +244,10 @@ async function get(start: URL, context: Context): Promise<Response> {
     if (redirects === MAX_REDIRECTS) {
       throw new Failure(`more than ${MAX_REDIRECTS} redirects`, false);
     }
+    // Followed here, one hop at a time, so each is checked.
     url = redirectTarget(url, location);
     context.logger.debug(`Redirected to ${url.href}`);
   }
-}
-
-interface Response {
-  headers: IncomingHttpHeaders;
-  body: Readable;
-}
-
-/** undici reports a body destroyed before its end as an aborted request; here that is intended. */
-function discard(body: Readable): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function redirectTarget(from: URL, location: string): URL {

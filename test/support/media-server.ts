@@ -1,6 +1,14 @@
 // A scriptable stand-in for the CDN hosts behind Kie result URLs, for tests, the demo and the benchmark.
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +21,10 @@ export interface MediaResponse {
   /** Serve this many bytes of `generatedBytes` content, streamed, so 1 GB costs no memory. */
   size?: number;
   contentType?: string;
-  /** Send the body chunked, without Content-Length. */
-  omitContentLength?: boolean;
+  /** How the body's end is told: by Content-Length (the default), chunks, or closing. */
+  framing?: 'chunked' | 'close';
+  /** Send a 103 Early Hints first. */
+  earlyHints?: boolean;
   /** Location header, relative or absolute, sent verbatim. */
   redirect?: string;
   /** Advertise the full length but close the connection after this many bytes. */
@@ -59,13 +69,21 @@ export function generatedBytes(size: number): Buffer {
   return bytes;
 }
 
-export async function startMediaServer(): Promise<MediaServer> {
+export interface MediaServerOptions {
+  /**
+   * Serve https with a certificate for 127.0.0.1 and media.test that the test processes trust
+   * (vitest.config.ts), or with one that nobody trusts.
+   */
+  tls?: 'trusted' | 'untrusted';
+}
+
+export async function startMediaServer(options: MediaServerOptions = {}): Promise<MediaServer> {
   const routes = new Map<string, { responses: MediaResponse[]; served: number }>();
   const requests: RecordedRequest[] = [];
   let active = 0;
   let peakConcurrency = 0;
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     peakConcurrency = Math.max(peakConcurrency, ++active);
     res.once('close', () => active--);
@@ -76,9 +94,13 @@ export async function startMediaServer(): Promise<MediaServer> {
     }
     const response = route.responses[Math.min(route.served++, route.responses.length - 1)]!;
     respond(res, response).catch(() => res.destroy()); // the client hung up: nothing to tell it
-  });
+  };
+  const server = options.tls
+    ? createTlsServer(certificate(options.tls), handler)
+    : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
@@ -99,6 +121,15 @@ export async function startMediaServer(): Promise<MediaServer> {
   };
 }
 
+/** The test certificates: test/fixtures/tls/README.md says how they were made. */
+export function certificate(name: 'trusted' | 'untrusted'): { cert: Buffer; key: Buffer } {
+  const dir = path.resolve(import.meta.dirname, '../fixtures/tls');
+  return {
+    cert: readFileSync(path.join(dir, `${name}.pem`)),
+    key: readFileSync(path.join(dir, `${name}-key.pem`)),
+  };
+}
+
 // Matched the way a client sends it: the URL parser resolves %2e%2e and .. segments on both sides.
 function pathnameOf(path: string): string {
   return new URL(path, 'http://media.invalid').pathname;
@@ -112,7 +143,10 @@ async function respond(res: ServerResponse, response: MediaResponse): Promise<vo
   if (response.contentType !== undefined) headers['content-type'] = response.contentType;
   const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
   const length = body?.length ?? response.size ?? 0;
-  if (!response.omitContentLength) headers['content-length'] = length;
+  if (response.framing === undefined) headers['content-length'] = length;
+  // Without Content-Length Node sends chunks, unless told not to: then closing ends the body.
+  else if (response.framing === 'close') res.useChunkedEncodingByDefault = false;
+  if (response.earlyHints) res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
   res.writeHead(response.status ?? (response.redirect === undefined ? 200 : 302), headers);
 
   const sent = Math.min(length, response.truncateAt ?? response.stallAt ?? length);

@@ -1,0 +1,198 @@
+// httpGet against a server that writes raw bytes, for what a well-behaved server never sends.
+import net, { type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionError, httpGet, type HttpResponse } from '../src/results/http-get.js';
+
+/** Answers each connection with `respond`, once the request head is in; returns its origin. */
+async function rawServer(respond: (socket: net.Socket) => unknown): Promise<string> {
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (chunk) => {
+      head += chunk.toString('latin1');
+      if (head.endsWith('\r\n\r\n')) {
+        received.push(head);
+        void respond(socket);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const servers: net.Server[] = [];
+const sockets = new Set<net.Socket>();
+let received: string[] = [];
+let connections = 0;
+
+afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  received = [];
+  connections = 0;
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+function get(origin: string, signal = new AbortController().signal): Promise<HttpResponse> {
+  return httpGet(new URL(`${origin}/file.bin?v=1`), {
+    headers: { 'user-agent': 'test-agent' },
+    idleTimeoutMs: 2_000,
+    signal,
+  });
+}
+
+async function bodyOf(response: HttpResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  await response.readBody((chunk) => chunks.push(Buffer.from(chunk)));
+  return Buffer.concat(chunks).toString();
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => expect.fail('expected a failure'),
+    (error: Error) => error,
+  );
+}
+
+describe('httpGet', () => {
+  it('sends one plain GET that asks for the connection to close', async () => {
+    // Left open, as a 204 has no body to wait for.
+    const origin = await rawServer((s) => s.write('HTTP/1.1 204 No Content\r\n\r\n'));
+
+    const response = await get(origin);
+
+    expect(response.status).toBe(204);
+    expect(await bodyOf(response)).toBe('');
+    expect(received).toEqual([
+      `GET /file.bin?v=1 HTTP/1.1\r\nhost: ${new URL(origin).host}\r\n` +
+        'user-agent: test-agent\r\nconnection: close\r\n\r\n',
+    ]);
+  });
+
+  it('reads a head split into single bytes, and the first of repeated headers', async () => {
+    const answer = 'HTTP/1.1 200 OK\r\nX-Tag: one\r\nx-tag: two\r\nContent-Length: 5\r\n\r\nhello';
+    const origin = await rawServer(async (s) => {
+      for (const byte of answer) {
+        s.write(byte);
+        await sleep(0);
+      }
+    });
+
+    const response = await get(origin);
+
+    expect(response.headers).toEqual({ 'x-tag': 'one', 'content-length': '5' });
+    expect(await bodyOf(response)).toBe('hello');
+  });
+
+  it('keeps body bytes that came with the head until they are asked for', async () => {
+    const origin = await rawServer(async (s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello');
+      await sleep(20);
+      s.end(' world');
+    });
+
+    const response = await get(origin);
+    await sleep(100); // everything has arrived before the body is read
+
+    expect(await bodyOf(response)).toBe('hello world');
+  });
+
+  it('decodes chunks whatever their split, trailers and all', async () => {
+    const origin = await rawServer(async (s) => {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel');
+      await sleep(10);
+      s.write('lo\r\n6;note=x\r\n world\r\n0\r\nX-Checksum: 1\r\n\r\n');
+    });
+
+    expect(await bodyOf(await get(origin))).toBe('hello world');
+  });
+
+  it('skips informational answers', async () => {
+    const origin = await rawServer((s) =>
+      s.end(
+        'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n' +
+          'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
+
+    const response = await get(origin);
+
+    expect(response.status).toBe(200);
+    expect(await bodyOf(response)).toBe('ok');
+  });
+
+  it.each([
+    ['not HTTP at all', 'SSH-2.0-OpenSSH_9.6\r\n\r\n'],
+    ['a Content-Length that is not a number', 'HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n'],
+    ['a negative Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'],
+    ['an upgrade nobody asked for', 'HTTP/1.1 101 Switching Protocols\r\n\r\n'],
+  ])('fails on %s', async (_, answer) => {
+    const origin = await rawServer((s) => s.write(answer));
+
+    const error = await failure(get(origin));
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toMatch(/^invalid HTTP response/);
+  });
+
+  it('fails when the connection closes before an answer', async () => {
+    const origin = await rawServer((s) => s.end());
+    const error = await failure(get(origin));
+    expect(error.message).toBe('the connection closed before the response was complete');
+  });
+
+  it.each([
+    ['sized', 'Content-Length: 100\r\n\r\nonly this'],
+    ['chunked', 'Transfer-Encoding: chunked\r\n\r\n64\r\nonly this'],
+  ])('fails when a %s body is cut short', async (_, rest) => {
+    const origin = await rawServer((s) => s.end(`HTTP/1.1 200 OK\r\n${rest}`));
+    const response = await get(origin);
+
+    const error = await failure(bodyOf(response));
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toBe('the connection closed before the response was complete');
+  });
+
+  it('stops reading and closes when the reader throws', async () => {
+    let closed = false;
+    const origin = await rawServer((s) => {
+      s.on('close', () => (closed = true));
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nfirst');
+    });
+    const response = await get(origin);
+    const full = new Error('disk full');
+
+    const error = await failure(
+      response.readBody(() => {
+        throw full;
+      }),
+    );
+
+    expect(error).toBe(full);
+    await expect.poll(() => closed).toBe(true);
+  });
+
+  it('gives up on the signal, with its reason', async () => {
+    const origin = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'));
+    const aborter = new AbortController();
+    const response = await get(origin, aborter.signal);
+    const reading = failure(bodyOf(response));
+
+    aborter.abort();
+
+    expect((await reading).name).toBe('AbortError');
+  });
+
+  it('refuses to start once the signal has fired', async () => {
+    const origin = await rawServer(() => {});
+    const error = await failure(get(origin, AbortSignal.abort()));
+    expect(error.name).toBe('AbortError');
+    await sleep(50);
+    expect(connections).toBe(0);
+  });
+});
