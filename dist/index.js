@@ -52862,13 +52862,9 @@ async function downloadOnce(job, context) {
         const finalPath = pathInside(dir, name);
         // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
         const tempPath = pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
-        let file;
-        try {
-            file = await (0,promises_.open)(tempPath, 'wx');
-        }
-        catch (error) {
+        const file = await (0,promises_.open)(tempPath, 'wx').catch((error) => {
             throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
-        }
+        });
         let bytes = 0;
         try {
             await response.readBody((chunk) => {
@@ -52886,17 +52882,23 @@ async function downloadOnce(job, context) {
                     throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
                 }
             });
-            await file.close();
-            await (0,promises_.rename)(tempPath, finalPath);
         }
         catch (error) {
-            await file.close().catch(() => { }); // already closed when the rename failed
+            await file.close().catch(() => { }); // the download's own failure is the one to report
             await (0,promises_.rm)(tempPath, { force: true });
             if (error instanceof Failure || signal.aborted)
                 throw error;
             const reason = error instanceof Error ? error.message : String(error);
             const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
             throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
+        }
+        try {
+            await file.close();
+            await (0,promises_.rename)(tempPath, finalPath);
+        }
+        catch (error) {
+            await (0,promises_.rm)(tempPath, { force: true });
+            throw new Failure(`could not write ${finalPath}: ${error.message}`, false);
         }
         return { url: job.url.href, path: finalPath, bytes, contentType };
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -381,6 +381,22 @@ describe('downloadAll', () => {
     ]);
     expect(files[3]!.contentType).toBe('IMAGE/JPEG; charset=binary');
     expect(files[7]!.contentType).toBeUndefined();
+  });
+
+  it('fails without retrying when the file cannot be put in place', async () => {
+    const url = server.route('/clip.mp4', { body: 'clip', delayMs: 100 });
+    const downloading = rejection(download([url]));
+    // Once the name is chosen, something else takes it: a directory, which no file can replace.
+    await expect.poll(() => server.requests.length).toBe(1);
+    await mkdir(path.join(dir, 'clip.mp4', 'inside'), { recursive: true });
+
+    const error = await downloading;
+
+    expect(error.message).toMatch(
+      `Could not download ${url}: could not write ${path.join(dir, 'clip.mp4')}: EISDIR`,
+    );
+    expect(await readdir(dir)).toEqual(['clip.mp4']);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('creates the directory', async () => {

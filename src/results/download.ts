@@ -180,12 +180,9 @@ async function downloadOnce(job: Job, context: Context): Promise<DownloadedFile>
     const finalPath = pathInside(dir, name);
     // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
     const tempPath = pathInside(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
-    let file;
-    try {
-      file = await open(tempPath, 'wx');
-    } catch (error) {
-      throw new Failure(`could not write ${tempPath}: ${(error as Error).message}`, false);
-    }
+    const file = await open(tempPath, 'wx').catch((error: Error) => {
+      throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
+    });
     let bytes = 0;
     try {
       await response.readBody((chunk) => {
@@ -201,15 +198,20 @@ async function downloadOnce(job: Job, context: Context): Promise<DownloadedFile>
           throw new Failure(`could not write ${tempPath}: ${(error as Error).message}`, false);
         }
       });
-      await file.close();
-      await rename(tempPath, finalPath);
     } catch (error) {
-      await file.close().catch(() => {}); // already closed when the rename failed
+      await file.close().catch(() => {}); // the download's own failure is the one to report
       await rm(tempPath, { force: true });
       if (error instanceof Failure || signal.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
       throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
+    }
+    try {
+      await file.close();
+      await rename(tempPath, finalPath);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw new Failure(`could not write ${finalPath}: ${(error as Error).message}`, false);
     }
     return { url: job.url.href, path: finalPath, bytes, contentType };
   } finally {
