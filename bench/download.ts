@@ -1,5 +1,6 @@
 // Throughput and peak memory of downloadAll against curl, for one large file served over loopback.
-// Usage: npx tsx bench/download.ts [sizeMB]   (default 1024; needs /usr/bin/curl and GNU /usr/bin/time)
+// Usage: npx tsx bench/download.ts [sizeMB] [runs]   (default 1024 MB, 5 runs; needs /usr/bin/curl
+// and GNU /usr/bin/time)
 //
 // downloadAll runs in a child of its own, so its peak RSS is that of the download alone, and from a
 // plain JavaScript bundle of this file, as the action ships rather than under the tsx loader.
@@ -18,7 +19,6 @@ import { startMediaServer } from '../test/support/media-server.js';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
-const RUNS = 3;
 
 interface Measurement {
   mbPerSecond: number;
@@ -34,7 +34,7 @@ if (process.argv[2] === '--child' || process.argv[2] === '--child-plain') {
     process.argv[4]!,
   );
 } else {
-  await compare(Number(process.argv[2] ?? 1024));
+  await compare(Number(process.argv[2] ?? 1024), Number(process.argv[3] ?? 5));
 }
 
 /** `plain`: Node's own http.get piped to a file, no checks at all: the platform's ceiling. */
@@ -67,7 +67,7 @@ function plainDownload(url: string, file: string): Promise<number> {
   });
 }
 
-async function compare(sizeMb: number): Promise<void> {
+async function compare(sizeMb: number, runs: number): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kie-download-bench-'));
   const bundle = path.join(dir, 'bench.mjs');
   const { build } = await import('esbuild'); // tsx's own, so nothing to install
@@ -93,7 +93,7 @@ async function compare(sizeMb: number): Promise<void> {
   let rssBeforeMb = 0;
   try {
     // Interleaved, so a busy spell on the machine does not land on one tool only.
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < runs; i++) {
       // Each run starts with no dirty pages from the last, which the kernel would make it flush.
       await run('sync');
       const child = await run(process.execPath, [bundle, '--child', url, dir], {
@@ -136,23 +136,34 @@ async function compare(sizeMb: number): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 
-  const row = (tool: string, runs: Measurement[]) =>
-    `| ${tool} | ${median(runs.map((r) => r.mbPerSecond)).toFixed(0)} | ` +
-    `${Math.max(...runs.map((r) => r.peakRssMb)).toFixed(0)} | ` +
-    `${median(runs.map((r) => r.cpuSeconds)).toFixed(2)} |`;
+  const spread = (values: number[], digits: number) =>
+    `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-` +
+    `${Math.max(...values).toFixed(digits)})`;
+  const row = (tool: string, measured: Measurement[]) =>
+    `| ${tool} | ${spread(
+      measured.map((r) => r.mbPerSecond),
+      0,
+    )} | ${Math.max(...measured.map((r) => r.peakRssMb)).toFixed(0)} | ${spread(
+      measured.map((r) => r.cpuSeconds),
+      2,
+    )} |`;
   console.log(
-    `${sizeMb} MB over loopback, ${RUNS} runs each (MB = MiB; peak RSS of the worst run)\n`,
+    `${sizeMb} MB over loopback, ${runs} runs each (MB = MiB; peak RSS of the worst run)\n`,
   );
-  console.log('| tool | MB/s (median) | peak RSS MB | CPU s (median) |');
+  console.log('| tool | MB/s median (range) | peak RSS MB | CPU s median (range) |');
   console.log('| --- | --- | --- | --- |');
   console.log(row('downloadAll', ours));
   console.log(row('Node http.get piped to a file (no checks)', plain));
   console.log(row('curl', curl));
-  const ratio = median(ours.map((r) => r.mbPerSecond)) / median(curl.map((r) => r.mbPerSecond));
+  // Each run of ours against the curl run next to it, so a busy spell on the machine cancels out.
+  const percentOf = (tool: Measurement[]) =>
+    spread(
+      tool.map((r, i) => (r.mbPerSecond / curl[i]!.mbPerSecond) * 100),
+      0,
+    );
   console.log(
-    `\ndownloadAll: ${(ratio * 100).toFixed(0)}% of curl's throughput (target >= 90%); ` +
-      `its RSS was ${rssBeforeMb.toFixed(0)} MB before the download began; ` +
-      `${((median(ours.map((r) => r.mbPerSecond)) / median(plain.map((r) => r.mbPerSecond))) * 100).toFixed(0)}% of plain Node's.`,
+    `\ndownloadAll: ${percentOf(ours)}% of curl's throughput (target >= 90%); plain Node: ` +
+      `${percentOf(plain)}%. downloadAll's RSS was ${rssBeforeMb.toFixed(0)} MB before it began.`,
   );
 }
 
