@@ -1,6 +1,8 @@
 // The committed bundle, run as a child process exactly as a runner runs it.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runDist } from './support/action.js';
+import { REPO_ROOT, runDist } from './support/action.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 
 let kie: KieServer;
@@ -43,4 +45,30 @@ it('exits 1 with one error line on bad input', async () => {
   ).toEqual([
     "::error::Input 'timeout' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'soon').",
   ]);
+});
+
+it('ships the license of every package the code imports, each a runtime dependency', async () => {
+  const src = path.join(REPO_ROOT, 'src');
+  const sources = (await readdir(src, { recursive: true })).filter((file) => file.endsWith('.ts'));
+  const imported = new Set<string>();
+  for (const file of sources) {
+    const code = await readFile(path.join(src, file), 'utf8');
+    for (const [, specifier] of code.matchAll(/from '([^.'][^']*)'/g)) {
+      if (specifier!.startsWith('node:')) continue;
+      const parts = specifier!.split('/');
+      imported.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const licensed = new Set(
+    (await readFile(path.join(REPO_ROOT, 'dist/licenses.txt'), 'utf8')).split('\n'),
+  );
+
+  expect(imported.size).toBeGreaterThan(4);
+  for (const name of imported) {
+    expect(manifest.dependencies, name).toHaveProperty([name]);
+    expect(licensed.has(name), name).toBe(true);
+  }
 });
