@@ -52444,11 +52444,12 @@ var http_parser = __nccwpck_require__(89460);
 ;// CONCATENATED MODULE: ./src/results/http-get.ts
 // A lean HTTP/1.1 GET for downloads: one request per connection, the body handed over in place.
 //
-// Why not undici or node:http (both measured with bench/download.ts): they allocate a new buffer
-// for every socket read and copy the body on its way (undici twice, through its WebAssembly
-// parser), which costs them 2.4-2.6 CPU seconds a GB against 0.9 here; on a 2-core runner the
-// transfer is bound by that CPU. Here the socket reads into one reused buffer (net's `onread`),
-// and http-parser-js, a pure-JS parser that slices rather than copies, frames the body.
+// Why not undici or node:http: they allocate a new buffer for every socket read and copy the body
+// on its way (undici twice, through its WebAssembly parser). On a 2-core runner the transfer is
+// bound by CPU, and that costs them 2-3 CPU seconds a GB against 0.6-1.0 here (bench/download.ts
+// has node:http as its second row; undici was the transport before this one). Here the socket
+// reads into one reused buffer (net's `onread`), and http-parser-js, a pure-JS parser that slices
+// rather than copies, frames the body.
 
 
 
