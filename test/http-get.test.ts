@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, httpGet, type HttpResponse } from '../src/results/http-get.js';
 
 /** Answers each connection with `respond`, once the request head is in; returns its origin. */
-async function rawServer(respond: (socket: net.Socket) => unknown): Promise<string> {
+async function rawServer(
+  respond: (socket: net.Socket) => unknown,
+  host = '127.0.0.1',
+): Promise<string> {
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
@@ -20,8 +23,9 @@ async function rawServer(respond: (socket: net.Socket) => unknown): Promise<stri
     });
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  return `http://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
 const servers: net.Server[] = [];
@@ -71,6 +75,18 @@ describe('httpGet', () => {
       `GET /file.bin?v=1 HTTP/1.1\r\nhost: ${new URL(origin).host}\r\n` +
         'user-agent: test-agent\r\nconnection: close\r\n\r\n',
     ]);
+  });
+
+  it('connects to an IPv6 literal, named in brackets in Host', async () => {
+    const origin = await rawServer(
+      (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nv6'),
+      '::1',
+    );
+
+    const response = await get(origin);
+
+    expect(await bodyOf(response)).toBe('v6');
+    expect(received[0]).toContain(`\r\nhost: [::1]:${new URL(origin).port}\r\n`);
   });
 
   it('reads a head split into single bytes, and the first of repeated headers', async () => {
