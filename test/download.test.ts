@@ -6,7 +6,11 @@ import type { Logger } from '../src/logger.js';
 import { DownloadError, downloadAll, type DownloadOptions } from '../src/results/download.js';
 import { USER_AGENT } from '../src/version.js';
 import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
-import { startProxyServer, type ProxyServer } from './support/proxy-server.js';
+import {
+  startProxyServer,
+  useCleanProxyEnvironment,
+  type ProxyServer,
+} from './support/proxy-server.js';
 
 const MB = 1024 * 1024;
 
@@ -211,6 +215,19 @@ describe('downloadAll', () => {
     ]);
   });
 
+  it('retries a refused connection', async () => {
+    const closed = await startMediaServer();
+    await closed.close(); // its port is free now: connections to it are refused
+    const url = `${closed.url}/gone.png`;
+
+    const error = await rejection(download([url], { retries: 1 }));
+
+    expect(error.message).toMatch(
+      new RegExp(`^Could not download ${url}: connect ECONNREFUSED .* \\(after 2 attempts\\)$`),
+    );
+    expect(logs.warning).toHaveLength(1);
+  });
+
   it('gives up when the server keeps failing', async () => {
     const url = server.route('/down.png', { status: 502 });
 
@@ -407,30 +424,14 @@ describe('downloadAll', () => {
 });
 
 describe('downloadAll through a proxy', () => {
-  const PROXY_VARIABLES = [
-    'http_proxy',
-    'https_proxy',
-    'no_proxy',
-    'HTTP_PROXY',
-    'HTTPS_PROXY',
-    'NO_PROXY',
-  ];
-  let saved: Record<string, string | undefined>;
-  let proxy: ProxyServer;
+  useCleanProxyEnvironment();
+  let proxy: ProxyServer | undefined;
   // Only the proxy knows this name, so a download of it went through the proxy.
   const hostOf = (media: MediaServer) => `media.test:${new URL(media.url).port}`;
 
-  beforeEach(() => {
-    saved = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
-    for (const name of PROXY_VARIABLES) delete process.env[name];
-  });
-
   afterEach(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    await proxy.close();
+    await proxy?.close();
+    proxy = undefined;
   });
 
   it('sends http downloads to http_proxy with its credentials, and nowhere else', async () => {
@@ -454,14 +455,17 @@ describe('downloadAll through a proxy', () => {
       }),
     ]);
     expect(server.requests[0]!.headers['host']).toBe(hostOf(server));
-    expect(server.requests[0]!.headers).not.toHaveProperty('proxy-authorization');
   });
 
-  it('tunnels https downloads through https_proxy', async () => {
+  it('tunnels https downloads through https_proxy, its credentials on CONNECT only', async () => {
     const secure = await startMediaServer({ tls: 'trusted' });
     try {
-      proxy = await startProxyServer({ hosts: { 'media.test': '127.0.0.1' } });
-      process.env['https_proxy'] = proxy.url;
+      const credentials = `Basic ${Buffer.from('runner:secret').toString('base64')}`;
+      proxy = await startProxyServer({
+        hosts: { 'media.test': '127.0.0.1' },
+        requireAuthorization: credentials,
+      });
+      process.env['https_proxy'] = proxy.url.replace('//', '//runner:secret@');
       secure.route('/clip.mp4', { size: 2 * MB, contentType: 'video/mp4' });
       const url = `https://${hostOf(secure)}/clip.mp4`;
 
@@ -471,7 +475,9 @@ describe('downloadAll through a proxy', () => {
       expect(proxy.requests.map((r) => [r.method, r.target])).toEqual([
         ['CONNECT', hostOf(secure)],
       ]);
+      // What went through the tunnel reached the origin as sent: without the proxy's credentials.
       expect(secure.requests).toHaveLength(1);
+      expect(secure.requests[0]!.headers).not.toHaveProperty('proxy-authorization');
     } finally {
       await secure.close();
     }
@@ -500,5 +506,16 @@ describe('downloadAll through a proxy', () => {
 
     expect(error.message).toMatch(/ENOTFOUND|EAI_AGAIN/);
     expect(proxy.requests).toEqual([]);
+  });
+
+  it('refuses a proxy variable that is not an http(s) URL, naming the variable only', async () => {
+    process.env['http_proxy'] = 'proxy.corp:3128';
+
+    const error = await rejection(download(['http://media.test/clip.mp4']));
+
+    expect(error.message).toBe(
+      'Could not download http://media.test/clip.mp4: http_proxy is not an http:// or https:// URL',
+    );
+    expect(logs.warning).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, httpGet, type HttpResponse } from '../src/results/http-get.js';
+import { useCleanProxyEnvironment } from './support/proxy-server.js';
 
 /** Answers each connection with `respond`, once the request head is in; returns its origin. */
 async function rawServer(
@@ -41,10 +42,14 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-function get(origin: string, signal = new AbortController().signal): Promise<HttpResponse> {
+function get(
+  origin: string,
+  signal = new AbortController().signal,
+  idleTimeoutMs = 2_000,
+): Promise<HttpResponse> {
   return httpGet(new URL(`${origin}/file.bin?v=1`), {
     headers: { 'user-agent': 'test-agent' },
-    idleTimeoutMs: 2_000,
+    idleTimeoutMs,
     signal,
   });
 }
@@ -193,6 +198,48 @@ describe('httpGet', () => {
     await expect.poll(() => closed).toBe(true);
   });
 
+  it('stops reading and closes when the reader throws mid-body', async () => {
+    const origin = await rawServer(async (s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n');
+      await sleep(50); // the reader is in place before the body comes
+      s.write('x'.repeat(1000));
+    });
+    const response = await get(origin);
+    let calls = 0;
+
+    const error = await failure(
+      response.readBody(() => {
+        calls++;
+        throw new Error('over the limit');
+      }),
+    );
+
+    expect(error.message).toBe('over the limit');
+    expect(calls).toBe(1);
+  });
+
+  it('fails a body still being read when the response is closed', async () => {
+    const origin = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'));
+    const response = await get(origin);
+    const reading = failure(bodyOf(response));
+
+    response.close();
+
+    expect((await reading).message).toBe('closed before the end of the body');
+  });
+
+  it('gives up on a TLS handshake that never ends after one idle timeout', async () => {
+    // It never answers: a TLS ClientHello is no HTTP request head.
+    const origin = await rawServer(() => {});
+    const started = performance.now();
+
+    const error = await failure(get(origin.replace('http:', 'https:'), undefined, 1_000));
+
+    expect(error.message).toBe('no data for 1.0s');
+    // Node's own socket timeout would let a connection with a write queued run for twice as long.
+    expect(performance.now() - started).toBeLessThan(1_900);
+  });
+
   it('gives up on the signal, with its reason', async () => {
     const origin = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'));
     const aborter = new AbortController();
@@ -210,5 +257,32 @@ describe('httpGet', () => {
     expect(error.name).toBe('AbortError');
     await sleep(50);
     expect(connections).toBe(0);
+  });
+});
+
+describe('httpGet through a proxy that never answers', () => {
+  useCleanProxyEnvironment();
+
+  async function silentProxy(): Promise<void> {
+    process.env['https_proxy'] = await rawServer(() => {});
+  }
+
+  it('gives up after the idle timeout', async () => {
+    await silentProxy();
+    const error = await failure(get('https://media.test', undefined, 200));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toBe('no data for 200ms');
+    expect(received[0]).toMatch(/^CONNECT media.test:443 HTTP\/1.1\r\n/);
+  });
+
+  it('gives up on the signal', async () => {
+    await silentProxy();
+    const aborter = new AbortController();
+    const connecting = failure(get('https://media.test', aborter.signal));
+    await expect.poll(() => received.length).toBe(1);
+
+    aborter.abort();
+
+    expect((await connecting).name).toBe('AbortError');
   });
 });

@@ -2,484 +2,6 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 89460:
-/***/ ((__unused_webpack_module, exports) => {
-
-var __webpack_unused_export__;
-/*jshint node:true */
-
-exports.e = HTTPParser;
-function HTTPParser(type) {
-  if (type !== undefined && type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
-    throw new Error('type must be REQUEST or RESPONSE');
-  }
-  if (type === undefined) {
-    // Node v12+
-  } else {
-    this.initialize(type);
-  }
-  this.maxHeaderSize=HTTPParser.maxHeaderSize
-}
-HTTPParser.prototype.initialize = function (type, async_resource) {
-  if (type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
-    throw new Error('type must be REQUEST or RESPONSE');
-  }
-  this.type = type;
-  this.state = type + '_LINE';
-  this.info = {
-    headers: [],
-    upgrade: false
-  };
-  this.trailers = [];
-  this.line = '';
-  this.isChunked = false;
-  this.connection = '';
-  this.headerSize = 0; // for preventing too big headers
-  this.body_bytes = null;
-  this.isUserCall = false;
-  this.hadError = false;
-};
-
-HTTPParser.encoding = 'ascii';
-HTTPParser.maxHeaderSize = 80 * 1024; // maxHeaderSize (in bytes) is configurable, but 80kb by default;
-HTTPParser.REQUEST = 'REQUEST';
-HTTPParser.RESPONSE = 'RESPONSE';
-
-// Note: *not* starting with kOnHeaders=0 line the Node parser, because any
-//   newly added constants (kOnTimeout in Node v12.19.0) will overwrite 0!
-var kOnHeaders = HTTPParser.kOnHeaders = 1;
-var kOnHeadersComplete = HTTPParser.kOnHeadersComplete = 2;
-var kOnBody = HTTPParser.kOnBody = 3;
-var kOnMessageComplete = HTTPParser.kOnMessageComplete = 4;
-
-// Some handler stubs, needed for compatibility
-HTTPParser.prototype[kOnHeaders] =
-HTTPParser.prototype[kOnHeadersComplete] =
-HTTPParser.prototype[kOnBody] =
-HTTPParser.prototype[kOnMessageComplete] = function () {};
-
-var compatMode0_12 = true;
-Object.defineProperty(HTTPParser, 'kOnExecute', {
-    get: function () {
-      // hack for backward compatibility
-      compatMode0_12 = false;
-      return 99;
-    }
-  });
-
-var methods = __webpack_unused_export__ = HTTPParser.methods = [
-  'DELETE',
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'COPY',
-  'LOCK',
-  'MKCOL',
-  'MOVE',
-  'PROPFIND',
-  'PROPPATCH',
-  'SEARCH',
-  'UNLOCK',
-  'BIND',
-  'REBIND',
-  'UNBIND',
-  'ACL',
-  'REPORT',
-  'MKACTIVITY',
-  'CHECKOUT',
-  'MERGE',
-  'M-SEARCH',
-  'NOTIFY',
-  'SUBSCRIBE',
-  'UNSUBSCRIBE',
-  'PATCH',
-  'PURGE',
-  'MKCALENDAR',
-  'LINK',
-  'UNLINK',
-  'SOURCE',
-];
-var method_connect = methods.indexOf('CONNECT');
-HTTPParser.prototype.reinitialize = HTTPParser;
-HTTPParser.prototype.close =
-HTTPParser.prototype.pause =
-HTTPParser.prototype.resume =
-HTTPParser.prototype.remove =
-HTTPParser.prototype.free = function () {};
-HTTPParser.prototype._compatMode0_11 = false;
-HTTPParser.prototype.getAsyncId = function() { return 0; };
-
-var headerState = {
-  REQUEST_LINE: true,
-  RESPONSE_LINE: true,
-  HEADER: true
-};
-HTTPParser.prototype.execute = function (chunk, start, length) {
-  if (!(this instanceof HTTPParser)) {
-    throw new TypeError('not a HTTPParser');
-  }
-
-  // backward compat to node < 0.11.4
-  // Note: the start and length params were removed in newer version
-  start = start || 0;
-  length = typeof length === 'number' ? length : chunk.length;
-
-  this.chunk = chunk;
-  this.offset = start;
-  var end = this.end = start + length;
-  try {
-    while (this.offset < end) {
-      if (this[this.state]()) {
-        break;
-      }
-    }
-  } catch (err) {
-    if (this.isUserCall) {
-      throw err;
-    }
-    this.hadError = true;
-    return err;
-  }
-  this.chunk = null;
-  length = this.offset - start;
-  if (headerState[this.state]) {
-    this.headerSize += length;
-    if (this.headerSize > (this.maxHeaderSize||HTTPParser.maxHeaderSize)) {
-      return new Error('max header size exceeded');
-    }
-  }
-  return length;
-};
-
-var stateFinishAllowed = {
-  REQUEST_LINE: true,
-  RESPONSE_LINE: true,
-  BODY_RAW: true
-};
-HTTPParser.prototype.finish = function () {
-  if (this.hadError) {
-    return;
-  }
-  if (!stateFinishAllowed[this.state]) {
-    return new Error('invalid state for EOF');
-  }
-  if (this.state === 'BODY_RAW') {
-    this.userCall()(this[kOnMessageComplete]());
-  }
-};
-
-// These three methods are used for an internal speed optimization, and it also
-// works if theses are noops. Basically consume() asks us to read the bytes
-// ourselves, but if we don't do it we get them through execute().
-HTTPParser.prototype.consume =
-HTTPParser.prototype.unconsume =
-HTTPParser.prototype.getCurrentBuffer = function () {};
-
-//For correct error handling - see HTTPParser#execute
-//Usage: this.userCall()(userFunction('arg'));
-HTTPParser.prototype.userCall = function () {
-  this.isUserCall = true;
-  var self = this;
-  return function (ret) {
-    self.isUserCall = false;
-    return ret;
-  };
-};
-
-HTTPParser.prototype.nextRequest = function () {
-  this.userCall()(this[kOnMessageComplete]());
-  this.reinitialize(this.type);
-};
-
-HTTPParser.prototype.consumeLine = function () {
-  var end = this.end,
-      chunk = this.chunk;
-  for (var i = this.offset; i < end; i++) {
-    if (chunk[i] === 0x0a) { // \n
-      var line = this.line + chunk.toString(HTTPParser.encoding, this.offset, i);
-      if (line.charAt(line.length - 1) === '\r') {
-        line = line.substr(0, line.length - 1);
-      }
-      this.line = '';
-      this.offset = i + 1;
-      return line;
-    }
-  }
-  //line split over multiple chunks
-  this.line += chunk.toString(HTTPParser.encoding, this.offset, this.end);
-  this.offset = this.end;
-};
-
-var headerExp = /^([^: \t]+):[ \t]*((?:.*[^ \t])|)/;
-var headerContinueExp = /^[ \t]+(.*[^ \t])/;
-HTTPParser.prototype.parseHeader = function (line, headers) {
-  if (line.indexOf('\r') !== -1) {
-    throw parseErrorCode('HPE_LF_EXPECTED');
-  }
-
-  var match = headerExp.exec(line);
-  var k = match && match[1];
-  if (k) { // skip empty string (malformed header)
-    headers.push(k);
-    headers.push(match[2]);
-  } else {
-    var matchContinue = headerContinueExp.exec(line);
-    if (matchContinue && headers.length) {
-      if (headers[headers.length - 1]) {
-        headers[headers.length - 1] += ' ';
-      }
-      headers[headers.length - 1] += matchContinue[1];
-    }
-  }
-};
-
-var requestExp = /^([A-Z-]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
-HTTPParser.prototype.REQUEST_LINE = function () {
-  var line = this.consumeLine();
-  if (!line) {
-    return;
-  }
-  var match = requestExp.exec(line);
-  if (match === null) {
-    throw parseErrorCode('HPE_INVALID_CONSTANT');
-  }
-  this.info.method = this._compatMode0_11 ? match[1] : methods.indexOf(match[1]);
-  if (this.info.method === -1) {
-    throw new Error('invalid request method');
-  }
-  this.info.url = match[2];
-  this.info.versionMajor = +match[3];
-  this.info.versionMinor = +match[4];
-  this.body_bytes = 0;
-  this.state = 'HEADER';
-};
-
-var responseExp = /^HTTP\/(\d)\.(\d) (\d{3}) ?(.*)$/;
-HTTPParser.prototype.RESPONSE_LINE = function () {
-  var line = this.consumeLine();
-  if (!line) {
-    return;
-  }
-  var match = responseExp.exec(line);
-  if (match === null) {
-    throw parseErrorCode('HPE_INVALID_CONSTANT');
-  }
-  this.info.versionMajor = +match[1];
-  this.info.versionMinor = +match[2];
-  var statusCode = this.info.statusCode = +match[3];
-  this.info.statusMessage = match[4];
-  // Implied zero length.
-  if ((statusCode / 100 | 0) === 1 || statusCode === 204 || statusCode === 304) {
-    this.body_bytes = 0;
-  }
-  this.state = 'HEADER';
-};
-
-HTTPParser.prototype.shouldKeepAlive = function () {
-  if (this.info.versionMajor > 0 && this.info.versionMinor > 0) {
-    if (this.connection.indexOf('close') !== -1) {
-      return false;
-    }
-  } else if (this.connection.indexOf('keep-alive') === -1) {
-    return false;
-  }
-  if (this.body_bytes !== null || this.isChunked) { // || skipBody
-    return true;
-  }
-  return false;
-};
-
-HTTPParser.prototype.HEADER = function () {
-  var line = this.consumeLine();
-  if (line === undefined) {
-    return;
-  }
-  var info = this.info;
-  if (line) {
-    this.parseHeader(line, info.headers);
-  } else {
-    var headers = info.headers;
-    var hasContentLength = false;
-    var currentContentLengthValue;
-    var hasUpgradeHeader = false;
-    for (var i = 0; i < headers.length; i += 2) {
-      switch (headers[i].toLowerCase()) {
-        case 'transfer-encoding':
-          this.isChunked = headers[i + 1].toLowerCase() === 'chunked';
-          break;
-        case 'content-length':
-          currentContentLengthValue = +headers[i + 1];
-          if (hasContentLength) {
-            // Fix duplicate Content-Length header with same values.
-            // Throw error only if values are different.
-            // Known issues:
-            // https://github.com/request/request/issues/2091#issuecomment-328715113
-            // https://github.com/nodejs/node/issues/6517#issuecomment-216263771
-            if (currentContentLengthValue !== this.body_bytes) {
-              throw parseErrorCode('HPE_UNEXPECTED_CONTENT_LENGTH');
-            }
-          } else {
-            hasContentLength = true;
-            this.body_bytes = currentContentLengthValue;
-          }
-          break;
-        case 'connection':
-          this.connection += headers[i + 1].toLowerCase();
-          break;
-        case 'upgrade':
-          hasUpgradeHeader = true;
-          break;
-      }
-    }
-
-    // if both isChunked and hasContentLength, isChunked wins
-    // This is required so the body is parsed using the chunked method, and matches
-    // Chrome's behavior.  We could, maybe, ignore them both (would get chunked
-    // encoding into the body), and/or disable shouldKeepAlive to be more
-    // resilient.
-    if (this.isChunked && hasContentLength) {
-      hasContentLength = false;
-      this.body_bytes = null;
-    }
-
-    // Logic from https://github.com/nodejs/http-parser/blob/921d5585515a153fa00e411cf144280c59b41f90/http_parser.c#L1727-L1737
-    // "For responses, "Upgrade: foo" and "Connection: upgrade" are
-    //   mandatory only when it is a 101 Switching Protocols response,
-    //   otherwise it is purely informational, to announce support.
-    if (hasUpgradeHeader && this.connection.indexOf('upgrade') != -1) {
-      info.upgrade = this.type === HTTPParser.REQUEST || info.statusCode === 101;
-    } else {
-      info.upgrade = info.method === method_connect;
-    }
-
-    if (this.isChunked && info.upgrade) {
-      this.isChunked = false;
-    }
-
-    info.shouldKeepAlive = this.shouldKeepAlive();
-    //problem which also exists in original node: we should know skipBody before calling onHeadersComplete
-    var skipBody;
-    if (compatMode0_12) {
-      skipBody = this.userCall()(this[kOnHeadersComplete](info));
-    } else {
-      skipBody = this.userCall()(this[kOnHeadersComplete](info.versionMajor,
-          info.versionMinor, info.headers, info.method, info.url, info.statusCode,
-          info.statusMessage, info.upgrade, info.shouldKeepAlive));
-    }
-    if (skipBody === 2) {
-      this.nextRequest();
-      return true;
-    } else if (this.isChunked && !skipBody) {
-      this.state = 'BODY_CHUNKHEAD';
-    } else if (skipBody || this.body_bytes === 0) {
-      this.nextRequest();
-      // For older versions of node (v6.x and older?), that return skipBody=1 or skipBody=true,
-      //   need this "return true;" if it's an upgrade request.
-      return info.upgrade;
-    } else if (this.body_bytes === null) {
-      this.state = 'BODY_RAW';
-    } else {
-      this.state = 'BODY_SIZED';
-    }
-  }
-};
-
-HTTPParser.prototype.BODY_CHUNKHEAD = function () {
-  var line = this.consumeLine();
-  if (line === undefined) {
-    return;
-  }
-  this.body_bytes = parseInt(line, 16);
-  if (!this.body_bytes) {
-    this.state = 'BODY_CHUNKTRAILERS';
-  } else {
-    this.state = 'BODY_CHUNK';
-  }
-};
-
-HTTPParser.prototype.BODY_CHUNK = function () {
-  var length = Math.min(this.end - this.offset, this.body_bytes);
-  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
-  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
-  this.offset += length;
-  this.body_bytes -= length;
-  if (!this.body_bytes) {
-    this.state = 'BODY_CHUNKEMPTYLINE';
-  }
-};
-
-HTTPParser.prototype.BODY_CHUNKEMPTYLINE = function () {
-  var line = this.consumeLine();
-  if (line === undefined) {
-    return;
-  }
-  if (line !== '') {
-    throw new Error('Expected empty line');
-  }
-  this.state = 'BODY_CHUNKHEAD';
-};
-
-HTTPParser.prototype.BODY_CHUNKTRAILERS = function () {
-  var line = this.consumeLine();
-  if (line === undefined) {
-    return;
-  }
-  if (line) {
-    this.parseHeader(line, this.trailers);
-  } else {
-    if (this.trailers.length) {
-      this.userCall()(this[kOnHeaders](this.trailers, ''));
-    }
-    this.nextRequest();
-  }
-};
-
-HTTPParser.prototype.BODY_RAW = function () {
-  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
-  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.end), 0, this.end - this.offset));
-  this.offset = this.end;
-};
-
-HTTPParser.prototype.BODY_SIZED = function () {
-  var length = Math.min(this.end - this.offset, this.body_bytes);
-  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
-  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
-  this.offset += length;
-  this.body_bytes -= length;
-  if (!this.body_bytes) {
-    this.nextRequest();
-  }
-};
-
-// backward compat to node < 0.11.6
-['Headers', 'HeadersComplete', 'Body', 'MessageComplete'].forEach(function (name) {
-  var k = HTTPParser['kOn' + name];
-  Object.defineProperty(HTTPParser.prototype, 'on' + name, {
-    get: function () {
-      return this[k];
-    },
-    set: function (to) {
-      // hack for backward compatibility
-      this._compatMode0_11 = true;
-      method_connect = 'CONNECT';
-      return (this[k] = to);
-    }
-  });
-});
-
-function parseErrorCode(code) {
-  var err = new Error('Parse Error');
-  err.code = code;
-  return err;
-}
-
-
-/***/ }),
-
 /***/ 84841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -52436,8 +51958,190 @@ var external_node_tls_ = __nccwpck_require__(41692);
 var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 var lib_proxy = __nccwpck_require__(19783);
-// EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
-var http_parser = __nccwpck_require__(89460);
+;// CONCATENATED MODULE: ./src/results/response-parser.ts
+// An HTTP/1.1 response parser for downloads: strict framing, bounded memory, and the body handed
+// over as views of the bytes it is fed, never copied.
+//
+// Why not http-parser-js (tried first): it reads chunk sizes with parseInt, so a size of "-5"
+// loops forever and "zz" ends the body early as if complete, and it does not bound trailers or
+// chunk extensions. Node's own llhttp is not public, and copies every body chunk.
+class ParseError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ParseError';
+    }
+}
+// Room for any real head, 1xx answers included, and trailers; nothing a hostile server can abuse.
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_CHUNK_LINE_BYTES = 4 * 1024;
+const MAX_CHUNK_SIZE_DIGITS = 12; // 2^48: a TB per chunk, and exact as a number
+const LF = 0x0a;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+class ResponseParser {
+    handlers;
+    state = 'status';
+    status = 0;
+    fields = [];
+    /** Body bytes left in a sized body or in the current chunk. */
+    remaining = 0;
+    /** The start of a line that has not ended yet, in latin1. */
+    partialLine = '';
+    /** Bytes of lines read in the current section: the head (1xx included), a chunk line, trailers. */
+    sectionBytes = 0;
+    constructor(handlers) {
+        this.handlers = handlers;
+    }
+    get complete() {
+        return this.state === 'complete';
+    }
+    /** Parses `data[start, end)`. Throws ParseError, or what a handler threw. */
+    execute(data, start = 0, end = data.length) {
+        let offset = start;
+        while (offset < end && this.state !== 'complete') {
+            switch (this.state) {
+                case 'sized':
+                case 'chunk-data': {
+                    const length = Math.min(this.remaining, end - offset);
+                    this.remaining -= length;
+                    const chunk = data.subarray(offset, offset + length);
+                    offset += length;
+                    if (this.remaining === 0)
+                        this.state = this.state === 'sized' ? 'complete' : 'chunk-end';
+                    this.handlers.onBody(chunk);
+                    if (this.complete)
+                        this.handlers.onComplete();
+                    break;
+                }
+                case 'until-close':
+                    this.handlers.onBody(data.subarray(offset, end));
+                    offset = end;
+                    break;
+                default:
+                    offset = this.readLine(data, offset, end);
+            }
+        }
+        // Bytes after the end of the response belong to nothing: we asked for the connection to close.
+    }
+    /** The connection ended: that completes a body that runs to the close, and nothing else. */
+    finish() {
+        if (this.state !== 'until-close')
+            return;
+        this.state = 'complete';
+        this.handlers.onComplete();
+    }
+    readLine(data, offset, end) {
+        const newline = data.subarray(offset, end).indexOf(LF);
+        const lineEnd = newline === -1 ? end : offset + newline;
+        this.sectionBytes += lineEnd - offset + 1;
+        const limit = this.state === 'chunk-size' || this.state === 'chunk-end'
+            ? MAX_CHUNK_LINE_BYTES
+            : MAX_HEAD_BYTES;
+        if (this.sectionBytes > limit)
+            throw new ParseError(`more than ${limit} bytes of ${this.section()}`);
+        this.partialLine += data.toString('latin1', offset, lineEnd);
+        if (newline === -1)
+            return end;
+        // A lone LF ends a line too (RFC 9112, 2.2).
+        const line = this.partialLine.endsWith('\r') ? this.partialLine.slice(0, -1) : this.partialLine;
+        this.partialLine = '';
+        this.line(line);
+        return lineEnd + 1;
+    }
+    section() {
+        if (this.state === 'trailers')
+            return 'trailers';
+        return this.state.startsWith('chunk') ? 'chunk line' : 'response head';
+    }
+    line(line) {
+        switch (this.state) {
+            case 'status': {
+                const match = /^HTTP\/1\.[01] ([1-9]\d\d)(?: |$)/.exec(line);
+                if (!match)
+                    throw new ParseError(`not an HTTP/1.1 status line: ${JSON.stringify(line.slice(0, 40))}`);
+                this.status = Number(match[1]);
+                this.fields = [];
+                this.state = 'headers';
+                return;
+            }
+            case 'headers': {
+                if (line === '')
+                    return this.headComplete();
+                const colon = line.indexOf(':');
+                const name = line.slice(0, colon);
+                // Folded lines (obsolete) and names with spaces are how responses get smuggled.
+                if (colon === -1 || !TOKEN.test(name)) {
+                    throw new ParseError(`invalid header line: ${JSON.stringify(line.slice(0, 40))}`);
+                }
+                this.fields.push([name.toLowerCase(), line.slice(colon + 1).trim()]);
+                return;
+            }
+            case 'chunk-size': {
+                const match = /^([0-9A-Fa-f]+)[ \t]*(?:;.*)?$/.exec(line);
+                if (!match || match[1].length > MAX_CHUNK_SIZE_DIGITS) {
+                    throw new ParseError(`invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`);
+                }
+                this.remaining = parseInt(match[1], 16);
+                this.sectionBytes = 0;
+                this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+                return;
+            }
+            case 'chunk-end':
+                if (line !== '')
+                    throw new ParseError('chunk longer than its size');
+                this.sectionBytes = 0;
+                this.state = 'chunk-size';
+                return;
+            case 'trailers':
+                if (line !== '')
+                    return; // trailers are read and dropped: a file has no use for them
+                this.state = 'complete';
+                this.handlers.onComplete();
+                return;
+        }
+    }
+    headComplete() {
+        const { status } = this;
+        if (status < 200) {
+            // 103 Early Hints and the like precede the answer; 101 would leave HTTP, which we never ask.
+            if (status === 101)
+                throw new ParseError('an unrequested protocol switch (101)');
+            this.state = 'status';
+            return;
+        }
+        const framing = this.bodyFraming(status); // first, as it may find the head invalid
+        const headers = {};
+        for (const [name, value] of this.fields)
+            headers[name] ??= value;
+        this.sectionBytes = 0;
+        this.state = framing;
+        this.handlers.onHead(status, headers);
+        if (framing === 'complete')
+            this.handlers.onComplete();
+    }
+    /** RFC 9112, 6.3, for a response to GET. */
+    bodyFraming(status) {
+        if (status === 204 || status === 304)
+            return 'complete';
+        const values = (name) => this.fields
+            .filter(([field]) => field === name)
+            .flatMap(([, value]) => value.split(','))
+            .map((value) => value.trim().toLowerCase())
+            .filter((value) => value !== '');
+        const codings = values('transfer-encoding');
+        if (codings.length > 0)
+            return codings.at(-1) === 'chunked' ? 'chunk-size' : 'until-close';
+        const lengths = new Set(values('content-length'));
+        if (lengths.size === 0)
+            return 'until-close';
+        const [length] = lengths;
+        if (lengths.size > 1 || !/^\d{1,15}$/.test(length)) {
+            throw new ParseError(`invalid Content-Length: ${[...lengths].join(', ')}`);
+        }
+        this.remaining = Number(length);
+        return this.remaining === 0 ? 'complete' : 'sized';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/results/http-get.ts
 // A lean HTTP/1.1 GET for downloads: one request per connection, the body handed over in place.
 //
@@ -52445,8 +52149,8 @@ var http_parser = __nccwpck_require__(89460);
 // on its way (undici twice, through its WebAssembly parser). On a 2-core runner the transfer is
 // bound by CPU, and that costs them 2-3 CPU seconds a GB against 0.6-1.0 here (bench/download.ts
 // has node:http as its second row; undici was the transport before this one). Here the socket
-// reads into one reused buffer (net's `onread`), and http-parser-js, a pure-JS parser that slices
-// rather than copies, frames the body.
+// reads into one reused buffer (net's `onread`), and ResponseParser frames the body without
+// copying it.
 
 
 
@@ -52472,6 +52176,11 @@ const READ_BUFFER_BYTES = 1024 * 1024;
 async function httpGet(url, options) {
     options.signal.throwIfAborted();
     const proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
+    if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+        // Named by variable only: the value may hold a password.
+        const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+        throw new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
+    }
     const exchange = new Exchange(options);
     let target = `${url.pathname}${url.search}`;
     const headers = { host: url.host, ...options.headers };
@@ -52520,14 +52229,15 @@ function serverName(url) {
 /** An https request through a proxy: CONNECT, then TLS with the target inside the tunnel. */
 async function tunnel(url, proxy, options) {
     const socket = connect(proxy);
-    const stopWatching = watch(socket, options, (error) => socket.destroy(error));
+    const watcher = watch(options, (error) => socket.destroy(error));
+    socket.on('data', watcher.touch);
     try {
         const authority = `${url.hostname}:${portOf(url)}`;
         socket.write(requestHead('CONNECT', authority, { host: authority, ...proxyAuthorization(proxy) }));
         const status = await connectStatus(socket);
         if (status < 200 || status >= 300) {
             const message = `the proxy ${proxy.host} refused the tunnel: HTTP ${status}`;
-            throw new ConnectionError(message, status >= 500);
+            throw new ConnectionError(message, status >= 500 || status === 408 || status === 429);
         }
     }
     catch (error) {
@@ -52535,10 +52245,12 @@ async function tunnel(url, proxy, options) {
         throw error;
     }
     finally {
-        stopWatching();
+        watcher.stop();
+        socket.off('data', watcher.touch);
     }
-    // TLS over an existing socket takes no `onread`: this one hands its data over as events.
-    const secure = external_node_tls_default().connect({ socket, servername: serverName(url) });
+    // TLS over an existing socket takes no `onread`: this one hands its data over as events. The
+    // certificate is checked against `host` when there is no server name, so it must be the target.
+    const secure = external_node_tls_default().connect({ socket, host: hostOf(url), servername: serverName(url) });
     // The tunnel's own faults reach the request through the TLS connection over it.
     socket.on('error', (error) => secure.destroy(error));
     secure.on('close', () => socket.destroy());
@@ -52547,7 +52259,6 @@ async function tunnel(url, proxy, options) {
 /** The status of the proxy's answer to CONNECT; after a 2xx the connection is the tunnel. */
 function connectStatus(socket) {
     return new Promise((resolve, reject) => {
-        const parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
         const done = (error, status) => {
             socket.off('data', onData).off('error', done).off('close', onClose);
             socket.pause();
@@ -52556,15 +52267,19 @@ function connectStatus(socket) {
             else
                 resolve(status);
         };
-        // A response to CONNECT has no body (RFC 9110, 9.3.6): nothing follows the head.
-        parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = ({ statusCode }) => {
-            done(undefined, statusCode);
-            return 1;
-        };
+        // Only the head matters: a tunnel has no body, and a refusal's body is of no use.
+        const parser = new ResponseParser({
+            onHead: (status) => done(undefined, status),
+            onBody: () => { },
+            onComplete: () => { },
+        });
         const onData = (chunk) => {
-            const result = parser.execute(chunk);
-            if (result instanceof Error)
-                done(new ConnectionError('the proxy sent an invalid response'));
+            try {
+                parser.execute(chunk);
+            }
+            catch (error) {
+                done(new ConnectionError(`the proxy sent an invalid answer (${error.message})`));
+            }
         };
         const onClose = () => done(new ConnectionError('the proxy closed the connection'));
         socket.on('data', onData).on('error', done).on('close', onClose);
@@ -52577,16 +52292,23 @@ function proxyAuthorization(proxy) {
     const credentials = Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64');
     return { 'proxy-authorization': `Basic ${credentials}` };
 }
-/** Fails a connection that goes silent or whose signal aborts; returns the way to stop. */
-function watch(socket, { idleTimeoutMs, signal }, fail) {
-    const onTimeout = () => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`));
+/**
+ * Fails a connection that goes silent or whose signal aborts. Its own timer rather than the
+ * socket's: that one lets a connection stalled with a write queued (a TLS handshake) run for twice
+ * the time.
+ */
+function watch({ idleTimeoutMs, signal }, fail) {
     const onAbort = () => fail(signal.reason);
-    socket.setTimeout(idleTimeoutMs, onTimeout);
+    const timer = setTimeout(() => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)), idleTimeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
-    return () => {
-        socket.setTimeout(0);
-        socket.off('timeout', onTimeout);
-        signal.removeEventListener('abort', onAbort);
+    if (signal.aborted)
+        queueMicrotask(onAbort); // fired while the connection was being set up
+    return {
+        touch: () => timer.refresh(),
+        stop: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onAbort);
+        },
     };
 }
 function asConnectionError(error) {
@@ -52602,7 +52324,16 @@ function asConnectionError(error) {
 /** One request and its response on one connection. */
 class Exchange {
     options;
-    parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
+    parser = new ResponseParser({
+        onHead: (status, headers) => this.headReceived(status, headers),
+        onBody: (chunk) => {
+            if (this.onData)
+                this.onData(chunk);
+            else
+                this.early.push(Buffer.from(chunk));
+        },
+        onComplete: () => this.bodyComplete(),
+    });
     socket;
     stage = 'head';
     failure;
@@ -52611,7 +52342,7 @@ class Exchange {
     onData;
     /** Body bytes that came in with the head, before readBody: copied, as the buffer is reused. */
     early = [];
-    stopWatching = () => { };
+    watcher;
     readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     onread = {
         buffer: this.readBuffer,
@@ -52619,18 +52350,13 @@ class Exchange {
     };
     constructor(options) {
         this.options = options;
-        this.parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = ({ statusCode, headers }) => this.headComplete(statusCode, headers);
-        this.parser[http_parser/* HTTPParser */.e.kOnBody] = (chunk) => {
-            if (this.onData)
-                this.onData(chunk);
-            else
-                this.early.push(Buffer.from(chunk));
-        };
-        this.parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = () => this.messageComplete();
     }
     start(socket, requestHead) {
         this.socket = socket;
-        this.stopWatching = watch(socket, this.options, (error) => this.fail(error));
+        const response = new Promise((resolve, reject) => {
+            this.head = { resolve, reject };
+        });
+        this.watcher = watch(this.options, (error) => this.fail(error));
         // Only a socket made without `onread` (TLS in a proxy tunnel) has data events.
         socket.on('data', (chunk) => {
             if (!this.received(chunk, chunk.length))
@@ -52640,44 +52366,31 @@ class Exchange {
         socket.on('end', () => this.ended());
         socket.on('close', () => this.fail(new ConnectionError('the connection closed')));
         socket.write(requestHead);
-        return new Promise((resolve, reject) => (this.head = { resolve, reject }));
+        return response;
     }
     /** Returns false to stop reading until readBody asks for more. */
     received(buffer, length) {
+        if (this.stage === 'complete' || this.stage === 'failed')
+            return false;
+        this.watcher?.touch();
         try {
-            const result = this.parser.execute(buffer, 0, length);
-            if (result instanceof Error && this.stage !== 'complete') {
-                this.fail(new ConnectionError(`invalid HTTP response (${result.message})`));
-            }
+            this.parser.execute(buffer, 0, length);
         }
         catch (error) {
-            this.fail(error); // thrown by onData
+            this.fail(error instanceof ParseError
+                ? new ConnectionError(`invalid HTTP response: ${error.message}`)
+                : error);
         }
         return this.stage !== 'body' || this.onData !== undefined;
     }
-    /** The return value tells the parser whether to skip the body. */
-    headComplete(status, rawHeaders) {
-        if (status >= 100 && status < 200 && status !== 101) {
-            this.stage = 'informational'; // 103 Early Hints and the like; the real answer follows
-            return 1;
-        }
-        const headers = {};
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-            headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
-        }
-        const length = headers['content-length'];
-        if (status === 101 || (length !== undefined && !/^\d+$/.test(length.trim()))) {
-            this.fail(new ConnectionError(`invalid HTTP response (status ${status}, length ${length})`));
-            return 1;
-        }
+    headReceived(status, headers) {
         this.stage = 'body';
         this.head?.resolve({
             status,
             headers,
             readBody: (onData) => this.readBody(onData),
-            close: () => this.finish(),
+            close: () => this.fail(new ConnectionError('closed before the end of the body')),
         });
-        return status === 204 || status === 304 ? 1 : 0; // answers that never have a body
     }
     readBody(onData) {
         return new Promise((resolve, reject) => {
@@ -52699,35 +52412,24 @@ class Exchange {
             this.socket.resume();
         });
     }
-    messageComplete() {
-        if (this.stage === 'informational') {
-            this.stage = 'head';
-            return;
-        }
-        this.finish();
+    bodyComplete() {
+        this.stage = 'complete';
+        this.watcher?.stop();
+        this.socket.destroy();
         this.body?.resolve();
     }
     /** The server closed its side: the end of a body without length, or too early. */
     ended() {
-        if (this.stage === 'complete' || this.stage === 'failed')
-            return;
         this.parser.finish(); // completes a body that runs to the end of the connection
-        // A no-op if it did.
         this.fail(new ConnectionError('the connection closed before the response was complete'));
     }
-    finish() {
-        if (this.stage === 'failed')
-            return;
-        this.stage = 'complete';
-        this.stopWatching();
-        this.socket.destroy();
-    }
+    /** A no-op once the exchange is over, so the first failure is the one reported. */
     fail(error) {
         if (this.stage === 'complete' || this.stage === 'failed')
             return;
         this.stage = 'failed';
         this.failure = error;
-        this.stopWatching();
+        this.watcher?.stop();
         this.socket.destroy();
         this.head?.reject(error);
         this.body?.reject(error);

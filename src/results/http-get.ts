@@ -4,13 +4,13 @@
 // on its way (undici twice, through its WebAssembly parser). On a 2-core runner the transfer is
 // bound by CPU, and that costs them 2-3 CPU seconds a GB against 0.6-1.0 here (bench/download.ts
 // has node:http as its second row; undici was the transport before this one). Here the socket
-// reads into one reused buffer (net's `onread`), and http-parser-js, a pure-JS parser that slices
-// rather than copies, frames the body.
+// reads into one reused buffer (net's `onread`), and ResponseParser frames the body without
+// copying it.
 import net from 'node:net';
 import tls from 'node:tls';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import { HTTPParser } from 'http-parser-js';
 import { formatDuration } from '../units.js';
+import { ParseError, ResponseParser } from './response-parser.js';
 
 export interface HttpResponse {
   status: number;
@@ -22,7 +22,7 @@ export interface HttpResponse {
    * connection and rejects with that error.
    */
   readBody(onData: (chunk: Buffer) => void): Promise<void>;
-  /** Closes the connection, the body unread. */
+  /** Closes the connection; a body still being read fails. */
   close(): void;
 }
 
@@ -55,6 +55,11 @@ const READ_BUFFER_BYTES = 1024 * 1024;
 export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse> {
   options.signal.throwIfAborted();
   const proxy = getProxyUrl(url);
+  if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    // Named by variable only: the value may hold a password.
+    const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+    throw new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
+  }
   const exchange = new Exchange(options);
   let target = `${url.pathname}${url.search}`;
   const headers: Record<string, string> = { host: url.host, ...options.headers };
@@ -109,7 +114,8 @@ function serverName(url: URL): string | undefined {
 /** An https request through a proxy: CONNECT, then TLS with the target inside the tunnel. */
 async function tunnel(url: URL, proxy: URL, options: HttpGetOptions): Promise<net.Socket> {
   const socket = connect(proxy);
-  const stopWatching = watch(socket, options, (error) => socket.destroy(error));
+  const watcher = watch(options, (error) => socket.destroy(error));
+  socket.on('data', watcher.touch);
   try {
     const authority = `${url.hostname}:${portOf(url)}`;
     socket.write(
@@ -118,16 +124,18 @@ async function tunnel(url: URL, proxy: URL, options: HttpGetOptions): Promise<ne
     const status = await connectStatus(socket);
     if (status < 200 || status >= 300) {
       const message = `the proxy ${proxy.host} refused the tunnel: HTTP ${status}`;
-      throw new ConnectionError(message, status >= 500);
+      throw new ConnectionError(message, status >= 500 || status === 408 || status === 429);
     }
   } catch (error) {
     socket.destroy();
     throw error;
   } finally {
-    stopWatching();
+    watcher.stop();
+    socket.off('data', watcher.touch);
   }
-  // TLS over an existing socket takes no `onread`: this one hands its data over as events.
-  const secure = tls.connect({ socket, servername: serverName(url) });
+  // TLS over an existing socket takes no `onread`: this one hands its data over as events. The
+  // certificate is checked against `host` when there is no server name, so it must be the target.
+  const secure = tls.connect({ socket, host: hostOf(url), servername: serverName(url) });
   // The tunnel's own faults reach the request through the TLS connection over it.
   socket.on('error', (error) => secure.destroy(error));
   secure.on('close', () => socket.destroy());
@@ -137,21 +145,24 @@ async function tunnel(url: URL, proxy: URL, options: HttpGetOptions): Promise<ne
 /** The status of the proxy's answer to CONNECT; after a 2xx the connection is the tunnel. */
 function connectStatus(socket: net.Socket): Promise<number> {
   return new Promise((resolve, reject) => {
-    const parser = new HTTPParser(HTTPParser.RESPONSE);
     const done = (error?: Error, status?: number) => {
       socket.off('data', onData).off('error', done).off('close', onClose);
       socket.pause();
       if (error) reject(error instanceof ConnectionError ? error : asConnectionError(error));
       else resolve(status!);
     };
-    // A response to CONNECT has no body (RFC 9110, 9.3.6): nothing follows the head.
-    parser[HTTPParser.kOnHeadersComplete] = ({ statusCode }) => {
-      done(undefined, statusCode);
-      return 1;
-    };
+    // Only the head matters: a tunnel has no body, and a refusal's body is of no use.
+    const parser = new ResponseParser({
+      onHead: (status) => done(undefined, status),
+      onBody: () => {},
+      onComplete: () => {},
+    });
     const onData = (chunk: Buffer) => {
-      const result = parser.execute(chunk);
-      if (result instanceof Error) done(new ConnectionError('the proxy sent an invalid response'));
+      try {
+        parser.execute(chunk);
+      } catch (error) {
+        done(new ConnectionError(`the proxy sent an invalid answer (${(error as Error).message})`));
+      }
     };
     const onClose = () => done(new ConnectionError('the proxy closed the connection'));
     socket.on('data', onData).on('error', done).on('close', onClose);
@@ -165,20 +176,31 @@ function proxyAuthorization(proxy: URL): Record<string, string> {
   return { 'proxy-authorization': `Basic ${credentials}` };
 }
 
-/** Fails a connection that goes silent or whose signal aborts; returns the way to stop. */
-function watch(
-  socket: net.Socket,
-  { idleTimeoutMs, signal }: HttpGetOptions,
-  fail: (error: Error) => void,
-): () => void {
-  const onTimeout = () => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`));
+interface Watcher {
+  /** Data arrived: the connection is not idle. */
+  touch: () => void;
+  stop: () => void;
+}
+
+/**
+ * Fails a connection that goes silent or whose signal aborts. Its own timer rather than the
+ * socket's: that one lets a connection stalled with a write queued (a TLS handshake) run for twice
+ * the time.
+ */
+function watch({ idleTimeoutMs, signal }: HttpGetOptions, fail: (error: Error) => void): Watcher {
   const onAbort = () => fail(signal.reason as Error);
-  socket.setTimeout(idleTimeoutMs, onTimeout);
+  const timer = setTimeout(
+    () => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)),
+    idleTimeoutMs,
+  );
   signal.addEventListener('abort', onAbort, { once: true });
-  return () => {
-    socket.setTimeout(0);
-    socket.off('timeout', onTimeout);
-    signal.removeEventListener('abort', onAbort);
+  if (signal.aborted) queueMicrotask(onAbort); // fired while the connection was being set up
+  return {
+    touch: () => timer.refresh(),
+    stop: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
   };
 }
 
@@ -194,16 +216,23 @@ function asConnectionError(error: Error): Error {
 
 /** One request and its response on one connection. */
 class Exchange {
-  private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
+  private readonly parser = new ResponseParser({
+    onHead: (status, headers) => this.headReceived(status, headers),
+    onBody: (chunk) => {
+      if (this.onData) this.onData(chunk);
+      else this.early.push(Buffer.from(chunk));
+    },
+    onComplete: () => this.bodyComplete(),
+  });
   private socket!: net.Socket;
-  private stage: 'head' | 'informational' | 'body' | 'complete' | 'failed' = 'head';
+  private stage: 'head' | 'body' | 'complete' | 'failed' = 'head';
   private failure?: Error;
   private head?: { resolve: (response: HttpResponse) => void; reject: (error: Error) => void };
   private body?: { resolve: () => void; reject: (error: Error) => void };
   private onData?: (chunk: Buffer) => void;
   /** Body bytes that came in with the head, before readBody: copied, as the buffer is reused. */
   private early: Buffer[] = [];
-  private stopWatching = () => {};
+  private watcher?: Watcher;
 
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   readonly onread: OnRead = {
@@ -211,19 +240,14 @@ class Exchange {
     callback: (length) => this.received(this.readBuffer, length),
   };
 
-  constructor(private readonly options: HttpGetOptions) {
-    this.parser[HTTPParser.kOnHeadersComplete] = ({ statusCode, headers }) =>
-      this.headComplete(statusCode, headers);
-    this.parser[HTTPParser.kOnBody] = (chunk) => {
-      if (this.onData) this.onData(chunk);
-      else this.early.push(Buffer.from(chunk));
-    };
-    this.parser[HTTPParser.kOnMessageComplete] = () => this.messageComplete();
-  }
+  constructor(private readonly options: HttpGetOptions) {}
 
   start(socket: net.Socket, requestHead: string): Promise<HttpResponse> {
     this.socket = socket;
-    this.stopWatching = watch(socket, this.options, (error) => this.fail(error));
+    const response = new Promise<HttpResponse>((resolve, reject) => {
+      this.head = { resolve, reject };
+    });
+    this.watcher = watch(this.options, (error) => this.fail(error));
     // Only a socket made without `onread` (TLS in a proxy tunnel) has data events.
     socket.on('data', (chunk: Buffer) => {
       if (!this.received(chunk, chunk.length)) socket.pause();
@@ -232,45 +256,33 @@ class Exchange {
     socket.on('end', () => this.ended());
     socket.on('close', () => this.fail(new ConnectionError('the connection closed')));
     socket.write(requestHead);
-    return new Promise((resolve, reject) => (this.head = { resolve, reject }));
+    return response;
   }
 
   /** Returns false to stop reading until readBody asks for more. */
   private received(buffer: Buffer, length: number): boolean {
+    if (this.stage === 'complete' || this.stage === 'failed') return false;
+    this.watcher?.touch();
     try {
-      const result = this.parser.execute(buffer, 0, length);
-      if (result instanceof Error && this.stage !== 'complete') {
-        this.fail(new ConnectionError(`invalid HTTP response (${result.message})`));
-      }
+      this.parser.execute(buffer, 0, length);
     } catch (error) {
-      this.fail(error as Error); // thrown by onData
+      this.fail(
+        error instanceof ParseError
+          ? new ConnectionError(`invalid HTTP response: ${error.message}`)
+          : (error as Error), // thrown by onData
+      );
     }
     return this.stage !== 'body' || this.onData !== undefined;
   }
 
-  /** The return value tells the parser whether to skip the body. */
-  private headComplete(status: number, rawHeaders: string[]): number {
-    if (status >= 100 && status < 200 && status !== 101) {
-      this.stage = 'informational'; // 103 Early Hints and the like; the real answer follows
-      return 1;
-    }
-    const headers: Record<string, string> = {};
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      headers[rawHeaders[i]!.toLowerCase()] ??= rawHeaders[i + 1]!;
-    }
-    const length = headers['content-length'];
-    if (status === 101 || (length !== undefined && !/^\d+$/.test(length.trim()))) {
-      this.fail(new ConnectionError(`invalid HTTP response (status ${status}, length ${length})`));
-      return 1;
-    }
+  private headReceived(status: number, headers: Record<string, string>): void {
     this.stage = 'body';
     this.head?.resolve({
       status,
       headers,
       readBody: (onData) => this.readBody(onData),
-      close: () => this.finish(),
+      close: () => this.fail(new ConnectionError('closed before the end of the body')),
     });
-    return status === 204 || status === 304 ? 1 : 0; // answers that never have a body
   }
 
   private readBody(onData: (chunk: Buffer) => void): Promise<void> {
@@ -290,35 +302,25 @@ class Exchange {
     });
   }
 
-  private messageComplete(): void {
-    if (this.stage === 'informational') {
-      this.stage = 'head';
-      return;
-    }
-    this.finish();
+  private bodyComplete(): void {
+    this.stage = 'complete';
+    this.watcher?.stop();
+    this.socket.destroy();
     this.body?.resolve();
   }
 
   /** The server closed its side: the end of a body without length, or too early. */
   private ended(): void {
-    if (this.stage === 'complete' || this.stage === 'failed') return;
     this.parser.finish(); // completes a body that runs to the end of the connection
-    // A no-op if it did.
     this.fail(new ConnectionError('the connection closed before the response was complete'));
   }
 
-  private finish(): void {
-    if (this.stage === 'failed') return;
-    this.stage = 'complete';
-    this.stopWatching();
-    this.socket.destroy();
-  }
-
+  /** A no-op once the exchange is over, so the first failure is the one reported. */
   private fail(error: Error): void {
     if (this.stage === 'complete' || this.stage === 'failed') return;
     this.stage = 'failed';
     this.failure = error;
-    this.stopWatching();
+    this.watcher?.stop();
     this.socket.destroy();
     this.head?.reject(error);
     this.body?.reject(error);
