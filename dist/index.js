@@ -52035,7 +52035,7 @@ class ResponseParser {
     readLine(data, offset, end) {
         const newline = data.subarray(offset, end).indexOf(LF);
         const lineEnd = newline === -1 ? end : offset + newline;
-        this.sectionBytes += lineEnd - offset + 1;
+        this.sectionBytes += lineEnd - offset + (newline === -1 ? 0 : 1);
         const limit = this.state === 'chunk-size' || this.state === 'chunk-end'
             ? MAX_CHUNK_LINE_BYTES
             : MAX_HEAD_BYTES;
@@ -52178,12 +52178,7 @@ const READ_BUFFER_BYTES = 1024 * 1024;
  */
 async function httpGet(url, options) {
     options.signal.throwIfAborted();
-    const proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
-    if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        // Named by variable only: the value may hold a password.
-        const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
-        throw new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
-    }
+    const proxy = proxyFor(url);
     const exchange = new Exchange(options);
     let target = `${url.pathname}${url.search}`;
     const headers = { host: url.host, ...options.headers };
@@ -52202,6 +52197,24 @@ async function httpGet(url, options) {
     }
     // One request a connection: downloads are few and large, and nothing is left open after.
     return exchange.start(socket, requestHead('GET', target, { ...headers, connection: 'close' }));
+}
+function proxyFor(url) {
+    // Named by variable only: the value may hold a password.
+    const invalid = () => {
+        const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+        return new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
+    };
+    let proxy;
+    try {
+        proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
+    }
+    catch {
+        throw invalid();
+    }
+    if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+        throw invalid();
+    }
+    return proxy;
 }
 function requestHead(method, target, headers) {
     const lines = [`${method} ${target} HTTP/1.1`];
@@ -52322,7 +52335,15 @@ function asConnectionError(error) {
     if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
         return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
     }
-    return new ConnectionError(error.message);
+    return new ConnectionError(describeError(error));
+}
+/** A socket error as one line. A host whose every address refused gives an AggregateError with an empty message. */
+function describeError(error) {
+    if (error.message)
+        return error.message;
+    const causes = error instanceof AggregateError ? error.errors : [];
+    const messages = causes.map((cause) => (cause instanceof Error ? cause.message : String(cause)));
+    return messages.filter(Boolean).join('; ') || error.code || error.name;
 }
 /** One request and its response on one connection. */
 class Exchange {
@@ -52330,6 +52351,8 @@ class Exchange {
     parser = new ResponseParser({
         onHead: (status, headers) => this.headReceived(status, headers),
         onBody: (chunk) => {
+            if (this.stage !== 'body')
+                return; // closed or failed while this read was being parsed
             if (this.onData)
                 this.onData(chunk);
             else
@@ -52381,7 +52404,7 @@ class Exchange {
         }
         catch (error) {
             this.fail(error instanceof ParseError
-                ? new ConnectionError(`invalid HTTP response: ${error.message}`)
+                ? new ConnectionError(`invalid HTTP response: ${error.message}`, false)
                 : error);
         }
         return this.stage !== 'body' || this.onData !== undefined;
@@ -52399,15 +52422,19 @@ class Exchange {
         return new Promise((resolve, reject) => {
             if (this.failure)
                 return reject(this.failure);
+            if (this.onData)
+                return reject(new Error('the body is already being read'));
             try {
                 for (const chunk of this.early)
-                    onData(chunk);
+                    if (!this.failure)
+                        onData(chunk);
             }
             catch (error) {
                 this.fail(error);
-                return reject(error);
             }
             this.early = [];
+            if (this.failure)
+                return reject(this.failure); // onData threw, or closed the response
             if (this.stage === 'complete')
                 return resolve();
             this.onData = onData;
@@ -52416,6 +52443,8 @@ class Exchange {
         });
     }
     bodyComplete() {
+        if (this.stage === 'failed')
+            return;
         this.stage = 'complete';
         this.watcher?.stop();
         this.socket.destroy();
@@ -52597,6 +52626,9 @@ async function downloadOnce(job, context) {
                 throw error;
             const reason = error instanceof Error ? error.message : String(error);
             const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
+            if (error instanceof ConnectionError && !error.retryable) {
+                throw new Failure(`${reason}, after ${received} bytes`, false);
+            }
             throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
         }
         try {

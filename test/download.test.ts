@@ -508,14 +508,17 @@ describe('downloadAll through a proxy', () => {
     expect(proxy.requests).toEqual([]);
   });
 
-  it('refuses a proxy variable that is not an http(s) URL, naming the variable only', async () => {
-    process.env['http_proxy'] = 'proxy.corp:3128';
+  it.each(['proxy.corp:3128', 'corp proxy:3128'])(
+    'refuses a proxy variable that is no http(s) URL, %s, naming the variable only',
+    async (value) => {
+      process.env['http_proxy'] = value;
 
-    const error = await rejection(download(['http://media.test/clip.mp4']));
+      const error = await rejection(download(['http://media.test/clip.mp4']));
 
-    expect(error.message).toBe(
-      'Could not download http://media.test/clip.mp4: http_proxy is not an http:// or https:// URL',
-    );
-    expect(logs.warning).toEqual([]);
-  });
+      expect(error.message).toBe(
+        'Could not download http://media.test/clip.mp4: http_proxy is not an http:// or https:// URL',
+      );
+      expect(logs.warning).toEqual([]);
+    },
+  );
 });

@@ -1,8 +1,14 @@
 // httpGet against a server that writes raw bytes, for what a well-behaved server never sends.
+import { getEventListeners } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionError, httpGet, type HttpResponse } from '../src/results/http-get.js';
+import {
+  ConnectionError,
+  describeError,
+  httpGet,
+  type HttpResponse,
+} from '../src/results/http-get.js';
 import { useCleanProxyEnvironment } from './support/proxy-server.js';
 
 /** Answers each connection with `respond`, once the request head is in; returns its origin. */
@@ -158,6 +164,7 @@ describe('httpGet', () => {
 
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toMatch(/^invalid HTTP response/);
+    expect((error as ConnectionError).retryable).toBe(false);
   });
 
   it('fails when the connection closes before an answer', async () => {
@@ -245,10 +252,102 @@ describe('httpGet', () => {
     const aborter = new AbortController();
     const response = await get(origin, aborter.signal);
     const reading = failure(bodyOf(response));
+    const reason = Object.assign(new Error('another download failed'), { name: 'AbortError' });
 
-    aborter.abort();
+    aborter.abort(reason);
 
-    expect((await reading).name).toBe('AbortError');
+    expect(await reading).toBe(reason);
+  });
+
+  it('keeps a connection that trickles data alive past the idle timeout', async () => {
+    const origin = await rawServer(async (s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n');
+      for (let i = 0; i < 12; i++) {
+        await sleep(50);
+        s.write('x');
+      }
+    });
+
+    const response = await get(origin, undefined, 400); // the whole body takes 600 ms
+
+    expect(await bodyOf(response)).toBe('x'.repeat(12));
+  });
+
+  it('leaves no timer, listener or connection behind once the body is read', async () => {
+    let serverSawClose = false;
+    // This server would keep the connection open: the client has to close it.
+    const origin = await rawServer((s) => {
+      s.on('close', () => (serverSawClose = true));
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = timers();
+    const aborter = new AbortController();
+
+    expect(await bodyOf(await get(origin, aborter.signal))).toBe('ok');
+
+    expect(timers()).toBe(timersBefore);
+    expect(getEventListeners(aborter.signal, 'abort')).toEqual([]);
+    await expect.poll(() => serverSawClose).toBe(true);
+  });
+
+  it('stops reading until the body is asked for', async () => {
+    const size = 64 * 1024 * 1024;
+    let server!: net.Socket;
+    const origin = await rawServer((s) => {
+      server = s;
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      s.write(Buffer.alloc(size));
+    });
+    const response = await get(origin);
+    await sleep(300);
+
+    // Held back on the server's side, not piled up in the client.
+    expect(server.writableLength).toBeGreaterThan(0);
+    let bytes = 0;
+    await response.readBody((chunk) => (bytes += chunk.length));
+    expect(bytes).toBe(size);
+  });
+
+  it.each([
+    ['with the head', true],
+    ['after the reader is in place', false],
+  ])(
+    'delivers nothing more once closed from inside the reader, chunks coming %s',
+    async (_, early) => {
+      const chunks = '1\r\na\r\n1\r\nb\r\n'; // two chunks, in one read
+      const origin = await rawServer(async (s) => {
+        s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${early ? chunks : ''}`);
+        if (early) return;
+        await sleep(100);
+        s.write(chunks);
+      });
+      const response = await get(origin);
+      if (early) await sleep(50);
+      const delivered: string[] = [];
+
+      const error = await failure(
+        response.readBody((chunk) => {
+          delivered.push(chunk.toString());
+          response.close();
+        }),
+      );
+
+      expect(delivered).toEqual(['a']);
+      expect(error.message).toBe('closed before the end of the body');
+    },
+  );
+
+  it('refuses a second reader', async () => {
+    const origin = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'));
+    const response = await get(origin);
+    const first = failure(response.readBody(() => {}));
+
+    const error = await failure(response.readBody(() => {}));
+
+    expect(error.message).toBe('the body is already being read');
+    response.close();
+    expect((await first).message).toBe('closed before the end of the body');
   });
 
   it('refuses to start once the signal has fired', async () => {
@@ -257,6 +356,21 @@ describe('httpGet', () => {
     expect(error.name).toBe('AbortError');
     await sleep(50);
     expect(connections).toBe(0);
+  });
+});
+
+describe('describeError', () => {
+  it('names the causes of an error without a message of its own', () => {
+    // What net gives when every address of a host refused the connection.
+    const refused = new AggregateError(
+      [new Error('connect ECONNREFUSED ::1:80'), new Error('connect ECONNREFUSED 127.0.0.1:80')],
+      '',
+    );
+    expect(describeError(refused)).toBe(
+      'connect ECONNREFUSED ::1:80; connect ECONNREFUSED 127.0.0.1:80',
+    );
+    expect(describeError(Object.assign(new Error(''), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(describeError(new Error('plain'))).toBe('plain');
   });
 });
 

@@ -63,7 +63,10 @@ describe('ResponseParser', () => {
   });
 
   it('hands the body over as views of the bytes it was given, not copies', () => {
-    const input = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody');
+    // Not from Buffer's shared pool, where a small copy would share the same ArrayBuffer.
+    const text = 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody';
+    const input = Buffer.alloc(text.length);
+    input.write(text);
     const chunks: Buffer[] = [];
     new ResponseParser({
       onHead: () => {},
@@ -188,6 +191,17 @@ describe('ResponseParser', () => {
     ['an unrequested switch', 'HTTP/1.1 101 Switching Protocols\r\n\r\n', /\(101\)$/],
   ])('refuses %s', (_, text, message) => {
     expect(parseError(text)).toMatch(message);
+  });
+
+  it('counts the limits the same whatever the pieces', () => {
+    const head = `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(65_000)}\r\nContent-Length: 2\r\n\r\nok`;
+    const chunked =
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `2;${'x'.repeat(4_000)}\r\nok\r\n0\r\n\r\n`;
+    for (const piece of [1, 1448, Infinity]) {
+      expect(parse(head, piece).body).toBe('ok');
+      expect(parse(chunked, piece).body).toBe('ok');
+    }
   });
 
   it.each([

@@ -35,7 +35,7 @@ export interface DownloadOptions {
   maxBytes: number;
   /** Default 4. */
   concurrency?: number;
-  /** For network errors, 5xx, 408, 429 and truncated bodies; default 3. */
+  /** For network errors, 5xx, 408, 429 and truncated bodies (not for invalid ones); default 3. */
   retries?: number;
   /** First backoff, doubling after each retry; default 1000. */
   retryDelayMs?: number;
@@ -208,6 +208,9 @@ async function downloadOnce(job: Job, context: Context): Promise<DownloadedFile>
       if (error instanceof Failure || signal.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
+      if (error instanceof ConnectionError && !error.retryable) {
+        throw new Failure(`${reason}, after ${received} bytes`, false);
+      }
       throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
     }
     try {

@@ -54,12 +54,7 @@ const READ_BUFFER_BYTES = 1024 * 1024;
  */
 export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse> {
   options.signal.throwIfAborted();
-  const proxy = getProxyUrl(url);
-  if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-    // Named by variable only: the value may hold a password.
-    const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
-    throw new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
-  }
+  const proxy = proxyFor(url);
   const exchange = new Exchange(options);
   let target = `${url.pathname}${url.search}`;
   const headers: Record<string, string> = { host: url.host, ...options.headers };
@@ -76,6 +71,24 @@ export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpRe
   }
   // One request a connection: downloads are few and large, and nothing is left open after.
   return exchange.start(socket, requestHead('GET', target, { ...headers, connection: 'close' }));
+}
+
+function proxyFor(url: URL): URL | undefined {
+  // Named by variable only: the value may hold a password.
+  const invalid = () => {
+    const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+    return new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
+  };
+  let proxy: URL | undefined;
+  try {
+    proxy = getProxyUrl(url);
+  } catch {
+    throw invalid();
+  }
+  if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw invalid();
+  }
+  return proxy;
 }
 
 function requestHead(method: string, target: string, headers: Record<string, string>): string {
@@ -211,7 +224,15 @@ function asConnectionError(error: Error): Error {
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
     return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
   }
-  return new ConnectionError(error.message);
+  return new ConnectionError(describeError(error));
+}
+
+/** A socket error as one line. A host whose every address refused gives an AggregateError with an empty message. */
+export function describeError(error: Error): string {
+  if (error.message) return error.message;
+  const causes = error instanceof AggregateError ? (error.errors as unknown[]) : [];
+  const messages = causes.map((cause) => (cause instanceof Error ? cause.message : String(cause)));
+  return messages.filter(Boolean).join('; ') || (error as NodeJS.ErrnoException).code || error.name;
 }
 
 /** One request and its response on one connection. */
@@ -219,6 +240,7 @@ class Exchange {
   private readonly parser = new ResponseParser({
     onHead: (status, headers) => this.headReceived(status, headers),
     onBody: (chunk) => {
+      if (this.stage !== 'body') return; // closed or failed while this read was being parsed
       if (this.onData) this.onData(chunk);
       else this.early.push(Buffer.from(chunk));
     },
@@ -268,7 +290,7 @@ class Exchange {
     } catch (error) {
       this.fail(
         error instanceof ParseError
-          ? new ConnectionError(`invalid HTTP response: ${error.message}`)
+          ? new ConnectionError(`invalid HTTP response: ${error.message}`, false)
           : (error as Error), // thrown by onData
       );
     }
@@ -288,13 +310,14 @@ class Exchange {
   private readBody(onData: (chunk: Buffer) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
+      if (this.onData) return reject(new Error('the body is already being read'));
       try {
-        for (const chunk of this.early) onData(chunk);
+        for (const chunk of this.early) if (!this.failure) onData(chunk);
       } catch (error) {
         this.fail(error as Error);
-        return reject(error as Error);
       }
       this.early = [];
+      if (this.failure) return reject(this.failure); // onData threw, or closed the response
       if (this.stage === 'complete') return resolve();
       this.onData = onData;
       this.body = { resolve, reject };
@@ -303,6 +326,7 @@ class Exchange {
   }
 
   private bodyComplete(): void {
+    if (this.stage === 'failed') return;
     this.stage = 'complete';
     this.watcher?.stop();
     this.socket.destroy();

@@ -92,7 +92,7 @@ export class ResponseParser {
   private readLine(data: Buffer, offset: number, end: number): number {
     const newline = data.subarray(offset, end).indexOf(LF);
     const lineEnd = newline === -1 ? end : offset + newline;
-    this.sectionBytes += lineEnd - offset + 1;
+    this.sectionBytes += lineEnd - offset + (newline === -1 ? 0 : 1);
     const limit =
       this.state === 'chunk-size' || this.state === 'chunk-end'
         ? MAX_CHUNK_LINE_BYTES
