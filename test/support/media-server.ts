@@ -122,7 +122,7 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
 }
 
 /** The test certificates: test/fixtures/tls/README.md says how they were made. */
-export function certificate(name: 'trusted' | 'untrusted'): { cert: Buffer; key: Buffer } {
+function certificate(name: 'trusted' | 'untrusted'): { cert: Buffer; key: Buffer } {
   const dir = path.resolve(import.meta.dirname, '../fixtures/tls');
   return {
     cert: readFileSync(path.join(dir, `${name}.pem`)),
