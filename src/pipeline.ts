@@ -4,8 +4,9 @@
 // drawing on one request budget.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
-import { compactResultJson, KNOWN_STATES, parseResult, type TaskResult } from './kie/schema.js';
+import type { CreateRequest } from './kie/apis/index.js';
+import { KieApiError, KieClient } from './kie/client.js';
+import { compactResultJson, KNOWN_STATES, resultOf, type TaskResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
 import { artifactNameFor, uploadArtifact, type UploadedArtifact } from './results/artifact.js';
 import { transcriptOf, writeResults, type TaskFiles, type WrittenFile } from './results/results.js';
@@ -115,7 +116,7 @@ const MAX_CREATE_ATTEMPTS = 5;
 async function createTask(
   client: KieClient,
   budget: RequestBudget,
-  request: CreateTaskRequest,
+  request: CreateRequest,
   deps: PipelineDeps,
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
@@ -148,7 +149,7 @@ async function runTask(
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-  const result = parseResult(outcome.record?.resultJson ?? '');
+  const result = resultOf(outcome.record);
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };
   const problem = taskProblem(taskId, outcome);

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CreateTaskRequest } from './kie/client.js';
+import type { CreateRequest } from './kie/apis/index.js';
 import { parseDuration, parseSize } from './units.js';
 
 export const Inputs = {
@@ -57,7 +57,7 @@ export interface Settings {
   /** The tasks to wait for, in the order given; empty when `create` is set. */
   taskIds: string[];
   /** Create the task first (model given instead of task-id). */
-  create?: CreateTaskRequest;
+  create?: CreateRequest;
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;

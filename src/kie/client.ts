@@ -7,46 +7,20 @@
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import type { Logger } from '../logger.js';
 import { USER_AGENT } from '../version.js';
-import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
+import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
+import { describeCode, KieApiError, type Subject } from './errors.js';
+import { envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
 
-/**
- * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
- * - `not-ready`: the task is not visible yet (422 "recordInfo is null" right after creation).
- * - `fatal`: trying again cannot help (bad key, no credits, unknown task, failed upstream).
- */
-export type FaultKind = 'transient' | 'not-ready' | 'fatal';
-
-export class KieApiError extends Error {
-  override readonly name = 'KieApiError';
-  constructor(
-    readonly kind: FaultKind,
-    message: string,
-    /** The body's `code`, or the HTTP status when the body had none. */
-    readonly code?: number,
-    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
-    readonly retryAfterMs?: number,
-    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
-    readonly neverSent = false,
-  ) {
-    super(message);
-  }
-}
+export { KieApiError, type FaultKind } from './errors.js';
 
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** What a request is about, for its messages: a task's record, or creating one. */
-type Subject = { taskId: string } | { model: string };
-
-export interface CreateTaskRequest {
-  model: string;
-  input: Record<string, unknown>;
-  callBackUrl?: string;
-}
-
 export interface KieClientOptions {
   baseUrl: string;
   apiKey: string;
+  /** The API family every task of this client belongs to; default Market. */
+  api?: ApiFamily;
   /** Per request, headers and body together. */
   requestTimeoutMs?: number;
   logger: Logger;
@@ -54,11 +28,10 @@ export interface KieClientOptions {
   now?: () => number;
 }
 
-// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
-const MAINTENANCE_BACKOFF_MS = 30_000;
 const BODY_EXCERPT_CHARS = 120;
 
 export class KieClient {
+  readonly api: ApiFamily;
   private readonly http: HttpClient;
   private readonly baseUrl: string;
   private readonly requestTimeoutMs: number;
@@ -66,6 +39,7 @@ export class KieClient {
   private readonly now: () => number;
 
   constructor(options: KieClientOptions) {
+    this.api = options.api ?? apiFamily(DEFAULT_API)!;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.logger = options.logger;
@@ -81,39 +55,68 @@ export class KieClient {
     });
   }
 
-  /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
+  /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
   async getTaskRecord(taskId: string): Promise<TaskRecord> {
-    const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, { taskId });
-    const record = taskRecordSchema.safeParse(envelope.data);
-    if (!record.success) {
+    const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
+    const envelope = await this.call('GET', url, { taskId, hint: this.api.unknownTaskHint });
+    const record = this.api.read(envelope.data);
+    if ('unreadable' in record) {
       throw new KieApiError(
         'transient',
-        `Kie.ai answered code 200 without a readable task record for ${taskId} (${describeShape(envelope.data)}).`,
+        `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`,
         200,
       );
     }
-    return record.data;
+    return record;
   }
 
-  /** POST /api/v1/jobs/createTask: the new task's id. Throws KieApiError; never retries itself. */
-  async createTask(request: CreateTaskRequest): Promise<string> {
-    const url = `${this.baseUrl}/api/v1/jobs/createTask`;
+  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
+  async createTask(request: CreateRequest): Promise<string> {
+    const url = `${this.baseUrl}${this.api.create.path}`;
+    const creating = this.describeCreate(request);
     const envelope = await this.call(
       'POST',
       url,
-      { model: request.model },
-      JSON.stringify(request),
+      { creating },
+      JSON.stringify(this.api.create.body(request)),
     );
     const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
     if (typeof taskId !== 'string' || taskId === '') {
       throw new KieApiError(
         'fatal',
-        `Kie.ai accepted the task for model ${request.model} but returned no taskId (${describeShape(envelope.data)}).`,
+        `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`,
         envelope.code,
       );
     }
     return taskId;
+  }
+
+  /** "the task for model X", or "the Veo 3.1 task" for a request without a model. */
+  describeCreate(request: CreateRequest): string {
+    return request.model ? `the task for model ${request.model}` : `the ${this.api.label} task`;
+  }
+
+  /**
+   * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
+   * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
+   */
+  async freshDownloadUrl(taskId: string, fileUrl: string): Promise<string> {
+    const { path, body } = this.api.freshLink(taskId, fileUrl);
+    const envelope = await this.call(
+      'POST',
+      `${this.baseUrl}${path}`,
+      { creating: 'a download link' },
+      JSON.stringify(body),
+    );
+    const link = typeof envelope.data === 'string' ? envelope.data : undefined;
+    if (!link || !URL.canParse(link)) {
+      throw new KieApiError(
+        'fatal',
+        `Kie.ai gave no download link (${describeShape(envelope.data)}).`,
+        envelope.code,
+      );
+    }
+    return link;
   }
 
   /** Frees the keep-alive sockets so the process can exit. */
@@ -224,92 +227,6 @@ export class KieClient {
     }
     return envelope;
   }
-}
-
-/** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(
-  code: number,
-  serverMessage: string,
-  subject: Subject,
-  retryAfterMs?: number,
-): KieApiError {
-  const said = serverMessage ? `: "${serverMessage}"` : '';
-  const taskId = 'taskId' in subject ? subject.taskId : undefined;
-  const task =
-    taskId === undefined
-      ? `the task for model ${(subject as { model: string }).model}`
-      : `task ${taskId}`;
-  switch (code) {
-    case 401:
-      return new KieApiError(
-        'fatal',
-        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
-        code,
-      );
-    case 402:
-      return new KieApiError(
-        'fatal',
-        `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`,
-        code,
-      );
-    case 404:
-      return new KieApiError(
-        'fatal',
-        taskId === undefined
-          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
-        code,
-      );
-    case 408:
-      return new KieApiError(
-        'fatal',
-        `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`,
-        code,
-      );
-    case 422:
-      // Only the documented "recordInfo is null" means the id is not visible yet.
-      if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
-        return new KieApiError(
-          'not-ready',
-          `Kie.ai does not know task ${taskId} yet (422${said}).`,
-          code,
-        );
-      }
-      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
-    case 429:
-      return new KieApiError(
-        'transient',
-        `Kie.ai rate limit reached (429${said}).`,
-        code,
-        retryAfterMs,
-      );
-    case 433:
-      return new KieApiError(
-        'fatal',
-        `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`,
-        code,
-      );
-    case 455:
-      return new KieApiError(
-        'transient',
-        `Kie.ai is under maintenance (455${said}).`,
-        code,
-        Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
-      );
-    case 501:
-      return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
-    case 505:
-      return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
-  }
-  if (code >= 500) {
-    return new KieApiError(
-      'transient',
-      `Kie.ai server error (${code}${said}).`,
-      code,
-      retryAfterMs,
-    );
-  }
-  return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
 
 function parseEnvelope(body: string): Envelope | undefined {

@@ -2,7 +2,7 @@
 // it in virtual time.
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
-import { isTerminal, KNOWN_STATES, type TaskRecord } from '../kie/schema.js';
+import { isTerminal, type TaskRecord } from '../kie/schema.js';
 import { formatDuration } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
@@ -58,18 +58,17 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     try {
       const record = await source.getTaskRecord(taskId, deadline);
       progress.elapsedMs = now() - startedAt;
-      if (record.state !== progress.record?.state) {
+      // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
+      // still generating): each change is news.
+      if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
         logger.info(
-          `Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
+          `Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`,
         );
         lastLogAt = now();
-        if (
-          !(KNOWN_STATES as readonly string[]).includes(record.state) &&
-          !unknownStatesSeen.has(record.state)
-        ) {
-          unknownStatesSeen.add(record.state);
+        if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
+          unknownStatesSeen.add(record.apiState);
           logger.warning(
-            `Task ${taskId} reports an undocumented state "${record.state}"; still waiting.`,
+            `Task ${taskId} reports an undocumented state "${record.apiState}"; still waiting.`,
           );
         }
       }
@@ -86,7 +85,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
         if (now() - notReadySince >= notReadyGraceMs) {
           const gaveUp = new KieApiError(
             'fatal',
-            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`,
+            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}. ${error.hint ?? 'Check the task-id input.'}`,
             error.code,
           );
           return { ...progress, ending: 'error', error: gaveUp };
@@ -120,7 +119,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     );
     if (now() - lastLogAt >= HEARTBEAT_MS) {
       logger.info(
-        `Still waiting for task ${taskId}: ${progress.record?.state ?? 'no reply yet'} after ${formatDuration(now() - startedAt)} (${progress.polls} polls).`,
+        `Still waiting for task ${taskId}: ${progress.record ? describeState(progress.record) : 'no reply yet'} after ${formatDuration(now() - startedAt)} (${progress.polls} polls).`,
       );
       lastLogAt = now();
     }
@@ -128,4 +127,9 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     // The last poll lands on the deadline, so a task finishing just before it is not missed.
     await sleep(Math.min(delay, remaining));
   }
+}
+
+/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+function describeState(record: TaskRecord): string {
+  return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
 }

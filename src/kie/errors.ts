@@ -1,0 +1,120 @@
+// What a Kie.ai reply means for a poller: every failure is one KieApiError of a kind that says
+// "wait and try again, or stop?", following the code table in Kie.ai's documentation.
+
+/**
+ * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
+ * - `not-ready`: the task is not visible yet (422 "recordInfo is null" right after creation).
+ * - `fatal`: trying again cannot help (bad key, no credits, unknown task, failed upstream).
+ */
+export type FaultKind = 'transient' | 'not-ready' | 'fatal';
+
+export class KieApiError extends Error {
+  override readonly name = 'KieApiError';
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+    /** The body's `code`, or the HTTP status when the body had none. */
+    readonly code?: number,
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    readonly retryAfterMs?: number,
+    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
+    readonly neverSent = false,
+    /** For an id that stays unknown: what the user can check (its family's hint). */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a request is about, for its messages: a task, or creating one (`creating`: "model X"). */
+export type Subject = { taskId: string; hint?: string } | { creating: string };
+
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+export function describeCode(
+  code: number,
+  serverMessage: string,
+  subject: Subject,
+  retryAfterMs?: number,
+): KieApiError {
+  const said = serverMessage ? `: "${serverMessage}"` : '';
+  const taskId = 'taskId' in subject ? subject.taskId : undefined;
+  const task = 'taskId' in subject ? `task ${subject.taskId}` : subject.creating;
+  switch (code) {
+    case 401:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
+        code,
+      );
+    case 402:
+      return new KieApiError(
+        'fatal',
+        `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`,
+        code,
+      );
+    case 404:
+      return new KieApiError(
+        'fatal',
+        taskId === undefined
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+        code,
+      );
+    case 408:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`,
+        code,
+      );
+    case 422:
+      // Only the documented "recordInfo is null" (Market) or "record is null" (4o, Veo) means the
+      // id is not visible yet.
+      if ('taskId' in subject && /record(Info)? is null/i.test(serverMessage)) {
+        return new KieApiError(
+          'not-ready',
+          `Kie.ai does not know task ${subject.taskId} yet (422${said}).`,
+          code,
+          undefined,
+          false,
+          subject.hint,
+        );
+      }
+      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+    case 429:
+      return new KieApiError(
+        'transient',
+        `Kie.ai rate limit reached (429${said}).`,
+        code,
+        retryAfterMs,
+      );
+    case 433:
+      return new KieApiError(
+        'fatal',
+        `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`,
+        code,
+      );
+    case 455:
+      return new KieApiError(
+        'transient',
+        `Kie.ai is under maintenance (455${said}).`,
+        code,
+        Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
+      );
+    case 501:
+      return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
+    case 505:
+      return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+  }
+  if (code >= 500) {
+    return new KieApiError(
+      'transient',
+      `Kie.ai server error (${code}${said}).`,
+      code,
+      retryAfterMs,
+    );
+  }
+  return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
