@@ -1,10 +1,14 @@
-#!/usr/bin/env node
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
-// same waiting, same results; only the reporting differs.
+// same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
+// kie-task.ts runs it on the real process.
 import { parseArgs } from 'node:util';
+import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import type { Logger } from './logger.js';
-import { reportFields, runPipeline, type FailureKind } from './pipeline.js';
-import { API_KEY_ENV, InputError, Inputs, parseSettings } from './settings.js';
+import { runPipeline } from './pipeline.js';
+import { reportFields, type FailureKind } from './report.js';
+import { systemRuntime, type Runtime } from './runtime.js';
+import { InputError, parseSettings } from './settings.js';
+import { API_NAMES } from './kie/apis/index.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 
@@ -28,8 +32,11 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create [--model <model>] [--input <json>] [--callback-url <url>] [options]
 
 Options:
+  --api <api>                     the Kie.ai API the tasks belong to (default market); one of
+                                  ${wrap(API_NAMES)}
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -41,6 +48,11 @@ Options:
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
+
+Create options (kie-task create makes one task, then waits for it):
+  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
+  --input <json>                  the request's fields, JSON or YAML
+  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
 The API key comes from the ${API_KEY_ENV} environment variable.
@@ -56,6 +68,10 @@ Exit codes:
 `;
 
 const OPTIONS = {
+  api: { type: 'string' },
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'callback-url': { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
@@ -69,7 +85,46 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-async function main(argv: string[]): Promise<number> {
+/** What the CLI touches of the world: given as an argument, so tests run it in-process. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  /** `isTTY`: draw the live state line. */
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runtime?: Runtime;
+}
+
+/** The option each input is given by, for messages; inputs without one keep their own name. */
+const OPTION_OF: Partial<Record<InputName, string>> = {
+  [Inputs.DownloadDir]: `'--download'`,
+  [Inputs.Download]: `'--download'`,
+  [Inputs.FailOnTaskFailure]: `'--no-fail'`,
+  [Inputs.ApiKey]: API_KEY_ENV,
+  [Inputs.TaskId]: 'the task id',
+};
+
+export const CLI_NAMES: InputNames = {
+  noun: 'Option',
+  of: (input) => OPTION_OF[input] ?? `'--${input}'`,
+};
+
+/** Runs one command; resolves to the exit code, never rejects. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await command(argv, io);
+  } catch (error) {
+    io.stderr.write(`kie-task: unexpected error: ${(error as Error).message}\n`);
+    if (io.env.KIE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    return ExitCode.Internal;
+  }
+}
+
+async function command(argv: string[], io: CliIo): Promise<number> {
+  const usageError = (message: string) => {
+    io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+    return ExitCode.Usage;
+  };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -77,16 +132,31 @@ async function main(argv: string[]): Promise<number> {
     return usageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return print(HELP, ExitCode.Success);
-  if (values.version) return print(`${VERSION}\n`, ExitCode.Success);
+  if (values.help) return print(io, HELP, ExitCode.Success);
+  if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait')
+  if (command !== 'wait' && command !== 'create')
     return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-  if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
+  if (command === 'wait' && taskIds.length === 0)
+    return usageError('kie-task wait needs a task id.');
+  const creating = [values.model, values.input, values['callback-url']].some(Boolean);
+  if (command === 'wait' && creating) {
+    return usageError("--model, --input and --callback-url belong to 'kie-task create'.");
+  }
+  if (command === 'create' && args.length > 0) {
+    return usageError('kie-task create takes no task id: it creates the task.');
+  }
+  if (command === 'create' && !values.model && !values.input) {
+    return usageError('kie-task create needs --model or --input.');
+  }
 
-  const given: Record<string, string | undefined> = {
+  const given: Partial<Record<InputName, string>> = {
     [Inputs.TaskId]: taskIds.join(','),
+    [Inputs.Api]: values.api,
+    [Inputs.Model]: values.model,
+    [Inputs.Input]: values.input,
+    [Inputs.CallbackUrl]: values['callback-url'],
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -97,70 +167,65 @@ async function main(argv: string[]): Promise<number> {
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
   };
-  if (!process.env[API_KEY_ENV]?.trim()) {
+  if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);
   }
   let settings;
   try {
     // The key only from the environment: a flag would leave it in shell history and `ps`.
-    settings = parseSettings((name) => given[name] ?? '', {
-      ...process.env,
-      GITHUB_WORKSPACE: process.cwd(),
-    });
+    settings = parseSettings(
+      (name) => given[name] ?? '',
+      { ...io.env, GITHUB_WORKSPACE: io.cwd },
+      CLI_NAMES,
+    );
   } catch (error) {
-    // Ids and the key were checked above, so only options are left to name.
-    if (error instanceof InputError) {
-      const asOptions = Object.keys(OPTIONS).reduce(
-        (message, option) => message.replaceAll(`'${option}'`, `'--${option}'`),
-        error.message,
-      );
-      return usageError(asOptions.replaceAll('Input ', 'Option '));
-    }
+    if (error instanceof InputError) return usageError(error.message);
     throw error;
   }
 
-  const progress = startProgress(process.stderr.isTTY === true);
+  const display = startDisplay(io);
   const report = await runPipeline(settings, {
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-    logger: progress.logger,
-  }).finally(progress.stop);
+    ...(io.runtime ?? systemRuntime),
+    logger: display.logger,
+    names: CLI_NAMES,
+    onProgress: ({ state, apiState }) =>
+      display.show(apiState === state ? state : `${state} [${apiState}]`),
+  }).finally(display.stop);
 
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(reportFields(report))}\n`);
-  } else {
-    printHuman(reportFields(report));
-  }
+  const fields = reportFields(report);
+  if (values.json) io.stdout.write(`${JSON.stringify(fields)}\n`);
+  else printHuman(io, fields);
   if (report.failure) {
-    process.stderr.write(`kie-task: ${report.failure.message}\n`);
+    io.stderr.write(`kie-task: ${report.failure.message}\n`);
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
 }
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startProgress(tty: boolean): { logger: Logger; stop: () => void } {
+function startDisplay(io: CliIo) {
+  const { stderr } = io;
+  const tty = stderr.isTTY === true;
   const started = Date.now();
   let state = 'starting';
-  const clearLine = () => tty && process.stderr.write('\r\x1b[K');
+  const clearLine = () => tty && stderr.write('\r\x1b[K');
   const drawLine = () =>
-    tty && process.stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
   const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
   const line = (text: string) => {
     clearLine();
-    process.stderr.write(`${text}\n`);
+    stderr.write(`${text}\n`);
     drawLine();
   };
+  const logger: Logger = {
+    info: (message) => line(message),
+    warning: (message) => line(`warning: ${message}`),
+    debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+  };
   return {
-    logger: {
-      info: (message) => {
-        state = /: (\w+) \(after/.exec(message)?.[1] ?? state;
-        line(message);
-      },
-      warning: (message) => line(`warning: ${message}`),
-      debug: (message) => process.env.KIE_DEBUG && line(`debug: ${message}`),
-    },
+    logger,
+    // A state change is always logged too; the live line shows it from then on.
+    show: (newState: string) => (state = newState),
     stop: () => {
       clearInterval(ticker);
       clearLine();
@@ -168,30 +233,31 @@ function startProgress(tty: boolean): { logger: Logger; stop: () => void } {
   };
 }
 
-function printHuman(fields: ReturnType<typeof reportFields>): void {
+function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
-  for (const name of ['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'] as const) {
+  const names = ['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'];
+  for (const name of names as (keyof typeof fields)[]) {
     const value = fields[name];
+    // The family's own value, where it says more than the state.
+    if (name === 'apiState' && value === fields.state) continue;
     if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
-    process.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
+    io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
   }
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
-  return ExitCode.Usage;
+/** A list of names, wrapped under the help's option descriptions. */
+function wrap(names: string[]): string {
+  const lines: string[] = [];
+  for (const name of names) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + name.length + 2 <= 46)
+      lines[lines.length - 1] = `${last}, ${name}`;
+    else lines.push(name);
+  }
+  return lines.join(',\n                                  ');
 }
 
-function print(text: string, code: number): number {
-  process.stdout.write(text);
+function print(io: CliIo, text: string, code: number): number {
+  io.stdout.write(text);
   return code;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: Error) => {
-    process.stderr.write(`kie-task: unexpected error: ${error.message}\n`);
-    if (process.env.KIE_DEBUG) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = ExitCode.Internal;
-  },
-);

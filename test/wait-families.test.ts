@@ -126,13 +126,13 @@ describe('an id the family does not know', () => {
     expect(outcome.ending).toBe('error');
     if (outcome.ending !== 'error') return;
     expect(outcome.error.message).toMatch(/recordInfo is null.*still unknown after 1m/);
-    expect(outcome.error.message).toContain("another Kie.ai API: set the 'api' input");
+    expect(outcome.error.message).toContain("another Kie.ai API: set 'api' (veo, suno");
   });
 
   it('on another family, asks to check task-id and api', async () => {
     const { outcome } = await waitFor('suno', [], 'unscripted');
     expect(outcome.ending === 'error' && outcome.error.message).toMatch(
-      /record is null.*Check the task-id input, and that api 'suno' \(Suno\) is the Kie.ai API/,
+      /record is null.*Check 'task-id', and whether the task belongs to Suno \('api' suno\) or/,
     );
   });
 });

@@ -5,6 +5,7 @@
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
+import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
@@ -26,6 +27,8 @@ export interface KieClientOptions {
   logger: Logger;
   /** For Retry-After given as an HTTP date. */
   now?: () => number;
+  /** How messages name inputs; the action's names by default. */
+  names?: InputNames;
 }
 
 const BODY_EXCERPT_CHARS = 120;
@@ -37,6 +40,7 @@ export class KieClient {
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly names: InputNames;
 
   constructor(options: KieClientOptions) {
     this.api = options.api ?? apiFamily(DEFAULT_API)!;
@@ -44,6 +48,7 @@ export class KieClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.names = options.names ?? ACTION_NAMES;
     // No redirects: the key must reach no host but base-url, and an API that redirects is
     // misconfigured anyway (the error says where it pointed).
     this.http = new HttpClient(USER_AGENT, [], {
@@ -58,7 +63,10 @@ export class KieClient {
   /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
   async getTaskRecord(taskId: string): Promise<TaskRecord> {
     const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, { taskId, hint: this.api.unknownTaskHint });
+    const envelope = await this.call('GET', url, {
+      taskId,
+      hint: this.api.unknownTaskHint(this.names),
+    });
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(
@@ -195,7 +203,7 @@ export class KieClient {
     if (status >= 300 && status < 400) {
       throw new KieApiError(
         'fatal',
-        `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`,
+        `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`,
         status,
       );
     }
@@ -203,11 +211,11 @@ export class KieClient {
     if (!envelope) {
       // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
       // the task, so worth another try. Only auth, credits and a wrong address are not.
-      if (status === 401 || status === 402) throw describeCode(status, '', subject);
+      if (status === 401 || status === 402) throw describeCode(status, '', subject, this.names);
       if (status === 404) {
         throw new KieApiError(
           'fatal',
-          `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`,
+          `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`,
           404,
         );
       }
@@ -223,7 +231,13 @@ export class KieClient {
     }
     if (code !== 200) {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-      throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+      throw describeCode(
+        code,
+        envelope.msg ?? envelope.message ?? '',
+        subject,
+        this.names,
+        retryAfterMs,
+      );
     }
     return envelope;
   }

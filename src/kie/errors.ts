@@ -1,5 +1,6 @@
 // What a Kie.ai reply means for a poller: every failure is one KieApiError of a kind that says
 // "wait and try again, or stop?", following the code table in Kie.ai's documentation.
+import { Inputs, type InputNames } from '../constants.js';
 
 /**
  * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
@@ -37,6 +38,7 @@ export function describeCode(
   code: number,
   serverMessage: string,
   subject: Subject,
+  names: InputNames,
   retryAfterMs?: number,
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -46,7 +48,7 @@ export function describeCode(
     case 401:
       return new KieApiError(
         'fatal',
-        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
+        `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`,
         code,
       );
     case 402:
@@ -59,8 +61,8 @@ export function describeCode(
       return new KieApiError(
         'fatal',
         taskId === undefined
-          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
         code,
       );
     case 408:

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
-import { downloadAll } from './download.js';
+import { downloadAll, type DownloadOptions } from './download.js';
 import { buildTranscript, type Transcript } from './transcript.js';
 
 export interface WrittenFile {
@@ -18,10 +18,13 @@ export interface TaskFiles {
 }
 
 export interface WriteResultsOptions {
-  record: TaskRecord;
   result: TaskResult;
+  /** The task's transcript, when it is a speech-to-text result (see transcriptOf). */
+  transcript?: Transcript;
   dir: string;
   maxDownloadBytes: number;
+  /** Asked once for a fresh link when a Kie-hosted download answers 403, 404 or 410. */
+  refreshUrl?: (url: string) => Promise<string | undefined>;
   logger: Logger;
 }
 
@@ -38,20 +41,23 @@ export function transcriptOf(record: TaskRecord, result: TaskResult): Transcript
 
 /** Throws DownloadError (naming the URL) when a download fails. */
 export async function writeResults(options: WriteResultsOptions): Promise<TaskFiles> {
-  const { record, result, dir, logger } = options;
-  const transcript = transcriptOf(record, result);
+  const { result, transcript, dir, logger } = options;
   if (transcript) {
     const files = await writeTextFiles(dir, transcript.files);
     logger.info(`Wrote the transcript to ${dir}.`);
     return { files, transcript: { text: transcript.text, language: transcript.language } };
   }
   if (result.resultUrls.length > 0) {
-    const downloads = await downloadAll({
+    // The intersection lets refreshUrl through until downloadAll's own options declare it (the
+    // downloads branch adds exactly this hook).
+    const download: DownloadOptions & Pick<WriteResultsOptions, 'refreshUrl'> = {
       urls: result.resultUrls,
       dir,
       maxBytes: options.maxDownloadBytes,
+      refreshUrl: options.refreshUrl,
       logger,
-    });
+    };
+    const downloads = await downloadAll(download);
     return { files: downloads.map(({ path, bytes }) => ({ path, bytes })) };
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.

@@ -1,7 +1,7 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
 // main.ts writes it. One task gets a card; several get a table, a row each.
 import path from 'node:path';
-import { overallState, type Report, type TaskReport } from '../pipeline.js';
+import { overallState, type Report, type TaskReport } from '../report.js';
 import { formatDuration, formatSize } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;
@@ -39,6 +39,11 @@ function taskCard(task: TaskReport, report: Report): string[] {
   lines.push('| | |', '|---|---|');
   lines.push(`| Model | ${code(outcome.record?.model || 'unknown')} |`);
   lines.push(`| Final state | ${escapeHtml(state)} |`);
+  const apiState = outcome.record?.apiState;
+  // The API's own value where it says more than the state (Veo's 1, Suno's CALLBACK_EXCEPTION).
+  if (apiState && apiState !== outcome.record?.state) {
+    lines.push(`| State as Kie.ai gave it | ${code(apiState)} |`);
+  }
   lines.push(`| Waited | ${formatDuration(outcome.elapsedMs)} (${outcome.polls} polls) |`);
   const { createTime, completeTime } = outcome.record ?? {};
   if (createTime && completeTime) {

@@ -2,6 +2,7 @@
 // data: its endpoints, how its create body is built, and how its status reply becomes the one
 // normalised TaskRecord. Nothing after the client knows which family a record came from.
 import { z } from 'zod';
+import { Inputs, type InputNames } from '../../constants.js';
 import { message, safeStringify, text, time, type TaskRecord, type TaskState } from '../schema.js';
 
 export interface CreateRequest {
@@ -32,7 +33,7 @@ export interface ApiFamily {
   /** The request that asks Kie.ai for a fresh link to one of this family's result files. */
   freshLink(taskId: string, url: string): { path: string; body: object };
   /** Said when an id stays unknown: what the user can check. */
-  unknownTaskHint: string;
+  unknownTaskHint(names: InputNames): string;
 }
 
 export interface FamilySpec<Wire> extends Omit<
@@ -42,14 +43,15 @@ export interface FamilySpec<Wire> extends Omit<
   schema: z.ZodType<Wire>;
   normalise(wire: Wire): TaskRecord;
   freshLink?: ApiFamily['freshLink'];
-  unknownTaskHint?: string;
+  unknownTaskHint?: ApiFamily['unknownTaskHint'];
 }
 
 export function defineFamily<Wire>(spec: FamilySpec<Wire>): ApiFamily {
   const { schema, normalise, ...family } = spec;
   return {
     freshLink: commonFreshLink,
-    unknownTaskHint: `Check the task-id input, and that api '${spec.name}' (${spec.label}) is the Kie.ai API that created it.`,
+    unknownTaskHint: (names) =>
+      `Check ${names.of(Inputs.TaskId)}, and whether the task belongs to ${spec.label} (${names.of(Inputs.Api)} ${spec.name}) or another Kie.ai API.`,
     ...family,
     read(data) {
       const wire = schema.safeParse(data);

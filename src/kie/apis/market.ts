@@ -2,6 +2,7 @@
 // is the one the action started with: `state` already speaks the common vocabulary and
 // `resultJson` is a JSON string. Source: docs market/common/get-task-detail.md, live captures.
 import { z } from 'zod';
+import { Inputs } from '../../constants.js';
 import { message, parseResult, safeStringify, text, time } from '../schema.js';
 import { defineFamily, lookup, taskId } from './family.js';
 
@@ -19,9 +20,9 @@ export const market = defineFamily({
       ...(callBackUrl && { callBackUrl }),
     }),
   },
-  unknownTaskHint:
-    "If it is not a Market (jobs) task it may belong to another Kie.ai API: set the 'api' input " +
-    '(veo, suno, runway, 4o-image, flux-kontext …). Otherwise check the task-id input.',
+  unknownTaskHint: (names) =>
+    `If it is not a Market (jobs) task it may belong to another Kie.ai API: set ${names.of(Inputs.Api)} ` +
+    `(veo, suno, runway, 4o-image, flux-kontext …). Otherwise check ${names.of(Inputs.TaskId)}.`,
   // Only taskId and state must be right.
   schema: z.looseObject({
     taskId,
