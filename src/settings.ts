@@ -5,6 +5,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ACTION_NAMES, API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
+import { createProblems, creates } from './create-inputs.js';
 import {
   API_NAMES,
   apiFamily,
@@ -175,48 +176,7 @@ function settingsSchema(names: InputNames) {
       // reported at once.
       .superRefine(
         (s, ctx) => {
-          const family = apiFamily(s[Inputs.Api]);
-          if (!family) return; // already reported: what the rest would say depends on it
-          const { model, callbackRequired } = family.create;
-          const creating = creates(s, family);
-          const asked = s[Inputs.Model] ? Inputs.Model : Inputs.Input;
-          if (creating && s[Inputs.TaskId].length > 0) {
-            problem(
-              ctx,
-              asked,
-              `Give either ${names.of(Inputs.TaskId)} (to wait for a task) or ${names.of(asked)} (to create one), not both.`,
-            );
-          } else if (!creating && s[Inputs.TaskId].length === 0) {
-            const toCreate = model === 'required' ? Inputs.Model : Inputs.Input;
-            problem(
-              ctx,
-              Inputs.TaskId,
-              `${subject(Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(toCreate)}${toCreate === Inputs.Model ? ` and ${names.of(Inputs.Input)}` : ''} to create the task here).`,
-            );
-          }
-          if (!creating && (s[Inputs.Input] || s[Inputs.CallbackUrl])) {
-            problem(
-              ctx,
-              Inputs.Input,
-              model === 'required'
-                ? `${names.noun}s ${names.of(Inputs.Input)} and ${names.of(Inputs.CallbackUrl)} need ${names.of(Inputs.Model)}.`
-                : `${subject(Inputs.CallbackUrl)} needs ${names.of(Inputs.Input)}.`,
-            );
-          }
-          if (model === 'none' && s[Inputs.Model]) {
-            problem(
-              ctx,
-              Inputs.Model,
-              `${subject(Inputs.Model)} is not used with ${names.of(Inputs.Api)} ${family.name}: ${family.label}'s create request has no model field. Put every field in ${names.of(Inputs.Input)}.`,
-            );
-          }
-          if (creating && callbackRequired && !s[Inputs.CallbackUrl]) {
-            problem(
-              ctx,
-              Inputs.CallbackUrl,
-              `${subject(Inputs.CallbackUrl)} is required with ${names.of(Inputs.Api)} ${family.name}: Kie.ai refuses ${family.label} requests without a callBackUrl. Give any URL you control; the action polls and does not need the callback.`,
-            );
-          }
+          for (const { input, message } of createProblems(s, names)) problem(ctx, input, message);
         },
         { when: () => true },
       )
@@ -246,14 +206,6 @@ function settingsSchema(names: InputNames) {
 }
 
 type RawInputs = z.output<ReturnType<typeof settingsSchema>>;
-
-/** Market creates with a model; the other families with a model (where they take one) or input. */
-function creates(
-  raw: { [Inputs.Model]: string; [Inputs.Input]: Record<string, unknown> | undefined },
-  family: ApiFamily,
-): boolean {
-  return Boolean(raw[Inputs.Model] || (family.create.model !== 'required' && raw[Inputs.Input]));
-}
 
 function toSettings(raw: RawInputs, workspace: string): Settings {
   const api = apiFamily(raw[Inputs.Api])!;

@@ -129,6 +129,13 @@ describe('an id the family does not know', () => {
     expect(outcome.error.message).toContain("another Kie.ai API: set 'api' (veo, suno");
   });
 
+  it('on market, a 404 for the id says the same at once', async () => {
+    const { outcome } = await waitFor('market', [{ body: { code: 404, msg: 'Task not found' } }]);
+    expect(outcome.ending === 'error' && outcome.error.message).toMatch(
+      /no task task-1 \(404: "Task not found"\)\. If it is not a Market \(jobs\) task .* set 'api'/,
+    );
+  });
+
   it('on another family, asks to check task-id and api', async () => {
     const { outcome } = await waitFor('suno', [], 'unscripted');
     expect(outcome.ending === 'error' && outcome.error.message).toMatch(

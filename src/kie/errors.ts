@@ -62,7 +62,7 @@ export function describeCode(
         'fatal',
         taskId === undefined
           ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
+          : `Kie.ai has no task ${taskId} (404${said}). ${('hint' in subject && subject.hint) || `Check ${names.of(Inputs.TaskId)}.`}`,
         code,
       );
     case 408:
