@@ -53309,6 +53309,42 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -53344,6 +53380,11 @@ class RequestBudget {
             if (this.waiting.push({ grant, deadline }) === 1)
                 void this.dispatch();
         });
+    }
+    /** The run is over (cancelled): every caller still queued is granted nothing. */
+    cancel() {
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
     }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
@@ -53455,7 +53496,14 @@ async function waitForTask(options, deps) {
     let notReadySince;
     let lastLogAt = startedAt;
     const unknownStatesSeen = new Set();
+    const cancelled = () => ({
+        ...progress,
+        elapsedMs: now() - startedAt,
+        ending: 'cancelled',
+    });
     for (;;) {
+        if (deps.signal?.aborted)
+            return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
         try {
@@ -53478,6 +53526,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A request cut short by the cancellation is no fault of the API's.
+            if (deps.signal?.aborted)
+                return cancelled();
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
@@ -53534,7 +53585,11 @@ async function waitForTask(options, deps) {
 
 
 
-async function runPipeline(settings, deps) {
+
+async function runPipeline(settings, given) {
+    const signal = given.signal ?? new AbortController().signal;
+    // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+    const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
     const { logger } = deps;
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53544,6 +53599,7 @@ async function runPipeline(settings, deps) {
         names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
@@ -53562,7 +53618,7 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget, deps.names);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
@@ -53571,7 +53627,7 @@ async function runPipeline(settings, deps) {
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
-        if (settings.uploadArtifact) {
+        if (settings.uploadArtifact && !signal.aborted) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
                 if (artifact)
@@ -53660,6 +53716,11 @@ function taskProblem(taskId, outcome, names) {
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
                     `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
             };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53672,7 +53733,7 @@ function taskProblem(taskId, outcome, names) {
     }
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
@@ -53685,6 +53746,15 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     });
     if (problems.length === 0)
         return undefined;
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
+        };
+    }
     const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
         return problems[0];
@@ -53900,6 +53970,8 @@ function taskTable(report) {
 }
 function stateOf(task) {
     const state = task.outcome.record?.state ?? 'unknown';
+    if (task.outcome.ending === 'cancelled')
+        return `${state} (cancelled)`;
     return task.outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 function icon(task, report) {
@@ -53939,11 +54011,29 @@ function escapeHtml(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
 const systemRuntime = {
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
     random: Math.random,
 };
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(38815);
@@ -54172,10 +54262,12 @@ const coreLogger = {
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
-async function run(runtime = systemRuntime) {
+async function run(runtime = systemRuntime, 
+/** index.ts aborts it on SIGINT or SIGTERM. */
+signal) {
     try {
         const settings = readSettings();
-        const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
+        const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
         await setOutputs(report, settings);
         await writeSummary(report);
         if (report.failure)
@@ -54230,5 +54322,6 @@ async function writeSummary(report) {
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
-void run();
+
+void run(systemRuntime, cancelOnSignals(1));
 

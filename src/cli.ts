@@ -11,7 +11,7 @@ import { InputError, parseSettings } from './settings.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 
-const ExitCode = {
+export const ExitCode = {
   Success: 0,
   TaskFailed: 1,
   Usage: 2,
@@ -19,6 +19,8 @@ const ExitCode = {
   Api: 4,
   Results: 5,
   Internal: 70,
+  // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+  Cancelled: 130,
 } as const;
 
 const EXIT_FOR: Record<FailureKind, number> = {
@@ -26,6 +28,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
   timeout: ExitCode.Timeout,
   api: ExitCode.Api,
   results: ExitCode.Results,
+  cancelled: ExitCode.Cancelled,
 };
 
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
@@ -56,6 +59,7 @@ Exit codes:
   4  the Kie.ai API refused: bad key, no credits, unknown task ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
+  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 
 const OPTIONS = {
@@ -80,6 +84,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   runtime?: Runtime;
+  /** Aborted on Ctrl-C: the run stops and reports what it saw. */
+  signal?: AbortSignal;
 }
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
@@ -161,6 +167,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     logger: display.logger,
     names: CLI_NAMES,
     onProgress: (progress) => display.show(progress.state),
+    signal: io.signal,
   }).finally(display.stop);
 
   const fields = reportFields(report);
