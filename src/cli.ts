@@ -115,14 +115,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 async function command(argv: string[], io: CliIo): Promise<number> {
   const usageError = (message: string) => {
-    io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+    // One line a problem, each pointing to the help.
+    const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+    io.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.Usage;
   };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   } catch (error) {
-    return usageError((error as Error).message);
+    return usageError(argumentError(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   if (values.help) return print(io, HELP, ExitCode.Success);
@@ -130,7 +132,9 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
   if (command !== 'wait')
-    return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
+    return usageError(
+      command ? `Unknown command '${command}'. The command is wait.` : 'No command given.',
+    );
   if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
 
   const given: Partial<Record<InputName, string>> = {
@@ -178,6 +182,22 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
+}
+
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
+    return type === 'boolean'
+      ? `Option '${option}' takes no value.`
+      : `Option '${option}' needs a value: ${option} <value>.`;
+  }
+  return error.message;
 }
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */

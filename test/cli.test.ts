@@ -165,3 +165,17 @@ describe('usage', () => {
     expect(run.stderr).toContain('Set the KIE_API_KEY environment variable');
   });
 });
+
+describe('argument errors', () => {
+  it.each([
+    [['wait', 't1', '--bogus'], "kie-task: Unknown option '--bogus'. The options are --timeout,"],
+    [['wait', 't1', '--timeout'], "kie-task: Option '--timeout' needs a value: --timeout <value>."],
+    [['wait', 't1', '--json=yes'], "kie-task: Option '--json' takes no value."],
+    [['wait', 't1', '--timeout', 'soon'], "(got 'soon')"],
+  ])('are one line for %j, echoing what was wrong', async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+  });
+});

@@ -53845,36 +53845,32 @@ function settingsSchema(names) {
         }
         return value;
     });
-    const refined = (check, message) => schemas_string().refine(check, { message });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [constants_Inputs.Model]: schemas_string(),
         [constants_Inputs.Input]: taskInput,
-        [constants_Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(constants_Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
         [constants_Inputs.ApiKey]: schemas_string().min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
-        [constants_Inputs.BaseUrl]: refined(isHttpUrl, `${subject(constants_Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         [constants_Inputs.Timeout]: duration(constants_Inputs.Timeout),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
         [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
         [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
-        [constants_Inputs.MaxRequestsPerSecond]: schemas_string()
-            .transform(Number)
-            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(constants_Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-        }),
+        [constants_Inputs.MaxRequestsPerSecond]: refined(constants_Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [constants_Inputs.Download]: boolean(constants_Inputs.Download),
         [constants_Inputs.DownloadDir]: schemas_string(),
         [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
-        [constants_Inputs.ArtifactRetentionDays]: schemas_string()
-            .transform((text) => (text === '' ? undefined : Number(text)))
-            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-            message: `${subject(constants_Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-        }),
+        [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These three only read strings, so they run even when other inputs are wrong: every
         // mistake is reported at once.
@@ -54084,7 +54080,9 @@ async function main(argv, io) {
 }
 async function command(argv, io) {
     const usageError = (message) => {
-        io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+        // One line a problem, each pointing to the help.
+        const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+        io.stderr.write(`${lines.join('\n')}\n`);
         return ExitCode.Usage;
     };
     let parsed;
@@ -54092,7 +54090,7 @@ async function command(argv, io) {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true });
     }
     catch (error) {
-        return usageError(error.message);
+        return usageError(argumentError(error));
     }
     const { values, positionals } = parsed;
     if (values.help)
@@ -54102,7 +54100,7 @@ async function command(argv, io) {
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
     if (command !== 'wait')
-        return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
+        return usageError(command ? `Unknown command '${command}'. The command is wait.` : 'No command given.');
     if (taskIds.length === 0)
         return usageError('kie-task wait needs a task id.');
     const given = {
@@ -54148,6 +54146,21 @@ async function command(argv, io) {
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
+}
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error) {
+    const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+        return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+    }
+    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+        const type = OPTIONS[option.replace(/^--/, '')]?.type;
+        return type === 'boolean'
+            ? `Option '${option}' takes no value.`
+            : `Option '${option}' needs a value: ${option} <value>.`;
+    }
+    return error.message;
 }
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
 function startDisplay(io) {
