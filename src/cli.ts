@@ -1,6 +1,8 @@
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
 // same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
 // kie-task.ts runs it on the real process.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import type { Logger } from './logger.js';
@@ -34,8 +36,17 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+
+Commands:
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -63,6 +74,9 @@ Exit codes:
 `;
 
 const OPTIONS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'callback-url': { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
@@ -131,14 +145,40 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait')
+  if (command !== 'wait' && command !== 'create') {
     return usageError(
-      command ? `Unknown command '${command}'. The command is wait.` : 'No command given.',
+      command
+        ? `Unknown command '${command}'. The commands are wait and create.`
+        : 'No command given.',
     );
-  if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
+  }
+  if (command === 'wait' && taskIds.length === 0) {
+    return usageError('kie-task wait needs a task id.');
+  }
+  if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+    return usageError('kie-task create takes no task id, and needs --model.');
+  }
+  if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+    return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+  }
+  let input = values.input;
+  if (input?.startsWith('@')) {
+    try {
+      input = await readFile(path.resolve(io.cwd, input.slice(1)), 'utf8');
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'unreadable';
+      return usageError(
+        `Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`,
+      );
+    }
+  }
 
   const given: Partial<Record<InputName, string>> = {
     [Inputs.TaskId]: taskIds.join(','),
+    [Inputs.Model]: values.model,
+    [Inputs.Input]: input,
+    [Inputs.CallbackUrl]: values['callback-url'],
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],

@@ -41933,6 +41933,11 @@ class DecodedURL extends URL {
 /************************************************************************/
 var __webpack_exports__ = {};
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
 ;// CONCATENATED MODULE: ./src/constants.ts
@@ -51994,9 +51999,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -52024,8 +52026,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -53993,6 +53993,8 @@ function readSettings() {
 
 
 
+
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -54014,8 +54016,17 @@ const EXIT_FOR = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+
+Commands:
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -54042,6 +54053,9 @@ Exit codes:
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 const OPTIONS = {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    'callback-url': { type: 'string' },
     timeout: { type: 'string' },
     'poll-interval': { type: 'string' },
     'max-poll-interval': { type: 'string' },
@@ -54099,12 +54113,35 @@ async function command(argv, io) {
         return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-    if (command !== 'wait')
-        return usageError(command ? `Unknown command '${command}'. The command is wait.` : 'No command given.');
-    if (taskIds.length === 0)
+    if (command !== 'wait' && command !== 'create') {
+        return usageError(command
+            ? `Unknown command '${command}'. The commands are wait and create.`
+            : 'No command given.');
+    }
+    if (command === 'wait' && taskIds.length === 0) {
         return usageError('kie-task wait needs a task id.');
+    }
+    if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+        return usageError('kie-task create takes no task id, and needs --model.');
+    }
+    if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+        return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+    }
+    let input = values.input;
+    if (input?.startsWith('@')) {
+        try {
+            input = await (0,promises_.readFile)(external_node_path_default().resolve(io.cwd, input.slice(1)), 'utf8');
+        }
+        catch (error) {
+            const reason = error.code === 'ENOENT' ? 'no such file' : 'unreadable';
+            return usageError(`Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`);
+        }
+    }
     const given = {
         [constants_Inputs.TaskId]: taskIds.join(','),
+        [constants_Inputs.Model]: values.model,
+        [constants_Inputs.Input]: input,
+        [constants_Inputs.CallbackUrl]: values['callback-url'],
         [constants_Inputs.Timeout]: values.timeout,
         [constants_Inputs.PollInterval]: values['poll-interval'],
         [constants_Inputs.MaxPollInterval]: values['max-poll-interval'],
