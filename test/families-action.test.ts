@@ -153,7 +153,7 @@ describe('the api input', () => {
     expect(run.failed).toBe(true);
     const errors = run.log.split('\n').filter((line) => line.startsWith('::error::'));
     expect(errors).toEqual([
-      "::error::Input 'api' must be one of market, veo, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-vocal-removal, suno-mp4, suno-midi, suno-cover, 4o-image, flux-kontext, midjourney, luma.",
+      "::error::Input 'api' must be one of market, veo, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-vocal-removal, suno-mp4, suno-midi, suno-cover, 4o-image, flux-kontext, midjourney, luma (got 'sora').",
     ]);
     expect(kie.requests).toHaveLength(0);
   });
@@ -248,6 +248,20 @@ describe('kie-task --api', () => {
       prompt: 'piano',
       callBackUrl: 'https://example.com/hook',
     });
+  });
+
+  it('creates from --input alone on an API without models, and asks market for --model', async () => {
+    const runway = FAMILIES.find((family) => family.api === 'runway')!;
+    kie.scriptCreate([{ taskId: 'r1', replies: [{ data: runway.failure }] }], 'runway');
+    const run = await cli(['create', '--api', 'runway', '--input', 'prompt: x', '--no-fail']);
+    expect(run.code).toBe(0);
+    expect(kie.requests[0]).toMatchObject({
+      path: '/api/v1/runway/generate',
+      body: { prompt: 'x' },
+    });
+    const market = await cli(['create', '--input', 'prompt: x']);
+    expect(market.code).toBe(2);
+    expect(market.stderr).toContain('kie-task create takes no task id, and needs --model.');
   });
 
   it('names --api and the allowed values for an unknown one', async () => {
