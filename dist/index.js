@@ -52329,6 +52329,11 @@ const suno = defineFamily({
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
             createTime: wire.createTime,
+            warnings: read.state === 'success' && !complete && tracks.length > 0
+                ? [
+                    `Suno reported ${read.apiState} but only ${audio.length} of ${tracks.length} tracks have audio.`,
+                ]
+                : [],
         });
     },
 });
@@ -54572,6 +54577,10 @@ function creating(client, request) {
 async function runTask(taskId, dir, settings, source, deps, { refreshUrl }) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
+    // Some APIs' records name no model (Veo's): the one the task was created with, then.
+    if (outcome.record && !outcome.record.model && settings.create?.model) {
+        outcome.record.model = settings.create.model;
+    }
     const result = resultOf(outcome.record);
     for (const warning of result.warnings)
         logger.warning(`Task ${taskId}: ${warning}`);

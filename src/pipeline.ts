@@ -142,6 +142,10 @@ async function runTask(
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
+  // Some APIs' records name no model (Veo's): the one the task was created with, then.
+  if (outcome.record && !outcome.record.model && settings.create?.model) {
+    outcome.record.model = settings.create.model;
+  }
   const result = resultOf(outcome.record);
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };

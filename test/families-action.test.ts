@@ -132,6 +132,8 @@ describe.each(FAMILIES)('api $api', (family) => {
     );
     expect(run.failed).toBe(false);
     expect(run.outputs).toMatchObject({ taskId: 'new-1', state: 'success' });
+    // The model given, where the record names none of its own (Veo, Flux Kontext).
+    if (model) expect(run.outputs.model).not.toBe('');
     expect(kie.requests[0]).toMatchObject({ method: 'POST', path: createPath });
     expect(kie.requests[0]!.body).toEqual({
       ...(model && { model }),

@@ -172,6 +172,13 @@ describe('where the docs disagree', () => {
     expect(read('suno', { status: 'CALLBACK_EXCEPTION', response: null }).state).toBe('fail');
   });
 
+  it('Suno: a SUCCESS with a track missing its audio is a success, with a warning', () => {
+    const urls = media(4);
+    const record = read('suno', sunoSuccess('SUCCESS', [urls[0]!, '', urls[2]!, urls[3]!]));
+    expect(record.state).toBe('success');
+    expect(record.warnings).toEqual(['Suno reported SUCCESS but only 1 of 2 tracks have audio.']);
+  });
+
   it('Suno: the result URLs are the audio of every track, then its cover, never the stream', () => {
     const record = read('suno', sunoSuccess('SUCCESS', media(4)));
     expect(record.resultUrls).toEqual(media(4));

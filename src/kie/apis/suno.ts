@@ -84,6 +84,12 @@ export const suno = defineFamily({
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,
       createTime: wire.createTime,
+      warnings:
+        read.state === 'success' && !complete && tracks.length > 0
+          ? [
+              `Suno reported ${read.apiState} but only ${audio.length} of ${tracks.length} tracks have audio.`,
+            ]
+          : [],
     });
   },
 });
