@@ -51723,7 +51723,7 @@ function parseTime(value) {
         return undefined;
     else if (/^\d+(\.\d+)?$/.test(value.trim()))
         ms = Number(value);
-    // The docs give Veo, Flux and Aleph times as "2025-06-06 10:30:00" with no zone: read as UTC, so
+    // The docs give Veo times and Runway's generateTime as "2025-06-06 10:30:00", no zone: read as UTC, so
     // the runner's own zone cannot shift them (a time read into the future is ignored by the poll
     // loop's age arithmetic anyway).
     else if (ZONELESS_DATE.test(value.trim()))

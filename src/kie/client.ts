@@ -100,7 +100,7 @@ export class KieClient {
   }
 
   /** "the task for model X", or "the Veo 3.1 task" for a request without a model. */
-  describeCreate(request: CreateRequest): string {
+  private describeCreate(request: CreateRequest): string {
     return request.model ? `the task for model ${request.model}` : `the ${this.api.label} task`;
   }
 
