@@ -12,15 +12,16 @@ export default defineConfig({
     env: {
       NODE_EXTRA_CA_CERTS: path.resolve(import.meta.dirname, 'test/fixtures/tls/trusted.pem'),
     },
-    // Measured on every `npm test`. The thresholds sit a little under what the suite reaches, so a
-    // change that leaves code untested fails the run; raise them as coverage rises.
+    // Measured on every `npm test`. The thresholds sit a little under what the suite reaches (on
+    // 2026-12-01: 91.1% statements, 87.0% branches, 90.6% functions, 92.0% lines, with src/cli.ts
+    // at 0%), so a change that leaves code untested fails the run; raise them as coverage rises.
     coverage: {
       enabled: true,
       provider: 'v8',
       include: ['src/**/*.ts'],
       reporter: ['text-summary', ['text', { skipFull: true }]],
       reportsDirectory: 'coverage',
-      thresholds: { statements: 0, branches: 0, functions: 0, lines: 0 },
+      thresholds: { statements: 90, branches: 85, functions: 89, lines: 90 },
     },
   },
 });

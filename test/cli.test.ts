@@ -1,10 +1,9 @@
 // The bundled CLI (dist/cli/index.js), run as a child process as a user or another CI would.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/action.js';
+import { REPO_ROOT, scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -33,6 +32,8 @@ const fast = () => [
   '20ms',
   '--max-poll-interval',
   '50ms',
+  '--max-requests-per-second',
+  '100',
 ];
 
 describe('kie-task wait', () => {
@@ -91,7 +92,7 @@ describe('kie-task wait', () => {
   });
 
   it('downloads the results into --download', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    const dir = await scratchDir('kie-cli-');
     kie.script('t1', [{ state: 'success' }], {
       resultJson: JSON.stringify({
         resultUrls: [media.route('/x.png', { body: 'png', contentType: 'image/png' })],
@@ -126,7 +127,7 @@ describe('kie-task wait', () => {
   });
 
   it('exits 5 when a download fails', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    const dir = await scratchDir('kie-cli-');
     const gone = media.route('/gone.png', { status: 404 });
     kie.script('t1', [{ state: 'success' }], {
       resultJson: JSON.stringify({ resultUrls: [gone] }),
