@@ -63,10 +63,10 @@ export async function runInProcess(
   }
   let log = '';
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = (chunk: string | Uint8Array) => {
     log += chunk.toString();
     return true;
-  }) as typeof process.stdout.write;
+  };
   process.exitCode = undefined;
   try {
     await run(options.deps);
