@@ -74,7 +74,8 @@ it('prints the notes from the command line, as the release workflow runs it (v p
       execFile(
         process.execPath,
         ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/changelog.ts'), version],
-        { cwd: REPO_ROOT },
+        // No tsx compile cache left in the temp folder.
+        { cwd: REPO_ROOT, env: { ...process.env, TSX_DISABLE_CACHE: '1' } },
         (error, stdout, stderr) =>
           resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
