@@ -51804,7 +51804,7 @@ function defineFamily(spec) {
         freshLink: commonFreshLink,
         unknownTaskHint: (names) => `Check ${names.of(Inputs.TaskId)}, and whether the task belongs to ${spec.label} (${names.of(Inputs.Api)} ${spec.name}) or another Kie.ai API.`,
         ...family,
-        read(data) {
+        read: (data) => {
             const wire = schema.safeParse(data);
             if (!wire.success) {
                 return { unreadable: prettifyError(wire.error).replaceAll('\n', ' ') };
@@ -51832,7 +51832,11 @@ const taskId = union([schemas_string().min(1), schemas_number().transform(String
  * Market states) and flagged, so the poll loop warns instead of guessing an ending.
  */
 function lookup(table, raw) {
-    const apiState = raw == null ? '' : typeof raw === 'object' ? (safeStringify(raw) ?? '') : String(raw).trim();
+    const apiState = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw).trim()
+        : typeof raw === 'object' && raw !== null
+            ? (safeStringify(raw) ?? '')
+            : '';
     const state = Object.hasOwn(table, apiState) ? table[apiState] : undefined;
     return state
         ? { state, apiState, documented: true }
@@ -52277,6 +52281,10 @@ const create = (path, model = 'none') => ({
     body: flatBody,
 });
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const modelName = (track) => {
+    const name = field(track, 'modelName');
+    return typeof name === 'string' ? name : '';
+};
 const tracksOf = (response) => {
     const tracks = field(response, 'sunoData');
     return Array.isArray(tracks) ? tracks : [];
@@ -52319,7 +52327,7 @@ const suno = defineFamily({
             label: 'Suno',
             read,
             stateField: 'status',
-            model: modelInParam(wire.param) || String(field(tracks[0], 'modelName') ?? ''),
+            model: modelInParam(wire.param) || modelName(tracks[0]),
             param: wire.param,
             result: wire.response,
             // Every track's audio, then its cover art (small, and what a release needs). The stream
@@ -53516,6 +53524,8 @@ class Exchange {
                 this.fail(error);
             }
             this.early = [];
+            // this.fail() may have set it since the check above, which TypeScript cannot see (so: never).
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
             if (this.failure)
                 return reject(this.failure); // onData threw, or closed the response
             if (this.stage === 'complete')

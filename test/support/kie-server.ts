@@ -3,7 +3,12 @@
 // Every API family's status and create endpoints are served (kie-routes.ts), each family's tasks
 // apart: a Veo id asked of the Market endpoint is unknown there, as on Kie.ai.
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FRESH_LINK_ROUTES, ROUTES, type Api } from './kie-routes.js';
 
@@ -70,7 +75,7 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   const creations = new Map<Api, { replies: CreateReply[]; served: number }>();
   let freshLinks: Record<string, string> = {};
 
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const taskId = url.searchParams.get('taskId');
     const at = Date.now();
@@ -136,6 +141,10 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       });
     }
     return send(res, reply);
+  };
+  // A handler that throws ends the request (and fails the test), not the process.
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => res.destroy(error as Error));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

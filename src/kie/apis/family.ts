@@ -26,14 +26,14 @@ export interface ApiFamily {
     model: 'required' | 'optional' | 'none';
     /** Suno refuses a request without callBackUrl ("Please enter callBackUrl."). */
     callbackRequired: boolean;
-    body(request: CreateRequest): object;
+    body: (request: CreateRequest) => object;
   };
   /** The status reply's `data` as the normalised record, or why it could not be read. */
-  read(data: unknown): TaskRecord | { unreadable: string };
+  read: (data: unknown) => TaskRecord | { unreadable: string };
   /** The request that asks Kie.ai for a fresh link to one of this family's result files. */
-  freshLink(taskId: string, url: string): { path: string; body: object };
+  freshLink: (taskId: string, url: string) => { path: string; body: object };
   /** Said when an id stays unknown: what the user can check. */
-  unknownTaskHint(names: InputNames): string;
+  unknownTaskHint: (names: InputNames) => string;
 }
 
 export interface FamilySpec<Wire> extends Omit<
@@ -41,7 +41,7 @@ export interface FamilySpec<Wire> extends Omit<
   'read' | 'freshLink' | 'unknownTaskHint'
 > {
   schema: z.ZodType<Wire>;
-  normalise(wire: Wire): TaskRecord;
+  normalise: (wire: Wire) => TaskRecord;
   freshLink?: ApiFamily['freshLink'];
   unknownTaskHint?: ApiFamily['unknownTaskHint'];
 }
@@ -53,7 +53,7 @@ export function defineFamily<Wire>(spec: FamilySpec<Wire>): ApiFamily {
     unknownTaskHint: (names) =>
       `Check ${names.of(Inputs.TaskId)}, and whether the task belongs to ${spec.label} (${names.of(Inputs.Api)} ${spec.name}) or another Kie.ai API.`,
     ...family,
-    read(data) {
+    read: (data) => {
       const wire = schema.safeParse(data);
       if (!wire.success) {
         return { unreadable: z.prettifyError(wire.error).replaceAll('\n', ' ') };
@@ -92,7 +92,11 @@ export function lookup(
   raw: unknown,
 ): { state: TaskState; apiState: string; documented: boolean } {
   const apiState =
-    raw == null ? '' : typeof raw === 'object' ? (safeStringify(raw) ?? '') : String(raw).trim();
+    typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+      ? String(raw).trim()
+      : typeof raw === 'object' && raw !== null
+        ? (safeStringify(raw) ?? '')
+        : '';
   const state = Object.hasOwn(table, apiState) ? table[apiState] : undefined;
   return state
     ? { state, apiState, documented: true }
@@ -111,7 +115,7 @@ export function urlsIn(...values: unknown[]): string[] {
     } else if (Array.isArray(value)) {
       for (const item of value) visit(item);
     } else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-      visit((value as { resultUrl: unknown }).resultUrl);
+      visit(value.resultUrl);
     }
   };
   for (const value of values) visit(value);

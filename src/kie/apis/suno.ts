@@ -28,6 +28,11 @@ const create = (path: string, model: 'optional' | 'none' = 'none') => ({
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+const modelName = (track: unknown): string => {
+  const name = field(track, 'modelName');
+  return typeof name === 'string' ? name : '';
+};
+
 const tracksOf = (response: unknown): unknown[] => {
   const tracks = field(response, 'sunoData');
   return Array.isArray(tracks) ? tracks : [];
@@ -74,7 +79,7 @@ export const suno = defineFamily({
       label: 'Suno',
       read,
       stateField: 'status',
-      model: modelInParam(wire.param) || String(field(tracks[0], 'modelName') ?? ''),
+      model: modelInParam(wire.param) || modelName(tracks[0]),
       param: wire.param,
       result: wire.response,
       // Every track's audio, then its cover art (small, and what a release needs). The stream
