@@ -62,7 +62,8 @@ describe.each(FAMILIES)('api $api', (family) => {
       failMsg: '',
       pollCount: String(family.running.length + 1),
     });
-    expect(JSON.parse(run.outputs.resultJson!)).not.toBe('');
+    // The family's result object (Veo's response, Runway's videoInfo …), as JSON.
+    expect(JSON.parse(run.outputs.resultJson!)).toEqual(expect.any(Object));
     expect(new Set(kie.requests.map((request) => request.path))).toEqual(
       new Set([statusPath(family)]),
     );
