@@ -52626,12 +52626,13 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
-            // Only the documented "recordInfo is null" (Market) or "record is null" (4o, Veo) means the
-            // id is not visible yet.
+            // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
+            // means the id is not visible yet.
             if ('taskId' in subject && /record(Info)? is null/i.test(serverMessage)) {
                 return new KieApiError('not-ready', `Kie.ai does not know task ${subject.taskId} yet (422${said}).`, code, undefined, false, subject.hint);
             }
-            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+            // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
+            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).${'hint' in subject && subject.hint ? ` ${subject.hint}` : ''}`, code);
         case 429:
             return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
         case 433:

@@ -136,6 +136,16 @@ describe('an id the family does not know', () => {
     );
   });
 
+  it('any other 422 about a task gives the family hint too, at once', async () => {
+    const { outcome } = await waitFor('veo', [
+      { body: { code: 422, msg: 'Temporarily supports records within 14 days' } },
+    ]);
+    expect(outcome.polls).toBe(1);
+    expect(outcome.ending === 'error' && outcome.error.message).toMatch(
+      /rejected the request \(422: "Temporarily supports records within 14 days"\)\. Check 'task-id', and whether the task belongs to Veo 3\.1/,
+    );
+  });
+
   it('on another family, asks to check task-id and api', async () => {
     const { outcome } = await waitFor('suno', [], 'unscripted');
     expect(outcome.ending === 'error' && outcome.error.message).toMatch(

@@ -72,8 +72,8 @@ export function describeCode(
         code,
       );
     case 422:
-      // Only the documented "recordInfo is null" (Market) or "record is null" (4o, Veo) means the
-      // id is not visible yet.
+      // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
+      // means the id is not visible yet.
       if ('taskId' in subject && /record(Info)? is null/i.test(serverMessage)) {
         return new KieApiError(
           'not-ready',
@@ -84,7 +84,12 @@ export function describeCode(
           subject.hint,
         );
       }
-      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+      // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
+      return new KieApiError(
+        'fatal',
+        `Kie.ai rejected the request (422${said}).${'hint' in subject && subject.hint ? ` ${subject.hint}` : ''}`,
+        code,
+      );
     case 429:
       return new KieApiError(
         'transient',
