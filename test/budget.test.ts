@@ -308,6 +308,54 @@ describe('a budgeted source', () => {
     }
   });
 
+  it('fails every task together, queued or not, once base-url is given up on', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const client = new KieClient({
+      baseUrl: 'http://127.0.0.1:9', // nothing listens: refused
+      apiKey: 'k',
+      logger: silentLogger,
+      now: clock.now,
+    });
+    const http: TaskSource = {
+      getTaskRecord: (taskId) => clock.outside(client.getTaskRecord(taskId)),
+    };
+    // 300 tasks at 1.5 requests a second: one round alone would take 200 s.
+    const source = budgetedSource(http, new RequestBudget(1.5, clock));
+    const outcomes = await clock
+      .run(
+        Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            waitForTask(
+              {
+                taskId: `t${i}`,
+                timeoutMs: 30 * 60_000,
+                pollIntervalMs: 3_000,
+                maxPollIntervalMs: 30_000,
+              },
+              {
+                source,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                logger: silentLogger,
+              },
+            ),
+          ),
+        ),
+      )
+      .finally(() => client.dispose());
+    expect(new Set(outcomes.map((outcome) => outcome.ending))).toEqual(new Set(['error']));
+    for (const outcome of outcomes) {
+      if (outcome.ending === 'error')
+        expect(outcome.error.message).toMatch(/^base-url .* has not answered/);
+    }
+    // All at the same moment: the first try after the limit, ~1.5 min in.
+    const ends = new Set(outcomes.map((outcome) => outcome.elapsedMs));
+    expect(ends.size).toBe(1);
+    expect([...ends][0]).toBeGreaterThanOrEqual(90_000);
+    expect([...ends][0]).toBeLessThan(91_000);
+  });
+
   it('counts a record or any other reply as a success, and a failed connection as nothing', async () => {
     const clock = new VirtualClock();
     const record: TaskRecord = {

@@ -6,6 +6,7 @@
 // poll loop owns retrying, with the task's timeout in view.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import type { Logger } from '../logger.js';
+import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
 
@@ -25,10 +26,20 @@ export class KieApiError extends Error {
     readonly code?: number,
     /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
     readonly retryAfterMs?: number,
-    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
-    readonly neverSent = false,
+    readonly more: {
+      /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
+      neverSent?: boolean;
+      /** Epoch ms: try again by then at the latest, when base-url is given up on if still silent. */
+      retryBy?: number;
+      /** base-url never answered: every request of the step fails with this error from now on. */
+      unreachable?: boolean;
+    } = {},
   ) {
     super(message);
+  }
+
+  get neverSent(): boolean {
+    return this.more.neverSent === true;
   }
 }
 
@@ -54,6 +65,10 @@ export interface KieClientOptions {
   now?: () => number;
 }
 
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+export const UNANSWERED_LIMIT_MS = 90_000;
+
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
 const BODY_EXCERPT_CHARS = 120;
@@ -64,6 +79,10 @@ export class KieClient {
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
+  /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+  private answered = false;
+  private unansweredSince?: number;
+  private unreachable?: KieApiError;
 
   constructor(options: KieClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -127,6 +146,7 @@ export class KieClient {
     subject: Subject,
     body?: string,
   ): Promise<Envelope> {
+    if (this.unreachable) throw this.unreachable;
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
     let status: number;
@@ -135,17 +155,41 @@ export class KieClient {
     try {
       ({ status, headers, body: reply } = await this.send(method, url, body));
     } catch (error) {
-      const neverSent = NEVER_SENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '');
-      throw new KieApiError(
-        'transient',
-        `Request to Kie.ai failed: ${(error as Error).message}.`,
-        undefined,
-        undefined,
-        neverSent,
-      );
+      throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
+    this.answered = true;
     this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
     return this.classify(status, headers, reply, subject);
+  }
+
+  /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+  private connectionFault(error: NodeJS.ErrnoException, started: number): KieApiError {
+    const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+    const reason = `Request to Kie.ai failed: ${error.message}`;
+    if (this.answered) {
+      return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+    }
+    this.unansweredSince ??= started;
+    const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+    const silentMs = this.now() - this.unansweredSince;
+    if (silentMs < UNANSWERED_LIMIT_MS) {
+      return new KieApiError(
+        'transient',
+        `${reason} (no answer from base-url ${this.baseUrl} yet).`,
+        undefined,
+        undefined,
+        { neverSent, retryBy: giveUpAt },
+      );
+    }
+    this.unreachable = new KieApiError(
+      'fatal',
+      `base-url ${this.baseUrl} has not answered in ${formatDuration(silentMs)} (${error.message}). ` +
+        "Check base-url, and the runner's network or proxy settings.",
+      undefined,
+      undefined,
+      { neverSent, unreachable: true },
+    );
+    return this.unreachable;
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: string) {

@@ -104,6 +104,11 @@ export class RequestBudget {
     this.dispatching = false;
   }
 
+  /** Says no to every caller waiting now. */
+  refuseAll(): void {
+    for (const caller of this.waiting.splice(0)) caller.grant(false);
+  }
+
   private refuse(caller: Caller): void {
     const index = this.waiting.indexOf(caller);
     if (index === -1) return; // granted or refused already
@@ -114,9 +119,13 @@ export class RequestBudget {
 
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
 export function budgetedSource(source: TaskSource, budget: RequestBudget): TaskSource {
+  // Once base-url is given up on, every task fails with that at once, queued or not.
+  let unreachable: KieApiError | undefined;
   return {
     async getTaskRecord(taskId, deadline) {
+      if (unreachable) throw unreachable;
       if (!(await budget.acquire(deadline))) {
+        if (unreachable) throw unreachable;
         throw new KieApiError(
           'transient',
           `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`,
@@ -129,6 +138,10 @@ export function budgetedSource(source: TaskSource, budget: RequestBudget): TaskS
       } catch (error) {
         // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
         if (error instanceof KieApiError) {
+          if (error.more.unreachable && !unreachable) {
+            unreachable = error;
+            budget.refuseAll();
+          }
           if (error.code === 429) budget.rateLimited(error.retryAfterMs);
           else if (error.code !== undefined) budget.succeeded();
         }
