@@ -126,10 +126,9 @@ const taskInput = z.string().transform((text, ctx) => {
   try {
     value = parseYaml(text);
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
     ctx.addIssue({
       code: 'custom',
-      message: `Input '${Inputs.Input}' is not valid JSON or YAML: ${reason}`,
+      message: `Input '${Inputs.Input}' is not valid JSON or YAML (${yamlProblem(error as Error)}).`,
     });
     return z.NEVER;
   }
@@ -142,6 +141,15 @@ const taskInput = z.string().transform((text, ctx) => {
   }
   return value as Record<string, unknown>;
 });
+
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error: Error & { linePos?: { line: number; col: number }[] }): string {
+  const [first = ''] = error.message.split('\n');
+  const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+  const said = what.charAt(0).toLowerCase() + what.slice(1);
+  const at = error.linePos?.[0];
+  return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
+}
 
 const settingsSchema = z
   .object({

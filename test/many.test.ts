@@ -357,7 +357,14 @@ describe('create and wait', () => {
     ],
     [{ input: '{}' }, "Inputs 'input' and 'callback-url' need 'model'."],
     [{ model: 'm', input: '[1, 2]' }, "Input 'input' must be a JSON object or a YAML mapping"],
-    [{ model: 'm', input: '{"a": ' }, "Input 'input' is not valid JSON or YAML"],
+    [
+      { model: 'm', input: '{"a": ' },
+      "Input 'input' is not valid JSON or YAML (line 1, column 6: flow map must end with a }).",
+    ],
+    [
+      { model: 'm', input: 'prompt: a cat\nprompt: a dog' },
+      "Input 'input' is not valid JSON or YAML (line 2, column 1: map keys must be unique).",
+    ],
     [{ model: 'm', 'callback-url': 'not a url' }, "Input 'callback-url' must be an http(s) URL."],
   ])('rejects %j', async (bad, message) => {
     const run = await runInProcess(inputs(bad));
