@@ -88,11 +88,16 @@ export class InputError extends Error {
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 
-/** An input in human units, read by `parse`; only positive values make sense for any of them. */
-const positiveAmount = (input: string, parse: (text: string) => number | undefined, help: string) =>
+/** An input in human units, read by `parse`; only positive values make sense, but for `timeout`. */
+const positiveAmount = (
+  input: string,
+  parse: (text: string) => number | undefined,
+  help: string,
+  allowZero = false,
+) =>
   z.string().transform((text, ctx) => {
     const value = parse(text);
-    if (value === undefined || value <= 0) {
+    if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
       ctx.addIssue({
         code: 'custom',
         message: `Input '${input}' must be ${help} (got '${text}').`,
@@ -169,7 +174,8 @@ const settingsSchema = z
     baseUrl: z.string().refine(isHttpUrl, {
       message: `Input '${Inputs.BaseUrl}' must be an http(s) URL such as https://api.kie.ai.`,
     }),
-    timeoutMs: duration(Inputs.Timeout),
+    // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+    timeoutMs: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
     pollIntervalMs: duration(Inputs.PollInterval),
     maxPollIntervalMs: duration(Inputs.MaxPollInterval),
     failOnTaskFailure: boolean(Inputs.FailOnTaskFailure),
@@ -220,12 +226,6 @@ const settingsSchema = z
       ctx.addIssue({
         code: 'custom',
         message: `Input '${Inputs.MaxPollInterval}' must not be shorter than '${Inputs.PollInterval}'.`,
-      });
-    }
-    if (s.timeoutMs < s.pollIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Input '${Inputs.Timeout}' must not be shorter than '${Inputs.PollInterval}'.`,
       });
     }
   })
