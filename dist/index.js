@@ -41938,11 +41938,57 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/constants.ts
+// The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
+// settings.ts reads the inputs by these names, report.ts sets the outputs by them.
+const Inputs = {
+    TaskId: 'task-id',
+    ApiKey: 'api-key',
+    BaseUrl: 'base-url',
+    Timeout: 'timeout',
+    PollInterval: 'poll-interval',
+    MaxPollInterval: 'max-poll-interval',
+    FailOnTaskFailure: 'fail-on-task-failure',
+    Download: 'download',
+    DownloadDir: 'download-dir',
+    MaxDownloadSize: 'max-download-size',
+    UploadArtifact: 'upload-artifact',
+    ArtifactName: 'artifact-name',
+    ArtifactRetentionDays: 'artifact-retention-days',
+    MaxRequestsPerSecond: 'max-requests-per-second',
+    Model: 'model',
+    Input: 'input',
+    CallbackUrl: 'callback-url',
+};
+const Outputs = {
+    TaskId: 'taskId',
+    State: 'state',
+    Model: 'model',
+    ResultUrls: 'resultUrls',
+    ResultJson: 'resultJson',
+    FailCode: 'failCode',
+    FailMsg: 'failMsg',
+    CreateTime: 'createTime',
+    CompleteTime: 'completeTime',
+    PollCount: 'pollCount',
+    ElapsedMs: 'elapsedMs',
+    Files: 'files',
+    DownloadDir: 'downloadDir',
+    ArtifactId: 'artifactId',
+    ArtifactUrl: 'artifactUrl',
+    ArtifactDigest: 'artifactDigest',
+    Transcript: 'transcript',
+    Language: 'language',
+    Tasks: 'tasks',
+    Succeeded: 'succeeded',
+    Failed: 'failed',
+};
+const API_KEY_ENV = 'KIE_API_KEY';
+const ACTION_NAMES = {
+    noun: 'Input',
+    of: (input) => (input === Inputs.ApiKey ? `'${input}' (or ${API_KEY_ENV})` : `'${input}'`),
+};
+
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -51670,6 +51716,7 @@ function parseResult(raw) {
 
 
 
+
 class KieApiError extends Error {
     kind;
     code;
@@ -51705,6 +51752,7 @@ class KieClient {
     requestTimeoutMs;
     logger;
     now;
+    names;
     /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
     answered = false;
     unansweredSince;
@@ -51714,6 +51762,7 @@ class KieClient {
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
+        this.names = options.names ?? ACTION_NAMES;
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -51777,10 +51826,10 @@ class KieClient {
         const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
         const silentMs = this.now() - this.unansweredSince;
         if (silentMs < UNANSWERED_LIMIT_MS) {
-            return new KieApiError('transient', `${reason} (no answer from base-url ${this.baseUrl} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
         }
-        this.unreachable = new KieApiError('fatal', `base-url ${this.baseUrl} has not answered in ${formatDuration(silentMs)} (${error.message}). ` +
-            "Check base-url, and the runner's network or proxy settings.", undefined, undefined, { neverSent, unreachable: true });
+        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
         return this.unreachable;
     }
     async send(method, url, body) {
@@ -51815,16 +51864,16 @@ class KieClient {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
         }
         const envelope = parseEnvelope(body);
         if (!envelope) {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
             if (status === 401 || status === 402)
-                throw describeCode(status, '', subject);
+                throw describeCode(status, '', subject, this.names);
             if (status === 404) {
-                throw new KieApiError('fatal', `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`, 404);
+                throw new KieApiError('fatal', `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`, 404);
             }
             throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`, status);
         }
@@ -51834,13 +51883,13 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
         }
         return envelope;
     }
 }
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, retryAfterMs) {
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
     const taskId = 'taskId' in subject ? subject.taskId : undefined;
     const task = taskId === undefined
@@ -51848,13 +51897,13 @@ function describeCode(code, serverMessage, subject, retryAfterMs) {
         : `task ${taskId}`;
     switch (code) {
         case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`, code);
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`, code);
         case 402:
             return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
         case 404:
             return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`, code);
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`, code);
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
@@ -51975,6 +52024,38 @@ function artifactUrl(env, id) {
     if (!server || !repository || !runId)
         return undefined;
     return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/artifacts/${id}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/results/locations.ts
+// Where each task's results go on disk.
+
+
+function baseDir(settings) {
+    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
+}
+/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
+function resultsDir(settings, taskId, many) {
+    if (settings.downloadDir && !many)
+        return settings.downloadDir;
+    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
+}
+/**
+ * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
+ * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
+ */
+function safeSegment(taskId) {
+    const safe = taskId
+        .replace(/[^\w.-]+/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 100);
+    if (safe === taskId)
+        return safe;
+    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -53101,8 +53182,7 @@ function transcriptOf(record, result) {
 }
 /** Throws DownloadError (naming the URL) when a download fails. */
 async function writeResults(options) {
-    const { record, result, dir, logger } = options;
-    const transcript = transcriptOf(record, result);
+    const { result, transcript, dir, logger } = options;
     if (transcript) {
         const files = await writeTextFiles(dir, transcript.files);
         logger.info(`Wrote the transcript to ${dir}.`);
@@ -53149,262 +53229,10 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
-// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(43439);
-;// CONCATENATED MODULE: ./src/settings.ts
-// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
-// of the code gets typed values and a user gets one clear line for each mistake.
-
-
-
-
-
-const Inputs = {
-    TaskId: 'task-id',
-    ApiKey: 'api-key',
-    BaseUrl: 'base-url',
-    Timeout: 'timeout',
-    PollInterval: 'poll-interval',
-    MaxPollInterval: 'max-poll-interval',
-    FailOnTaskFailure: 'fail-on-task-failure',
-    Download: 'download',
-    DownloadDir: 'download-dir',
-    MaxDownloadSize: 'max-download-size',
-    UploadArtifact: 'upload-artifact',
-    ArtifactName: 'artifact-name',
-    ArtifactRetentionDays: 'artifact-retention-days',
-    MaxRequestsPerSecond: 'max-requests-per-second',
-    Model: 'model',
-    Input: 'input',
-    CallbackUrl: 'callback-url',
-};
-const Outputs = {
-    TaskId: 'taskId',
-    State: 'state',
-    Model: 'model',
-    ResultUrls: 'resultUrls',
-    ResultJson: 'resultJson',
-    FailCode: 'failCode',
-    FailMsg: 'failMsg',
-    CreateTime: 'createTime',
-    CompleteTime: 'completeTime',
-    PollCount: 'pollCount',
-    ElapsedMs: 'elapsedMs',
-    Files: 'files',
-    DownloadDir: 'downloadDir',
-    ArtifactId: 'artifactId',
-    ArtifactUrl: 'artifactUrl',
-    ArtifactDigest: 'artifactDigest',
-    Transcript: 'transcript',
-    Language: 'language',
-    Tasks: 'tasks',
-    Succeeded: 'succeeded',
-    Failed: 'failed',
-};
-const API_KEY_ENV = 'KIE_API_KEY';
-/** A mistake in the inputs: its message is the whole story, so no stack is shown. */
-class InputError extends Error {
-    name = 'InputError';
-}
-const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-/** An input in human units, read by `parse`; only positive values make sense, but for `timeout`. */
-const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
-    const value = parse(text);
-    if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${input}' must be ${help} (got '${text}').`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-const settings_duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
-const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
-// YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
-const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    ctx.addIssue({
-        code: 'custom',
-        message: `Input '${input}' must be true or false (got '${text}').`,
-    });
-    return NEVER;
-});
-const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
-// YAML is a superset of JSON, so one parser reads both forms of `input`.
-const taskInput = schemas_string().transform((text, ctx) => {
-    if (text === '')
-        return undefined;
-    let value;
-    try {
-        value = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' is not valid JSON or YAML (${yamlProblem(error)}).`,
-        });
-        return NEVER;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' must be a JSON object or a YAML mapping of the model's parameters.`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
-function yamlProblem(error) {
-    const [first = ''] = error.message.split('\n');
-    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
-    const said = what.charAt(0).toLowerCase() + what.slice(1);
-    const at = error.linePos?.[0];
-    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
-}
-const settingsSchema = object({
-    // One id, or several separated by new lines, commas or spaces.
-    taskIds: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-    model: schemas_string(),
-    input: taskInput,
-    callbackUrl: schemas_string().refine((text) => text === '' || isHttpUrl(text), {
-        message: `Input '${Inputs.CallbackUrl}' must be an http(s) URL.`,
-    }),
-    apiKey: schemas_string()
-        .min(1, `Input '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
-    baseUrl: schemas_string().refine(isHttpUrl, {
-        message: `Input '${Inputs.BaseUrl}' must be an http(s) URL such as https://api.kie.ai.`,
-    }),
-    // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
-    timeoutMs: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
-    pollIntervalMs: settings_duration(Inputs.PollInterval),
-    maxPollIntervalMs: settings_duration(Inputs.MaxPollInterval),
-    failOnTaskFailure: settings_boolean(Inputs.FailOnTaskFailure),
-    maxRequestsPerSecond: schemas_string()
-        .transform(Number)
-        .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-        message: `Input '${Inputs.MaxRequestsPerSecond}' must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-    }),
-    download: settings_boolean(Inputs.Download),
-    downloadDir: schemas_string().optional(),
-    workspace: schemas_string(),
-    maxDownloadBytes: size(Inputs.MaxDownloadSize),
-    uploadArtifact: settings_boolean(Inputs.UploadArtifact),
-    artifactName: schemas_string().optional(),
-    artifactRetentionDays: schemas_string()
-        .transform((text) => (text === '' ? undefined : Number(text)))
-        .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-        message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
-    }),
-})
-    // These three only read strings, so they run even when other inputs are wrong: every mistake is
-    // reported at once.
-    .refine((s) => !(s.model && s.taskIds.length > 0), {
-    message: `Give either '${Inputs.TaskId}' (to wait for a task) or '${Inputs.Model}' (to create one), not both.`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || s.taskIds.length > 0, {
-    message: `Input '${Inputs.TaskId}' is required: the id returned by createTask (or give '${Inputs.Model}' and '${Inputs.Input}' to create the task here).`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || !(s.input || s.callbackUrl), {
-    message: `Inputs '${Inputs.Input}' and '${Inputs.CallbackUrl}' need '${Inputs.Model}'.`,
-    when: () => true,
-})
-    .superRefine((s, ctx) => {
-    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-    for (const [input, ms] of [
-        [Inputs.PollInterval, s.pollIntervalMs],
-        [Inputs.MaxPollInterval, s.maxPollIntervalMs],
-    ]) {
-        if (ms > MAX_POLL_INTERVAL_MS) {
-            ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
-        }
-    }
-    if (s.maxPollIntervalMs < s.pollIntervalMs) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.MaxPollInterval}' must not be shorter than '${Inputs.PollInterval}'.`,
-        });
-    }
-})
-    .transform(({ model, input, callbackUrl, download, ...s }) => ({
-    ...s,
-    download: download || s.uploadArtifact,
-    create: model
-        ? { model, input: input ?? {}, ...(callbackUrl && { callBackUrl: callbackUrl }) }
-        : undefined,
-}));
-function isHttpUrl(text) {
-    try {
-        return ['http:', 'https:'].includes(new URL(text).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-const DEFAULTS = {
-    [Inputs.BaseUrl]: 'https://api.kie.ai',
-    [Inputs.Timeout]: '30m',
-    [Inputs.PollInterval]: '3s',
-    [Inputs.MaxPollInterval]: '30s',
-    [Inputs.FailOnTaskFailure]: 'true',
-    [Inputs.Download]: 'false',
-    [Inputs.MaxDownloadSize]: '2GB',
-    [Inputs.UploadArtifact]: 'false',
-    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-    [Inputs.MaxRequestsPerSecond]: '1.5',
-};
-/**
- * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
- * CLI; throws InputError listing every problem, one per line.
- */
-function parseSettings(input, env = process.env) {
-    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
-    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd());
-    const parsed = settingsSchema.safeParse({
-        taskIds: get(Inputs.TaskId),
-        model: get(Inputs.Model),
-        input: get(Inputs.Input),
-        callbackUrl: get(Inputs.CallbackUrl),
-        maxRequestsPerSecond: get(Inputs.MaxRequestsPerSecond),
-        apiKey: get(Inputs.ApiKey) || env[API_KEY_ENV]?.trim() || '',
-        baseUrl: get(Inputs.BaseUrl).replace(/\/+$/, ''),
-        timeoutMs: get(Inputs.Timeout),
-        pollIntervalMs: get(Inputs.PollInterval),
-        maxPollIntervalMs: get(Inputs.MaxPollInterval),
-        failOnTaskFailure: get(Inputs.FailOnTaskFailure),
-        download: get(Inputs.Download),
-        downloadDir: get(Inputs.DownloadDir)
-            ? external_node_path_default().resolve(workspace, get(Inputs.DownloadDir))
-            : undefined,
-        workspace,
-        maxDownloadBytes: get(Inputs.MaxDownloadSize),
-        uploadArtifact: get(Inputs.UploadArtifact),
-        artifactName: get(Inputs.ArtifactName) || undefined,
-        artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
-    });
-    if (!parsed.success)
-        throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));
-    return parsed.data;
-}
-/** Reads the action's inputs. The key is masked before anything can log it. */
-function readSettings() {
-    const apiKey = (lib_core/* getInput */.V4(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
-    if (apiKey)
-        lib_core/* setSecret */.Pq(apiKey);
-    return parseSettings((name) => lib_core/* getInput */.V4(name));
-}
-
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
@@ -53508,7 +53336,7 @@ class RequestBudget {
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-function budgetedSource(source, budget) {
+function budgetedSource(source, budget, names = ACTION_NAMES) {
     // Once base-url is given up on, every task fails with that at once, queued or not.
     let unreachable;
     return {
@@ -53518,7 +53346,7 @@ function budgetedSource(source, budget) {
             if (!(await budget.acquire(deadline))) {
                 if (unreachable)
                     throw unreachable;
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`);
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`);
             }
             try {
                 const record = await source.getTaskRecord(taskId);
@@ -53566,6 +53394,9 @@ function nextDelay(input, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/wait/wait.ts
+// The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
+// it in virtual time.
+
 
 
 
@@ -53574,7 +53405,7 @@ const DEFAULT_NOT_READY_GRACE_MS = 60_000;
 const HEARTBEAT_MS = 60_000;
 async function waitForTask(options, deps) {
     const { taskId, timeoutMs, notReadyGraceMs = DEFAULT_NOT_READY_GRACE_MS } = options;
-    const { source, now, sleep, random, logger } = deps;
+    const { source, now, sleep, random, logger, names = ACTION_NAMES } = deps;
     const startedAt = now();
     const deadline = startedAt + timeoutMs;
     const progress = { polls: 0, elapsedMs: 0 };
@@ -53590,6 +53421,7 @@ async function waitForTask(options, deps) {
             const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
             if (record.state !== progress.record?.state) {
+                deps.onProgress?.({ taskId, state: record.state, ...progress });
                 logger.info(`Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`);
                 lastLogAt = now();
                 if (!KNOWN_STATES.includes(record.state) &&
@@ -53620,7 +53452,7 @@ async function waitForTask(options, deps) {
                 }
                 notReadySince ??= now();
                 if (now() - notReadySince >= notReadyGraceMs) {
-                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`, error.code);
+                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(Inputs.TaskId)}.`, error.code);
                     return { ...progress, ending: 'error', error: gaveUp };
                 }
             }
@@ -53671,7 +53503,6 @@ async function waitForTask(options, deps) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { logger } = deps;
     const client = new KieClient({
@@ -53679,6 +53510,7 @@ async function runPipeline(settings, deps) {
         apiKey: settings.apiKey,
         logger,
         now: deps.now,
+        names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     try {
@@ -53699,14 +53531,14 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget);
+        const source = budgetedSource(client, budget, deps.names);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
         const report = { tasks };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, logger);
+        const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact) {
             try {
@@ -53763,20 +53595,19 @@ async function runTask(taskId, dir, settings, source, deps) {
     for (const warning of result.warnings)
         logger.warning(`Task ${taskId}: ${warning}`);
     const report = { taskId, outcome, result, files: [] };
-    const problem = taskProblem(taskId, outcome);
+    const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
     logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
-    const record = outcome.record;
-    const transcript = transcriptOf(record, result);
+    const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
     try {
         const written = await writeResults({
-            record,
             result,
+            transcript,
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
             logger,
@@ -53787,7 +53618,7 @@ async function runTask(taskId, dir, settings, source, deps) {
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
-function taskProblem(taskId, outcome) {
+function taskProblem(taskId, outcome, names) {
     switch (outcome.ending) {
         case 'error':
             return { kind: 'api', message: outcome.error.message };
@@ -53796,7 +53627,7 @@ function taskProblem(taskId, outcome) {
                 kind: 'timeout',
                 message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise 'timeout' if the model needs longer.`,
+                    `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
             };
         case 'finished': {
             if (outcome.record.state === 'success')
@@ -53811,12 +53642,12 @@ function taskProblem(taskId, outcome) {
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
 const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, logger) {
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
             return [];
         if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-            logger.warning(`${problem.message}. Not failing: fail-on-task-failure is false.`);
+            logger.warning(`${problem.message}. Not failing the step, as ${names.of(Inputs.FailOnTaskFailure)} says.`);
             return [];
         }
         return [problem];
@@ -53856,28 +53687,12 @@ function unique(taskIds, logger) {
     }
     return once;
 }
-function baseDir(settings) {
-    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
-}
-/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
-function resultsDir(settings, taskId, many) {
-    if (settings.downloadDir && !many)
-        return settings.downloadDir;
-    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
-}
-/**
- * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
- * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
- */
-function safeSegment(taskId) {
-    const safe = taskId
-        .replace(/[^\w.-]+/g, '_')
-        .replace(/^\.+/, '_')
-        .slice(0, 100);
-    if (safe === taskId)
-        return safe;
-    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
-}
+
+;// CONCATENATED MODULE: ./src/report.ts
+// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+// these as the action's outputs, the CLI prints them, the summary renders the Report.
+
+
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
 function overallState(tasks) {
     if (tasks.length <= 1)
@@ -54119,26 +53934,245 @@ function escapeHtml(text) {
         .replaceAll('|', '&#124;');
 }
 
+;// CONCATENATED MODULE: ./src/runtime.ts
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(43439);
+;// CONCATENATED MODULE: ./src/settings.ts
+// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
+// of the code gets typed values and a user gets one clear line for each mistake.
+
+
+
+
+
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
+class InputError extends Error {
+    problems;
+    name = 'InputError';
+    constructor(problems) {
+        super(problems.map((problem) => problem.message).join('\n'));
+        this.problems = problems;
+    }
+}
+const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+const MAX_REQUESTS_PER_SECOND = 100;
+const MAX_POLL_INTERVAL_MS = 3_600_000;
+/**
+ * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
+ * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
+ */
+function settingsSchema(names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
+    /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
+    const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
+        const value = parse(text);
+        if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
+            problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
+            return NEVER;
+        }
+        return value;
+    });
+    const duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
+    const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
+    // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
+    const boolean = (input) => schemas_string().transform((text, ctx) => {
+        if (['true', 'True', 'TRUE'].includes(text))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(text))
+            return false;
+        problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
+        return NEVER;
+    });
+    // YAML is a superset of JSON, so one parser reads both forms of `input`.
+    const taskInput = schemas_string().transform((text, ctx) => {
+        if (text === '')
+            return undefined;
+        let value;
+        try {
+            value = (0,dist/* parse */.qg)(text);
+        }
+        catch (error) {
+            problem(ctx, Inputs.Input, `${subject(Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error)}).`);
+            return NEVER;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            problem(ctx, Inputs.Input, `${subject(Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`);
+            return NEVER;
+        }
+        return value;
+    });
+    const refined = (check, message) => schemas_string().refine(check, { message });
+    return (object({
+        // One id, or several separated by new lines, commas or spaces.
+        [Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [Inputs.Model]: schemas_string(),
+        [Inputs.Input]: taskInput,
+        [Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [Inputs.ApiKey]: schemas_string().min(1, 
+        // Only the action gets here: the CLI reads the key from the environment alone.
+        `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
+        [Inputs.BaseUrl]: refined(isHttpUrl, `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+        [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
+        [Inputs.PollInterval]: duration(Inputs.PollInterval),
+        [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
+        [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
+        [Inputs.MaxRequestsPerSecond]: schemas_string()
+            .transform(Number)
+            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
+            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
+        }),
+        [Inputs.Download]: boolean(Inputs.Download),
+        [Inputs.DownloadDir]: schemas_string(),
+        [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
+        [Inputs.ArtifactName]: schemas_string(),
+        [Inputs.ArtifactRetentionDays]: schemas_string()
+            .transform((text) => (text === '' ? undefined : Number(text)))
+            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
+            message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
+        }),
+    })
+        // These three only read strings, so they run even when other inputs are wrong: every
+        // mistake is reported at once.
+        .refine((s) => !(s[Inputs.Model] && s[Inputs.TaskId].length > 0), {
+        path: [Inputs.Model],
+        message: `Give either ${names.of(Inputs.TaskId)} (to wait for a task) or ${names.of(Inputs.Model)} (to create one), not both.`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[Inputs.Model]) || s[Inputs.TaskId].length > 0, {
+        path: [Inputs.TaskId],
+        message: `${subject(Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(Inputs.Model)} and ${names.of(Inputs.Input)} to create the task here).`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[Inputs.Model]) || !(s[Inputs.Input] || s[Inputs.CallbackUrl]), {
+        path: [Inputs.Input],
+        message: `${names.noun}s ${names.of(Inputs.Input)} and ${names.of(Inputs.CallbackUrl)} need ${names.of(Inputs.Model)}.`,
+        when: () => true,
+    })
+        .superRefine((s, ctx) => {
+        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval]) {
+            if (s[input] > MAX_POLL_INTERVAL_MS) {
+                problem(ctx, input, `${subject(input)} must be at most 1h.`);
+            }
+        }
+        if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
+            problem(ctx, Inputs.MaxPollInterval, `${subject(Inputs.MaxPollInterval)} must not be shorter than ${names.of(Inputs.PollInterval)}.`);
+        }
+    }));
+}
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error) {
+    const [first = ''] = error.message.split('\n');
+    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+    const said = what.charAt(0).toLowerCase() + what.slice(1);
+    const at = error.linePos?.[0];
+    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
+}
+function toSettings(raw, workspace) {
+    const model = raw[Inputs.Model];
+    const callbackUrl = raw[Inputs.CallbackUrl];
+    const uploadArtifact = raw[Inputs.UploadArtifact];
+    return {
+        taskIds: raw[Inputs.TaskId],
+        create: model
+            ? {
+                model,
+                input: raw[Inputs.Input] ?? {},
+                ...(callbackUrl && { callBackUrl: callbackUrl }),
+            }
+            : undefined,
+        apiKey: raw[Inputs.ApiKey],
+        baseUrl: raw[Inputs.BaseUrl],
+        timeoutMs: raw[Inputs.Timeout],
+        pollIntervalMs: raw[Inputs.PollInterval],
+        maxPollIntervalMs: raw[Inputs.MaxPollInterval],
+        maxRequestsPerSecond: raw[Inputs.MaxRequestsPerSecond],
+        failOnTaskFailure: raw[Inputs.FailOnTaskFailure],
+        download: raw[Inputs.Download] || uploadArtifact,
+        downloadDir: raw[Inputs.DownloadDir]
+            ? external_node_path_default().resolve(workspace, raw[Inputs.DownloadDir])
+            : undefined,
+        workspace,
+        maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+        uploadArtifact,
+        artifactName: raw[Inputs.ArtifactName] || undefined,
+        artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+    };
+}
+function isHttpUrl(text) {
+    try {
+        return ['http:', 'https:'].includes(new URL(text).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+const DEFAULTS = {
+    [Inputs.BaseUrl]: 'https://api.kie.ai',
+    [Inputs.Timeout]: '30m',
+    [Inputs.PollInterval]: '3s',
+    [Inputs.MaxPollInterval]: '30s',
+    [Inputs.FailOnTaskFailure]: 'true',
+    [Inputs.Download]: 'false',
+    [Inputs.MaxDownloadSize]: '2GB',
+    [Inputs.UploadArtifact]: 'false',
+    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
+    [Inputs.MaxRequestsPerSecond]: '1.5',
+};
+/**
+ * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
+ * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
+ */
+function parseSettings(input, env = process.env, names = ACTION_NAMES) {
+    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
+    const raw = Object.fromEntries(Object.values(Inputs).map((name) => [name, get(name)]));
+    raw[Inputs.ApiKey] ||= env[API_KEY_ENV]?.trim() ?? '';
+    raw[Inputs.BaseUrl] = raw[Inputs.BaseUrl].replace(/\/+$/, '');
+    const parsed = settingsSchema(names).safeParse(raw);
+    if (!parsed.success) {
+        throw new InputError(parsed.error.issues.map((issue) => ({
+            input: issue.path[0],
+            message: issue.message,
+        })));
+    }
+    return toSettings(parsed.data, external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
+}
+/** Reads the action's inputs. The key is masked before anything can log it. */
+function readSettings() {
+    const apiKey = (lib_core/* getInput */.V4(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
+    if (apiKey)
+        lib_core/* setSecret */.Pq(apiKey);
+    return parseSettings((name) => lib_core/* getInput */.V4(name));
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 
 
 
 
-const systemDeps = {
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-};
+
+
 const coreLogger = {
     info: (message) => lib_core/* info */.pq(message),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
-async function run(deps = systemDeps) {
+async function run(runtime = systemRuntime) {
     try {
         const settings = readSettings();
-        const report = await runPipeline(settings, { ...deps, logger: coreLogger });
+        const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
         setOutputs(report);
         await writeSummary(report);
         if (report.failure)
@@ -54160,11 +54194,17 @@ function setOutputs(report) {
     for (const [name, value] of Object.entries(reportFields(report)))
         lib_core/* setOutput */.uH(name, value);
 }
+/** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
 async function writeSummary(report) {
     // Outside a runner (the demo, a local run) there is no summary file to write to.
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+    try {
+        await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`Could not write the job summary: ${error.message}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

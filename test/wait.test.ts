@@ -266,7 +266,7 @@ describe('a base-url that never answers', () => {
     expect(outcome.ending).toBe('error');
     if (outcome.ending === 'error') {
       expect(outcome.error.message).toMatch(
-        /^base-url http:\/\/127\.0\.0\.1:9 has not answered in 1m 30s \(.*ECONNREFUSED.*\)\. Check base-url/,
+        /^No answer from http:\/\/127\.0\.0\.1:9 in 1m 30s \(.*ECONNREFUSED.*\)\. Check 'base-url', and the runner's network/,
       );
     }
     // The last try lands on the limit exactly, not a backoff later.
@@ -344,7 +344,7 @@ describe('permanent faults stop at once', () => {
     [
       'a wrong base-url (HTML 404)',
       { status: 404, body: '<html>Not Found</html>' },
-      /check base-url/,
+      /check 'base-url'/,
     ],
   ];
   for (const [name, fault, message] of cases) {

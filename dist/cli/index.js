@@ -41935,11 +41935,57 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/constants.ts
+// The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
+// settings.ts reads the inputs by these names, report.ts sets the outputs by them.
+const constants_Inputs = {
+    TaskId: 'task-id',
+    ApiKey: 'api-key',
+    BaseUrl: 'base-url',
+    Timeout: 'timeout',
+    PollInterval: 'poll-interval',
+    MaxPollInterval: 'max-poll-interval',
+    FailOnTaskFailure: 'fail-on-task-failure',
+    Download: 'download',
+    DownloadDir: 'download-dir',
+    MaxDownloadSize: 'max-download-size',
+    UploadArtifact: 'upload-artifact',
+    ArtifactName: 'artifact-name',
+    ArtifactRetentionDays: 'artifact-retention-days',
+    MaxRequestsPerSecond: 'max-requests-per-second',
+    Model: 'model',
+    Input: 'input',
+    CallbackUrl: 'callback-url',
+};
+const Outputs = {
+    TaskId: 'taskId',
+    State: 'state',
+    Model: 'model',
+    ResultUrls: 'resultUrls',
+    ResultJson: 'resultJson',
+    FailCode: 'failCode',
+    FailMsg: 'failMsg',
+    CreateTime: 'createTime',
+    CompleteTime: 'completeTime',
+    PollCount: 'pollCount',
+    ElapsedMs: 'elapsedMs',
+    Files: 'files',
+    DownloadDir: 'downloadDir',
+    ArtifactId: 'artifactId',
+    ArtifactUrl: 'artifactUrl',
+    ArtifactDigest: 'artifactDigest',
+    Transcript: 'transcript',
+    Language: 'language',
+    Tasks: 'tasks',
+    Succeeded: 'succeeded',
+    Failed: 'failed',
+};
+const constants_API_KEY_ENV = 'KIE_API_KEY';
+const ACTION_NAMES = {
+    noun: 'Input',
+    of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
+};
+
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -51667,6 +51713,7 @@ function parseResult(raw) {
 
 
 
+
 class KieApiError extends Error {
     kind;
     code;
@@ -51702,6 +51749,7 @@ class KieClient {
     requestTimeoutMs;
     logger;
     now;
+    names;
     /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
     answered = false;
     unansweredSince;
@@ -51711,6 +51759,7 @@ class KieClient {
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
+        this.names = options.names ?? ACTION_NAMES;
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -51774,10 +51823,10 @@ class KieClient {
         const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
         const silentMs = this.now() - this.unansweredSince;
         if (silentMs < UNANSWERED_LIMIT_MS) {
-            return new KieApiError('transient', `${reason} (no answer from base-url ${this.baseUrl} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
         }
-        this.unreachable = new KieApiError('fatal', `base-url ${this.baseUrl} has not answered in ${formatDuration(silentMs)} (${error.message}). ` +
-            "Check base-url, and the runner's network or proxy settings.", undefined, undefined, { neverSent, unreachable: true });
+        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
         return this.unreachable;
     }
     async send(method, url, body) {
@@ -51812,16 +51861,16 @@ class KieClient {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(constants_Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
         }
         const envelope = parseEnvelope(body);
         if (!envelope) {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
             if (status === 401 || status === 402)
-                throw describeCode(status, '', subject);
+                throw describeCode(status, '', subject, this.names);
             if (status === 404) {
-                throw new KieApiError('fatal', `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`, 404);
+                throw new KieApiError('fatal', `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(constants_Inputs.BaseUrl)}): ${excerpt(body)}`, 404);
             }
             throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`, status);
         }
@@ -51831,13 +51880,13 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
         }
         return envelope;
     }
 }
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, retryAfterMs) {
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
     const taskId = 'taskId' in subject ? subject.taskId : undefined;
     const task = taskId === undefined
@@ -51845,13 +51894,13 @@ function describeCode(code, serverMessage, subject, retryAfterMs) {
         : `task ${taskId}`;
     switch (code) {
         case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`, code);
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
         case 402:
             return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
         case 404:
             return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`, code);
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
@@ -51972,6 +52021,38 @@ function artifactUrl(env, id) {
     if (!server || !repository || !runId)
         return undefined;
     return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/artifacts/${id}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/results/locations.ts
+// Where each task's results go on disk.
+
+
+function baseDir(settings) {
+    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
+}
+/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
+function resultsDir(settings, taskId, many) {
+    if (settings.downloadDir && !many)
+        return settings.downloadDir;
+    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
+}
+/**
+ * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
+ * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
+ */
+function safeSegment(taskId) {
+    const safe = taskId
+        .replace(/[^\w.-]+/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 100);
+    if (safe === taskId)
+        return safe;
+    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -53098,8 +53179,7 @@ function transcriptOf(record, result) {
 }
 /** Throws DownloadError (naming the URL) when a download fails. */
 async function writeResults(options) {
-    const { record, result, dir, logger } = options;
-    const transcript = transcriptOf(record, result);
+    const { result, transcript, dir, logger } = options;
     if (transcript) {
         const files = await writeTextFiles(dir, transcript.files);
         logger.info(`Wrote the transcript to ${dir}.`);
@@ -53146,264 +53226,10 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
-// EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(69846);
-// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(43439);
-;// CONCATENATED MODULE: ./src/settings.ts
-// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
-// of the code gets typed values and a user gets one clear line for each mistake.
-
-
-
-
-
-const Inputs = {
-    TaskId: 'task-id',
-    ApiKey: 'api-key',
-    BaseUrl: 'base-url',
-    Timeout: 'timeout',
-    PollInterval: 'poll-interval',
-    MaxPollInterval: 'max-poll-interval',
-    FailOnTaskFailure: 'fail-on-task-failure',
-    Download: 'download',
-    DownloadDir: 'download-dir',
-    MaxDownloadSize: 'max-download-size',
-    UploadArtifact: 'upload-artifact',
-    ArtifactName: 'artifact-name',
-    ArtifactRetentionDays: 'artifact-retention-days',
-    MaxRequestsPerSecond: 'max-requests-per-second',
-    Model: 'model',
-    Input: 'input',
-    CallbackUrl: 'callback-url',
-};
-const Outputs = {
-    TaskId: 'taskId',
-    State: 'state',
-    Model: 'model',
-    ResultUrls: 'resultUrls',
-    ResultJson: 'resultJson',
-    FailCode: 'failCode',
-    FailMsg: 'failMsg',
-    CreateTime: 'createTime',
-    CompleteTime: 'completeTime',
-    PollCount: 'pollCount',
-    ElapsedMs: 'elapsedMs',
-    Files: 'files',
-    DownloadDir: 'downloadDir',
-    ArtifactId: 'artifactId',
-    ArtifactUrl: 'artifactUrl',
-    ArtifactDigest: 'artifactDigest',
-    Transcript: 'transcript',
-    Language: 'language',
-    Tasks: 'tasks',
-    Succeeded: 'succeeded',
-    Failed: 'failed',
-};
-const API_KEY_ENV = 'KIE_API_KEY';
-/** A mistake in the inputs: its message is the whole story, so no stack is shown. */
-class InputError extends Error {
-    name = 'InputError';
-}
-const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-/** An input in human units, read by `parse`; only positive values make sense, but for `timeout`. */
-const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
-    const value = parse(text);
-    if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${input}' must be ${help} (got '${text}').`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-const settings_duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
-const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
-// YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
-const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    ctx.addIssue({
-        code: 'custom',
-        message: `Input '${input}' must be true or false (got '${text}').`,
-    });
-    return NEVER;
-});
-const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
-// YAML is a superset of JSON, so one parser reads both forms of `input`.
-const taskInput = schemas_string().transform((text, ctx) => {
-    if (text === '')
-        return undefined;
-    let value;
-    try {
-        value = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' is not valid JSON or YAML (${yamlProblem(error)}).`,
-        });
-        return NEVER;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' must be a JSON object or a YAML mapping of the model's parameters.`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
-function yamlProblem(error) {
-    const [first = ''] = error.message.split('\n');
-    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
-    const said = what.charAt(0).toLowerCase() + what.slice(1);
-    const at = error.linePos?.[0];
-    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
-}
-const settingsSchema = object({
-    // One id, or several separated by new lines, commas or spaces.
-    taskIds: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-    model: schemas_string(),
-    input: taskInput,
-    callbackUrl: schemas_string().refine((text) => text === '' || isHttpUrl(text), {
-        message: `Input '${Inputs.CallbackUrl}' must be an http(s) URL.`,
-    }),
-    apiKey: schemas_string()
-        .min(1, `Input '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
-    baseUrl: schemas_string().refine(isHttpUrl, {
-        message: `Input '${Inputs.BaseUrl}' must be an http(s) URL such as https://api.kie.ai.`,
-    }),
-    // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
-    timeoutMs: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
-    pollIntervalMs: settings_duration(Inputs.PollInterval),
-    maxPollIntervalMs: settings_duration(Inputs.MaxPollInterval),
-    failOnTaskFailure: settings_boolean(Inputs.FailOnTaskFailure),
-    maxRequestsPerSecond: schemas_string()
-        .transform(Number)
-        .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-        message: `Input '${Inputs.MaxRequestsPerSecond}' must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-    }),
-    download: settings_boolean(Inputs.Download),
-    downloadDir: schemas_string().optional(),
-    workspace: schemas_string(),
-    maxDownloadBytes: size(Inputs.MaxDownloadSize),
-    uploadArtifact: settings_boolean(Inputs.UploadArtifact),
-    artifactName: schemas_string().optional(),
-    artifactRetentionDays: schemas_string()
-        .transform((text) => (text === '' ? undefined : Number(text)))
-        .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-        message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
-    }),
-})
-    // These three only read strings, so they run even when other inputs are wrong: every mistake is
-    // reported at once.
-    .refine((s) => !(s.model && s.taskIds.length > 0), {
-    message: `Give either '${Inputs.TaskId}' (to wait for a task) or '${Inputs.Model}' (to create one), not both.`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || s.taskIds.length > 0, {
-    message: `Input '${Inputs.TaskId}' is required: the id returned by createTask (or give '${Inputs.Model}' and '${Inputs.Input}' to create the task here).`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || !(s.input || s.callbackUrl), {
-    message: `Inputs '${Inputs.Input}' and '${Inputs.CallbackUrl}' need '${Inputs.Model}'.`,
-    when: () => true,
-})
-    .superRefine((s, ctx) => {
-    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-    for (const [input, ms] of [
-        [Inputs.PollInterval, s.pollIntervalMs],
-        [Inputs.MaxPollInterval, s.maxPollIntervalMs],
-    ]) {
-        if (ms > MAX_POLL_INTERVAL_MS) {
-            ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
-        }
-    }
-    if (s.maxPollIntervalMs < s.pollIntervalMs) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.MaxPollInterval}' must not be shorter than '${Inputs.PollInterval}'.`,
-        });
-    }
-})
-    .transform(({ model, input, callbackUrl, download, ...s }) => ({
-    ...s,
-    download: download || s.uploadArtifact,
-    create: model
-        ? { model, input: input ?? {}, ...(callbackUrl && { callBackUrl: callbackUrl }) }
-        : undefined,
-}));
-function isHttpUrl(text) {
-    try {
-        return ['http:', 'https:'].includes(new URL(text).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-const DEFAULTS = {
-    [Inputs.BaseUrl]: 'https://api.kie.ai',
-    [Inputs.Timeout]: '30m',
-    [Inputs.PollInterval]: '3s',
-    [Inputs.MaxPollInterval]: '30s',
-    [Inputs.FailOnTaskFailure]: 'true',
-    [Inputs.Download]: 'false',
-    [Inputs.MaxDownloadSize]: '2GB',
-    [Inputs.UploadArtifact]: 'false',
-    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-    [Inputs.MaxRequestsPerSecond]: '1.5',
-};
-/**
- * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
- * CLI; throws InputError listing every problem, one per line.
- */
-function parseSettings(input, env = process.env) {
-    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
-    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd());
-    const parsed = settingsSchema.safeParse({
-        taskIds: get(Inputs.TaskId),
-        model: get(Inputs.Model),
-        input: get(Inputs.Input),
-        callbackUrl: get(Inputs.CallbackUrl),
-        maxRequestsPerSecond: get(Inputs.MaxRequestsPerSecond),
-        apiKey: get(Inputs.ApiKey) || env[API_KEY_ENV]?.trim() || '',
-        baseUrl: get(Inputs.BaseUrl).replace(/\/+$/, ''),
-        timeoutMs: get(Inputs.Timeout),
-        pollIntervalMs: get(Inputs.PollInterval),
-        maxPollIntervalMs: get(Inputs.MaxPollInterval),
-        failOnTaskFailure: get(Inputs.FailOnTaskFailure),
-        download: get(Inputs.Download),
-        downloadDir: get(Inputs.DownloadDir)
-            ? external_node_path_default().resolve(workspace, get(Inputs.DownloadDir))
-            : undefined,
-        workspace,
-        maxDownloadBytes: get(Inputs.MaxDownloadSize),
-        uploadArtifact: get(Inputs.UploadArtifact),
-        artifactName: get(Inputs.ArtifactName) || undefined,
-        artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
-    });
-    if (!parsed.success)
-        throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));
-    return parsed.data;
-}
-/** Reads the action's inputs. The key is masked before anything can log it. */
-function readSettings() {
-    const apiKey = (core.getInput(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
-    if (apiKey)
-        core.setSecret(apiKey);
-    return parseSettings((name) => core.getInput(name));
-}
-
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
@@ -53507,7 +53333,7 @@ class RequestBudget {
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-function budgetedSource(source, budget) {
+function budgetedSource(source, budget, names = ACTION_NAMES) {
     // Once base-url is given up on, every task fails with that at once, queued or not.
     let unreachable;
     return {
@@ -53517,7 +53343,7 @@ function budgetedSource(source, budget) {
             if (!(await budget.acquire(deadline))) {
                 if (unreachable)
                     throw unreachable;
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`);
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`);
             }
             try {
                 const record = await source.getTaskRecord(taskId);
@@ -53565,6 +53391,9 @@ function nextDelay(input, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/wait/wait.ts
+// The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
+// it in virtual time.
+
 
 
 
@@ -53573,7 +53402,7 @@ const DEFAULT_NOT_READY_GRACE_MS = 60_000;
 const HEARTBEAT_MS = 60_000;
 async function waitForTask(options, deps) {
     const { taskId, timeoutMs, notReadyGraceMs = DEFAULT_NOT_READY_GRACE_MS } = options;
-    const { source, now, sleep, random, logger } = deps;
+    const { source, now, sleep, random, logger, names = ACTION_NAMES } = deps;
     const startedAt = now();
     const deadline = startedAt + timeoutMs;
     const progress = { polls: 0, elapsedMs: 0 };
@@ -53589,6 +53418,7 @@ async function waitForTask(options, deps) {
             const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
             if (record.state !== progress.record?.state) {
+                deps.onProgress?.({ taskId, state: record.state, ...progress });
                 logger.info(`Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`);
                 lastLogAt = now();
                 if (!KNOWN_STATES.includes(record.state) &&
@@ -53619,7 +53449,7 @@ async function waitForTask(options, deps) {
                 }
                 notReadySince ??= now();
                 if (now() - notReadySince >= notReadyGraceMs) {
-                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`, error.code);
+                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(constants_Inputs.TaskId)}.`, error.code);
                     return { ...progress, ending: 'error', error: gaveUp };
                 }
             }
@@ -53670,7 +53500,6 @@ async function waitForTask(options, deps) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { logger } = deps;
     const client = new KieClient({
@@ -53678,6 +53507,7 @@ async function runPipeline(settings, deps) {
         apiKey: settings.apiKey,
         logger,
         now: deps.now,
+        names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     try {
@@ -53698,14 +53528,14 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget);
+        const source = budgetedSource(client, budget, deps.names);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
         const report = { tasks };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, logger);
+        const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact) {
             try {
@@ -53762,20 +53592,19 @@ async function runTask(taskId, dir, settings, source, deps) {
     for (const warning of result.warnings)
         logger.warning(`Task ${taskId}: ${warning}`);
     const report = { taskId, outcome, result, files: [] };
-    const problem = taskProblem(taskId, outcome);
+    const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
     logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
-    const record = outcome.record;
-    const transcript = transcriptOf(record, result);
+    const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
     try {
         const written = await writeResults({
-            record,
             result,
+            transcript,
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
             logger,
@@ -53786,7 +53615,7 @@ async function runTask(taskId, dir, settings, source, deps) {
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
-function taskProblem(taskId, outcome) {
+function taskProblem(taskId, outcome, names) {
     switch (outcome.ending) {
         case 'error':
             return { kind: 'api', message: outcome.error.message };
@@ -53795,7 +53624,7 @@ function taskProblem(taskId, outcome) {
                 kind: 'timeout',
                 message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise 'timeout' if the model needs longer.`,
+                    `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`,
             };
         case 'finished': {
             if (outcome.record.state === 'success')
@@ -53810,12 +53639,12 @@ function taskProblem(taskId, outcome) {
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
 const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, logger) {
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
             return [];
         if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-            logger.warning(`${problem.message}. Not failing: fail-on-task-failure is false.`);
+            logger.warning(`${problem.message}. Not failing the step, as ${names.of(constants_Inputs.FailOnTaskFailure)} says.`);
             return [];
         }
         return [problem];
@@ -53855,28 +53684,12 @@ function unique(taskIds, logger) {
     }
     return once;
 }
-function baseDir(settings) {
-    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
-}
-/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
-function resultsDir(settings, taskId, many) {
-    if (settings.downloadDir && !many)
-        return settings.downloadDir;
-    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
-}
-/**
- * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
- * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
- */
-function safeSegment(taskId) {
-    const safe = taskId
-        .replace(/[^\w.-]+/g, '_')
-        .replace(/^\.+/, '_')
-        .slice(0, 100);
-    if (safe === taskId)
-        return safe;
-    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
-}
+
+;// CONCATENATED MODULE: ./src/report.ts
+// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+// these as the action's outputs, the CLI prints them, the summary renders the Report.
+
+
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
 function overallState(tasks) {
     if (tasks.length <= 1)
@@ -53951,9 +53764,237 @@ function reportFields(report) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/runtime.ts
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+
+// EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(69846);
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(43439);
+;// CONCATENATED MODULE: ./src/settings.ts
+// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
+// of the code gets typed values and a user gets one clear line for each mistake.
+
+
+
+
+
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
+class InputError extends Error {
+    problems;
+    name = 'InputError';
+    constructor(problems) {
+        super(problems.map((problem) => problem.message).join('\n'));
+        this.problems = problems;
+    }
+}
+const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+const MAX_REQUESTS_PER_SECOND = 100;
+const MAX_POLL_INTERVAL_MS = 3_600_000;
+/**
+ * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
+ * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
+ */
+function settingsSchema(names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
+    /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
+    const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
+        const value = parse(text);
+        if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
+            problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
+            return NEVER;
+        }
+        return value;
+    });
+    const duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
+    const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
+    // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
+    const boolean = (input) => schemas_string().transform((text, ctx) => {
+        if (['true', 'True', 'TRUE'].includes(text))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(text))
+            return false;
+        problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
+        return NEVER;
+    });
+    // YAML is a superset of JSON, so one parser reads both forms of `input`.
+    const taskInput = schemas_string().transform((text, ctx) => {
+        if (text === '')
+            return undefined;
+        let value;
+        try {
+            value = (0,dist/* parse */.qg)(text);
+        }
+        catch (error) {
+            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error)}).`);
+            return NEVER;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`);
+            return NEVER;
+        }
+        return value;
+    });
+    const refined = (check, message) => schemas_string().refine(check, { message });
+    return (object({
+        // One id, or several separated by new lines, commas or spaces.
+        [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [constants_Inputs.Model]: schemas_string(),
+        [constants_Inputs.Input]: taskInput,
+        [constants_Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(constants_Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [constants_Inputs.ApiKey]: schemas_string().min(1, 
+        // Only the action gets here: the CLI reads the key from the environment alone.
+        `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
+        [constants_Inputs.BaseUrl]: refined(isHttpUrl, `${subject(constants_Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+        [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
+        [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
+        [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
+        [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
+        [constants_Inputs.MaxRequestsPerSecond]: schemas_string()
+            .transform(Number)
+            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
+            message: `${subject(constants_Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
+        }),
+        [constants_Inputs.Download]: boolean(constants_Inputs.Download),
+        [constants_Inputs.DownloadDir]: schemas_string(),
+        [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
+        [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
+        [constants_Inputs.ArtifactName]: schemas_string(),
+        [constants_Inputs.ArtifactRetentionDays]: schemas_string()
+            .transform((text) => (text === '' ? undefined : Number(text)))
+            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
+            message: `${subject(constants_Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
+        }),
+    })
+        // These three only read strings, so they run even when other inputs are wrong: every
+        // mistake is reported at once.
+        .refine((s) => !(s[constants_Inputs.Model] && s[constants_Inputs.TaskId].length > 0), {
+        path: [constants_Inputs.Model],
+        message: `Give either ${names.of(constants_Inputs.TaskId)} (to wait for a task) or ${names.of(constants_Inputs.Model)} (to create one), not both.`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[constants_Inputs.Model]) || s[constants_Inputs.TaskId].length > 0, {
+        path: [constants_Inputs.TaskId],
+        message: `${subject(constants_Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.Input)} to create the task here).`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[constants_Inputs.Model]) || !(s[constants_Inputs.Input] || s[constants_Inputs.CallbackUrl]), {
+        path: [constants_Inputs.Input],
+        message: `${names.noun}s ${names.of(constants_Inputs.Input)} and ${names.of(constants_Inputs.CallbackUrl)} need ${names.of(constants_Inputs.Model)}.`,
+        when: () => true,
+    })
+        .superRefine((s, ctx) => {
+        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const input of [constants_Inputs.PollInterval, constants_Inputs.MaxPollInterval]) {
+            if (s[input] > MAX_POLL_INTERVAL_MS) {
+                problem(ctx, input, `${subject(input)} must be at most 1h.`);
+            }
+        }
+        if (s[constants_Inputs.MaxPollInterval] < s[constants_Inputs.PollInterval]) {
+            problem(ctx, constants_Inputs.MaxPollInterval, `${subject(constants_Inputs.MaxPollInterval)} must not be shorter than ${names.of(constants_Inputs.PollInterval)}.`);
+        }
+    }));
+}
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error) {
+    const [first = ''] = error.message.split('\n');
+    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+    const said = what.charAt(0).toLowerCase() + what.slice(1);
+    const at = error.linePos?.[0];
+    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
+}
+function toSettings(raw, workspace) {
+    const model = raw[constants_Inputs.Model];
+    const callbackUrl = raw[constants_Inputs.CallbackUrl];
+    const uploadArtifact = raw[constants_Inputs.UploadArtifact];
+    return {
+        taskIds: raw[constants_Inputs.TaskId],
+        create: model
+            ? {
+                model,
+                input: raw[constants_Inputs.Input] ?? {},
+                ...(callbackUrl && { callBackUrl: callbackUrl }),
+            }
+            : undefined,
+        apiKey: raw[constants_Inputs.ApiKey],
+        baseUrl: raw[constants_Inputs.BaseUrl],
+        timeoutMs: raw[constants_Inputs.Timeout],
+        pollIntervalMs: raw[constants_Inputs.PollInterval],
+        maxPollIntervalMs: raw[constants_Inputs.MaxPollInterval],
+        maxRequestsPerSecond: raw[constants_Inputs.MaxRequestsPerSecond],
+        failOnTaskFailure: raw[constants_Inputs.FailOnTaskFailure],
+        download: raw[constants_Inputs.Download] || uploadArtifact,
+        downloadDir: raw[constants_Inputs.DownloadDir]
+            ? external_node_path_default().resolve(workspace, raw[constants_Inputs.DownloadDir])
+            : undefined,
+        workspace,
+        maxDownloadBytes: raw[constants_Inputs.MaxDownloadSize],
+        uploadArtifact,
+        artifactName: raw[constants_Inputs.ArtifactName] || undefined,
+        artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
+    };
+}
+function isHttpUrl(text) {
+    try {
+        return ['http:', 'https:'].includes(new URL(text).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+const DEFAULTS = {
+    [constants_Inputs.BaseUrl]: 'https://api.kie.ai',
+    [constants_Inputs.Timeout]: '30m',
+    [constants_Inputs.PollInterval]: '3s',
+    [constants_Inputs.MaxPollInterval]: '30s',
+    [constants_Inputs.FailOnTaskFailure]: 'true',
+    [constants_Inputs.Download]: 'false',
+    [constants_Inputs.MaxDownloadSize]: '2GB',
+    [constants_Inputs.UploadArtifact]: 'false',
+    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
+    [constants_Inputs.MaxRequestsPerSecond]: '1.5',
+};
+/**
+ * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
+ * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
+ */
+function parseSettings(input, env = process.env, names = ACTION_NAMES) {
+    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
+    const raw = Object.fromEntries(Object.values(constants_Inputs).map((name) => [name, get(name)]));
+    raw[constants_Inputs.ApiKey] ||= env[constants_API_KEY_ENV]?.trim() ?? '';
+    raw[constants_Inputs.BaseUrl] = raw[constants_Inputs.BaseUrl].replace(/\/+$/, '');
+    const parsed = settingsSchema(names).safeParse(raw);
+    if (!parsed.success) {
+        throw new InputError(parsed.error.issues.map((issue) => ({
+            input: issue.path[0],
+            message: issue.message,
+        })));
+    }
+    return toSettings(parsed.data, external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
+}
+/** Reads the action's inputs. The key is masked before anything can log it. */
+function readSettings() {
+    const apiKey = (core.getInput(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
+    if (apiKey)
+        core.setSecret(apiKey);
+    return parseSettings((name) => core.getInput(name));
+}
+
 ;// CONCATENATED MODULE: ./src/cli.ts
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
-// same waiting, same results; only the reporting differs.
+// same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
+// kie-task.ts runs it on the real process.
+
+
+
 
 
 
@@ -53992,7 +54033,7 @@ Options:
   -v, --version                   show the version
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
-The API key comes from the ${API_KEY_ENV} environment variable.
+The API key comes from the ${constants_API_KEY_ENV} environment variable.
 
 Exit codes:
   0  the task succeeded (or failed, with --no-fail)
@@ -54016,7 +54057,35 @@ const OPTIONS = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
 };
-async function main(argv) {
+/** The option each input is given by, for messages; inputs without one keep their own name. */
+const OPTION_OF = {
+    [constants_Inputs.DownloadDir]: `'--download'`,
+    [constants_Inputs.Download]: `'--download'`,
+    [constants_Inputs.FailOnTaskFailure]: `'--no-fail'`,
+    [constants_Inputs.ApiKey]: constants_API_KEY_ENV,
+    [constants_Inputs.TaskId]: 'the task id',
+};
+const CLI_NAMES = {
+    noun: 'Option',
+    of: (input) => OPTION_OF[input] ?? `'--${input}'`,
+};
+/** Runs one command; resolves to the exit code, never rejects. */
+async function main(argv, io) {
+    try {
+        return await command(argv, io);
+    }
+    catch (error) {
+        io.stderr.write(`kie-task: unexpected error: ${error.message}\n`);
+        if (io.env.KIE_DEBUG)
+            io.stderr.write(`${error.stack}\n`);
+        return ExitCode.Internal;
+    }
+}
+async function command(argv, io) {
+    const usageError = (message) => {
+        io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+        return ExitCode.Usage;
+    };
     let parsed;
     try {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -54026,9 +54095,9 @@ async function main(argv) {
     }
     const { values, positionals } = parsed;
     if (values.help)
-        return print(HELP, ExitCode.Success);
+        return print(io, HELP, ExitCode.Success);
     if (values.version)
-        return print(`${VERSION}\n`, ExitCode.Success);
+        return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
     if (command !== 'wait')
@@ -54036,103 +54105,98 @@ async function main(argv) {
     if (taskIds.length === 0)
         return usageError('kie-task wait needs a task id.');
     const given = {
-        [Inputs.TaskId]: taskIds.join(','),
-        [Inputs.Timeout]: values.timeout,
-        [Inputs.PollInterval]: values['poll-interval'],
-        [Inputs.MaxPollInterval]: values['max-poll-interval'],
-        [Inputs.BaseUrl]: values['base-url'],
-        [Inputs.MaxDownloadSize]: values['max-download-size'],
-        [Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
-        [Inputs.Download]: values.download === undefined ? 'false' : 'true',
-        [Inputs.DownloadDir]: values.download,
-        [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
+        [constants_Inputs.TaskId]: taskIds.join(','),
+        [constants_Inputs.Timeout]: values.timeout,
+        [constants_Inputs.PollInterval]: values['poll-interval'],
+        [constants_Inputs.MaxPollInterval]: values['max-poll-interval'],
+        [constants_Inputs.BaseUrl]: values['base-url'],
+        [constants_Inputs.MaxDownloadSize]: values['max-download-size'],
+        [constants_Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
+        [constants_Inputs.Download]: values.download === undefined ? 'false' : 'true',
+        [constants_Inputs.DownloadDir]: values.download,
+        [constants_Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
     };
-    if (!process.env[API_KEY_ENV]?.trim()) {
-        return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);
+    if (!io.env[constants_API_KEY_ENV]?.trim()) {
+        return usageError(`Set the ${constants_API_KEY_ENV} environment variable to your Kie.ai API key.`);
     }
     let settings;
     try {
         // The key only from the environment: a flag would leave it in shell history and `ps`.
-        settings = parseSettings((name) => given[name] ?? '', {
-            ...process.env,
-            GITHUB_WORKSPACE: process.cwd(),
-        });
+        settings = parseSettings((name) => given[name] ?? '', { ...io.env, GITHUB_WORKSPACE: io.cwd }, CLI_NAMES);
     }
     catch (error) {
-        // Ids and the key were checked above, so only options are left to name.
-        if (error instanceof InputError) {
-            const asOptions = Object.keys(OPTIONS).reduce((message, option) => message.replaceAll(`'${option}'`, `'--${option}'`), error.message);
-            return usageError(asOptions.replaceAll('Input ', 'Option '));
-        }
+        if (error instanceof InputError)
+            return usageError(error.message);
         throw error;
     }
-    const progress = startProgress(process.stderr.isTTY === true);
+    const display = startDisplay(io);
     const report = await runPipeline(settings, {
-        now: Date.now,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        random: Math.random,
-        logger: progress.logger,
-    }).finally(progress.stop);
-    if (values.json) {
-        process.stdout.write(`${JSON.stringify(reportFields(report))}\n`);
-    }
-    else {
-        printHuman(reportFields(report));
-    }
+        ...(io.runtime ?? systemRuntime),
+        logger: display.logger,
+        names: CLI_NAMES,
+        onProgress: (progress) => display.show(progress.state),
+    }).finally(display.stop);
+    const fields = reportFields(report);
+    if (values.json)
+        io.stdout.write(`${JSON.stringify(fields)}\n`);
+    else
+        printHuman(io, fields);
     if (report.failure) {
-        process.stderr.write(`kie-task: ${report.failure.message}\n`);
+        io.stderr.write(`kie-task: ${report.failure.message}\n`);
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
 }
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startProgress(tty) {
+function startDisplay(io) {
+    const { stderr } = io;
+    const tty = stderr.isTTY === true;
     const started = Date.now();
     let state = 'starting';
-    const clearLine = () => tty && process.stderr.write('\r\x1b[K');
-    const drawLine = () => tty && process.stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    const clearLine = () => tty && stderr.write('\r\x1b[K');
+    const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
     const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
     const line = (text) => {
         clearLine();
-        process.stderr.write(`${text}\n`);
+        stderr.write(`${text}\n`);
         drawLine();
     };
+    const logger = {
+        info: (message) => line(message),
+        warning: (message) => line(`warning: ${message}`),
+        debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+    };
     return {
-        logger: {
-            info: (message) => {
-                state = /: (\w+) \(after/.exec(message)?.[1] ?? state;
-                line(message);
-            },
-            warning: (message) => line(`warning: ${message}`),
-            debug: (message) => process.env.KIE_DEBUG && line(`debug: ${message}`),
-        },
+        logger,
+        // A state change is always logged too; the live line shows it from then on.
+        show: (newState) => (state = newState),
         stop: () => {
             clearInterval(ticker);
             clearLine();
         },
     };
 }
-function printHuman(fields) {
+function printHuman(io, fields) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
     for (const name of ['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript']) {
         const value = fields[name];
         if (value === '' || (Array.isArray(value) && value.length === 0))
             continue;
-        process.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
+        io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
     }
 }
-function usageError(message) {
-    process.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
-    return ExitCode.Usage;
-}
-function print(text, code) {
-    process.stdout.write(text);
+function print(io, text, code) {
+    io.stdout.write(text);
     return code;
 }
-main(process.argv.slice(2)).then((code) => (process.exitCode = code), (error) => {
-    process.stderr.write(`kie-task: unexpected error: ${error.message}\n`);
-    if (process.env.KIE_DEBUG)
-        process.stderr.write(`${error.stack}\n`);
-    process.exitCode = ExitCode.Internal;
-});
+
+;// CONCATENATED MODULE: ./src/kie-task.ts
+// The `kie-task` command: runs the CLI on this process.
+
+void main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+}).then((code) => (process.exitCode = code));
 

@@ -5,6 +5,7 @@
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
+import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
@@ -63,6 +64,8 @@ export interface KieClientOptions {
   logger: Logger;
   /** For Retry-After given as an HTTP date. */
   now?: () => number;
+  /** How messages name inputs; the action's names by default. */
+  names?: InputNames;
 }
 
 /** A base-url that has never answered is given up on this long after the first try, so the step
@@ -79,6 +82,7 @@ export class KieClient {
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly names: InputNames;
   /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
   private answered = false;
   private unansweredSince?: number;
@@ -89,6 +93,7 @@ export class KieClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.names = options.names ?? ACTION_NAMES;
     // No redirects: the key must reach no host but base-url, and an API that redirects is
     // misconfigured anyway (the error says where it pointed).
     this.http = new HttpClient(USER_AGENT, [], {
@@ -175,7 +180,7 @@ export class KieClient {
     if (silentMs < UNANSWERED_LIMIT_MS) {
       return new KieApiError(
         'transient',
-        `${reason} (no answer from base-url ${this.baseUrl} yet).`,
+        `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`,
         undefined,
         undefined,
         { neverSent, retryBy: giveUpAt },
@@ -183,8 +188,8 @@ export class KieClient {
     }
     this.unreachable = new KieApiError(
       'fatal',
-      `base-url ${this.baseUrl} has not answered in ${formatDuration(silentMs)} (${error.message}). ` +
-        "Check base-url, and the runner's network or proxy settings.",
+      `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+        `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`,
       undefined,
       undefined,
       { neverSent, unreachable: true },
@@ -236,7 +241,7 @@ export class KieClient {
     if (status >= 300 && status < 400) {
       throw new KieApiError(
         'fatal',
-        `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`,
+        `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`,
         status,
       );
     }
@@ -244,11 +249,11 @@ export class KieClient {
     if (!envelope) {
       // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
       // the task, so worth another try. Only auth, credits and a wrong address are not.
-      if (status === 401 || status === 402) throw describeCode(status, '', subject);
+      if (status === 401 || status === 402) throw describeCode(status, '', subject, this.names);
       if (status === 404) {
         throw new KieApiError(
           'fatal',
-          `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`,
+          `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`,
           404,
         );
       }
@@ -264,7 +269,13 @@ export class KieClient {
     }
     if (code !== 200) {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-      throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+      throw describeCode(
+        code,
+        envelope.msg ?? envelope.message ?? '',
+        subject,
+        this.names,
+        retryAfterMs,
+      );
     }
     return envelope;
   }
@@ -275,6 +286,7 @@ function describeCode(
   code: number,
   serverMessage: string,
   subject: Subject,
+  names: InputNames,
   retryAfterMs?: number,
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -287,7 +299,7 @@ function describeCode(
     case 401:
       return new KieApiError(
         'fatal',
-        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
+        `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`,
         code,
       );
     case 402:
@@ -300,8 +312,8 @@ function describeCode(
       return new KieApiError(
         'fatal',
         taskId === undefined
-          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
         code,
       );
     case 408:
