@@ -2,6 +2,7 @@
 // Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+import { BlockList, isIP } from 'node:net';
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
 import { parseResult } from './kie/schema.js';
@@ -26,7 +27,15 @@ export interface PipelineDeps extends Runtime {
 }
 
 export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<Report> {
-  const { logger } = deps;
+  const { logger, names = ACTION_NAMES } = deps;
+  // `timeout` holds for the whole step: creating the task, then waiting for it.
+  const deadline = deps.now() + settings.timeoutMs;
+  const baseUrl = new URL(settings.baseUrl);
+  if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname)) {
+    logger.warning(
+      `${names.of(Inputs.BaseUrl)} is plain http to ${baseUrl.host}: the API key would travel in clear text. Use https.`,
+    );
+  }
   const client = new KieClient({
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
@@ -39,7 +48,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
       try {
-        taskIds = [await createTask(client, budget, settings.create, deps)];
+        taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
       } catch (error) {
         if (!(error instanceof KieApiError)) throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -57,9 +66,10 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
+    const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps),
+        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps),
       ),
     );
     const report: Report = { tasks };
@@ -92,10 +102,13 @@ async function createTask(
   client: KieClient,
   budget: RequestBudget,
   request: CreateTaskRequest,
+  deadline: number,
   deps: PipelineDeps,
 ): Promise<string> {
+  let lastError: KieApiError | undefined;
   for (let attempt = 1; ; attempt++) {
-    await budget.acquire();
+    // The first try always gets a slot (the budget is fresh); a retry may not before the timeout.
+    if (!(await budget.acquire(deadline))) throw lastError!;
     try {
       const taskId = await client.createTask(request);
       budget.succeeded();
@@ -108,9 +121,17 @@ async function createTask(
       // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
       const rateLimited = error.code === 429;
       if (rateLimited) budget.rateLimited(error.retryAfterMs);
-      if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS) throw error;
-      deps.logger.warning(`${error.message} Nothing was created; trying again.`);
-      await deps.sleep(1_000 * 2 ** attempt);
+      const remaining = deadline - deps.now();
+      if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
+        throw error;
+      }
+      lastError = error;
+      // As with polls, the last try lands on the deadline.
+      const delay = Math.min(1_000 * 2 ** attempt, remaining);
+      deps.logger.info(
+        `${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`,
+      );
+      await deps.sleep(delay);
     }
   }
 }
@@ -153,13 +174,7 @@ function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): F
     case 'error':
       return { kind: 'api', message: outcome.error.message };
     case 'timeout':
-      return {
-        kind: 'timeout',
-        message:
-          `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
-          `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-          `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
-      };
+      return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
     case 'finished': {
       if (outcome.record.state === 'success') return undefined;
       const { failCode, failMsg } = outcome.record;
@@ -171,6 +186,25 @@ function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): F
   }
 }
 
+/** Advice that fits the cause: a longer timeout only helps a task that was running. */
+function timeoutMessage(taskId: string, outcome: WaitOutcome, names: InputNames): string {
+  const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+  if (outcome.record) {
+    return (
+      `${waited} (last state: ${outcome.record.state}). ` +
+      `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`
+    );
+  }
+  const fault = outcome.lastFault;
+  const advice =
+    fault?.kind === 'not-ready'
+      ? ` Check ${names.of(Inputs.TaskId)}.`
+      : fault?.more.retryBy !== undefined
+        ? ` Check ${names.of(Inputs.BaseUrl)}.`
+        : '';
+  return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
+}
+
 // When tasks fail in different ways, the exit code names the one a person must act on first.
 const SEVERITY: FailureKind[] = ['api', 'results', 'timeout', 'task-failed'];
 
@@ -179,21 +213,38 @@ function overallFailure(
   settings: Settings,
   { logger, names = ACTION_NAMES }: PipelineDeps,
 ): Failure | undefined {
-  const problems = tasks.flatMap(({ problem }) => {
-    if (!problem) return [];
-    if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
+  const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
+  const tolerated = (problem: Failure) =>
+    problem.kind === 'task-failed' && !settings.failOnTaskFailure;
+  const failing = problems.filter((problem) => !tolerated(problem));
+  const because = `as ${names.of(Inputs.FailOnTaskFailure)} says`;
+  if (failing.length === 0) {
+    if (problems.length > 0) {
       logger.warning(
-        `${problem.message}. Not failing the step, as ${names.of(Inputs.FailOnTaskFailure)} says.`,
+        tasks.length === 1
+          ? `${problems[0]!.message}. Not failing the step, ${because}.`
+          : counted(problems, tasks, ` (not failing the step, ${because})`),
       );
-      return [];
     }
-    return [problem];
-  });
-  if (problems.length === 0) return undefined;
-  const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity))!;
-  if (tasks.length === 1) return problems[0];
-  const list = problems.map((problem) => `- ${problem.message}`).join('\n');
-  return { kind, message: `${problems.length} of ${tasks.length} tasks did not succeed:\n${list}` };
+    return undefined;
+  }
+  const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity))!;
+  if (tasks.length === 1) return failing[0];
+  // Every task that did not succeed is counted, so the count agrees with the summary's; those
+  // that fail the step are told apart from those that do not.
+  const note =
+    failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+  return { kind, message: counted(problems, tasks, note) };
+}
+
+/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
+function counted(problems: Failure[], tasks: TaskReport[], note = ''): string {
+  const times = new Map<string, number>();
+  for (const { message } of problems) times.set(message, (times.get(message) ?? 0) + 1);
+  const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
+  return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join(
+    '\n',
+  );
 }
 
 async function upload(
@@ -221,6 +272,21 @@ async function upload(
     env: deps.env,
   });
   return uploaded && { ...uploaded, name };
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): plain http there never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function unique(taskIds: string[], logger: Logger): string[] {

@@ -154,6 +154,37 @@ describe('the action', () => {
     expect(kie.requests).toHaveLength(polls);
   });
 
+  it('warns that an http base-url off this machine would send the key in clear text', async () => {
+    const run = await runInProcess(inputs({ 'base-url': 'http://0.0.0.0:9', timeout: '0' }));
+    expect(run.log).toContain(
+      "::warning::'base-url' is plain http to 0.0.0.0:9: the API key would travel in clear text. Use https.",
+    );
+    // Never answered: the advice is about base-url, not a longer timeout.
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /^::error::Timed out after \d+ms waiting for task task-1, with no state seen\. Last try: Request to Kie\.ai failed: .*ECONNREFUSED.* \(no answer from 'base-url' yet\)\. Check 'base-url'\.$/,
+    );
+  });
+
+  it.each([
+    'http://localhost:9',
+    'http://127.8.9.10:9',
+    'http://[::1]:9',
+    'http://[::ffff:127.0.0.1]:9',
+  ])('does not warn about plain http to the loopback address %s', async (baseUrl) => {
+    const run = await runInProcess(inputs({ 'base-url': baseUrl, timeout: '0' }));
+    expect(run.log).not.toContain('::warning::');
+  });
+
+  it('advises checking task-id, not a longer timeout, for an id Kie.ai never knew', async () => {
+    const run = await runInProcess(inputs({ 'task-id': 'ghost', timeout: '100ms' }));
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /Timed out after .* waiting for task ghost, with no state seen\. Last try: Kie\.ai does not know task ghost yet .* Check 'task-id'\.$/,
+    );
+    expect(error).not.toContain('Raise');
+  });
+
   it('fails at once on a bad key, naming what to fix', async () => {
     kie.script('task-1', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'api-key': 'wrong-key' }));

@@ -113,6 +113,25 @@ describe('several task ids', () => {
     ).toBe(true);
   });
 
+  it('fails all tasks together, with one line, when base-url never answers', async () => {
+    // Time that moves only by sleeping, so the 90 s until base-url is given up on take none.
+    let now = Date.now();
+    const run = await runInProcess(
+      {
+        ...inputs({ 'task-id': 'a b c', timeout: '30m', 'poll-interval': '3s' }),
+        'max-poll-interval': '30s',
+        'base-url': 'http://127.0.0.1:9',
+      },
+      { deps: { now: () => now, sleep: async (ms) => void (now += ms), random: () => 0.5 } },
+    );
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)).toHaveLength(1);
+    expect(errors(run.log)[0]).toMatch(
+      /^::error::3 of 3 tasks did not succeed:%0A- No answer from http:\/\/127\.0\.0\.1:9 in .*Check 'base-url'.* \(3 tasks\)$/,
+    );
+    expect(run.log).not.toContain('::warning::');
+  });
+
   it('keeps the timeout when the shared budget makes tasks queue', async () => {
     const ids = Array.from({ length: 6 }, (_, i) => `q${i}`);
     for (const id of ids) kie.script(id, [running]);
@@ -320,6 +339,26 @@ describe('create and wait', () => {
     expect(run.failed).toBe(true);
     expect(kie.requests).toHaveLength(1);
     expect(errors(run.log)[0]).toContain('A task may have been created anyway');
+  });
+
+  it('gives up creating at the timeout when a 429 asks for a minute', async () => {
+    kie.scriptCreate([
+      { status: 429, body: { code: 429, msg: 'too many' }, headers: { 'retry-after': '60' } },
+      created('too-late'),
+    ]);
+    const sleeps: number[] = [];
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }), {
+      deps: {
+        now: Date.now,
+        sleep: (ms) => (sleeps.push(ms), new Promise((resolve) => setTimeout(resolve, 5))),
+        random: Math.random,
+      },
+    });
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)[0]).toMatch(/Could not create a task for model m: Kie.ai rate limit/);
+    expect(kie.requests).toHaveLength(1);
+    // Neither the backoff nor the budget's pause for Retry-After waits past the 1 s timeout.
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(1_000);
   });
 
   it('repeats a creation that was rate-limited, which creates nothing', async () => {

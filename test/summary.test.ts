@@ -69,6 +69,21 @@ describe('the job summary', () => {
     expect(images(one.summary)).toBe(4);
   });
 
+  it('counts the same tasks as not succeeded in its heading and in the failure', async () => {
+    kie.script('a', [{ state: 'success' }]);
+    kie.script('b', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+    kie.script('c', [{ state: 'generating' }]);
+    const run = await runInProcess(
+      inputs({ 'task-id': 'a b c', 'fail-on-task-failure': 'false', timeout: '100ms' }),
+    );
+    expect(run.failed).toBe(true);
+    expect(run.summary).toContain('3 Kie.ai tasks: 1 succeeded');
+    expect(run.summary).toContain(
+      "> 2 of 3 tasks did not succeed (failed tasks do not fail the step, as 'fail-on-task-failure' says):",
+    );
+    expect(run.summary).toMatch(/> - Task b failed \(500\): flagged\n> - Timed out after/);
+  });
+
   it('says "1 poll"', async () => {
     kie.script('t', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'task-id': 't' }));

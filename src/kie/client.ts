@@ -34,6 +34,8 @@ export class KieApiError extends Error {
       retryBy?: number;
       /** base-url never answered: every request of the step fails with this error from now on. */
       unreachable?: boolean;
+      /** No request was sent: the request budget had no slot before the deadline. */
+      queued?: boolean;
     } = {},
   ) {
     super(message);
@@ -174,6 +176,7 @@ export class KieClient {
     if (this.answered) {
       return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
     }
+    if (this.unreachable) return this.unreachable; // one verdict, whichever request ends last
     this.unansweredSince ??= started;
     const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
     const silentMs = this.now() - this.unansweredSince;

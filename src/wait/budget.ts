@@ -134,6 +134,9 @@ export function budgetedSource(
         throw new KieApiError(
           'transient',
           `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
+          undefined,
+          undefined,
+          { queued: true },
         );
       }
       try {

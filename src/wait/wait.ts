@@ -98,7 +98,8 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     } catch (error) {
       if (!(error instanceof KieApiError)) throw error;
       progress.elapsedMs = now() - startedAt;
-      progress.lastFault = error;
+      // A request the budget never sent says less than the reply before it.
+      if (!error.more.queued || !progress.lastFault) progress.lastFault = error;
       if (error.kind === 'fatal') return { ...progress, ending: 'error', error };
       if (error.kind === 'not-ready') {
         if (notReadySince === undefined) {
