@@ -41986,6 +41986,9 @@ const ACTION_NAMES = {
     of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
 };
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -51819,6 +51822,8 @@ class KieClient {
         if (this.answered) {
             return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
         }
+        if (this.unreachable)
+            return this.unreachable; // one verdict, whichever request ends last
         this.unansweredSince ??= started;
         const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
         const silentMs = this.now() - this.unansweredSince;
@@ -52063,9 +52068,6 @@ var external_node_fs_ = __nccwpck_require__(73024);
 var external_node_http_ = __nccwpck_require__(37067);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(41692);
 var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
@@ -53343,7 +53345,7 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
             if (!(await budget.acquire(deadline))) {
                 if (unreachable)
                     throw unreachable;
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`);
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { queued: true });
             }
             try {
                 const record = await source.getTaskRecord(taskId);
@@ -53438,7 +53440,9 @@ async function waitForTask(options, deps) {
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
-            progress.lastFault = error;
+            // A request the budget never sent says less than the reply before it.
+            if (!error.more.queued || !progress.lastFault)
+                progress.lastFault = error;
             if (error.kind === 'fatal')
                 return { ...progress, ending: 'error', error };
             if (error.kind === 'not-ready') {
@@ -53500,8 +53504,15 @@ async function waitForTask(options, deps) {
 
 
 
+
 async function runPipeline(settings, deps) {
-    const { logger } = deps;
+    const { logger, names = ACTION_NAMES } = deps;
+    // `timeout` holds for the whole step: creating the task, then waiting for it.
+    const deadline = deps.now() + settings.timeoutMs;
+    const baseUrl = new URL(settings.baseUrl);
+    if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname)) {
+        logger.warning(`${names.of(constants_Inputs.BaseUrl)} is plain http to ${baseUrl.host}: the API key would travel in clear text. Use https.`);
+    }
     const client = new KieClient({
         baseUrl: settings.baseUrl,
         apiKey: settings.apiKey,
@@ -53514,7 +53525,7 @@ async function runPipeline(settings, deps) {
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
-                taskIds = [await createTask(client, budget, settings.create, deps)];
+                taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
             }
             catch (error) {
                 if (!(error instanceof KieApiError))
@@ -53531,7 +53542,8 @@ async function runPipeline(settings, deps) {
         const source = budgetedSource(client, budget, deps.names);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
+        const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
+        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps)));
         const report = { tasks };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
@@ -53560,9 +53572,12 @@ async function runPipeline(settings, deps) {
     }
 }
 const MAX_CREATE_ATTEMPTS = 5;
-async function createTask(client, budget, request, deps) {
+async function createTask(client, budget, request, deadline, deps) {
+    let lastError;
     for (let attempt = 1;; attempt++) {
-        await budget.acquire();
+        // The first try always gets a slot (the budget is fresh); a retry may not before the timeout.
+        if (!(await budget.acquire(deadline)))
+            throw lastError;
         try {
             const taskId = await client.createTask(request);
             budget.succeeded();
@@ -53578,10 +53593,15 @@ async function createTask(client, budget, request, deps) {
             const rateLimited = error.code === 429;
             if (rateLimited)
                 budget.rateLimited(error.retryAfterMs);
-            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS)
+            const remaining = deadline - deps.now();
+            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
                 throw error;
-            deps.logger.warning(`${error.message} Nothing was created; trying again.`);
-            await deps.sleep(1_000 * 2 ** attempt);
+            }
+            lastError = error;
+            // As with polls, the last try lands on the deadline.
+            const delay = Math.min(1_000 * 2 ** attempt, remaining);
+            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
+            await deps.sleep(delay);
         }
     }
 }
@@ -53620,12 +53640,7 @@ function taskProblem(taskId, outcome, names) {
         case 'error':
             return { kind: 'api', message: outcome.error.message };
         case 'timeout':
-            return {
-                kind: 'timeout',
-                message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
-                    `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`,
-            };
+            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53637,25 +53652,51 @@ function taskProblem(taskId, outcome, names) {
         }
     }
 }
+/** Advice that fits the cause: a longer timeout only helps a task that was running. */
+function timeoutMessage(taskId, outcome, names) {
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+    if (outcome.record) {
+        return (`${waited} (last state: ${outcome.record.state}). ` +
+            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
+    }
+    const fault = outcome.lastFault;
+    const advice = fault?.kind === 'not-ready'
+        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
+        : fault?.more.retryBy !== undefined
+            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
+            : '';
+    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
+}
 // When tasks fail in different ways, the exit code names the one a person must act on first.
 const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
-    const problems = tasks.flatMap(({ problem }) => {
-        if (!problem)
-            return [];
-        if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-            logger.warning(`${problem.message}. Not failing the step, as ${names.of(constants_Inputs.FailOnTaskFailure)} says.`);
-            return [];
+    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
+    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
+    const failing = problems.filter((problem) => !tolerated(problem));
+    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
+    if (failing.length === 0) {
+        if (problems.length > 0) {
+            logger.warning(tasks.length === 1
+                ? `${problems[0].message}. Not failing the step, ${because}.`
+                : counted(problems, tasks, ` (not failing the step, ${because})`));
         }
-        return [problem];
-    });
-    if (problems.length === 0)
         return undefined;
-    const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
+    }
+    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
-        return problems[0];
-    const list = problems.map((problem) => `- ${problem.message}`).join('\n');
-    return { kind, message: `${problems.length} of ${tasks.length} tasks did not succeed:\n${list}` };
+        return failing[0];
+    // Every task that did not succeed is counted, so the count agrees with the summary's; those
+    // that fail the step are told apart from those that do not.
+    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    return { kind, message: counted(problems, tasks, note) };
+}
+/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
+function counted(problems, tasks, note = '') {
+    const times = new Map();
+    for (const { message } of problems)
+        times.set(message, (times.get(message) ?? 0) + 1);
+    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
+    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 async function upload(report, taskIds, settings, deps) {
     const files = report.tasks.flatMap((task) => task.files.map((file) => file.path));
@@ -53675,6 +53716,20 @@ async function upload(report, taskIds, settings, deps) {
         env: deps.env,
     });
     return uploaded && { ...uploaded, name };
+}
+const LOOPBACK = new external_node_net_.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+/** localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): plain http there never leaves the machine. */
+function isLoopback(hostname) {
+    const host = hostname
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase();
+    if (host === 'localhost' || host.endsWith('.localhost'))
+        return true;
+    const family = (0,external_node_net_.isIP)(host);
+    return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];
