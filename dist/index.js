@@ -41938,9 +41938,11 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/constants.ts
 // The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
 // settings.ts reads the inputs by these names, report.ts sets the outputs by them.
@@ -41985,6 +41987,7 @@ const Outputs = {
     Tasks: 'tasks',
     Succeeded: 'succeeded',
     Failed: 'failed',
+    Truncated: 'truncated',
 };
 const API_KEY_ENV = 'KIE_API_KEY';
 const ACTION_NAMES = {
@@ -41992,6 +41995,128 @@ const ACTION_NAMES = {
     of: (input) => (input === Inputs.ApiKey ? `'${input}' (or ${API_KEY_ENV})` : `'${input}'`),
 };
 
+;// CONCATENATED MODULE: ./src/limits.ts
+// GitHub's size limits on what a step hands back: a job's outputs may total 1 MB (counted as
+// UTF-16, two bytes a character, names and values together) and a step's summary 1 MiB. A task
+// can produce more (an hour of speech-to-text is ~2 MB of resultJson), so the large outputs share
+// a budget and whatever does not fit is cut here, with its whole value kept for a file.
+
+/** Half of the job's 1 MB, so the outputs of the job's other steps still fit beside ours. */
+const MAX_OUTPUT_BYTES = 512 * 1024;
+/** A step's summary may be 1 MiB; the margin covers the note that says it was cut. */
+const MAX_SUMMARY_BYTES = 1024 * 1024 - 1024;
+/** The outputs that can grow with what tasks produce, cut in this order of preference. */
+const LARGE_OUTPUTS = [
+    Outputs.ResultUrls,
+    Outputs.Files,
+    Outputs.Transcript,
+    Outputs.ResultJson,
+    Outputs.Tasks,
+];
+/** An output's text as @actions/core's setOutput writes it: strings as they are, else JSON. */
+function outputText(value) {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+}
+const utf16Bytes = (name, value) => 2 * (name.length + value.length);
+/**
+ * The output fields within `maxBytes`. The small outputs are kept whole; the large ones share
+ * what is left fairly: each gets an equal share, and what a small one leaves over goes to the
+ * rest. `fileFor(name)` says where the whole of a cut output will be written.
+ */
+function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
+    const outputs = {};
+    for (const [name, value] of Object.entries(fields))
+        outputs[name] = outputText(value);
+    const cut = [];
+    let available = maxBytes;
+    for (const [name, text] of Object.entries(outputs)) {
+        if (!LARGE_OUTPUTS.includes(name))
+            available -= utf16Bytes(name, text);
+    }
+    const large = [...LARGE_OUTPUTS].sort((a, b) => outputs[a].length - outputs[b].length ||
+        LARGE_OUTPUTS.indexOf(a) - LARGE_OUTPUTS.indexOf(b));
+    large.forEach((name, index) => {
+        const whole = outputs[name];
+        const share = Math.floor(Math.max(0, available) / (large.length - index));
+        if (utf16Bytes(name, whole) > share) {
+            const file = fileFor(name);
+            outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file);
+            cut.push({ name, whole, file });
+        }
+        available -= utf16Bytes(name, outputs[name]);
+    });
+    outputs[Outputs.Truncated] = cut.map(({ name }) => name).join(',');
+    return { outputs, cut };
+}
+/** A value cut to at most `chars` characters that still reads as what it was. */
+function shorten(value, chars, file) {
+    if (Array.isArray(value)) {
+        // Whole elements only, so the array stays valid JSON with the same kind of items; a long text
+        // inside an element (a task's transcript) is cut first, so more elements fit.
+        const kept = [];
+        let length = 2;
+        for (const item of value.map((element) => shortenFields(element, file))) {
+            const itemLength = JSON.stringify(item).length + 1;
+            if (length + itemLength > chars)
+                break;
+            kept.push(item);
+            length += itemLength;
+        }
+        return JSON.stringify(kept);
+    }
+    const text = outputText(value);
+    const marker = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), file });
+    // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
+    if (isJson(text))
+        return marker.length <= chars ? marker : '';
+    const note = `\n[cut: the whole text is in ${file}]`;
+    return chars > note.length ? `${cutAt(text, chars - note.length)}${note}` : '';
+}
+const MAX_FIELD_CHARS = 1_000;
+function shortenFields(element, file) {
+    if (element === null || typeof element !== 'object' || Array.isArray(element))
+        return element;
+    return Object.fromEntries(Object.entries(element).map(([key, value]) => [
+        key,
+        typeof value === 'string' && value.length > MAX_FIELD_CHARS
+            ? shorten(value, MAX_FIELD_CHARS, file)
+            : value,
+    ]));
+}
+function isJson(text) {
+    const start = text.trimStart()[0];
+    return start === '{' || start === '[';
+}
+/** The first `chars` UTF-16 units of `text`, never splitting a surrogate pair. */
+function cutAt(text, chars) {
+    const end = /[\uD800-\uDBFF]/.test(text[chars - 1] ?? '') ? chars - 1 : chars;
+    return text.slice(0, Math.max(0, end));
+}
+/** The summary within a step's limit: cut at a line, with a note that says where the rest is. */
+function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
+    if (Buffer.byteLength(markdown) <= maxBytes)
+        return markdown;
+    const lines = markdown.split('\n');
+    const kept = [];
+    let bytes = 0;
+    for (const line of lines) {
+        bytes += Buffer.byteLength(line) + 1;
+        if (bytes > maxBytes)
+            break;
+        kept.push(line);
+    }
+    return [
+        ...kept,
+        '',
+        `> [!NOTE]`,
+        `> The summary was cut at GitHub's limit of 1 MiB (${lines.length - kept.length} more lines); the outputs and result files hold every task.`,
+        '',
+    ].join('\n');
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -52033,9 +52158,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -52063,8 +52185,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -53819,6 +53939,8 @@ function reportFields(report) {
         [Outputs.Tasks]: tasks,
         [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
+        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        [Outputs.Truncated]: '',
     };
 }
 
@@ -54219,6 +54341,10 @@ function readSettings() {
 
 
 
+
+
+
+
 const coreLogger = {
     info: (message) => lib_core/* info */.pq(message),
     warning: (message) => lib_core/* warning */.$e(message),
@@ -54228,7 +54354,7 @@ async function run(runtime = systemRuntime) {
     try {
         const settings = readSettings();
         const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
-        setOutputs(report);
+        await setOutputs(report, settings);
         await writeSummary(report);
         if (report.failure)
             lib_core/* setFailed */.C1(report.failure.message);
@@ -54244,10 +54370,28 @@ async function run(runtime = systemRuntime) {
         }
     }
 }
-function setOutputs(report) {
-    // setOutput writes arrays and numbers as JSON, strings as they are.
-    for (const [name, value] of Object.entries(reportFields(report)))
+/**
+ * Every output, within GitHub's limits: a value that does not fit is cut (the output says so) and
+ * its whole text goes to a file under the results folder, so nothing is lost.
+ */
+async function setOutputs(report, settings) {
+    const folder = external_node_path_default().join(baseDir(settings), 'outputs');
+    const fileFor = (name) => external_node_path_default().join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
+    const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
+    for (const [name, value] of Object.entries(outputs))
         lib_core/* setOutput */.uH(name, value);
+    if (cut.length === 0)
+        return;
+    try {
+        await (0,promises_.mkdir)(folder, { recursive: true });
+        await Promise.all(cut.map(({ file, whole }) => (0,promises_.writeFile)(file, whole)));
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
+        return;
+    }
+    const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+    lib_core/* warning */.$e(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
 async function writeSummary(report) {
@@ -54255,7 +54399,7 @@ async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     try {
-        await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+        await lib_core/* summary */.z.addRaw(boundSummary(renderSummary(report)), true).write();
     }
     catch (error) {
         lib_core/* warning */.$e(`Could not write the job summary: ${error.message}`);

@@ -110,5 +110,7 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.Tasks]: tasks,
     [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
     [Outputs.Failed]: report.tasks.filter(isFailed).length,
+    // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+    [Outputs.Truncated]: '',
   };
 }

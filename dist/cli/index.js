@@ -41979,6 +41979,7 @@ const Outputs = {
     Tasks: 'tasks',
     Succeeded: 'succeeded',
     Failed: 'failed',
+    Truncated: 'truncated',
 };
 const constants_API_KEY_ENV = 'KIE_API_KEY';
 const ACTION_NAMES = {
@@ -53816,6 +53817,8 @@ function reportFields(report) {
         [Outputs.Tasks]: tasks,
         [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
+        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        [Outputs.Truncated]: '',
     };
 }
 
