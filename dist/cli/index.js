@@ -42061,6 +42061,74 @@ function plural(count, noun) {
 const VERSION = '1.0.0';
 const USER_AGENT = `kie-task-action/${VERSION}`;
 
+;// CONCATENATED MODULE: ./src/kie/faults.ts
+// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
+// type, and the meaning of each of the API's codes.
+
+class KieApiError extends Error {
+    kind;
+    code;
+    retryAfterMs;
+    more;
+    name = 'KieApiError';
+    constructor(kind, message, 
+    /** The body's `code`, or the HTTP status when the body had none. */
+    code, 
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    retryAfterMs, more = {}) {
+        super(message);
+        this.kind = kind;
+        this.code = code;
+        this.retryAfterMs = retryAfterMs;
+        this.more = more;
+    }
+    get neverSent() {
+        return this.more.neverSent === true;
+    }
+}
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
+    const said = serverMessage ? `: "${serverMessage}"` : '';
+    const taskId = 'taskId' in subject ? subject.taskId : undefined;
+    const task = taskId === undefined
+        ? `the task for model ${subject.model}`
+        : `task ${taskId}`;
+    switch (code) {
+        case 401:
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
+        case 402:
+            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
+        case 404:
+            return new KieApiError('fatal', taskId === undefined
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
+        case 408:
+            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
+        case 422:
+            // Only the documented "recordInfo is null" means the id is not visible yet.
+            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
+                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
+            }
+            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+        case 429:
+            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
+        case 433:
+            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
+        case 455:
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+        case 501:
+            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
+        case 505:
+            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+    }
+    if (code >= 500) {
+        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
+    }
+    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
+
 // EXTERNAL MODULE: ../main/node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(70809);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
@@ -51718,34 +51786,13 @@ function parseResult(raw) {
 
 
 
-class KieApiError extends Error {
-    kind;
-    code;
-    retryAfterMs;
-    more;
-    name = 'KieApiError';
-    constructor(kind, message, 
-    /** The body's `code`, or the HTTP status when the body had none. */
-    code, 
-    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
-    retryAfterMs, more = {}) {
-        super(message);
-        this.kind = kind;
-        this.code = code;
-        this.retryAfterMs = retryAfterMs;
-        this.more = more;
-    }
-    get neverSent() {
-        return this.more.neverSent === true;
-    }
-}
+
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 const UNANSWERED_LIMIT_MS = 90_000;
-// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
-const MAINTENANCE_BACKOFF_MS = 30_000;
 const BODY_EXCERPT_CHARS = 120;
 class KieClient {
     http;
@@ -51890,46 +51937,6 @@ class KieClient {
         }
         return envelope;
     }
-}
-/** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, names, retryAfterMs) {
-    const said = serverMessage ? `: "${serverMessage}"` : '';
-    const taskId = 'taskId' in subject ? subject.taskId : undefined;
-    const task = taskId === undefined
-        ? `the task for model ${subject.model}`
-        : `task ${taskId}`;
-    switch (code) {
-        case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
-        case 402:
-            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
-        case 404:
-            return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
-        case 408:
-            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
-        case 422:
-            // Only the documented "recordInfo is null" means the id is not visible yet.
-            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
-                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
-            }
-            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
-        case 429:
-            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
-        case 433:
-            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
-        case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
-        case 501:
-            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
-        case 505:
-            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
-    }
-    if (code >= 500) {
-        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
-    }
-    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
 function parseEnvelope(body) {
     let json;
