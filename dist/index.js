@@ -51915,6 +51915,7 @@ function parseResult(raw) {
 
 
 
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
@@ -52064,6 +52065,21 @@ class KieClient {
         }
         return envelope;
     }
+}
+const LOOPBACK = new external_node_net_.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+function sendsKeyInClearText(baseUrl) {
+    const url = new URL(baseUrl);
+    const host = url.hostname
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase();
+    if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost'))
+        return false;
+    const family = (0,external_node_net_.isIP)(host);
+    return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 function parseEnvelope(body) {
     let json;
@@ -53634,14 +53650,12 @@ async function waitForTask(options, deps) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { logger, names = ACTION_NAMES } = deps;
     // `timeout` holds for the whole step: creating the task, then waiting for it.
     const deadline = deps.now() + settings.timeoutMs;
-    const baseUrl = new URL(settings.baseUrl);
-    if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname)) {
-        logger.warning(`${names.of(Inputs.BaseUrl)} is plain http to ${baseUrl.host}: the API key would travel in clear text. Use https.`);
+    if (sendsKeyInClearText(settings.baseUrl)) {
+        logger.warning(`${names.of(Inputs.BaseUrl)} is plain http to ${new URL(settings.baseUrl).host}: the API key would travel in clear text. Use https.`);
     }
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53847,20 +53861,6 @@ async function upload(report, taskIds, settings, deps) {
     });
     return uploaded && { ...uploaded, name };
 }
-const LOOPBACK = new external_node_net_.BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-/** localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): plain http there never leaves the machine. */
-function isLoopback(hostname) {
-    const host = hostname
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '')
-        .toLowerCase();
-    if (host === 'localhost' || host.endsWith('.localhost'))
-        return true;
-    const family = (0,external_node_net_.isIP)(host);
-    return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];
     const repeated = once.filter((id) => taskIds.indexOf(id) !== taskIds.lastIndexOf(id));
@@ -54061,10 +54061,16 @@ function stateOf(task) {
     let state = outcome.record?.state;
     if (state === undefined) {
         const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
-        if (fault?.kind === 'not-ready')
+        if (!fault)
+            state = 'none seen';
+        else if (fault.kind === 'not-ready')
             state = 'not known to Kie.ai';
+        else if (fault.more.queued)
+            state = 'not asked yet'; // no request slot came free in time
+        else if (fault.code === undefined)
+            state = 'no reply from Kie.ai';
         else
-            state = fault?.code === undefined ? 'no reply from Kie.ai' : 'refused by Kie.ai';
+            state = fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
     }
     return outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }

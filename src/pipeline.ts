@@ -2,9 +2,13 @@
 // Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
-import { BlockList, isIP } from 'node:net';
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
-import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
+import {
+  KieApiError,
+  KieClient,
+  sendsKeyInClearText,
+  type CreateTaskRequest,
+} from './kie/client.js';
 import { parseResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
 import type { Failure, FailureKind, Report, TaskReport } from './report.js';
@@ -30,10 +34,9 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   const { logger, names = ACTION_NAMES } = deps;
   // `timeout` holds for the whole step: creating the task, then waiting for it.
   const deadline = deps.now() + settings.timeoutMs;
-  const baseUrl = new URL(settings.baseUrl);
-  if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname)) {
+  if (sendsKeyInClearText(settings.baseUrl)) {
     logger.warning(
-      `${names.of(Inputs.BaseUrl)} is plain http to ${baseUrl.host}: the API key would travel in clear text. Use https.`,
+      `${names.of(Inputs.BaseUrl)} is plain http to ${new URL(settings.baseUrl).host}: the API key would travel in clear text. Use https.`,
     );
   }
   const client = new KieClient({
@@ -272,21 +275,6 @@ async function upload(
     env: deps.env,
   });
   return uploaded && { ...uploaded, name };
-}
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): plain http there never leaves the machine. */
-function isLoopback(hostname: string): boolean {
-  const host = hostname
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '')
-    .toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const family = isIP(host);
-  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function unique(taskIds: string[], logger: Logger): string[] {

@@ -143,6 +143,8 @@ describe('several task ids', () => {
     expect(Number(run.outputs.elapsedMs)).toBeLessThan(1_500);
     expect(kie.requests.length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
+    // The tasks never asked about are told apart from those Kie.ai did not answer.
+    expect(run.summary).toContain('| not asked yet (timed out) |');
   });
 
   /** Runs `test` with a local artifact service, as a runner would have one. */

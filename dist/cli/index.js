@@ -51788,6 +51788,7 @@ function parseResult(raw) {
 
 
 
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
@@ -51937,6 +51938,21 @@ class KieClient {
         }
         return envelope;
     }
+}
+const LOOPBACK = new external_node_net_.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+function sendsKeyInClearText(baseUrl) {
+    const url = new URL(baseUrl);
+    const host = url.hostname
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase();
+    if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost'))
+        return false;
+    const family = (0,external_node_net_.isIP)(host);
+    return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 function parseEnvelope(body) {
     let json;
@@ -53512,14 +53528,12 @@ async function waitForTask(options, deps) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { logger, names = ACTION_NAMES } = deps;
     // `timeout` holds for the whole step: creating the task, then waiting for it.
     const deadline = deps.now() + settings.timeoutMs;
-    const baseUrl = new URL(settings.baseUrl);
-    if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname)) {
-        logger.warning(`${names.of(constants_Inputs.BaseUrl)} is plain http to ${baseUrl.host}: the API key would travel in clear text. Use https.`);
+    if (sendsKeyInClearText(settings.baseUrl)) {
+        logger.warning(`${names.of(constants_Inputs.BaseUrl)} is plain http to ${new URL(settings.baseUrl).host}: the API key would travel in clear text. Use https.`);
     }
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53724,20 +53738,6 @@ async function upload(report, taskIds, settings, deps) {
         env: deps.env,
     });
     return uploaded && { ...uploaded, name };
-}
-const LOOPBACK = new external_node_net_.BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-/** localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped): plain http there never leaves the machine. */
-function isLoopback(hostname) {
-    const host = hostname
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '')
-        .toLowerCase();
-    if (host === 'localhost' || host.endsWith('.localhost'))
-        return true;
-    const family = (0,external_node_net_.isIP)(host);
-    return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];

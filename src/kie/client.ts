@@ -4,6 +4,7 @@
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
+import { BlockList, isIP } from 'node:net';
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
@@ -245,6 +246,22 @@ export class KieClient {
     }
     return envelope;
   }
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+export function sendsKeyInClearText(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  const host = url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost')) return false;
+  const family = isIP(host);
+  return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function parseEnvelope(body: string): Envelope | undefined {
