@@ -53374,6 +53374,42 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -53422,6 +53458,11 @@ class RequestBudget {
             }
         });
     }
+    /** The run is over (cancelled, or base-url given up on): every caller still queued is refused. */
+    cancel() {
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
+    }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
         const now = this.clock.now();
@@ -53467,11 +53508,6 @@ class RequestBudget {
         }
         this.dispatching = false;
     }
-    /** Says no to every caller waiting now. */
-    refuseAll() {
-        for (const caller of this.waiting.splice(0))
-            caller.grant(false);
-    }
     refuse(caller) {
         const index = this.waiting.indexOf(caller);
         if (index === -1)
@@ -53503,7 +53539,7 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
                 if (error instanceof KieApiError) {
                     if (error.more.unreachable && !unreachable) {
                         unreachable = error;
-                        budget.refuseAll();
+                        budget.cancel();
                     }
                     if (error.code === 429)
                         budget.rateLimited(error.retryAfterMs);
@@ -53558,7 +53594,14 @@ async function waitForTask(options, deps) {
     let notReadySince;
     let lastLogAt = startedAt;
     const unknownStatesSeen = new Set();
+    const cancelled = () => ({
+        ...progress,
+        elapsedMs: now() - startedAt,
+        ending: 'cancelled',
+    });
     for (;;) {
+        if (deps.signal?.aborted)
+            return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
         let retryBy = Infinity;
@@ -53583,6 +53626,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A request cut short by the cancellation is no fault of the API's.
+            if (deps.signal?.aborted)
+                return cancelled();
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
@@ -53650,7 +53696,11 @@ async function waitForTask(options, deps) {
 
 
 
-async function runPipeline(settings, deps) {
+
+async function runPipeline(settings, given) {
+    const signal = given.signal ?? new AbortController().signal;
+    // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+    const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
     const { logger, names = ACTION_NAMES } = deps;
     // `timeout` holds for the whole step: creating the task, then waiting for it.
     const deadline = deps.now() + settings.timeoutMs;
@@ -53665,6 +53715,7 @@ async function runPipeline(settings, deps) {
         names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
@@ -53683,7 +53734,7 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget, deps.names);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
@@ -53693,7 +53744,7 @@ async function runPipeline(settings, deps) {
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
-        if (settings.uploadArtifact) {
+        if (settings.uploadArtifact && !signal.aborted) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
                 if (artifact)
@@ -53785,6 +53836,11 @@ function taskProblem(taskId, outcome, names) {
             return { kind: 'api', message: outcome.error.message };
         case 'timeout':
             return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53812,7 +53868,7 @@ function timeoutMessage(taskId, outcome, names) {
     return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
     const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
@@ -53825,6 +53881,15 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
                 : counted(problems, tasks, ` (not failing the step, ${because})`));
         }
         return undefined;
+    }
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
+        };
     }
     const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
@@ -54061,17 +54126,20 @@ function stateOf(task) {
     let state = outcome.record?.state;
     if (state === undefined) {
         const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
+        // A task whose every try was queued past its deadline was never asked about.
         if (!fault)
             state = 'none seen';
         else if (fault.kind === 'not-ready')
             state = 'not known to Kie.ai';
         else if (fault.more.queued)
-            state = 'not asked yet'; // no request slot came free in time
+            state = 'not asked yet';
         else if (fault.code === undefined)
             state = 'no reply from Kie.ai';
         else
             state = fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
     }
+    if (outcome.ending === 'cancelled')
+        return `${state} (cancelled)`;
     return outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 function icon(task, report) {
@@ -54125,11 +54193,29 @@ function escapeHtml(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
 const systemRuntime = {
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
     random: Math.random,
 };
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
 
 // EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(43439);
@@ -54200,37 +54286,33 @@ function settingsSchema(names) {
         }
         return value;
     });
-    const refined = (check, message) => schemas_string().refine(check, { message });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [Inputs.Model]: schemas_string(),
         [Inputs.Input]: taskInput,
-        [Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [Inputs.CallbackUrl]: refined(Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
         [Inputs.ApiKey]: schemas_string().min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
-        [Inputs.BaseUrl]: refined(isHttpUrl, `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
         [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
-        [Inputs.MaxRequestsPerSecond]: schemas_string()
-            .transform(Number)
-            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-        }),
+        [Inputs.MaxRequestsPerSecond]: refined(Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: schemas_string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: schemas_string(),
-        [Inputs.ArtifactRetentionDays]: schemas_string()
-            .transform((text) => (text === '' ? undefined : Number(text)))
-            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-            message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-        }),
+        [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These three only read strings, so they run even when other inputs are wrong: every
         // mistake is reported at once.
@@ -54363,10 +54445,12 @@ const coreLogger = {
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
-async function run(runtime = systemRuntime) {
+async function run(runtime = systemRuntime, 
+/** index.ts aborts it on SIGINT or SIGTERM. */
+signal) {
     try {
         const settings = readSettings();
-        const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
+        const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
         await setOutputs(report, settings);
         await writeSummary(report);
         if (report.failure)
@@ -54421,5 +54505,6 @@ async function writeSummary(report) {
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
-void run();
+
+void run(systemRuntime, cancelOnSignals(1));
 

@@ -18,10 +18,14 @@ const coreLogger: Logger = {
   debug: (message) => core.debug(message),
 };
 
-export async function run(runtime: Runtime = systemRuntime): Promise<void> {
+export async function run(
+  runtime: Runtime = systemRuntime,
+  /** index.ts aborts it on SIGINT or SIGTERM. */
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
+    const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
     await setOutputs(report, settings);
     await writeSummary(report);
     if (report.failure) core.setFailed(report.failure.message);

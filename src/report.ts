@@ -6,7 +6,7 @@ import type { UploadedArtifact } from './results/artifact.js';
 import type { TaskFiles, WrittenFile } from './results/results.js';
 import type { WaitOutcome } from './wait/wait.js';
 
-export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results';
+export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results' | 'cancelled';
 
 export interface Failure {
   kind: FailureKind;

@@ -119,13 +119,14 @@ function stateOf(task: TaskReport): string {
   let state = outcome.record?.state;
   if (state === undefined) {
     const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
+    // A task whose every try was queued past its deadline was never asked about.
     if (!fault) state = 'none seen';
     else if (fault.kind === 'not-ready') state = 'not known to Kie.ai';
-    else if (fault.more.queued)
-      state = 'not asked yet'; // no request slot came free in time
+    else if (fault.more.queued) state = 'not asked yet';
     else if (fault.code === undefined) state = 'no reply from Kie.ai';
     else state = fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
   }
+  if (outcome.ending === 'cancelled') return `${state} (cancelled)`;
   return outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 

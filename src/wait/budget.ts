@@ -58,6 +58,11 @@ export class RequestBudget {
     });
   }
 
+  /** The run is over (cancelled, or base-url given up on): every caller still queued is refused. */
+  cancel(): void {
+    for (const caller of this.waiting.splice(0)) caller.grant(false);
+  }
+
   /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
   rateLimited(retryAfterMs?: number): void {
     const now = this.clock.now();
@@ -105,11 +110,6 @@ export class RequestBudget {
     this.dispatching = false;
   }
 
-  /** Says no to every caller waiting now. */
-  refuseAll(): void {
-    for (const caller of this.waiting.splice(0)) caller.grant(false);
-  }
-
   private refuse(caller: Caller): void {
     const index = this.waiting.indexOf(caller);
     if (index === -1) return; // granted or refused already
@@ -148,7 +148,7 @@ export function budgetedSource(
         if (error instanceof KieApiError) {
           if (error.more.unreachable && !unreachable) {
             unreachable = error;
-            budget.refuseAll();
+            budget.cancel();
           }
           if (error.code === 429) budget.rateLimited(error.retryAfterMs);
           else if (error.code !== undefined) budget.succeeded();
