@@ -10,17 +10,18 @@ import {
   type CreateTaskRequest,
 } from './kie/client.js';
 import { parseResult } from './kie/schema.js';
+import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from './logger.js';
-import type { Failure, FailureKind, Report, TaskReport } from './report.js';
+import type { Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
 import { transcriptOf, writeResults } from './results/results.js';
-import { abortableSleep, cancellableSource } from './cancel.js';
+import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
 import { budgetedSource, RequestBudget } from './wait/budget.js';
-import { waitForTask, type TaskProgress, type TaskSource, type WaitOutcome } from './wait/wait.js';
+import { waitForTask, type TaskProgress, type TaskSource } from './wait/wait.js';
 
 export interface PipelineDeps extends Runtime {
   logger: Logger;
@@ -60,6 +61,10 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       try {
         taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
       } catch (error) {
+        if (error instanceof CancelledError) {
+          const message = 'Cancelled before a task was created: nothing was created.';
+          return { tasks: [], failure: { kind: 'cancelled', message } };
+        }
         if (!(error instanceof KieApiError)) throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
         const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
@@ -117,8 +122,11 @@ async function createTask(
 ): Promise<string> {
   let lastError: KieApiError | undefined;
   for (let attempt = 1; ; attempt++) {
-    // The first try always gets a slot (the budget is fresh); a retry may not before the timeout.
-    if (!(await budget.acquire(deadline))) throw lastError!;
+    // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
+    // retry may get none before the timeout.
+    if (!(await budget.acquire(deadline))) {
+      throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+    }
     try {
       const taskId = await client.createTask(request);
       budget.succeeded();
@@ -177,98 +185,6 @@ async function runTask(
   } catch (error) {
     return { ...report, problem: { kind: 'results', message: (error as Error).message } };
   }
-}
-
-function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): Failure | undefined {
-  switch (outcome.ending) {
-    case 'error':
-      return { kind: 'api', message: outcome.error.message };
-    case 'timeout':
-      return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
-    case 'cancelled':
-      return {
-        kind: 'cancelled',
-        message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
-      };
-    case 'finished': {
-      if (outcome.record.state === 'success') return undefined;
-      const { failCode, failMsg } = outcome.record;
-      return {
-        kind: 'task-failed',
-        message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
-      };
-    }
-  }
-}
-
-/** Advice that fits the cause: a longer timeout only helps a task that was running. */
-function timeoutMessage(taskId: string, outcome: WaitOutcome, names: InputNames): string {
-  const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
-  if (outcome.record) {
-    return (
-      `${waited} (last state: ${outcome.record.state}). ` +
-      `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`
-    );
-  }
-  const fault = outcome.lastFault;
-  const advice =
-    fault?.kind === 'not-ready'
-      ? ` Check ${names.of(Inputs.TaskId)}.`
-      : fault?.more.retryBy !== undefined
-        ? ` Check ${names.of(Inputs.BaseUrl)}.`
-        : '';
-  return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
-}
-
-// When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY: FailureKind[] = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
-
-function overallFailure(
-  tasks: TaskReport[],
-  settings: Settings,
-  { logger, names = ACTION_NAMES }: PipelineDeps,
-): Failure | undefined {
-  const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
-  const tolerated = (problem: Failure) =>
-    problem.kind === 'task-failed' && !settings.failOnTaskFailure;
-  const failing = problems.filter((problem) => !tolerated(problem));
-  const because = `as ${names.of(Inputs.FailOnTaskFailure)} says`;
-  if (failing.length === 0) {
-    if (problems.length > 0) {
-      logger.warning(
-        tasks.length === 1
-          ? `${problems[0]!.message}. Not failing the step, ${because}.`
-          : counted(problems, tasks, ` (not failing the step, ${because})`),
-      );
-    }
-    return undefined;
-  }
-  const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
-  if (unfinished.length > 0 && tasks.length > 1) {
-    // The ids to wait for again, in the form the task-id input takes.
-    const ids = unfinished.map((task) => task.taskId).join(',');
-    return {
-      kind: 'cancelled',
-      message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
-    };
-  }
-  const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity))!;
-  if (tasks.length === 1) return failing[0];
-  // Every task that did not succeed is counted, so the count agrees with the summary's; those
-  // that fail the step are told apart from those that do not.
-  const note =
-    failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
-  return { kind, message: counted(problems, tasks, note) };
-}
-
-/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
-function counted(problems: Failure[], tasks: TaskReport[], note = ''): string {
-  const times = new Map<string, number>();
-  for (const { message } of problems) times.set(message, (times.get(message) ?? 0) + 1);
-  const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
-  return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join(
-    '\n',
-  );
 }
 
 async function upload(

@@ -172,6 +172,25 @@ describe('the request budget', () => {
     ]);
   });
 
+  it('refuses every caller once cancelled, those asking later too', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const caller = async (name: string, asksAt: number) => {
+      await clock.sleep(asksAt);
+      answers.push(`${name}:${await budget.acquire()}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('first', 0),
+        caller('queued', 0),
+        clock.sleep(100).then(() => budget.cancel()),
+        caller('later', 200),
+      ]),
+    );
+    expect(answers).toEqual(['first:true@0', 'queued:false@100', 'later:false@200']);
+  });
+
   it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);

@@ -51996,6 +51996,89 @@ function describeShape(value) {
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
 
+;// CONCATENATED MODULE: ./src/failures.ts
+// Why a task did not succeed, and what the step's failure says about all of them: the advice
+// fits the cause, and the counts agree with the job summary's.
+
+
+function taskProblem(taskId, outcome, names) {
+    switch (outcome.ending) {
+        case 'error':
+            return { kind: 'api', message: outcome.error.message };
+        case 'timeout':
+            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
+        case 'finished': {
+            if (outcome.record.state === 'success')
+                return undefined;
+            const { failCode, failMsg } = outcome.record;
+            return {
+                kind: 'task-failed',
+                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
+            };
+        }
+    }
+}
+/** Advice that fits the cause: a longer timeout only helps a task that was running. */
+function timeoutMessage(taskId, outcome, names) {
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+    if (outcome.record) {
+        return (`${waited} (last state: ${outcome.record.state}). ` +
+            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
+    }
+    const fault = outcome.lastFault;
+    const advice = fault?.kind === 'not-ready'
+        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
+        : fault?.more.retryBy !== undefined
+            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
+            : '';
+    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
+}
+// When tasks fail in different ways, the exit code names the one a person must act on first.
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
+    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
+    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
+    const failing = problems.filter((problem) => !tolerated(problem));
+    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
+    if (failing.length === 0) {
+        if (problems.length > 0) {
+            logger.warning(tasks.length === 1
+                ? `${problems[0].message}. Not failing the step, ${because}.`
+                : counted(problems, tasks, ` (not failing the step, ${because})`));
+        }
+        return undefined;
+    }
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
+        };
+    }
+    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
+    if (tasks.length === 1)
+        return failing[0];
+    // Every task that did not succeed is counted, so the count agrees with the summary's; those
+    // that fail the step are told apart from those that do not.
+    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    return { kind, message: counted(problems, tasks, note) };
+}
+/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
+function counted(problems, tasks, note = '') {
+    const times = new Map();
+    for (const { message } of problems)
+        times.set(message, (times.get(message) ?? 0) + 1);
+    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
+    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
 
 // The characters the results service rejects in a name, plus the other control characters,
@@ -53306,6 +53389,7 @@ class RequestBudget {
     lastGrantedAt = -Infinity;
     pausedUntil = -Infinity;
     dispatching = false;
+    cancelled = false;
     /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
     sleepingUntil;
     constructor(configuredRate, clock) {
@@ -53321,6 +53405,8 @@ class RequestBudget {
      * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
      */
     acquire(deadline = Infinity) {
+        if (this.cancelled)
+            return Promise.resolve(false);
         return new Promise((grant) => {
             const caller = { grant, deadline };
             this.waiting.push(caller);
@@ -53336,8 +53422,9 @@ class RequestBudget {
             }
         });
     }
-    /** The run is over (cancelled, or base-url given up on): every caller still queued is refused. */
+    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
     cancel() {
+        this.cancelled = true;
         for (const caller of this.waiting.splice(0))
             caller.grant(false);
     }
@@ -53575,6 +53662,7 @@ async function waitForTask(options, deps) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -53601,6 +53689,10 @@ async function runPipeline(settings, given) {
                 taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
             }
             catch (error) {
+                if (error instanceof CancelledError) {
+                    const message = 'Cancelled before a task was created: nothing was created.';
+                    return { tasks: [], failure: { kind: 'cancelled', message } };
+                }
                 if (!(error instanceof KieApiError))
                     throw error;
                 // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -53648,9 +53740,11 @@ const MAX_CREATE_ATTEMPTS = 5;
 async function createTask(client, budget, request, deadline, deps) {
     let lastError;
     for (let attempt = 1;; attempt++) {
-        // The first try always gets a slot (the budget is fresh); a retry may not before the timeout.
-        if (!(await budget.acquire(deadline)))
-            throw lastError;
+        // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
+        // retry may get none before the timeout.
+        if (!(await budget.acquire(deadline))) {
+            throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+        }
         try {
             const taskId = await client.createTask(request);
             budget.succeeded();
@@ -53707,83 +53801,6 @@ async function runTask(taskId, dir, settings, source, deps) {
     catch (error) {
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
-}
-function taskProblem(taskId, outcome, names) {
-    switch (outcome.ending) {
-        case 'error':
-            return { kind: 'api', message: outcome.error.message };
-        case 'timeout':
-            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
-        case 'cancelled':
-            return {
-                kind: 'cancelled',
-                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
-            };
-        case 'finished': {
-            if (outcome.record.state === 'success')
-                return undefined;
-            const { failCode, failMsg } = outcome.record;
-            return {
-                kind: 'task-failed',
-                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
-            };
-        }
-    }
-}
-/** Advice that fits the cause: a longer timeout only helps a task that was running. */
-function timeoutMessage(taskId, outcome, names) {
-    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
-    if (outcome.record) {
-        return (`${waited} (last state: ${outcome.record.state}). ` +
-            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
-    }
-    const fault = outcome.lastFault;
-    const advice = fault?.kind === 'not-ready'
-        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
-        : fault?.more.retryBy !== undefined
-            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
-            : '';
-    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
-}
-// When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
-    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
-    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
-    const failing = problems.filter((problem) => !tolerated(problem));
-    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
-    if (failing.length === 0) {
-        if (problems.length > 0) {
-            logger.warning(tasks.length === 1
-                ? `${problems[0].message}. Not failing the step, ${because}.`
-                : counted(problems, tasks, ` (not failing the step, ${because})`));
-        }
-        return undefined;
-    }
-    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
-    if (unfinished.length > 0 && tasks.length > 1) {
-        // The ids to wait for again, in the form the task-id input takes.
-        const ids = unfinished.map((task) => task.taskId).join(',');
-        return {
-            kind: 'cancelled',
-            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
-        };
-    }
-    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
-    if (tasks.length === 1)
-        return failing[0];
-    // Every task that did not succeed is counted, so the count agrees with the summary's; those
-    // that fail the step are told apart from those that do not.
-    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
-    return { kind, message: counted(problems, tasks, note) };
-}
-/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
-function counted(problems, tasks, note = '') {
-    const times = new Map();
-    for (const { message } of problems)
-        times.set(message, (times.get(message) ?? 0) + 1);
-    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
-    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 async function upload(report, taskIds, settings, deps) {
     const files = report.tasks.flatMap((task) => task.files.map((file) => file.path));

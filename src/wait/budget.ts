@@ -26,6 +26,7 @@ export class RequestBudget {
   private lastGrantedAt = -Infinity;
   private pausedUntil = -Infinity;
   private dispatching = false;
+  private cancelled = false;
   /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
   private sleepingUntil?: number;
 
@@ -43,6 +44,7 @@ export class RequestBudget {
    * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
    */
   acquire(deadline = Infinity): Promise<boolean> {
+    if (this.cancelled) return Promise.resolve(false);
     return new Promise((grant) => {
       const caller: Caller = { grant, deadline };
       this.waiting.push(caller);
@@ -58,8 +60,9 @@ export class RequestBudget {
     });
   }
 
-  /** The run is over (cancelled, or base-url given up on): every caller still queued is refused. */
+  /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
   cancel(): void {
+    this.cancelled = true;
     for (const caller of this.waiting.splice(0)) caller.grant(false);
   }
 
