@@ -36,13 +36,15 @@ export function taskProblem(
 /** Advice that fits the cause: a longer timeout only helps a task that was running. */
 function timeoutMessage(taskId: string, outcome: WaitOutcome, names: InputNames): string {
   const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+  const fault = outcome.lastFault;
   if (outcome.record) {
+    // Still running when last seen; if the tries since then failed, that is worth knowing too.
+    const since = fault && !fault.more.queued ? ` The tries since failed: ${fault.message}` : '';
     return (
-      `${waited} (last state: ${outcome.record.state}). ` +
+      `${waited} (last state: ${outcome.record.state}).${since} ` +
       `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`
     );
   }
-  const fault = outcome.lastFault;
   const advice =
     fault?.kind === 'not-ready'
       ? ` Check ${names.of(Inputs.TaskId)}.`

@@ -176,6 +176,18 @@ describe('the action', () => {
     expect(run.log).not.toContain('::warning::');
   });
 
+  it('says so when the tries after the last state seen failed', async () => {
+    kie.script('task-1', [
+      { state: 'generating' },
+      { status: 500, body: { code: 500, msg: 'down' } },
+    ]);
+    const run = await runInProcess(inputs({ timeout: '200ms', 'max-requests-per-second': '100' }));
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /\(last state: generating\)\. The tries since failed: Kie\.ai server error \(500: "down"\)\. Raise 'timeout'/,
+    );
+  });
+
   it('advises checking task-id, not a longer timeout, for an id Kie.ai never knew', async () => {
     const run = await runInProcess(inputs({ 'task-id': 'ghost', timeout: '100ms' }));
     const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));

@@ -52026,11 +52026,13 @@ function taskProblem(taskId, outcome, names) {
 /** Advice that fits the cause: a longer timeout only helps a task that was running. */
 function timeoutMessage(taskId, outcome, names) {
     const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+    const fault = outcome.lastFault;
     if (outcome.record) {
-        return (`${waited} (last state: ${outcome.record.state}). ` +
+        // Still running when last seen; if the tries since then failed, that is worth knowing too.
+        const since = fault && !fault.more.queued ? ` The tries since failed: ${fault.message}` : '';
+        return (`${waited} (last state: ${outcome.record.state}).${since} ` +
             `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
     }
-    const fault = outcome.lastFault;
     const advice = fault?.kind === 'not-ready'
         ? ` Check ${names.of(constants_Inputs.TaskId)}.`
         : fault?.more.retryBy !== undefined
