@@ -52654,6 +52654,8 @@ class Exchange {
                 this.fail(error);
             }
             this.early = [];
+            // this.fail() may have set it since the check above, which TypeScript cannot see (so: never).
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
             if (this.failure)
                 return reject(this.failure); // onData threw, or closed the response
             if (this.stage === 'complete')
@@ -53487,13 +53489,15 @@ class RequestBudget {
 function budgetedSource(source, budget, names = ACTION_NAMES) {
     // Once base-url is given up on, every task fails with that at once, queued or not.
     let unreachable;
+    const stopIfUnreachable = () => {
+        if (unreachable)
+            throw unreachable;
+    };
     return {
         async getTaskRecord(taskId, deadline) {
-            if (unreachable)
-                throw unreachable;
+            stopIfUnreachable();
             if (!(await budget.acquire(deadline))) {
-                if (unreachable)
-                    throw unreachable;
+                stopIfUnreachable();
                 throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { queued: true });
             }
             try {

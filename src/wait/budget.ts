@@ -129,11 +129,14 @@ export function budgetedSource(
 ): TaskSource {
   // Once base-url is given up on, every task fails with that at once, queued or not.
   let unreachable: KieApiError | undefined;
+  const stopIfUnreachable = () => {
+    if (unreachable) throw unreachable;
+  };
   return {
     async getTaskRecord(taskId, deadline) {
-      if (unreachable) throw unreachable;
+      stopIfUnreachable();
       if (!(await budget.acquire(deadline))) {
-        if (unreachable) throw unreachable;
+        stopIfUnreachable();
         throw new KieApiError(
           'transient',
           `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
