@@ -4,15 +4,17 @@
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
+import { BlockList, isIP } from 'node:net';
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
+import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
-import { describeCode, KieApiError, type Subject } from './errors.js';
+import { describeCode, KieApiError, type Subject } from './faults.js';
 import { envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
 
-export { KieApiError, type FaultKind } from './errors.js';
+export { KieApiError, type FaultKind } from './faults.js';
 
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -31,6 +33,10 @@ export interface KieClientOptions {
   names?: InputNames;
 }
 
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+export const UNANSWERED_LIMIT_MS = 90_000;
+
 const BODY_EXCERPT_CHARS = 120;
 
 export class KieClient {
@@ -41,6 +47,10 @@ export class KieClient {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly names: InputNames;
+  /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+  private answered = false;
+  private unansweredSince?: number;
+  private unreachable?: KieApiError;
 
   constructor(options: KieClientOptions) {
     this.api = options.api ?? apiFamily(DEFAULT_API)!;
@@ -81,7 +91,9 @@ export class KieClient {
   /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
   async createTask(request: CreateRequest): Promise<string> {
     const url = `${this.baseUrl}${this.api.create.path}`;
-    const creating = this.describeCreate(request);
+    const creating = request.model
+      ? `the task for model ${request.model}`
+      : `the ${this.api.label} task`;
     const envelope = await this.call(
       'POST',
       url,
@@ -97,11 +109,6 @@ export class KieClient {
       );
     }
     return taskId;
-  }
-
-  /** "the task for model X", or "the Veo 3.1 task" for a request without a model. */
-  private describeCreate(request: CreateRequest): string {
-    return request.model ? `the task for model ${request.model}` : `the ${this.api.label} task`;
   }
 
   /**
@@ -138,6 +145,7 @@ export class KieClient {
     subject: Subject,
     body?: string,
   ): Promise<Envelope> {
+    if (this.unreachable) throw this.unreachable;
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
     let status: number;
@@ -146,17 +154,42 @@ export class KieClient {
     try {
       ({ status, headers, body: reply } = await this.send(method, url, body));
     } catch (error) {
-      const neverSent = NEVER_SENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '');
-      throw new KieApiError(
-        'transient',
-        `Request to Kie.ai failed: ${(error as Error).message}.`,
-        undefined,
-        undefined,
-        neverSent,
-      );
+      throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
+    this.answered = true;
     this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
     return this.classify(status, headers, reply, subject);
+  }
+
+  /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+  private connectionFault(error: NodeJS.ErrnoException, started: number): KieApiError {
+    const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+    const reason = `Request to Kie.ai failed: ${error.message}`;
+    if (this.answered) {
+      return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+    }
+    if (this.unreachable) return this.unreachable; // one verdict, whichever request ends last
+    this.unansweredSince ??= started;
+    const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+    const silentMs = this.now() - this.unansweredSince;
+    if (silentMs < UNANSWERED_LIMIT_MS) {
+      return new KieApiError(
+        'transient',
+        `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`,
+        undefined,
+        undefined,
+        { neverSent, retryBy: giveUpAt },
+      );
+    }
+    this.unreachable = new KieApiError(
+      'fatal',
+      `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+        `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`,
+      undefined,
+      undefined,
+      { neverSent, unreachable: true },
+    );
+    return this.unreachable;
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: string) {
@@ -241,6 +274,22 @@ export class KieClient {
     }
     return envelope;
   }
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+export function sendsKeyInClearText(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  const host = url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost')) return false;
+  const family = isIP(host);
+  return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function parseEnvelope(body: string): Envelope | undefined {

@@ -3,7 +3,7 @@
 import type { Logger } from '../logger.js';
 import type { RequestBudget } from '../wait/budget.js';
 import { KieClient } from './client.js';
-import { KieApiError } from './errors.js';
+import { KieApiError } from './faults.js';
 
 // Where Kie.ai's results live, as seen in its docs and live replies (shared/kie-families.md §9):
 // tempfile.aiquickdraw.com (live), file.aiquickdraw.com (docs), musicfile.kie.ai (Suno). Other

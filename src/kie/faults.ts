@@ -1,5 +1,5 @@
-// What a Kie.ai reply means for a poller: every failure is one KieApiError of a kind that says
-// "wait and try again, or stop?", following the code table in Kie.ai's documentation.
+// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
+// type, and the meaning of each of the API's codes.
 import { Inputs, type InputNames } from '../constants.js';
 
 /**
@@ -18,21 +18,33 @@ export class KieApiError extends Error {
     readonly code?: number,
     /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
     readonly retryAfterMs?: number,
-    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
-    readonly neverSent = false,
-    /** For an id that stays unknown: what the user can check (its family's hint). */
-    readonly hint?: string,
+    readonly more: {
+      /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
+      neverSent?: boolean;
+      /** Epoch ms: try again by then at the latest, when base-url is given up on if still silent. */
+      retryBy?: number;
+      /** base-url never answered: every request of the step fails with this error from now on. */
+      unreachable?: boolean;
+      /** No request was sent: the request budget had no slot before the deadline. */
+      queued?: boolean;
+      /** For an id that stays unknown: what the user can check (its API family's hint). */
+      hint?: string;
+    } = {},
   ) {
     super(message);
   }
+
+  get neverSent(): boolean {
+    return this.more.neverSent === true;
+  }
 }
 
-/** What a request is about, for its messages: a task, or creating one (`creating`: "model X"). */
+/** What a request is about, for its messages: a task (with its family's hint for an unknown id),
+ * or creating one (`creating`: "the task for model X"). */
 export type Subject = { taskId: string; hint?: string } | { creating: string };
 
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
-
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
 export function describeCode(
   code: number,
@@ -43,6 +55,7 @@ export function describeCode(
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
   const taskId = 'taskId' in subject ? subject.taskId : undefined;
+  const hint = 'taskId' in subject ? subject.hint : undefined;
   const task = 'taskId' in subject ? `task ${subject.taskId}` : subject.creating;
   switch (code) {
     case 401:
@@ -62,7 +75,7 @@ export function describeCode(
         'fatal',
         taskId === undefined
           ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
-          : `Kie.ai has no task ${taskId} (404${said}). ${('hint' in subject && subject.hint) || `Check ${names.of(Inputs.TaskId)}.`}`,
+          : `Kie.ai has no task ${taskId} (404${said}). ${hint ?? `Check ${names.of(Inputs.TaskId)}.`}`,
         code,
       );
     case 408:
@@ -74,20 +87,19 @@ export function describeCode(
     case 422:
       // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
       // means the id is not visible yet.
-      if ('taskId' in subject && /record(Info)? is null/i.test(serverMessage)) {
+      if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
         return new KieApiError(
           'not-ready',
-          `Kie.ai does not know task ${subject.taskId} yet (422${said}).`,
+          `Kie.ai does not know task ${taskId} yet (422${said}).`,
           code,
           undefined,
-          false,
-          subject.hint,
+          { hint },
         );
       }
       // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
       return new KieApiError(
         'fatal',
-        `Kie.ai rejected the request (422${said}).${'hint' in subject && subject.hint ? ` ${subject.hint}` : ''}`,
+        `Kie.ai rejected the request (422${said}).${hint ? ` ${hint}` : ''}`,
         code,
       );
     case 429:
