@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/logger.js';
 import { DownloadError, downloadAll, type DownloadOptions } from '../src/results/download.js';
+import { DownloadPool } from '../src/results/pool.js';
 import { USER_AGENT } from '../src/version.js';
 import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
 import {
@@ -62,7 +63,7 @@ describe('downloadAll', () => {
       server.route(`/files/${i}.bin`, { size, contentType: 'video/mp4', delayMs: 50 }),
     );
 
-    const files = await download(urls, { concurrency: 3 });
+    const files = await download(urls, { pool: new DownloadPool(3) });
 
     expect(server.peakConcurrency).toBe(3);
     expect(files.map((f) => f.url)).toEqual(urls);
@@ -193,7 +194,7 @@ describe('downloadAll', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('retries 5xx, 408 and 429 with a warning each time', async () => {
+  it('retries 5xx, 408 and 429, logging each retry as info and warning about none', async () => {
     const url = server.route(
       '/flaky.webp',
       { status: 500 },
@@ -207,7 +208,8 @@ describe('downloadAll', () => {
 
     expect(file!.bytes).toBe(2);
     expect(server.requestsTo('/flaky.webp')).toHaveLength(5);
-    expect(logs.warning).toEqual([
+    expect(logs.warning).toEqual([]);
+    expect(logs.info.slice(0, 4)).toEqual([
       `${url}: HTTP 500 Internal Server Error; retrying in 1ms (attempt 2 of 5)`,
       `${url}: HTTP 503 Service Unavailable; retrying in 2ms (attempt 3 of 5)`,
       `${url}: HTTP 429 Too Many Requests; retrying in 4ms (attempt 4 of 5)`,
@@ -237,6 +239,9 @@ describe('downloadAll', () => {
       `Could not download ${url}: HTTP 502 Bad Gateway (after 3 attempts)`,
     );
     expect(server.requestsTo('/down.png')).toHaveLength(3);
+    // Once, when giving up; the retries before were info.
+    expect(logs.warning).toEqual([`${url}: giving up after 3 attempts: HTTP 502 Bad Gateway`]);
+    expect(logs.info.filter((line) => line.includes('retrying'))).toHaveLength(2);
   });
 
   it('retries a truncated body', async () => {
@@ -247,9 +252,10 @@ describe('downloadAll', () => {
 
     expect((await readFile(file!.path)).equals(body)).toBe(true);
     expect(server.requestsTo('/cut.png')).toHaveLength(2);
-    expect(logs.warning).toEqual([
+    expect(logs.info).toContainEqual(
       expect.stringMatching(/connection lost after \d+ of 300000 bytes .*attempt 2 of 4/),
-    ]);
+    );
+    expect(logs.warning).toEqual([]);
     expect(await readdir(dir)).toEqual(['cut.png']);
   });
 
@@ -311,7 +317,7 @@ describe('downloadAll', () => {
     const started = performance.now();
 
     const error = await rejection(
-      download([midBody, awaitingHeaders, missing, neverStarted], { concurrency: 3 }),
+      download([midBody, awaitingHeaders, missing, neverStarted], { pool: new DownloadPool(3) }),
     );
 
     expect(error.url).toBe(missing);
