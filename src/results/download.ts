@@ -1,6 +1,6 @@
 // Downloads a task's result URLs to disk: streamed with backpressure, size-capped, retried when the
 // failure is transient, through the step's one download pool and within one deadline.
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { formatDuration, formatSize } from '../units.js';
-import { tempPath } from './files.js';
+import { makeDirectory, tempPath } from './files.js';
 import { ConnectionError, requestMedia } from './media-request.js';
 import { fileNameFor, finalName, NameRegistry, pathInside, type ClaimedName } from './naming.js';
 import { DownloadPool } from './pool.js';
@@ -96,7 +96,7 @@ class Failure extends Error {
 export async function downloadAll(options: DownloadOptions): Promise<DownloadedFile[]> {
   const dir = path.resolve(options.dir);
   const urls = options.urls.map(parseUrl);
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   // Claimed in URL order before any request, so names never collide and don't depend on timing.
   const names = new NameRegistry(await readdir(dir));
   const jobs: Job[] = urls.map((url) => ({

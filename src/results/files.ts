@@ -22,14 +22,29 @@ export class DownloadDirError extends Error {
  */
 export async function prepareDownloadDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
-    // mkdir succeeds on an existing path without saying what it is.
-    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    await makeDirectory(path.resolve(dir));
     const probe = tempPath(path.resolve(dir), 'write-check');
     await (await open(probe, 'wx')).close();
     await rm(probe);
   } catch (error) {
     throw new DownloadDirError(dir, describeFsError(error));
+  }
+}
+
+/**
+ * `mkdir -p`, but one level at a time: Node's recursive mkdir retries for ever where a parent
+ * exists and yet ENOENT comes back (under /proc, for one).
+ */
+export async function makeDirectory(dir: string, parentMade = false): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parentMade || parent === dir) throw error;
+    await makeDirectory(parent);
+    await makeDirectory(dir, true);
   }
 }
 
@@ -75,7 +90,7 @@ export async function writeTextFiles(
   contents: Record<string, string>,
 ): Promise<WrittenFile[]> {
   const resolved = path.resolve(dir);
-  await mkdir(resolved, { recursive: true });
+  await makeDirectory(resolved);
   const names = new NameRegistry(await readdir(resolved));
   const claimed = Object.entries(contents).map(([name, text]) => ({
     name: names.claim(name).base,
