@@ -1,10 +1,13 @@
-#!/usr/bin/env node
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
-// same waiting, same results; only the reporting differs.
+// same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
+// kie-task.ts runs it on the real process.
 import { parseArgs } from 'node:util';
+import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import type { Logger } from './logger.js';
-import { reportFields, runPipeline, type FailureKind } from './pipeline.js';
-import { API_KEY_ENV, InputError, Inputs, parseSettings } from './settings.js';
+import { runPipeline } from './pipeline.js';
+import { reportFields, type FailureKind } from './report.js';
+import { systemRuntime, type Runtime } from './runtime.js';
+import { InputError, parseSettings } from './settings.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 
@@ -69,7 +72,46 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-async function main(argv: string[]): Promise<number> {
+/** What the CLI touches of the world: given as an argument, so tests run it in-process. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  /** `isTTY`: draw the live state line. */
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runtime?: Runtime;
+}
+
+/** The option each input is given by, for messages; inputs without one keep their own name. */
+const OPTION_OF: Partial<Record<InputName, string>> = {
+  [Inputs.DownloadDir]: `'--download'`,
+  [Inputs.Download]: `'--download'`,
+  [Inputs.FailOnTaskFailure]: `'--no-fail'`,
+  [Inputs.ApiKey]: API_KEY_ENV,
+  [Inputs.TaskId]: 'the task id',
+};
+
+export const CLI_NAMES: InputNames = {
+  noun: 'Option',
+  of: (input) => OPTION_OF[input] ?? `'--${input}'`,
+};
+
+/** Runs one command; resolves to the exit code, never rejects. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await command(argv, io);
+  } catch (error) {
+    io.stderr.write(`kie-task: unexpected error: ${(error as Error).message}\n`);
+    if (io.env.KIE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    return ExitCode.Internal;
+  }
+}
+
+async function command(argv: string[], io: CliIo): Promise<number> {
+  const usageError = (message: string) => {
+    io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+    return ExitCode.Usage;
+  };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -77,15 +119,15 @@ async function main(argv: string[]): Promise<number> {
     return usageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return print(HELP, ExitCode.Success);
-  if (values.version) return print(`${VERSION}\n`, ExitCode.Success);
+  if (values.help) return print(io, HELP, ExitCode.Success);
+  if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
   if (command !== 'wait')
     return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
   if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
 
-  const given: Record<string, string | undefined> = {
+  const given: Partial<Record<InputName, string>> = {
     [Inputs.TaskId]: taskIds.join(','),
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
@@ -97,70 +139,64 @@ async function main(argv: string[]): Promise<number> {
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
   };
-  if (!process.env[API_KEY_ENV]?.trim()) {
+  if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);
   }
   let settings;
   try {
     // The key only from the environment: a flag would leave it in shell history and `ps`.
-    settings = parseSettings((name) => given[name] ?? '', {
-      ...process.env,
-      GITHUB_WORKSPACE: process.cwd(),
-    });
+    settings = parseSettings(
+      (name) => given[name] ?? '',
+      { ...io.env, GITHUB_WORKSPACE: io.cwd },
+      CLI_NAMES,
+    );
   } catch (error) {
-    // Ids and the key were checked above, so only options are left to name.
-    if (error instanceof InputError) {
-      const asOptions = Object.keys(OPTIONS).reduce(
-        (message, option) => message.replaceAll(`'${option}'`, `'--${option}'`),
-        error.message,
-      );
-      return usageError(asOptions.replaceAll('Input ', 'Option '));
-    }
+    if (error instanceof InputError) return usageError(error.message);
     throw error;
   }
 
-  const progress = startProgress(process.stderr.isTTY === true);
+  const display = startDisplay(io);
   const report = await runPipeline(settings, {
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-    logger: progress.logger,
-  }).finally(progress.stop);
+    ...(io.runtime ?? systemRuntime),
+    logger: display.logger,
+    names: CLI_NAMES,
+    onProgress: (progress) => display.show(progress.state),
+  }).finally(display.stop);
 
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(reportFields(report))}\n`);
-  } else {
-    printHuman(reportFields(report));
-  }
+  const fields = reportFields(report);
+  if (values.json) io.stdout.write(`${JSON.stringify(fields)}\n`);
+  else printHuman(io, fields);
   if (report.failure) {
-    process.stderr.write(`kie-task: ${report.failure.message}\n`);
+    io.stderr.write(`kie-task: ${report.failure.message}\n`);
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
 }
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startProgress(tty: boolean): { logger: Logger; stop: () => void } {
+function startDisplay(io: CliIo) {
+  const { stderr } = io;
+  const tty = stderr.isTTY === true;
   const started = Date.now();
   let state = 'starting';
-  const clearLine = () => tty && process.stderr.write('\r\x1b[K');
+  const clearLine = () => tty && stderr.write('\r\x1b[K');
   const drawLine = () =>
-    tty && process.stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
   const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
   const line = (text: string) => {
     clearLine();
-    process.stderr.write(`${text}\n`);
+    stderr.write(`${text}\n`);
     drawLine();
   };
+  const logger: Logger = {
+    info: (message) => line(message),
+    warning: (message) => line(`warning: ${message}`),
+    debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+  };
   return {
-    logger: {
-      info: (message) => {
-        state = /: (\w+) \(after/.exec(message)?.[1] ?? state;
-        line(message);
-      },
-      warning: (message) => line(`warning: ${message}`),
-      debug: (message) => process.env.KIE_DEBUG && line(`debug: ${message}`),
-    },
+    logger,
+    // A state change is always logged too; the live line shows it from then on.
+    show: (newState: string) => (state = newState),
     stop: () => {
       clearInterval(ticker);
       clearLine();
@@ -168,30 +204,16 @@ function startProgress(tty: boolean): { logger: Logger; stop: () => void } {
   };
 }
 
-function printHuman(fields: ReturnType<typeof reportFields>): void {
+function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   for (const name of ['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'] as const) {
     const value = fields[name];
     if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
-    process.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
+    io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
   }
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
-  return ExitCode.Usage;
-}
-
-function print(text: string, code: number): number {
-  process.stdout.write(text);
+function print(io: CliIo, text: string, code: number): number {
+  io.stdout.write(text);
   return code;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: Error) => {
-    process.stderr.write(`kie-task: unexpected error: ${error.message}\n`);
-    if (process.env.KIE_DEBUG) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = ExitCode.Internal;
-  },
-);

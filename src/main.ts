@@ -1,17 +1,11 @@
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 import * as core from '@actions/core';
 import type { Logger } from './logger.js';
-import { reportFields, runPipeline, type PipelineDeps, type Report } from './pipeline.js';
+import { runPipeline } from './pipeline.js';
+import { reportFields, type Report } from './report.js';
 import { renderSummary } from './results/summary.js';
+import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, readSettings } from './settings.js';
-
-export type RunDeps = Omit<PipelineDeps, 'logger'>;
-
-const systemDeps: RunDeps = {
-  now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
 
 const coreLogger: Logger = {
   info: (message) => core.info(message),
@@ -19,10 +13,10 @@ const coreLogger: Logger = {
   debug: (message) => core.debug(message),
 };
 
-export async function run(deps: RunDeps = systemDeps): Promise<void> {
+export async function run(runtime: Runtime = systemRuntime): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await runPipeline(settings, { ...deps, logger: coreLogger });
+    const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
     setOutputs(report);
     await writeSummary(report);
     if (report.failure) core.setFailed(report.failure.message);
@@ -42,8 +36,13 @@ function setOutputs(report: Report): void {
   for (const [name, value] of Object.entries(reportFields(report))) core.setOutput(name, value);
 }
 
+/** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
 async function writeSummary(report: Report): Promise<void> {
   // Outside a runner (the demo, a local run) there is no summary file to write to.
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(renderSummary(report), true).write();
+  try {
+    await core.summary.addRaw(renderSummary(report), true).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`);
+  }
 }

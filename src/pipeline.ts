@@ -2,51 +2,26 @@
 // Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
-import { createHash } from 'node:crypto';
-import path from 'node:path';
+import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
-import { compactResultJson, KNOWN_STATES, parseResult, type TaskResult } from './kie/schema.js';
+import { parseResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
-import { artifactNameFor, uploadArtifact, type UploadedArtifact } from './results/artifact.js';
-import { transcriptOf, writeResults, type TaskFiles, type WrittenFile } from './results/results.js';
-import { Outputs, type Settings } from './settings.js';
+import type { Failure, FailureKind, Report, TaskReport } from './report.js';
+import { artifactNameFor, uploadArtifact } from './results/artifact.js';
+import { baseDir, resultsDir } from './results/locations.js';
+import { transcriptOf, writeResults } from './results/results.js';
+import type { Runtime } from './runtime.js';
+import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
 import { budgetedSource, RequestBudget } from './wait/budget.js';
-import { waitForTask, type TaskSource, type WaitOutcome } from './wait/wait.js';
+import { waitForTask, type TaskProgress, type TaskSource, type WaitOutcome } from './wait/wait.js';
 
-export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results';
-
-export interface Failure {
-  kind: FailureKind;
-  message: string;
-}
-
-export interface TaskReport {
-  taskId: string;
-  outcome: WaitOutcome;
-  result: TaskResult;
-  files: WrittenFile[];
-  /** Set when results were written. */
-  downloadDir?: string;
-  transcript?: TaskFiles['transcript'];
-  /** Why this task did not succeed, if it did not (a `fail` state included). */
-  problem?: Failure;
-}
-
-export interface Report {
-  tasks: TaskReport[];
-  /** Where the files of all tasks are (each task's own directory when there is one task). */
-  downloadDir?: string;
-  artifact?: UploadedArtifact & { name: string };
-  /** Why the run failed, if it did. */
-  failure?: Failure;
-}
-
-export interface PipelineDeps {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
+export interface PipelineDeps extends Runtime {
   logger: Logger;
+  /** How messages name inputs; the action's names by default. */
+  names?: InputNames;
+  /** Each task's state as it changes, for a live display (the CLI's). */
+  onProgress?: (progress: TaskProgress) => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -57,6 +32,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     apiKey: settings.apiKey,
     logger,
     now: deps.now,
+    names: deps.names,
   });
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
   try {
@@ -76,7 +52,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         return { tasks: [], failure: { kind: 'api', message } };
       }
     }
-    const source = budgetedSource(client, budget);
+    const source = budgetedSource(client, budget, deps.names);
     const many = taskIds.length > 1;
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
@@ -88,7 +64,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     );
     const report: Report = { tasks };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
-    const failure = overallFailure(tasks, settings, logger);
+    const failure = overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
     if (settings.uploadArtifact) {
       try {
@@ -151,18 +127,17 @@ async function runTask(
   const result = parseResult(outcome.record?.resultJson ?? '');
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };
-  const problem = taskProblem(taskId, outcome);
+  const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
   if (problem) return { ...report, problem };
   logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
 
-  const record = outcome.record!;
-  const transcript = transcriptOf(record, result);
+  const transcript = transcriptOf(outcome.record!, result);
   if (transcript) report.transcript = { text: transcript.text, language: transcript.language };
   if (!settings.download) return report;
   try {
     const written = await writeResults({
-      record,
       result,
+      transcript,
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
       logger,
@@ -173,7 +148,7 @@ async function runTask(
   }
 }
 
-function taskProblem(taskId: string, outcome: WaitOutcome): Failure | undefined {
+function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): Failure | undefined {
   switch (outcome.ending) {
     case 'error':
       return { kind: 'api', message: outcome.error.message };
@@ -183,7 +158,7 @@ function taskProblem(taskId: string, outcome: WaitOutcome): Failure | undefined 
         message:
           `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
           `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-          `Raise 'timeout' if the model needs longer.`,
+          `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
       };
     case 'finished': {
       if (outcome.record.state === 'success') return undefined;
@@ -202,12 +177,14 @@ const SEVERITY: FailureKind[] = ['api', 'results', 'timeout', 'task-failed'];
 function overallFailure(
   tasks: TaskReport[],
   settings: Settings,
-  logger: Logger,
+  { logger, names = ACTION_NAMES }: PipelineDeps,
 ): Failure | undefined {
   const problems = tasks.flatMap(({ problem }) => {
     if (!problem) return [];
     if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-      logger.warning(`${problem.message}. Not failing: fail-on-task-failure is false.`);
+      logger.warning(
+        `${problem.message}. Not failing the step, as ${names.of(Inputs.FailOnTaskFailure)} says.`,
+      );
       return [];
     }
     return [problem];
@@ -255,108 +232,4 @@ function unique(taskIds: string[], logger: Logger): string[] {
     );
   }
   return once;
-}
-
-function baseDir(settings: Settings): string {
-  return settings.downloadDir ?? path.join(settings.workspace, 'kie-results');
-}
-
-/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
-function resultsDir(settings: Settings, taskId: string, many: boolean): string {
-  if (settings.downloadDir && !many) return settings.downloadDir;
-  return path.join(baseDir(settings), safeSegment(taskId));
-}
-
-/**
- * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
- * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
- */
-function safeSegment(taskId: string): string {
-  const safe = taskId
-    .replace(/[^\w.-]+/g, '_')
-    .replace(/^\.+/, '_')
-    .slice(0, 100);
-  if (safe === taskId) return safe;
-  return `${safe}-${createHash('sha256').update(taskId).digest('hex').slice(0, 8)}`;
-}
-
-/** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
-export function overallState(tasks: TaskReport[]): string {
-  if (tasks.length <= 1) return tasks[0]?.outcome.record?.state ?? '';
-  const states = tasks.map((task) => task.outcome.record?.state ?? '');
-  if (states.length > 0 && states.every((state) => state === 'success')) return 'success';
-  if (tasks.some(isFailed)) return 'fail';
-  const progress = (state: string) => {
-    const known = (KNOWN_STATES as readonly string[]).indexOf(state);
-    return known === -1 ? (state === '' ? -1 : KNOWN_STATES.indexOf('generating')) : known;
-  };
-  return states.reduce(
-    (least, state) => (progress(state) < progress(least) ? state : least),
-    'success',
-  );
-}
-
-function isFailed(task: TaskReport): boolean {
-  return task.outcome.record?.state === 'fail' || task.outcome.ending === 'error';
-}
-
-/** One task as an element of the `tasks` output. */
-export function taskFields(task: TaskReport) {
-  const record = task.outcome.record;
-  return {
-    taskId: task.taskId,
-    state: record?.state ?? '',
-    model: record?.model ?? '',
-    resultUrls: task.result.resultUrls,
-    failCode: record?.failCode ?? '',
-    failMsg:
-      record?.failMsg ||
-      (task.problem?.kind === 'task-failed' ? '' : (task.problem?.message ?? '')),
-    createTime: record?.createTime ?? '',
-    completeTime: record?.completeTime ?? '',
-    pollCount: task.outcome.polls,
-    elapsedMs: task.outcome.elapsedMs,
-    files: task.files.map((file) => file.path),
-    transcript: task.transcript?.text ?? '',
-    language: task.transcript?.language ?? '',
-  };
-}
-
-/**
- * The report as the action's outputs, by output name: what the action sets and the CLI's --json
- * prints. Missing values are '' (as an unset output reads); arrays stay arrays. With several tasks
- * the single-task fields summarise them and `tasks` holds each one.
- */
-export function reportFields(
-  report: Report,
-): Record<(typeof Outputs)[keyof typeof Outputs], unknown> {
-  const tasks = report.tasks.map(taskFields);
-  const only = report.tasks.length === 1 ? report.tasks[0] : undefined;
-  const models = [...new Set(tasks.map((task) => task.model))];
-  const first = only && tasks[0];
-  return {
-    [Outputs.TaskId]: report.tasks.map((task) => task.taskId).join(','),
-    [Outputs.State]: overallState(report.tasks),
-    [Outputs.Model]: models.length === 1 ? models[0] : '',
-    [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
-    [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',
-    [Outputs.FailCode]: first?.failCode ?? '',
-    // With no task at all (creation failed) the reason is the step's failure.
-    [Outputs.FailMsg]:
-      report.tasks.length === 0 ? (report.failure?.message ?? '') : (first?.failMsg ?? ''),
-    [Outputs.CreateTime]: first?.createTime ?? '',
-    [Outputs.CompleteTime]: first?.completeTime ?? '',
-    [Outputs.PollCount]: tasks.reduce((sum, task) => sum + task.pollCount, 0),
-    [Outputs.ElapsedMs]: Math.max(0, ...tasks.map((task) => task.elapsedMs)),
-    [Outputs.Files]: tasks.flatMap((task) => task.files),
-    [Outputs.DownloadDir]: report.downloadDir ?? '',
-    [Outputs.ArtifactId]: report.artifact?.id ?? '',
-    [Outputs.ArtifactUrl]: report.artifact?.url ?? '',
-    [Outputs.ArtifactDigest]: report.artifact?.digest ?? '',
-    [Outputs.Transcript]: first?.transcript ?? '',
-    [Outputs.Language]: first?.language ?? '',
-    [Outputs.Tasks]: tasks,
-    [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
-    [Outputs.Failed]: report.tasks.filter(isFailed).length,
-  };
 }

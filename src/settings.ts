@@ -4,54 +4,9 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ACTION_NAMES, API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import type { CreateTaskRequest } from './kie/client.js';
 import { parseDuration, parseSize } from './units.js';
-
-export const Inputs = {
-  TaskId: 'task-id',
-  ApiKey: 'api-key',
-  BaseUrl: 'base-url',
-  Timeout: 'timeout',
-  PollInterval: 'poll-interval',
-  MaxPollInterval: 'max-poll-interval',
-  FailOnTaskFailure: 'fail-on-task-failure',
-  Download: 'download',
-  DownloadDir: 'download-dir',
-  MaxDownloadSize: 'max-download-size',
-  UploadArtifact: 'upload-artifact',
-  ArtifactName: 'artifact-name',
-  ArtifactRetentionDays: 'artifact-retention-days',
-  MaxRequestsPerSecond: 'max-requests-per-second',
-  Model: 'model',
-  Input: 'input',
-  CallbackUrl: 'callback-url',
-} as const;
-
-export const Outputs = {
-  TaskId: 'taskId',
-  State: 'state',
-  Model: 'model',
-  ResultUrls: 'resultUrls',
-  ResultJson: 'resultJson',
-  FailCode: 'failCode',
-  FailMsg: 'failMsg',
-  CreateTime: 'createTime',
-  CompleteTime: 'completeTime',
-  PollCount: 'pollCount',
-  ElapsedMs: 'elapsedMs',
-  Files: 'files',
-  DownloadDir: 'downloadDir',
-  ArtifactId: 'artifactId',
-  ArtifactUrl: 'artifactUrl',
-  ArtifactDigest: 'artifactDigest',
-  Transcript: 'transcript',
-  Language: 'language',
-  Tasks: 'tasks',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-} as const;
-
-export const API_KEY_ENV = 'KIE_API_KEY';
 
 export interface Settings {
   /** The tasks to wait for, in the order given; empty when `create` is set. */
@@ -80,154 +35,205 @@ export interface Settings {
   artifactRetentionDays?: number;
 }
 
-/** A mistake in the inputs: its message is the whole story, so no stack is shown. */
+export interface InputProblem {
+  /** The input at fault, so each surface can name it its own way. */
+  input: InputName;
+  message: string;
+}
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  constructor(readonly problems: InputProblem[]) {
+    super(problems.map((problem) => problem.message).join('\n'));
+  }
 }
 
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-
-/** An input in human units, read by `parse`; only positive values make sense for any of them. */
-const positiveAmount = (input: string, parse: (text: string) => number | undefined, help: string) =>
-  z.string().transform((text, ctx) => {
-    const value = parse(text);
-    if (value === undefined || value <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Input '${input}' must be ${help} (got '${text}').`,
-      });
-      return z.NEVER;
-    }
-    return value;
-  });
-const duration = (input: string) => positiveAmount(input, parseDuration, DURATION_HELP);
-const size = (input: string) => positiveAmount(input, parseSize, SIZE_HELP);
-
-// YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
-const boolean = (input: string) =>
-  z.string().transform((text, ctx) => {
-    if (['true', 'True', 'TRUE'].includes(text)) return true;
-    if (['false', 'False', 'FALSE'].includes(text)) return false;
-    ctx.addIssue({
-      code: 'custom',
-      message: `Input '${input}' must be true or false (got '${text}').`,
-    });
-    return z.NEVER;
-  });
-
 const MAX_REQUESTS_PER_SECOND = 100;
 const MAX_POLL_INTERVAL_MS = 3_600_000;
 
-// YAML is a superset of JSON, so one parser reads both forms of `input`.
-const taskInput = z.string().transform((text, ctx) => {
-  if (text === '') return undefined;
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    ctx.addIssue({
-      code: 'custom',
-      message: `Input '${Inputs.Input}' is not valid JSON or YAML: ${reason}`,
-    });
-    return z.NEVER;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `Input '${Inputs.Input}' must be a JSON object or a YAML mapping of the model's parameters.`,
-    });
-    return z.NEVER;
-  }
-  return value as Record<string, unknown>;
-});
+/**
+ * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
+ * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
+ */
+function settingsSchema(names: InputNames) {
+  const subject = (input: InputName) => `${names.noun} ${names.of(input)}`;
+  const problem = (ctx: z.RefinementCtx, input: InputName, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [input], message });
 
-const settingsSchema = z
-  .object({
-    // One id, or several separated by new lines, commas or spaces.
-    taskIds: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-    model: z.string(),
-    input: taskInput,
-    callbackUrl: z.string().refine((text) => text === '' || isHttpUrl(text), {
-      message: `Input '${Inputs.CallbackUrl}' must be an http(s) URL.`,
-    }),
-    apiKey: z
-      .string()
-      .min(
-        1,
-        `Input '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`,
-      ),
-    baseUrl: z.string().refine(isHttpUrl, {
-      message: `Input '${Inputs.BaseUrl}' must be an http(s) URL such as https://api.kie.ai.`,
-    }),
-    timeoutMs: duration(Inputs.Timeout),
-    pollIntervalMs: duration(Inputs.PollInterval),
-    maxPollIntervalMs: duration(Inputs.MaxPollInterval),
-    failOnTaskFailure: boolean(Inputs.FailOnTaskFailure),
-    maxRequestsPerSecond: z
-      .string()
-      .transform(Number)
-      .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-        message: `Input '${Inputs.MaxRequestsPerSecond}' must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-      }),
-    download: boolean(Inputs.Download),
-    downloadDir: z.string().optional(),
-    workspace: z.string(),
-    maxDownloadBytes: size(Inputs.MaxDownloadSize),
-    uploadArtifact: boolean(Inputs.UploadArtifact),
-    artifactName: z.string().optional(),
-    artifactRetentionDays: z
-      .string()
-      .transform((text) => (text === '' ? undefined : Number(text)))
-      .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-        message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
-      }),
-  })
-  // These three only read strings, so they run even when other inputs are wrong: every mistake is
-  // reported at once.
-  .refine((s) => !(s.model && s.taskIds.length > 0), {
-    message: `Give either '${Inputs.TaskId}' (to wait for a task) or '${Inputs.Model}' (to create one), not both.`,
-    when: () => true,
-  })
-  .refine((s) => Boolean(s.model) || s.taskIds.length > 0, {
-    message: `Input '${Inputs.TaskId}' is required: the id returned by createTask (or give '${Inputs.Model}' and '${Inputs.Input}' to create the task here).`,
-    when: () => true,
-  })
-  .refine((s) => Boolean(s.model) || !(s.input || s.callbackUrl), {
-    message: `Inputs '${Inputs.Input}' and '${Inputs.CallbackUrl}' need '${Inputs.Model}'.`,
-    when: () => true,
-  })
-  .superRefine((s, ctx) => {
-    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-    for (const [input, ms] of [
-      [Inputs.PollInterval, s.pollIntervalMs],
-      [Inputs.MaxPollInterval, s.maxPollIntervalMs],
-    ] as const) {
-      if (ms > MAX_POLL_INTERVAL_MS) {
-        ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
+  /** An input in human units, read by `parse`; only positive values make sense for any of them. */
+  const positiveAmount = (
+    input: InputName,
+    parse: (text: string) => number | undefined,
+    help: string,
+  ) =>
+    z.string().transform((text, ctx) => {
+      const value = parse(text);
+      if (value === undefined || value <= 0) {
+        problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
+        return z.NEVER;
       }
+      return value;
+    });
+  const duration = (input: InputName) => positiveAmount(input, parseDuration, DURATION_HELP);
+  const size = (input: InputName) => positiveAmount(input, parseSize, SIZE_HELP);
+
+  // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
+  const boolean = (input: InputName) =>
+    z.string().transform((text, ctx) => {
+      if (['true', 'True', 'TRUE'].includes(text)) return true;
+      if (['false', 'False', 'FALSE'].includes(text)) return false;
+      problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
+      return z.NEVER;
+    });
+
+  // YAML is a superset of JSON, so one parser reads both forms of `input`.
+  const taskInput = z.string().transform((text, ctx) => {
+    if (text === '') return undefined;
+    let value: unknown;
+    try {
+      value = parseYaml(text);
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0];
+      problem(ctx, Inputs.Input, `${subject(Inputs.Input)} is not valid JSON or YAML: ${reason}`);
+      return z.NEVER;
     }
-    if (s.maxPollIntervalMs < s.pollIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Input '${Inputs.MaxPollInterval}' must not be shorter than '${Inputs.PollInterval}'.`,
-      });
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problem(
+        ctx,
+        Inputs.Input,
+        `${subject(Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`,
+      );
+      return z.NEVER;
     }
-    if (s.timeoutMs < s.pollIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Input '${Inputs.Timeout}' must not be shorter than '${Inputs.PollInterval}'.`,
-      });
-    }
-  })
-  .transform(({ model, input, callbackUrl, download, ...s }): Settings => ({
-    ...s,
-    download: download || s.uploadArtifact,
+    return value as Record<string, unknown>;
+  });
+
+  const refined = (check: (text: string) => boolean, message: string) =>
+    z.string().refine(check, { message });
+
+  return (
+    z
+      .object({
+        // One id, or several separated by new lines, commas or spaces.
+        [Inputs.TaskId]: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [Inputs.Model]: z.string(),
+        [Inputs.Input]: taskInput,
+        [Inputs.CallbackUrl]: refined(
+          (text) => text === '' || isHttpUrl(text),
+          `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`,
+        ),
+        [Inputs.ApiKey]: z.string().min(
+          1,
+          // Only the action gets here: the CLI reads the key from the environment alone.
+          `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`,
+        ),
+        [Inputs.BaseUrl]: refined(
+          isHttpUrl,
+          `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`,
+        ),
+        [Inputs.Timeout]: duration(Inputs.Timeout),
+        [Inputs.PollInterval]: duration(Inputs.PollInterval),
+        [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
+        [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
+        [Inputs.MaxRequestsPerSecond]: z
+          .string()
+          .transform(Number)
+          .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
+            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
+          }),
+        [Inputs.Download]: boolean(Inputs.Download),
+        [Inputs.DownloadDir]: z.string(),
+        [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
+        [Inputs.ArtifactName]: z.string(),
+        [Inputs.ArtifactRetentionDays]: z
+          .string()
+          .transform((text) => (text === '' ? undefined : Number(text)))
+          .refine(
+            (days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90),
+            {
+              message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
+            },
+          ),
+      })
+      // These three only read strings, so they run even when other inputs are wrong: every
+      // mistake is reported at once.
+      .refine((s) => !(s[Inputs.Model] && s[Inputs.TaskId].length > 0), {
+        path: [Inputs.Model],
+        message: `Give either ${names.of(Inputs.TaskId)} (to wait for a task) or ${names.of(Inputs.Model)} (to create one), not both.`,
+        when: () => true,
+      })
+      .refine((s) => Boolean(s[Inputs.Model]) || s[Inputs.TaskId].length > 0, {
+        path: [Inputs.TaskId],
+        message: `${subject(Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(Inputs.Model)} and ${names.of(Inputs.Input)} to create the task here).`,
+        when: () => true,
+      })
+      .refine((s) => Boolean(s[Inputs.Model]) || !(s[Inputs.Input] || s[Inputs.CallbackUrl]), {
+        path: [Inputs.Input],
+        message: `${names.noun}s ${names.of(Inputs.Input)} and ${names.of(Inputs.CallbackUrl)} need ${names.of(Inputs.Model)}.`,
+        when: () => true,
+      })
+      .superRefine((s, ctx) => {
+        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval] as const) {
+          if (s[input] > MAX_POLL_INTERVAL_MS) {
+            problem(ctx, input, `${subject(input)} must be at most 1h.`);
+          }
+        }
+        if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
+          problem(
+            ctx,
+            Inputs.MaxPollInterval,
+            `${subject(Inputs.MaxPollInterval)} must not be shorter than ${names.of(Inputs.PollInterval)}.`,
+          );
+        }
+        if (s[Inputs.Timeout] < s[Inputs.PollInterval]) {
+          problem(
+            ctx,
+            Inputs.Timeout,
+            `${subject(Inputs.Timeout)} must not be shorter than ${names.of(Inputs.PollInterval)}.`,
+          );
+        }
+      })
+  );
+}
+
+type RawInputs = z.output<ReturnType<typeof settingsSchema>>;
+
+function toSettings(raw: RawInputs, workspace: string): Settings {
+  const model = raw[Inputs.Model];
+  const callbackUrl = raw[Inputs.CallbackUrl];
+  const uploadArtifact = raw[Inputs.UploadArtifact];
+  return {
+    taskIds: raw[Inputs.TaskId],
     create: model
-      ? { model, input: input ?? {}, ...(callbackUrl && { callBackUrl: callbackUrl }) }
+      ? {
+          model,
+          input: raw[Inputs.Input] ?? {},
+          ...(callbackUrl && { callBackUrl: callbackUrl }),
+        }
       : undefined,
-  }));
+    apiKey: raw[Inputs.ApiKey],
+    baseUrl: raw[Inputs.BaseUrl],
+    timeoutMs: raw[Inputs.Timeout],
+    pollIntervalMs: raw[Inputs.PollInterval],
+    maxPollIntervalMs: raw[Inputs.MaxPollInterval],
+    maxRequestsPerSecond: raw[Inputs.MaxRequestsPerSecond],
+    failOnTaskFailure: raw[Inputs.FailOnTaskFailure],
+    download: raw[Inputs.Download] || uploadArtifact,
+    downloadDir: raw[Inputs.DownloadDir]
+      ? path.resolve(workspace, raw[Inputs.DownloadDir])
+      : undefined,
+    workspace,
+    maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+    uploadArtifact,
+    artifactName: raw[Inputs.ArtifactName] || undefined,
+    artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+  };
+}
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -252,39 +258,31 @@ export const DEFAULTS = {
 
 /**
  * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
- * CLI; throws InputError listing every problem, one per line.
+ * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
  */
 export function parseSettings(
-  input: (name: string) => string,
+  input: (name: InputName) => string,
   env: NodeJS.ProcessEnv = process.env,
+  names: InputNames = ACTION_NAMES,
 ): Settings {
-  const get = (name: string) =>
-    input(name).trim() || (DEFAULTS as Record<string, string>)[name] || '';
-  const workspace = path.resolve(env.GITHUB_WORKSPACE ?? process.cwd());
-  const parsed = settingsSchema.safeParse({
-    taskIds: get(Inputs.TaskId),
-    model: get(Inputs.Model),
-    input: get(Inputs.Input),
-    callbackUrl: get(Inputs.CallbackUrl),
-    maxRequestsPerSecond: get(Inputs.MaxRequestsPerSecond),
-    apiKey: get(Inputs.ApiKey) || env[API_KEY_ENV]?.trim() || '',
-    baseUrl: get(Inputs.BaseUrl).replace(/\/+$/, ''),
-    timeoutMs: get(Inputs.Timeout),
-    pollIntervalMs: get(Inputs.PollInterval),
-    maxPollIntervalMs: get(Inputs.MaxPollInterval),
-    failOnTaskFailure: get(Inputs.FailOnTaskFailure),
-    download: get(Inputs.Download),
-    downloadDir: get(Inputs.DownloadDir)
-      ? path.resolve(workspace, get(Inputs.DownloadDir))
-      : undefined,
-    workspace,
-    maxDownloadBytes: get(Inputs.MaxDownloadSize),
-    uploadArtifact: get(Inputs.UploadArtifact),
-    artifactName: get(Inputs.ArtifactName) || undefined,
-    artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
-  });
-  if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));
-  return parsed.data;
+  const get = (name: InputName) =>
+    input(name).trim() || (DEFAULTS as Partial<Record<InputName, string>>)[name] || '';
+  const raw = Object.fromEntries(Object.values(Inputs).map((name) => [name, get(name)])) as Record<
+    InputName,
+    string
+  >;
+  raw[Inputs.ApiKey] ||= env[API_KEY_ENV]?.trim() ?? '';
+  raw[Inputs.BaseUrl] = raw[Inputs.BaseUrl].replace(/\/+$/, '');
+  const parsed = settingsSchema(names).safeParse(raw);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues.map((issue) => ({
+        input: issue.path[0] as InputName,
+        message: issue.message,
+      })),
+    );
+  }
+  return toSettings(parsed.data, path.resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
 }
 
 /** Reads the action's inputs. The key is masked before anything can log it. */

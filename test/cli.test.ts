@@ -1,10 +1,10 @@
-// The bundled CLI (dist/cli/index.js), run as a child process as a user or another CI would.
-import { spawn } from 'node:child_process';
+// The CLI's main(argv, io), run in-process as a user or another CI would run the command; the
+// bundle itself has its smoke test in dist.test.ts.
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/action.js';
+import { main } from '../src/cli.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -13,16 +13,19 @@ let kie: KieServer;
 let media: MediaServer;
 useLocalServers((started) => ({ kie, media } = started));
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
-    env: { PATH: process.env.PATH, KIE_API_KEY: kie.apiKey, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  { tty = false } = {},
+) {
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const code = await main(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: tty },
+    env: { KIE_API_KEY: kie.apiKey, ...env },
+    cwd: process.cwd(),
+  });
   return { code, stdout, stderr };
 }
 
@@ -59,25 +62,16 @@ describe('kie-task wait', () => {
 
   it('shows a live state line on a terminal', async () => {
     kie.script('t1', [{ state: 'generating' }, { state: 'generating' }, { state: 'success' }]);
-    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
-    const command = [
-      process.execPath,
-      path.join(REPO_ROOT, 'dist/cli/index.js'),
-      'wait',
-      't1',
-      ...fast(),
-    ];
-    const child = spawn('script', ['-qec', command.join(' '), '/dev/null'], {
-      env: { PATH: process.env.PATH, KIE_API_KEY: kie.apiKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    child.stdout.on('data', (chunk) => (screen += chunk));
-    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    const {
+      code,
+      stderr: screen,
+      stdout,
+    } = await cli(['wait', 't1', ...fast()], {}, { tty: true });
+    expect(code).toBe(0);
     // After each log line, the live line with the state and elapsed time, cleared before the next.
     expect(screen).toMatch(/Task t1: generating \(after \d+ms\)\.\r?\n {2}generating · \d+ms/);
     expect(screen).toContain('\r\x1b[K');
-    expect(screen).toContain('state: success');
+    expect(stdout).toContain('state: success');
   });
 
   it('prints readable lines without --json', async () => {

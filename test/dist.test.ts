@@ -1,4 +1,5 @@
 // The committed bundle, run as a child process exactly as a runner runs it.
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -71,4 +72,23 @@ it('ships the license of every package the code imports, each a runtime dependen
     expect(manifest.dependencies, name).toHaveProperty([name]);
     expect(licensed.has(name), name).toBe(true);
   }
+});
+
+it('runs the bundled CLI', async () => {
+  kie.script('cli-task', [{ state: 'success' }], {
+    resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+  });
+  const args = ['wait', 'cli-task', '--json', '--base-url', kie.url, '--poll-interval', '20ms'];
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
+    env: { PATH: process.env.PATH, KIE_API_KEY: kie.apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+  expect(JSON.parse(stdout)).toMatchObject({
+    taskId: 'cli-task',
+    state: 'success',
+    resultUrls: ['https://cdn.example/a.png'],
+  });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULTS, Inputs, Outputs } from '../src/settings.js';
+import { Inputs, Outputs } from '../src/constants.js';
+import { DEFAULTS } from '../src/settings.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REUSABLE_WORKFLOW = '.github/workflows/kie-task.yml';

@@ -290,7 +290,7 @@ describe('permanent faults stop at once', () => {
     [
       'a wrong base-url (HTML 404)',
       { status: 404, body: '<html>Not Found</html>' },
-      /check base-url/,
+      /check 'base-url'/,
     ],
   ];
   for (const [name, fault, message] of cases) {

@@ -5,6 +5,7 @@
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
+import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { USER_AGENT } from '../version.js';
 import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
@@ -52,6 +53,8 @@ export interface KieClientOptions {
   logger: Logger;
   /** For Retry-After given as an HTTP date. */
   now?: () => number;
+  /** How messages name inputs; the action's names by default. */
+  names?: InputNames;
 }
 
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
@@ -64,12 +67,14 @@ export class KieClient {
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly names: InputNames;
 
   constructor(options: KieClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.names = options.names ?? ACTION_NAMES;
     // No redirects: the key must reach no host but base-url, and an API that redirects is
     // misconfigured anyway (the error says where it pointed).
     this.http = new HttpClient(USER_AGENT, [], {
@@ -192,7 +197,7 @@ export class KieClient {
     if (status >= 300 && status < 400) {
       throw new KieApiError(
         'fatal',
-        `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`,
+        `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`,
         status,
       );
     }
@@ -200,11 +205,11 @@ export class KieClient {
     if (!envelope) {
       // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
       // the task, so worth another try. Only auth, credits and a wrong address are not.
-      if (status === 401 || status === 402) throw describeCode(status, '', subject);
+      if (status === 401 || status === 402) throw describeCode(status, '', subject, this.names);
       if (status === 404) {
         throw new KieApiError(
           'fatal',
-          `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`,
+          `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`,
           404,
         );
       }
@@ -220,7 +225,13 @@ export class KieClient {
     }
     if (code !== 200) {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-      throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+      throw describeCode(
+        code,
+        envelope.msg ?? envelope.message ?? '',
+        subject,
+        this.names,
+        retryAfterMs,
+      );
     }
     return envelope;
   }
@@ -231,6 +242,7 @@ function describeCode(
   code: number,
   serverMessage: string,
   subject: Subject,
+  names: InputNames,
   retryAfterMs?: number,
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -243,7 +255,7 @@ function describeCode(
     case 401:
       return new KieApiError(
         'fatal',
-        `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`,
+        `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`,
         code,
       );
     case 402:
@@ -256,8 +268,8 @@ function describeCode(
       return new KieApiError(
         'fatal',
         taskId === undefined
-          ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`,
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
         code,
       );
     case 408:

@@ -18,8 +18,9 @@ export interface TaskFiles {
 }
 
 export interface WriteResultsOptions {
-  record: TaskRecord;
   result: TaskResult;
+  /** The task's transcript, when it is a speech-to-text result (see transcriptOf). */
+  transcript?: Transcript;
   dir: string;
   maxDownloadBytes: number;
   logger: Logger;
@@ -38,8 +39,7 @@ export function transcriptOf(record: TaskRecord, result: TaskResult): Transcript
 
 /** Throws DownloadError (naming the URL) when a download fails. */
 export async function writeResults(options: WriteResultsOptions): Promise<TaskFiles> {
-  const { record, result, dir, logger } = options;
-  const transcript = transcriptOf(record, result);
+  const { result, transcript, dir, logger } = options;
   if (transcript) {
     const files = await writeTextFiles(dir, transcript.files);
     logger.info(`Wrote the transcript to ${dir}.`);

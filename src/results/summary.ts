@@ -1,7 +1,7 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
 // main.ts writes it. One task gets a card; several get a table, a row each.
 import path from 'node:path';
-import { overallState, type Report, type TaskReport } from '../pipeline.js';
+import { overallState, type Report, type TaskReport } from '../report.js';
 import { formatDuration, formatSize } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;

@@ -1,5 +1,6 @@
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import { KieApiError } from '../kie/client.js';
 import type { TaskSource } from './wait.js';
 
@@ -85,13 +86,17 @@ export class RequestBudget {
 }
 
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-export function budgetedSource(source: TaskSource, budget: RequestBudget): TaskSource {
+export function budgetedSource(
+  source: TaskSource,
+  budget: RequestBudget,
+  names: InputNames = ACTION_NAMES,
+): TaskSource {
   return {
     async getTaskRecord(taskId, deadline) {
       if (!(await budget.acquire(deadline))) {
         throw new KieApiError(
           'transient',
-          `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`,
+          `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
         );
       }
       try {

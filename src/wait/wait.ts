@@ -1,5 +1,6 @@
 // The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
 // it in virtual time.
+import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
 import { isTerminal, KNOWN_STATES, type TaskRecord } from '../kie/schema.js';
@@ -17,6 +18,18 @@ export interface WaitDeps {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   logger: Logger;
+  /** How messages name inputs; the action's names by default. */
+  names?: InputNames;
+  /** Called each time the task's state changes. */
+  onProgress?: (progress: TaskProgress) => void;
+}
+
+/** A task's state as it changes: structured, so a display never has to read log text. */
+export interface TaskProgress {
+  taskId: string;
+  state: string;
+  polls: number;
+  elapsedMs: number;
 }
 
 export interface WaitOptions extends ScheduleOptions {
@@ -43,7 +56,7 @@ const HEARTBEAT_MS = 60_000;
 
 export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise<WaitOutcome> {
   const { taskId, timeoutMs, notReadyGraceMs = DEFAULT_NOT_READY_GRACE_MS } = options;
-  const { source, now, sleep, random, logger } = deps;
+  const { source, now, sleep, random, logger, names = ACTION_NAMES } = deps;
   const startedAt = now();
   const deadline = startedAt + timeoutMs;
   const progress: Progress = { polls: 0, elapsedMs: 0 };
@@ -59,6 +72,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       const record = await source.getTaskRecord(taskId, deadline);
       progress.elapsedMs = now() - startedAt;
       if (record.state !== progress.record?.state) {
+        deps.onProgress?.({ taskId, state: record.state, ...progress });
         logger.info(
           `Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
         );
@@ -86,7 +100,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
         if (now() - notReadySince >= notReadyGraceMs) {
           const gaveUp = new KieApiError(
             'fatal',
-            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`,
+            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(Inputs.TaskId)}.`,
             error.code,
           );
           return { ...progress, ending: 'error', error: gaveUp };

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, type RunDeps } from '../../src/main.js';
+import { run } from '../../src/main.js';
+import type { Runtime } from '../../src/runtime.js';
 
 export interface ActionRun {
   outputs: Record<string, string>;
@@ -50,7 +51,7 @@ async function prepare(inputs: Record<string, string>, env: Record<string, strin
 /** Runs run() in this process, with stdout captured and process.env restored afterwards. */
 export async function runInProcess(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string | undefined>; deps?: RunDeps } = {},
+  options: { env?: Record<string, string | undefined>; deps?: Runtime } = {},
 ): Promise<ActionRun> {
   const { vars, collect } = await prepare(inputs, options.env ?? {});
   const saved = { ...process.env };

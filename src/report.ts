@@ -1,0 +1,114 @@
+// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+// these as the action's outputs, the CLI prints them, the summary renders the Report.
+import { compactResultJson, KNOWN_STATES, type TaskResult } from './kie/schema.js';
+import { Outputs, type OutputName } from './constants.js';
+import type { UploadedArtifact } from './results/artifact.js';
+import type { TaskFiles, WrittenFile } from './results/results.js';
+import type { WaitOutcome } from './wait/wait.js';
+
+export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results';
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+}
+
+export interface TaskReport {
+  taskId: string;
+  outcome: WaitOutcome;
+  result: TaskResult;
+  files: WrittenFile[];
+  /** Set when results were written. */
+  downloadDir?: string;
+  transcript?: TaskFiles['transcript'];
+  /** Why this task did not succeed, if it did not (a `fail` state included). */
+  problem?: Failure;
+}
+
+export interface Report {
+  tasks: TaskReport[];
+  /** Where the files of all tasks are (each task's own directory when there is one task). */
+  downloadDir?: string;
+  artifact?: UploadedArtifact & { name: string };
+  /** Why the run failed, if it did. */
+  failure?: Failure;
+}
+
+/** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
+export function overallState(tasks: TaskReport[]): string {
+  if (tasks.length <= 1) return tasks[0]?.outcome.record?.state ?? '';
+  const states = tasks.map((task) => task.outcome.record?.state ?? '');
+  if (states.length > 0 && states.every((state) => state === 'success')) return 'success';
+  if (tasks.some(isFailed)) return 'fail';
+  const progress = (state: string) => {
+    const known = (KNOWN_STATES as readonly string[]).indexOf(state);
+    return known === -1 ? (state === '' ? -1 : KNOWN_STATES.indexOf('generating')) : known;
+  };
+  return states.reduce(
+    (least, state) => (progress(state) < progress(least) ? state : least),
+    'success',
+  );
+}
+
+function isFailed(task: TaskReport): boolean {
+  return task.outcome.record?.state === 'fail' || task.outcome.ending === 'error';
+}
+
+/** One task as an element of the `tasks` output. */
+export function taskFields(task: TaskReport) {
+  const record = task.outcome.record;
+  return {
+    taskId: task.taskId,
+    state: record?.state ?? '',
+    model: record?.model ?? '',
+    resultUrls: task.result.resultUrls,
+    failCode: record?.failCode ?? '',
+    failMsg:
+      record?.failMsg ||
+      (task.problem?.kind === 'task-failed' ? '' : (task.problem?.message ?? '')),
+    createTime: record?.createTime ?? '',
+    completeTime: record?.completeTime ?? '',
+    pollCount: task.outcome.polls,
+    elapsedMs: task.outcome.elapsedMs,
+    files: task.files.map((file) => file.path),
+    transcript: task.transcript?.text ?? '',
+    language: task.transcript?.language ?? '',
+  };
+}
+
+/**
+ * The report as the action's outputs, by output name: what the action sets and the CLI's --json
+ * prints. Missing values are '' (as an unset output reads); arrays stay arrays. With several tasks
+ * the single-task fields summarise them and `tasks` holds each one.
+ */
+export function reportFields(report: Report): Record<OutputName, unknown> {
+  const tasks = report.tasks.map(taskFields);
+  const only = report.tasks.length === 1 ? report.tasks[0] : undefined;
+  const models = [...new Set(tasks.map((task) => task.model))];
+  const first = only && tasks[0];
+  return {
+    [Outputs.TaskId]: report.tasks.map((task) => task.taskId).join(','),
+    [Outputs.State]: overallState(report.tasks),
+    [Outputs.Model]: models.length === 1 ? models[0] : '',
+    [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
+    [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',
+    [Outputs.FailCode]: first?.failCode ?? '',
+    // With no task at all (creation failed) the reason is the step's failure.
+    [Outputs.FailMsg]:
+      report.tasks.length === 0 ? (report.failure?.message ?? '') : (first?.failMsg ?? ''),
+    [Outputs.CreateTime]: first?.createTime ?? '',
+    [Outputs.CompleteTime]: first?.completeTime ?? '',
+    [Outputs.PollCount]: tasks.reduce((sum, task) => sum + task.pollCount, 0),
+    [Outputs.ElapsedMs]: Math.max(0, ...tasks.map((task) => task.elapsedMs)),
+    [Outputs.Files]: tasks.flatMap((task) => task.files),
+    [Outputs.DownloadDir]: report.downloadDir ?? '',
+    [Outputs.ArtifactId]: report.artifact?.id ?? '',
+    [Outputs.ArtifactUrl]: report.artifact?.url ?? '',
+    [Outputs.ArtifactDigest]: report.artifact?.digest ?? '',
+    [Outputs.Transcript]: first?.transcript ?? '',
+    [Outputs.Language]: first?.language ?? '',
+    [Outputs.Tasks]: tasks,
+    [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
+    [Outputs.Failed]: report.tasks.filter(isFailed).length,
+  };
+}

@@ -1,0 +1,50 @@
+// Settings errors name the input at fault as data, and each surface words them its own way.
+import { describe, expect, it } from 'vitest';
+import { CLI_NAMES } from '../src/cli.js';
+import { Inputs } from '../src/constants.js';
+import { InputError, parseSettings } from '../src/settings.js';
+
+function problemsOf(inputs: Record<string, string>, names?: typeof CLI_NAMES) {
+  try {
+    parseSettings((name) => inputs[name] ?? '', { KIE_API_KEY: 'key' }, names);
+  } catch (error) {
+    if (error instanceof InputError) return error.problems;
+    throw error;
+  }
+  throw new Error('no InputError');
+}
+
+describe('settings errors', () => {
+  it('carry the input at fault with each message, every mistake at once', () => {
+    expect(
+      problemsOf({ 'task-id': 't', timeout: 'soon', 'max-download-size': 'big', download: 'yes' }),
+    ).toEqual([
+      { input: Inputs.Timeout, message: expect.stringMatching(/^Input 'timeout' must be/) },
+      { input: Inputs.Download, message: "Input 'download' must be true or false (got 'yes')." },
+      {
+        input: Inputs.MaxDownloadSize,
+        message: expect.stringMatching(/^Input 'max-download-size' must be a size/),
+      },
+    ]);
+  });
+
+  it('name the cross-input rule by the input it is about', () => {
+    expect(problemsOf({ 'task-id': 't', model: 'm' })).toEqual([
+      {
+        input: Inputs.Model,
+        message: "Give either 'task-id' (to wait for a task) or 'model' (to create one), not both.",
+      },
+    ]);
+  });
+
+  it("speak of the CLI's options when the CLI asks", () => {
+    expect(
+      problemsOf({ 'task-id': 't', 'poll-interval': '5s', 'max-poll-interval': '1s' }, CLI_NAMES),
+    ).toEqual([
+      {
+        input: Inputs.MaxPollInterval,
+        message: "Option '--max-poll-interval' must not be shorter than '--poll-interval'.",
+      },
+    ]);
+  });
+});
