@@ -9,7 +9,14 @@ import type { Logger } from './logger.js';
 import type { Failure, FailureKind, Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
-import { transcriptOf, writeResults } from './results/results.js';
+import {
+  DownloadDirError,
+  DownloadPool,
+  prepareDownloadDir,
+  transcriptOf,
+  writeResults,
+  type DownloadControls,
+} from './results/results.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
@@ -23,6 +30,8 @@ export interface PipelineDeps extends Runtime {
   /** Each task's state as it changes, for a live display (the CLI's). */
   onProgress?: (progress: TaskProgress) => void;
   env?: NodeJS.ProcessEnv;
+  /** Cancels the run; downloads in flight stop and leave nothing behind. */
+  signal?: AbortSignal;
 }
 
 export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<Report> {
@@ -37,6 +46,9 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
   try {
     let taskIds = unique(settings.taskIds, logger);
+    // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+    const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+    if (unusable) return { tasks: [], failure: unusable };
     if (settings.create) {
       try {
         taskIds = [await createTask(client, budget, settings.create, deps)];
@@ -54,12 +66,20 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     }
     const source = budgetedSource(client, budget, deps.names);
     const many = taskIds.length > 1;
+    const names = deps.names ?? ACTION_NAMES;
+    // One pool for the step: however many tasks finish together, a few connections at a time.
+    const downloads: DownloadControls = {
+      pool: new DownloadPool(),
+      timeoutMs: settings.downloadTimeoutMs,
+      timeoutName: names.of(Inputs.DownloadTimeout),
+      signal: deps.signal,
+    };
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps),
+        runTask(taskId, resultsDir(settings, taskId, many), settings, source, downloads, deps),
       ),
     );
     const report: Report = { tasks };
@@ -83,6 +103,22 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
+  }
+}
+
+/** Why download-dir cannot be used, if it cannot. */
+async function unusableDownloadDir(
+  settings: Settings,
+  deps: PipelineDeps,
+): Promise<Failure | undefined> {
+  try {
+    await prepareDownloadDir(baseDir(settings));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DownloadDirError)) throw error;
+    const names = deps.names ?? ACTION_NAMES;
+    const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
+    return { kind: 'results', message };
   }
 }
 
@@ -120,6 +156,7 @@ async function runTask(
   dir: string,
   settings: Settings,
   source: TaskSource,
+  downloads: DownloadControls,
   deps: PipelineDeps,
 ): Promise<TaskReport> {
   const { logger } = deps;
@@ -140,6 +177,7 @@ async function runTask(
       transcript,
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
+      downloads,
       logger,
     });
     return { ...report, files: written.files, downloadDir: dir };

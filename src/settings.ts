@@ -28,6 +28,8 @@ export interface Settings {
   /** Where relative paths and the default download-dir live (GITHUB_WORKSPACE). */
   workspace: string;
   maxDownloadBytes: number;
+  /** For all of a task's downloads together, from when its results phase starts. */
+  downloadTimeoutMs: number;
   uploadArtifact: boolean;
   /** The artifact-name input; undefined for the default. */
   artifactName?: string;
@@ -53,6 +55,7 @@ const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
 const MAX_POLL_INTERVAL_MS = 3_600_000;
+const MAX_DOWNLOAD_TIMEOUT_MS = 24 * 3_600_000;
 
 /**
  * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
@@ -147,6 +150,7 @@ function settingsSchema(names: InputNames) {
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: z.string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: z.string(),
         [Inputs.ArtifactRetentionDays]: z
@@ -182,6 +186,13 @@ function settingsSchema(names: InputNames) {
           if (s[input] > MAX_POLL_INTERVAL_MS) {
             problem(ctx, input, `${subject(input)} must be at most 1h.`);
           }
+        }
+        if (s[Inputs.DownloadTimeout] > MAX_DOWNLOAD_TIMEOUT_MS) {
+          problem(
+            ctx,
+            Inputs.DownloadTimeout,
+            `${subject(Inputs.DownloadTimeout)} must be at most 24h.`,
+          );
         }
         if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
           problem(
@@ -229,6 +240,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
       : undefined,
     workspace,
     maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+    downloadTimeoutMs: raw[Inputs.DownloadTimeout],
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
@@ -251,6 +263,7 @@ export const DEFAULTS = {
   [Inputs.FailOnTaskFailure]: 'true',
   [Inputs.Download]: 'false',
   [Inputs.MaxDownloadSize]: '2GB',
+  [Inputs.DownloadTimeout]: '10m',
   [Inputs.UploadArtifact]: 'false',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',

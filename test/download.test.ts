@@ -429,6 +429,113 @@ describe('downloadAll', () => {
   });
 });
 
+describe('downloadAll: deadline, cancellation and fresh links', () => {
+  it('stops a server that trickles within every idle period at the deadline, naming the URL', async () => {
+    const url = server.route('/trickle.mp4', { size: 100_000, trickleMs: 10 });
+    const quick = server.route('/quick.png', { body: 'x' });
+
+    const error = await rejection(
+      download([quick, url], {
+        idleTimeoutMs: 1_000,
+        timeoutMs: 300,
+        timeoutName: "'download-timeout'",
+      }),
+    );
+
+    expect(error.url).toBe(url);
+    expect(error.message).toBe(
+      `Could not download ${url}: not done when 'download-timeout' (300ms) ran out`,
+    );
+    expect(server.requestsTo('/trickle.mp4')).toHaveLength(1); // a deadline is not retried
+    expect(await readdir(dir)).toEqual(['quick.png']); // no partial file left
+    await expect.poll(() => server.active).toBe(0);
+  });
+
+  it('names a download still waiting for the pool when the deadline runs out', async () => {
+    const pool = new DownloadPool(1);
+    const blocker = server.route('/blocker.mp4', { size: 100_000, stallAt: 10 });
+    const stopOther = new AbortController();
+    const otherTask = download([blocker], { pool, signal: stopOther.signal });
+    await expect.poll(() => server.requests.length).toBe(1);
+    const waiting = `${server.url}/waiting.png`;
+
+    const error = await rejection(download([waiting], { pool, timeoutMs: 50 }));
+
+    expect(error.message).toBe(
+      `Could not download ${waiting}: not done when the download timeout (50ms) ran out`,
+    );
+    expect(server.requestsTo('/waiting.png')).toEqual([]);
+    stopOther.abort();
+    await otherTask.catch(() => {});
+  });
+
+  it('stops on its signal: requests end, partial files go, queued downloads never start', async () => {
+    const cancel = new AbortController();
+    const midBody = server.route('/stalled.mp4', { size: 10 * MB, stallAt: MB });
+    const queued = server.route('/queued.png', { body: 'x' });
+    const downloading = download([midBody, queued], {
+      pool: new DownloadPool(1),
+      signal: cancel.signal,
+    });
+    // Under way: the temporary file is there, with some of the body in it.
+    await expect.poll(async () => (await readdir(dir)).length).toBe(1);
+    const reason = new Error('cancelled');
+
+    cancel.abort(reason);
+
+    await expect(downloading).rejects.toBe(reason);
+    expect(await readdir(dir)).toEqual([]);
+    expect(server.requestsTo('/queued.png')).toEqual([]);
+    await expect.poll(() => server.active).toBe(0);
+  });
+
+  it('asks once for a fresh link when a URL has expired, and downloads that', async () => {
+    const fresh = otherOrigin.route('/signed/new', { body: 'fresh', contentType: 'image/png' });
+    const expired = server.route('/signed/photo', { status: 410 });
+    const asked: string[] = [];
+
+    const [file] = await download([expired], {
+      refreshUrl: async (url) => (asked.push(url), fresh),
+    });
+
+    expect(asked).toEqual([expired]);
+    expect(file).toMatchObject({ url: expired, path: path.join(dir, 'photo.png'), bytes: 5 });
+    expect(await readFile(file!.path, 'utf8')).toBe('fresh');
+    expect(logs.info).toContain(`${expired}: HTTP 410 Gone; asking for a fresh link.`);
+    expect(logs.warning).toEqual([]);
+  });
+
+  it.each([403, 404])(
+    'asks at most once per URL (HTTP %i), then fails as before',
+    async (status) => {
+      const expired = server.route('/signed/a.png', { status });
+      const stillExpired = server.route('/signed/b.png', { status });
+      let calls = 0;
+
+      const error = await rejection(
+        download([expired], { refreshUrl: async () => (calls++, stillExpired) }),
+      );
+
+      expect(calls).toBe(1);
+      expect(error.message).toMatch(new RegExp(`^Could not download ${expired}: HTTP ${status}`));
+      expect(server.requestsTo('/signed/b.png')).toHaveLength(1);
+    },
+  );
+
+  it('fails as before when no fresh link comes back', async () => {
+    const expired = server.route('/signed/c.png', { status: 410 });
+    let calls = 0;
+
+    const error = await rejection(
+      download([expired], { refreshUrl: async () => (calls++, undefined) }),
+    );
+
+    expect(calls).toBe(1);
+    expect(error.message).toBe(`Could not download ${expired}: HTTP 410 Gone`);
+    expect(server.requestsTo('/signed/c.png')).toHaveLength(1);
+  });
+});
+
 describe('downloadAll through a proxy', () => {
   useCleanProxyEnvironment();
   let proxy: ProxyServer | undefined;

@@ -40,6 +40,8 @@ export interface DownloadOptions {
   pool?: DownloadPool;
   /** For all these downloads together, waiting for the pool and retries included. */
   timeoutMs?: number;
+  /** How messages call that timeout, e.g. `'download-timeout'`. */
+  timeoutName?: string;
   /** Cancels: requests stop, partial files are removed, and downloadAll rejects with the reason. */
   signal?: AbortSignal;
   /**
@@ -78,7 +80,7 @@ interface Context {
   logger: Logger;
   /** Aborts on cancellation, the deadline, or another download's failure. */
   signal: AbortSignal;
-  deadline?: { signal: AbortSignal; ms: number };
+  deadline?: { signal: AbortSignal; ms: number; name: string };
 }
 
 /** A failure of one attempt; transient ones are retried. */
@@ -109,7 +111,11 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
   const deadline =
     options.timeoutMs === undefined
       ? undefined
-      : { signal: AbortSignal.timeout(options.timeoutMs), ms: options.timeoutMs };
+      : {
+          signal: AbortSignal.timeout(options.timeoutMs),
+          ms: options.timeoutMs,
+          name: options.timeoutName ?? 'the download timeout',
+        };
   const signals = [failed.signal, deadline?.signal, options.signal];
   const context: Context = {
     dir,
@@ -163,7 +169,7 @@ function parseUrl(text: string): URL {
 }
 
 function lateReason({ deadline }: Context): string {
-  return `not done when the download-timeout of ${formatDuration(deadline!.ms)} ran out`;
+  return `not done when ${deadline!.name} (${formatDuration(deadline!.ms)}) ran out`;
 }
 
 async function downloadWithRetries(job: Job, context: Context): Promise<DownloadedFile> {
