@@ -333,32 +333,19 @@ describe('downloadAll', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('keeps hostile names inside the directory', async () => {
-    const cases: [string, string][] = [
-      ['/../../etc/passwd', 'passwd'],
-      ['/a/..%2f..%2fetc%2fpasswd', 'passwd-2'],
-      ['/a/%2e%2e%2f%2E%2E%2Fsecret.txt', 'secret.txt'],
-      ['/a/..%5C..%5Cwindows%5Csystem32', 'system32'],
-      ['/a/%2e%2e', 'file'],
-      ['/a/...', 'file-2'],
-      ['/a/', 'file-3'],
-      ['/a/.hidden.png', 'hidden.png'],
-      ['/a/name..png', 'name.png'],
-      ['/a/bad%00na%0Ame%1B%7F.png', 'badname.png'],
-      ['/a/evil%E2%80%AEgnp.exe', 'evilgnp.exe'],
-      ['/a/CON.png', '_CON.png'],
-      ['/a/a%3Ab%7Cc%3F.png', 'a_b_c_.png'],
-      ['/a/%zz.png', '%zz.png'],
-      [`/a/${'x'.repeat(300)}.png`, `${'x'.repeat(96)}.png`],
-      [`/a/${'é'.repeat(200)}.jpg`, `${'é'.repeat(48)}.jpg`],
-    ];
-    for (const [urlPath] of cases) server.route(urlPath, { body: 'x' });
+  it('keeps hostile names inside the directory (naming.test.ts has every case)', async () => {
+    const paths = ['/../../etc/passwd', '/a/..%2f..%2fetc%2fpasswd', '/a/%2e%2e', '/a/CON.png'];
+    for (const urlPath of paths) server.route(urlPath, { body: 'x' });
 
-    const files = await download(cases.map(([urlPath]) => server.url + urlPath));
+    const files = await download(paths.map((urlPath) => server.url + urlPath));
 
-    expect(files.map((f) => path.basename(f.path))).toEqual(cases.map(([, name]) => name));
+    expect(files.map((f) => path.basename(f.path))).toEqual([
+      'passwd',
+      'passwd-2',
+      'file',
+      '_CON.png',
+    ]);
     for (const file of files) expect(path.dirname(file.path)).toBe(dir);
-    expect((await readdir(dir)).sort()).toEqual(cases.map(([, name]) => name).sort());
   });
 
   it('de-duplicates names, case-insensitively and against files already there', async () => {
