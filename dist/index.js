@@ -41938,11 +41938,58 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/constants.ts
+// The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
+// settings.ts reads the inputs by these names, report.ts sets the outputs by them.
+const Inputs = {
+    TaskId: 'task-id',
+    ApiKey: 'api-key',
+    BaseUrl: 'base-url',
+    Timeout: 'timeout',
+    PollInterval: 'poll-interval',
+    MaxPollInterval: 'max-poll-interval',
+    FailOnTaskFailure: 'fail-on-task-failure',
+    Download: 'download',
+    DownloadDir: 'download-dir',
+    MaxDownloadSize: 'max-download-size',
+    DownloadTimeout: 'download-timeout',
+    UploadArtifact: 'upload-artifact',
+    ArtifactName: 'artifact-name',
+    ArtifactRetentionDays: 'artifact-retention-days',
+    MaxRequestsPerSecond: 'max-requests-per-second',
+    Model: 'model',
+    Input: 'input',
+    CallbackUrl: 'callback-url',
+};
+const Outputs = {
+    TaskId: 'taskId',
+    State: 'state',
+    Model: 'model',
+    ResultUrls: 'resultUrls',
+    ResultJson: 'resultJson',
+    FailCode: 'failCode',
+    FailMsg: 'failMsg',
+    CreateTime: 'createTime',
+    CompleteTime: 'completeTime',
+    PollCount: 'pollCount',
+    ElapsedMs: 'elapsedMs',
+    Files: 'files',
+    DownloadDir: 'downloadDir',
+    ArtifactId: 'artifactId',
+    ArtifactUrl: 'artifactUrl',
+    ArtifactDigest: 'artifactDigest',
+    Transcript: 'transcript',
+    Language: 'language',
+    Tasks: 'tasks',
+    Succeeded: 'succeeded',
+    Failed: 'failed',
+};
+const API_KEY_ENV = 'KIE_API_KEY';
+const ACTION_NAMES = {
+    noun: 'Input',
+    of: (input) => (input === Inputs.ApiKey ? `'${input}' (or ${API_KEY_ENV})` : `'${input}'`),
+};
+
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -51606,6 +51653,7 @@ function parseResult(raw) {
 
 
 
+
 class KieApiError extends Error {
     kind;
     code;
@@ -51637,11 +51685,13 @@ class KieClient {
     requestTimeoutMs;
     logger;
     now;
+    names;
     constructor(options) {
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
+        this.names = options.names ?? ACTION_NAMES;
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -51724,16 +51774,16 @@ class KieClient {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `base-url answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set base-url to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
         }
         const envelope = parseEnvelope(body);
         if (!envelope) {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
             if (status === 401 || status === 402)
-                throw describeCode(status, '', subject);
+                throw describeCode(status, '', subject, this.names);
             if (status === 404) {
-                throw new KieApiError('fatal', `base-url answered HTTP 404 with a non-Kie page (check base-url): ${excerpt(body)}`, 404);
+                throw new KieApiError('fatal', `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`, 404);
             }
             throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`, status);
         }
@@ -51743,13 +51793,13 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, retryAfterMs);
+            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
         }
         return envelope;
     }
 }
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, retryAfterMs) {
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
     const taskId = 'taskId' in subject ? subject.taskId : undefined;
     const task = taskId === undefined
@@ -51757,13 +51807,13 @@ function describeCode(code, serverMessage, subject, retryAfterMs) {
         : `task ${taskId}`;
     switch (code) {
         case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check the api-key input or the KIE_API_KEY secret.`, code);
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`, code);
         case 402:
             return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
         case 404:
             return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check the model input and base-url.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check the task-id input.`, code);
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`, code);
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
@@ -51945,16 +51995,48 @@ function artifactUrl(env, id) {
     return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/artifacts/${id}`;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/results/locations.ts
+// Where each task's results go on disk.
+
+
+function baseDir(settings) {
+    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
+}
+/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
+function resultsDir(settings, taskId, many) {
+    if (settings.downloadDir && !many)
+        return settings.downloadDir;
+    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
+}
+/**
+ * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
+ * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
+ */
+function safeSegment(taskId) {
+    const safe = taskId
+        .replace(/[^\w.-]+/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 100);
+    if (safe === taskId)
+        return safe;
+    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/results/naming.ts
 // File names for downloads and written results: safe on any runner's file system, unique in their
 // directory, and never one that is already there (so nothing of anyone else's is overwritten).
@@ -52038,14 +52120,14 @@ function finalName(name, contentType) {
     return name.addExtension ? name.base + (extensionFor(contentType) ?? '') : name.base;
 }
 /** `name` inside `dir` and nowhere else; `dir` must be resolved. */
-function naming_pathInside(dir, name) {
+function pathInside(dir, name) {
     const resolved = external_node_path_default().resolve(dir, name);
     if (external_node_path_default().dirname(resolved) !== dir)
         throw new Error(`refusing to write outside ${dir}: ${resolved}`);
     return resolved;
 }
 /** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
-class naming_NameRegistry {
+class NameRegistry {
     taken = new Set();
     // Stems of names whose extension is not known yet: no other name may share them.
     openStems = new Set();
@@ -52101,16 +52183,32 @@ class DownloadDirError extends Error {
  */
 async function prepareDownloadDir(dir) {
     try {
-        await mkdir(dir, { recursive: true });
-        // mkdir succeeds on an existing path without saying what it is.
-        if (!(await stat(dir)).isDirectory())
-            throw Object.assign(new Error(), { code: 'ENOTDIR' });
-        const probe = tempPath(path.resolve(dir), 'write-check');
-        await (await open(probe, 'wx')).close();
-        await rm(probe);
+        await makeDirectory(external_node_path_default().resolve(dir));
+        const probe = tempPath(external_node_path_default().resolve(dir), 'write-check');
+        await (await (0,promises_.open)(probe, 'wx')).close();
+        await (0,promises_.rm)(probe);
     }
     catch (error) {
         throw new DownloadDirError(dir, describeFsError(error));
+    }
+}
+/**
+ * `mkdir -p`, but one level at a time: Node's recursive mkdir retries for ever where a parent
+ * exists and yet ENOENT comes back (under /proc, for one).
+ */
+async function makeDirectory(dir, parentMade = false) {
+    try {
+        await (0,promises_.mkdir)(dir);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'EEXIST' && (await (0,promises_.stat)(dir)).isDirectory())
+            return;
+        const parent = external_node_path_default().dirname(dir);
+        if (code !== 'ENOENT' || parentMade || parent === dir)
+            throw error;
+        await makeDirectory(parent);
+        await makeDirectory(dir, true);
     }
 }
 /** What went wrong with a folder, in words: errno codes mean little to most readers. */
@@ -52137,16 +52235,16 @@ function describeFsError(error) {
 }
 /** A hidden name next to the final one; `.part` marks it as unfinished. */
 function tempPath(dir, name) {
-    return naming_pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
+    return pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
 }
 /**
  * Writes each text under its name in `dir`, or the next free one (`transcript-2.txt`) when that name
  * is taken: a file or link already there is never written through or replaced.
  */
 async function writeTextFiles(dir, contents) {
-    const resolved = path.resolve(dir);
-    await mkdir(resolved, { recursive: true });
-    const names = new NameRegistry(await readdir(resolved));
+    const resolved = external_node_path_default().resolve(dir);
+    await makeDirectory(resolved);
+    const names = new NameRegistry(await (0,promises_.readdir)(resolved));
     const claimed = Object.entries(contents).map(([name, text]) => ({
         name: names.claim(name).base,
         text,
@@ -52156,17 +52254,17 @@ async function writeTextFiles(dir, contents) {
         const temp = tempPath(resolved, name);
         try {
             // 'wx' is O_CREAT | O_EXCL: it fails on anything already there, a symlink included.
-            const file = await open(temp, 'wx');
+            const file = await (0,promises_.open)(temp, 'wx');
             try {
                 await file.writeFile(text);
             }
             finally {
                 await file.close();
             }
-            await rename(temp, final);
+            await (0,promises_.rename)(temp, final);
         }
         catch (error) {
-            await rm(temp, { force: true });
+            await (0,promises_.rm)(temp, { force: true });
             throw new Error(`Could not write ${final}: ${error.message}`);
         }
         return { path: final, bytes: Buffer.byteLength(text) };
@@ -52284,57 +52382,9 @@ function describeError(error) {
     return messages.filter(Boolean).join('; ') || error.code || error.name;
 }
 
-;// CONCATENATED MODULE: ./src/results/pool.ts
-// One limit on downloads for the whole step: 200 tasks of 3 files each still open only a few
-// connections at a time, in the order they asked.
-class DownloadPool {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit = 4) {
-        this.limit = limit;
-    }
-    /** Runs `work` once a place is free; rejects with the signal's reason if it aborts first. */
-    async run(signal, work) {
-        await this.acquire(signal);
-        try {
-            return await work();
-        }
-        finally {
-            this.release();
-        }
-    }
-    acquire(signal) {
-        signal.throwIfAborted();
-        if (this.active < this.limit) {
-            this.active++;
-            return Promise.resolve();
-        }
-        return new Promise((resolve, reject) => {
-            const admit = () => {
-                signal.removeEventListener('abort', onAbort);
-                resolve();
-            };
-            const onAbort = () => {
-                this.waiting.splice(this.waiting.indexOf(admit), 1);
-                reject(signal.reason);
-            };
-            this.waiting.push(admit);
-            signal.addEventListener('abort', onAbort, { once: true });
-        });
-    }
-    release() {
-        const next = this.waiting.shift();
-        if (next)
-            next(); // the place passes straight to the next in line
-        else
-            this.active--;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/results/download.ts
-// Downloads a task's result URLs to disk: streamed with backpressure, size-capped, retried when the
-// failure is transient, through the step's one download pool and within one deadline.
+;// CONCATENATED MODULE: ./src/results/attempt.ts
+// One attempt at one download: a GET following redirects one hop at a time, the body streamed
+// (with backpressure) into a hidden temporary file that is renamed into place once complete.
 
 
 
@@ -52343,166 +52393,23 @@ class DownloadPool {
 
 
 
-
-
-
-class DownloadError extends Error {
-    url;
-    constructor(url, message) {
-        super(message);
-        this.url = url;
-        this.name = 'DownloadError';
-    }
-}
-const MAX_REDIRECTS = 5;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const EXPIRED_STATUSES = new Set([403, 404, 410]);
-// The file stream gathers what arrives while a write is under way into one writev of up to this.
-const WRITE_BUFFER_BYTES = 1024 * 1024;
 /** A failure of one attempt; transient ones are retried. */
 class Failure extends Error {
     transient;
     status;
-    constructor(message, transient, status) {
+    constructor(message, transient, 
+    /** The HTTP status that failed it, if one did. */
+    status) {
         super(message);
         this.transient = transient;
         this.status = status;
     }
 }
-/** Results in URL order. The first failure aborts the downloads in flight and rejects. */
-async function downloadAll(options) {
-    const dir = external_node_path_default().resolve(options.dir);
-    const urls = options.urls.map(parseUrl);
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    // Claimed in URL order before any request, so names never collide and don't depend on timing.
-    const names = new naming_NameRegistry(await (0,promises_.readdir)(dir));
-    const jobs = urls.map((url) => ({
-        url,
-        name: names.claim(fileNameFor(url)),
-        started: false,
-    }));
-    const failed = new AbortController();
-    const deadline = options.timeoutMs === undefined
-        ? undefined
-        : { signal: AbortSignal.timeout(options.timeoutMs), ms: options.timeoutMs };
-    const signals = [failed.signal, deadline?.signal, options.signal];
-    const context = {
-        dir,
-        maxBytes: options.maxBytes,
-        retries: options.retries ?? 3,
-        retryDelayMs: options.retryDelayMs ?? 1_000,
-        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-        refreshUrl: options.refreshUrl,
-        logger: options.logger,
-        signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
-        deadline,
-    };
-    const pool = options.pool ?? new DownloadPool();
-    const failures = [];
-    const files = await Promise.all(jobs.map((job) => pool
-        .run(context.signal, () => {
-        job.started = true;
-        return downloadWithRetries(job, context);
-    })
-        .catch((error) => {
-        failures.push({ job, error });
-        failed.abort(); // the task's results are incomplete anyway: stop the others
-        return undefined;
-    })));
-    if (failures.length > 0) {
-        if (options.signal?.aborted)
-            throw options.signal.reason;
-        // A download that ran failed first; the ones still queued only stopped because of it.
-        const first = failures.find(({ job }) => job.started) ?? failures[0];
-        if (first.error instanceof DownloadError)
-            throw first.error;
-        const url = first.job.url.href;
-        throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
-    }
-    return files;
-}
-function parseUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new DownloadError(text, `Could not download ${text}: not a valid URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new DownloadError(text, `Could not download ${text}: only http and https are supported`);
-    }
-    return url;
-}
-function lateReason({ deadline }) {
-    return `not done when the download-timeout of ${formatDuration(deadline.ms)} ran out`;
-}
-async function downloadWithRetries(job, context) {
-    const { logger, retries, retryDelayMs, signal } = context;
-    const url = job.url.href;
-    let current = job.url;
-    let refreshed = false;
-    const started = performance.now();
-    logger.debug(`Downloading ${url}`);
-    for (let attempt = 1;; attempt++) {
-        try {
-            const file = await downloadOnce(job, current, context);
-            const elapsed = formatDuration(performance.now() - started);
-            logger.info(`Downloaded ${external_node_path_default().basename(file.path)} (${formatSize(file.bytes)} in ${elapsed})`);
-            return file;
-        }
-        catch (error) {
-            if (signal.aborted) {
-                if (context.deadline?.signal.aborted) {
-                    throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
-                }
-                throw error;
-            }
-            const reason = error instanceof Error ? error.message : String(error);
-            if (error instanceof Failure && EXPIRED_STATUSES.has(error.status) && !refreshed) {
-                refreshed = true;
-                const fresh = await freshLink(url, reason, context);
-                if (fresh) {
-                    current = fresh;
-                    attempt--; // a new link, not a retry of the old one
-                    continue;
-                }
-            }
-            if (!(error instanceof Failure) || !error.transient || attempt > retries) {
-                const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-                // After retries the step is failing for a reason a person should see once, as a warning.
-                if (attempt > 1)
-                    logger.warning(`${url}: giving up after ${attempt} attempts: ${reason}`);
-                throw new DownloadError(url, `Could not download ${url}: ${reason}${attempts}`);
-            }
-            const delay = retryDelayMs * 2 ** (attempt - 1);
-            // Info, not a warning: a retry that works needs no one's attention.
-            logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
-        }
-    }
-}
-/** A fresh link for an expired one, if the caller can get one. */
-async function freshLink(url, reason, context) {
-    if (!context.refreshUrl)
-        return undefined;
-    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
-    let fresh;
-    try {
-        fresh = await context.refreshUrl(url);
-    }
-    catch (error) {
-        throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
-    }
-    if (fresh === undefined)
-        return undefined;
-    try {
-        return parseUrl(fresh);
-    }
-    catch {
-        throw new DownloadError(url, `Could not download ${url}: the fresh link is no http(s) URL`);
-    }
-}
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// The file stream gathers what arrives while a write is under way into one writev of up to this.
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/** Downloads `url` (the job's own, or a fresh link for it) to the job's name. */
 async function downloadOnce(job, url, context) {
     const { idleTimeoutMs } = context;
     // One timer for the attempt, from the request to the head and then between chunks of the body.
@@ -52531,7 +52438,7 @@ async function save(job, response, context, signal, alive) {
     }
     const contentType = response.headers['content-type'];
     const name = finalName(job.name, contentType);
-    const finalPath = naming_pathInside(dir, name);
+    const finalPath = pathInside(dir, name);
     const partPath = tempPath(dir, name);
     // 'wx': a file created here and now, never one (or a link) that was already there.
     const file = await (0,promises_.open)(partPath, 'wx').catch((error) => {
@@ -52630,6 +52537,213 @@ function redirectTarget(from, location) {
 function parseContentLength(header) {
     const length = Number(header);
     return header !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/results/pool.ts
+// One limit on downloads for the whole step: 200 tasks of 3 files each still open only a few
+// connections at a time, in the order they asked.
+class DownloadPool {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit = 4) {
+        this.limit = limit;
+    }
+    /** Runs `work` once a place is free; rejects with the signal's reason if it aborts first. */
+    async run(signal, work) {
+        await this.acquire(signal);
+        try {
+            return await work();
+        }
+        finally {
+            this.release();
+        }
+    }
+    acquire(signal) {
+        signal.throwIfAborted();
+        if (this.active < this.limit) {
+            this.active++;
+            return Promise.resolve();
+        }
+        return new Promise((resolve, reject) => {
+            const admit = () => {
+                signal.removeEventListener('abort', onAbort);
+                resolve();
+            };
+            const onAbort = () => {
+                this.waiting.splice(this.waiting.indexOf(admit), 1);
+                reject(signal.reason);
+            };
+            this.waiting.push(admit);
+            signal.addEventListener('abort', onAbort, { once: true });
+        });
+    }
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next(); // the place passes straight to the next in line
+        else
+            this.active--;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/results/download.ts
+// Downloads a task's result URLs to disk: streamed with backpressure, size-capped, retried when the
+// failure is transient, through the step's one download pool and within one deadline.
+
+
+
+
+
+
+
+
+class DownloadError extends Error {
+    url;
+    constructor(url, message) {
+        super(message);
+        this.url = url;
+        this.name = 'DownloadError';
+    }
+}
+const EXPIRED_STATUSES = new Set([403, 404, 410]);
+/** Results in URL order. The first failure aborts the downloads in flight and rejects. */
+async function downloadAll(options) {
+    const dir = external_node_path_default().resolve(options.dir);
+    const urls = options.urls.map(parseUrl);
+    await makeDirectory(dir);
+    // Claimed in URL order before any request, so names never collide and don't depend on timing.
+    const names = new NameRegistry(await (0,promises_.readdir)(dir));
+    const jobs = urls.map((url) => ({
+        url,
+        name: names.claim(fileNameFor(url)),
+        started: false,
+    }));
+    const failed = new AbortController();
+    const deadline = options.timeoutMs === undefined
+        ? undefined
+        : {
+            signal: AbortSignal.timeout(options.timeoutMs),
+            ms: options.timeoutMs,
+            name: options.timeoutName ?? 'the download timeout',
+        };
+    const signals = [failed.signal, deadline?.signal, options.signal];
+    const context = {
+        dir,
+        maxBytes: options.maxBytes,
+        retries: options.retries ?? 3,
+        retryDelayMs: options.retryDelayMs ?? 1_000,
+        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        refreshUrl: options.refreshUrl,
+        logger: options.logger,
+        signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
+        deadline,
+    };
+    const pool = options.pool ?? new DownloadPool();
+    const failures = [];
+    const files = await Promise.all(jobs.map((job) => pool
+        .run(context.signal, () => {
+        job.started = true;
+        return downloadWithRetries(job, context);
+    })
+        .catch((error) => {
+        failures.push({ job, error });
+        failed.abort(); // the task's results are incomplete anyway: stop the others
+        return undefined;
+    })));
+    if (failures.length > 0) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        // A download that ran failed first; the ones still queued only stopped because of it.
+        const first = failures.find(({ job }) => job.started) ?? failures[0];
+        if (first.error instanceof DownloadError)
+            throw first.error;
+        const url = first.job.url.href;
+        throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    }
+    return files;
+}
+function parseUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new DownloadError(text, `Could not download ${text}: not a valid URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new DownloadError(text, `Could not download ${text}: only http and https are supported`);
+    }
+    return url;
+}
+function lateReason({ deadline }) {
+    return `not done when ${deadline.name} (${formatDuration(deadline.ms)}) ran out`;
+}
+async function downloadWithRetries(job, context) {
+    const { logger, retries, retryDelayMs, signal } = context;
+    const url = job.url.href;
+    let current = job.url;
+    let refreshed = false;
+    const started = performance.now();
+    logger.debug(`Downloading ${url}`);
+    for (let attempt = 1;; attempt++) {
+        try {
+            const file = await downloadOnce(job, current, context);
+            const elapsed = formatDuration(performance.now() - started);
+            logger.info(`Downloaded ${external_node_path_default().basename(file.path)} (${formatSize(file.bytes)} in ${elapsed})`);
+            return file;
+        }
+        catch (error) {
+            if (signal.aborted) {
+                if (context.deadline?.signal.aborted) {
+                    throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+                }
+                throw error;
+            }
+            const reason = error instanceof Error ? error.message : String(error);
+            if (error instanceof Failure && EXPIRED_STATUSES.has(error.status) && !refreshed) {
+                refreshed = true;
+                const fresh = await freshLink(url, reason, context);
+                if (fresh) {
+                    current = fresh;
+                    attempt--; // a new link, not a retry of the old one
+                    continue;
+                }
+            }
+            if (!(error instanceof Failure) || !error.transient || attempt > retries) {
+                const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+                // After retries the step is failing for a reason a person should see once, as a warning.
+                if (attempt > 1)
+                    logger.warning(`${url}: giving up after ${attempt} attempts: ${reason}`);
+                throw new DownloadError(url, `Could not download ${url}: ${reason}${attempts}`);
+            }
+            const delay = retryDelayMs * 2 ** (attempt - 1);
+            // Info, not a warning: a retry that works needs no one's attention.
+            logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+        }
+    }
+}
+/** A fresh link for an expired one, if the caller can get one. */
+async function freshLink(url, reason, context) {
+    if (!context.refreshUrl)
+        return undefined;
+    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
+    let fresh;
+    try {
+        fresh = await context.refreshUrl(url);
+    }
+    catch (error) {
+        throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
+    }
+    if (fresh === undefined)
+        return undefined;
+    try {
+        return parseUrl(fresh);
+    }
+    catch {
+        throw new DownloadError(url, `Could not download ${url}: the fresh link is no http(s) URL`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/results/transcript.ts
@@ -52869,6 +52983,7 @@ function toVtt(cues) {
 
 
 
+
 /** The transcript of a speech-to-text result, without writing anything (for outputs alone). */
 function transcriptOf(record, result) {
     const value = result.value;
@@ -52883,10 +52998,9 @@ function transcriptOf(record, result) {
 }
 /** Throws DownloadError (naming the URL) when a download fails. */
 async function writeResults(options) {
-    const { record, result, dir, logger } = options;
-    const transcript = transcriptOf(record, result);
+    const { result, transcript, dir, logger } = options;
     if (transcript) {
-        const files = await results_writeTextFiles(dir, transcript.files);
+        const files = await writeTextFiles(dir, transcript.files);
         logger.info(`Wrote the transcript to ${dir}.`);
         return { files, transcript: { text: transcript.text, language: transcript.language } };
     }
@@ -52895,6 +53009,7 @@ async function writeResults(options) {
             urls: result.resultUrls,
             dir,
             maxBytes: options.maxDownloadBytes,
+            ...options.downloads,
             logger,
         });
         return { files: downloads.map(({ path, bytes }) => ({ path, bytes })) };
@@ -52903,17 +53018,9 @@ async function writeResults(options) {
     if (result.raw.trim() !== '') {
         const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
         const text = pretty === undefined ? result.raw : `${pretty}\n`;
-        return { files: await results_writeTextFiles(dir, { 'result.json': text }) };
+        return { files: await writeTextFiles(dir, { 'result.json': text }) };
     }
     return { files: [] };
-}
-async function results_writeTextFiles(dir, contents) {
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    return Promise.all(Object.entries(contents).map(async ([name, text]) => {
-        const file = external_node_path_default().join(dir, name);
-        await (0,promises_.writeFile)(file, text);
-        return { path: file, bytes: Buffer.byteLength(text) };
-    }));
 }
 /** `param` is the createTask request as a JSON string (its `input` may be one too). */
 function requestedDiarization(param) {
@@ -52931,260 +53038,10 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
-// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(43439);
-;// CONCATENATED MODULE: ./src/settings.ts
-// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
-// of the code gets typed values and a user gets one clear line for each mistake.
-
-
-
-
-
-const Inputs = {
-    TaskId: 'task-id',
-    ApiKey: 'api-key',
-    BaseUrl: 'base-url',
-    Timeout: 'timeout',
-    PollInterval: 'poll-interval',
-    MaxPollInterval: 'max-poll-interval',
-    FailOnTaskFailure: 'fail-on-task-failure',
-    Download: 'download',
-    DownloadDir: 'download-dir',
-    MaxDownloadSize: 'max-download-size',
-    UploadArtifact: 'upload-artifact',
-    ArtifactName: 'artifact-name',
-    ArtifactRetentionDays: 'artifact-retention-days',
-    MaxRequestsPerSecond: 'max-requests-per-second',
-    Model: 'model',
-    Input: 'input',
-    CallbackUrl: 'callback-url',
-};
-const Outputs = {
-    TaskId: 'taskId',
-    State: 'state',
-    Model: 'model',
-    ResultUrls: 'resultUrls',
-    ResultJson: 'resultJson',
-    FailCode: 'failCode',
-    FailMsg: 'failMsg',
-    CreateTime: 'createTime',
-    CompleteTime: 'completeTime',
-    PollCount: 'pollCount',
-    ElapsedMs: 'elapsedMs',
-    Files: 'files',
-    DownloadDir: 'downloadDir',
-    ArtifactId: 'artifactId',
-    ArtifactUrl: 'artifactUrl',
-    ArtifactDigest: 'artifactDigest',
-    Transcript: 'transcript',
-    Language: 'language',
-    Tasks: 'tasks',
-    Succeeded: 'succeeded',
-    Failed: 'failed',
-};
-const API_KEY_ENV = 'KIE_API_KEY';
-/** A mistake in the inputs: its message is the whole story, so no stack is shown. */
-class InputError extends Error {
-    name = 'InputError';
-}
-const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-/** An input in human units, read by `parse`; only positive values make sense for any of them. */
-const positiveAmount = (input, parse, help) => schemas_string().transform((text, ctx) => {
-    const value = parse(text);
-    if (value === undefined || value <= 0) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${input}' must be ${help} (got '${text}').`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-const settings_duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
-const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
-// YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
-const settings_boolean = (input) => schemas_string().transform((text, ctx) => {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    ctx.addIssue({
-        code: 'custom',
-        message: `Input '${input}' must be true or false (got '${text}').`,
-    });
-    return NEVER;
-});
-const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
-// YAML is a superset of JSON, so one parser reads both forms of `input`.
-const taskInput = schemas_string().transform((text, ctx) => {
-    if (text === '')
-        return undefined;
-    let value;
-    try {
-        value = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        const reason = error.message.split('\n')[0];
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' is not valid JSON or YAML: ${reason}`,
-        });
-        return NEVER;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Input}' must be a JSON object or a YAML mapping of the model's parameters.`,
-        });
-        return NEVER;
-    }
-    return value;
-});
-const settingsSchema = object({
-    // One id, or several separated by new lines, commas or spaces.
-    taskIds: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-    model: schemas_string(),
-    input: taskInput,
-    callbackUrl: schemas_string().refine((text) => text === '' || isHttpUrl(text), {
-        message: `Input '${Inputs.CallbackUrl}' must be an http(s) URL.`,
-    }),
-    apiKey: schemas_string()
-        .min(1, `Input '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
-    baseUrl: schemas_string().refine(isHttpUrl, {
-        message: `Input '${Inputs.BaseUrl}' must be an http(s) URL such as https://api.kie.ai.`,
-    }),
-    timeoutMs: settings_duration(Inputs.Timeout),
-    pollIntervalMs: settings_duration(Inputs.PollInterval),
-    maxPollIntervalMs: settings_duration(Inputs.MaxPollInterval),
-    failOnTaskFailure: settings_boolean(Inputs.FailOnTaskFailure),
-    maxRequestsPerSecond: schemas_string()
-        .transform(Number)
-        .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-        message: `Input '${Inputs.MaxRequestsPerSecond}' must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-    }),
-    download: settings_boolean(Inputs.Download),
-    downloadDir: schemas_string().optional(),
-    workspace: schemas_string(),
-    maxDownloadBytes: size(Inputs.MaxDownloadSize),
-    uploadArtifact: settings_boolean(Inputs.UploadArtifact),
-    artifactName: schemas_string().optional(),
-    artifactRetentionDays: schemas_string()
-        .transform((text) => (text === '' ? undefined : Number(text)))
-        .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-        message: `Input '${Inputs.ArtifactRetentionDays}' must be a whole number of days from 1 to 90.`,
-    }),
-})
-    // These three only read strings, so they run even when other inputs are wrong: every mistake is
-    // reported at once.
-    .refine((s) => !(s.model && s.taskIds.length > 0), {
-    message: `Give either '${Inputs.TaskId}' (to wait for a task) or '${Inputs.Model}' (to create one), not both.`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || s.taskIds.length > 0, {
-    message: `Input '${Inputs.TaskId}' is required: the id returned by createTask (or give '${Inputs.Model}' and '${Inputs.Input}' to create the task here).`,
-    when: () => true,
-})
-    .refine((s) => Boolean(s.model) || !(s.input || s.callbackUrl), {
-    message: `Inputs '${Inputs.Input}' and '${Inputs.CallbackUrl}' need '${Inputs.Model}'.`,
-    when: () => true,
-})
-    .superRefine((s, ctx) => {
-    // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-    for (const [input, ms] of [
-        [Inputs.PollInterval, s.pollIntervalMs],
-        [Inputs.MaxPollInterval, s.maxPollIntervalMs],
-    ]) {
-        if (ms > MAX_POLL_INTERVAL_MS) {
-            ctx.addIssue({ code: 'custom', message: `Input '${input}' must be at most 1h.` });
-        }
-    }
-    if (s.maxPollIntervalMs < s.pollIntervalMs) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.MaxPollInterval}' must not be shorter than '${Inputs.PollInterval}'.`,
-        });
-    }
-    if (s.timeoutMs < s.pollIntervalMs) {
-        ctx.addIssue({
-            code: 'custom',
-            message: `Input '${Inputs.Timeout}' must not be shorter than '${Inputs.PollInterval}'.`,
-        });
-    }
-})
-    .transform(({ model, input, callbackUrl, download, ...s }) => ({
-    ...s,
-    download: download || s.uploadArtifact,
-    create: model
-        ? { model, input: input ?? {}, ...(callbackUrl && { callBackUrl: callbackUrl }) }
-        : undefined,
-}));
-function isHttpUrl(text) {
-    try {
-        return ['http:', 'https:'].includes(new URL(text).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-const DEFAULTS = {
-    [Inputs.BaseUrl]: 'https://api.kie.ai',
-    [Inputs.Timeout]: '30m',
-    [Inputs.PollInterval]: '3s',
-    [Inputs.MaxPollInterval]: '30s',
-    [Inputs.FailOnTaskFailure]: 'true',
-    [Inputs.Download]: 'false',
-    [Inputs.MaxDownloadSize]: '2GB',
-    [Inputs.UploadArtifact]: 'false',
-    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-    [Inputs.MaxRequestsPerSecond]: '1.5',
-};
-/**
- * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
- * CLI; throws InputError listing every problem, one per line.
- */
-function parseSettings(input, env = process.env) {
-    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
-    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd());
-    const parsed = settingsSchema.safeParse({
-        taskIds: get(Inputs.TaskId),
-        model: get(Inputs.Model),
-        input: get(Inputs.Input),
-        callbackUrl: get(Inputs.CallbackUrl),
-        maxRequestsPerSecond: get(Inputs.MaxRequestsPerSecond),
-        apiKey: get(Inputs.ApiKey) || env[API_KEY_ENV]?.trim() || '',
-        baseUrl: get(Inputs.BaseUrl).replace(/\/+$/, ''),
-        timeoutMs: get(Inputs.Timeout),
-        pollIntervalMs: get(Inputs.PollInterval),
-        maxPollIntervalMs: get(Inputs.MaxPollInterval),
-        failOnTaskFailure: get(Inputs.FailOnTaskFailure),
-        download: get(Inputs.Download),
-        downloadDir: get(Inputs.DownloadDir)
-            ? external_node_path_default().resolve(workspace, get(Inputs.DownloadDir))
-            : undefined,
-        workspace,
-        maxDownloadBytes: get(Inputs.MaxDownloadSize),
-        uploadArtifact: get(Inputs.UploadArtifact),
-        artifactName: get(Inputs.ArtifactName) || undefined,
-        artifactRetentionDays: get(Inputs.ArtifactRetentionDays),
-    });
-    if (!parsed.success)
-        throw new InputError(parsed.error.issues.map((i) => i.message).join('\n'));
-    return parsed.data;
-}
-/** Reads the action's inputs. The key is masked before anything can log it. */
-function readSettings() {
-    const apiKey = (lib_core/* getInput */.V4(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
-    if (apiKey)
-        lib_core/* setSecret */.Pq(apiKey);
-    return parseSettings((name) => lib_core/* getInput */.V4(name));
-}
-
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
@@ -53260,11 +53117,11 @@ class RequestBudget {
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-function budgetedSource(source, budget) {
+function budgetedSource(source, budget, names = ACTION_NAMES) {
     return {
         async getTaskRecord(taskId, deadline) {
             if (!(await budget.acquire(deadline))) {
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see max-requests-per-second).`);
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`);
             }
             try {
                 const record = await source.getTaskRecord(taskId);
@@ -53308,6 +53165,9 @@ function nextDelay(input, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/wait/wait.ts
+// The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
+// it in virtual time.
+
 
 
 
@@ -53316,7 +53176,7 @@ const DEFAULT_NOT_READY_GRACE_MS = 60_000;
 const HEARTBEAT_MS = 60_000;
 async function waitForTask(options, deps) {
     const { taskId, timeoutMs, notReadyGraceMs = DEFAULT_NOT_READY_GRACE_MS } = options;
-    const { source, now, sleep, random, logger } = deps;
+    const { source, now, sleep, random, logger, names = ACTION_NAMES } = deps;
     const startedAt = now();
     const deadline = startedAt + timeoutMs;
     const progress = { polls: 0, elapsedMs: 0 };
@@ -53331,6 +53191,7 @@ async function waitForTask(options, deps) {
             const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
             if (record.state !== progress.record?.state) {
+                deps.onProgress?.({ taskId, state: record.state, ...progress });
                 logger.info(`Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`);
                 lastLogAt = now();
                 if (!KNOWN_STATES.includes(record.state) &&
@@ -53354,7 +53215,7 @@ async function waitForTask(options, deps) {
             if (error.kind === 'not-ready') {
                 notReadySince ??= now();
                 if (now() - notReadySince >= notReadyGraceMs) {
-                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check the task-id input.`, error.code);
+                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(Inputs.TaskId)}.`, error.code);
                     return { ...progress, ending: 'error', error: gaveUp };
                 }
                 logger.info(`${error.message} Waiting for it to appear.`);
@@ -53402,7 +53263,6 @@ async function waitForTask(options, deps) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { logger } = deps;
     const client = new KieClient({
@@ -53410,10 +53270,15 @@ async function runPipeline(settings, deps) {
         apiKey: settings.apiKey,
         logger,
         now: deps.now,
+        names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     try {
         let taskIds = unique(settings.taskIds, logger);
+        // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+        const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        if (unusable)
+            return { tasks: [], failure: unusable };
         if (settings.create) {
             try {
                 taskIds = [await createTask(client, budget, settings.create, deps)];
@@ -53430,14 +53295,22 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget);
+        const source = budgetedSource(client, budget, deps.names);
         const many = taskIds.length > 1;
+        const names = deps.names ?? ACTION_NAMES;
+        // One pool for the step: however many tasks finish together, a few connections at a time.
+        const downloads = {
+            pool: new DownloadPool(),
+            timeoutMs: settings.downloadTimeoutMs,
+            timeoutName: names.of(Inputs.DownloadTimeout),
+            signal: deps.signal,
+        };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
+        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, downloads, deps)));
         const report = { tasks };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, logger);
+        const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact) {
             try {
@@ -53459,6 +53332,20 @@ async function runPipeline(settings, deps) {
     }
     finally {
         client.dispose();
+    }
+}
+/** Why download-dir cannot be used, if it cannot. */
+async function unusableDownloadDir(settings, deps) {
+    try {
+        await prepareDownloadDir(baseDir(settings));
+        return undefined;
+    }
+    catch (error) {
+        if (!(error instanceof DownloadDirError))
+            throw error;
+        const names = deps.names ?? ACTION_NAMES;
+        const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
+        return { kind: 'results', message };
     }
 }
 const MAX_CREATE_ATTEMPTS = 5;
@@ -53487,29 +53374,29 @@ async function createTask(client, budget, request, deps) {
         }
     }
 }
-async function runTask(taskId, dir, settings, source, deps) {
+async function runTask(taskId, dir, settings, source, downloads, deps) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
     const result = parseResult(outcome.record?.resultJson ?? '');
     for (const warning of result.warnings)
         logger.warning(`Task ${taskId}: ${warning}`);
     const report = { taskId, outcome, result, files: [] };
-    const problem = taskProblem(taskId, outcome);
+    const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
     logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
-    const record = outcome.record;
-    const transcript = transcriptOf(record, result);
+    const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
     try {
         const written = await writeResults({
-            record,
             result,
+            transcript,
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
+            downloads,
             logger,
         });
         return { ...report, files: written.files, downloadDir: dir };
@@ -53518,7 +53405,7 @@ async function runTask(taskId, dir, settings, source, deps) {
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
-function taskProblem(taskId, outcome) {
+function taskProblem(taskId, outcome, names) {
     switch (outcome.ending) {
         case 'error':
             return { kind: 'api', message: outcome.error.message };
@@ -53527,7 +53414,7 @@ function taskProblem(taskId, outcome) {
                 kind: 'timeout',
                 message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise 'timeout' if the model needs longer.`,
+                    `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
             };
         case 'finished': {
             if (outcome.record.state === 'success')
@@ -53542,12 +53429,12 @@ function taskProblem(taskId, outcome) {
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
 const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, logger) {
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
             return [];
         if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-            logger.warning(`${problem.message}. Not failing: fail-on-task-failure is false.`);
+            logger.warning(`${problem.message}. Not failing the step, as ${names.of(Inputs.FailOnTaskFailure)} says.`);
             return [];
         }
         return [problem];
@@ -53587,28 +53474,12 @@ function unique(taskIds, logger) {
     }
     return once;
 }
-function baseDir(settings) {
-    return settings.downloadDir ?? external_node_path_default().join(settings.workspace, 'kie-results');
-}
-/** One task: download-dir itself (default kie-results/<id>); several: download-dir/<id> each. */
-function resultsDir(settings, taskId, many) {
-    if (settings.downloadDir && !many)
-        return settings.downloadDir;
-    return external_node_path_default().join(baseDir(settings), safeSegment(taskId));
-}
-/**
- * A task id as one directory name. Ids are opaque and may hold anything; an id that had to be
- * changed gets a hash of itself, so `a/b` and `a:b` never share a directory.
- */
-function safeSegment(taskId) {
-    const safe = taskId
-        .replace(/[^\w.-]+/g, '_')
-        .replace(/^\.+/, '_')
-        .slice(0, 100);
-    if (safe === taskId)
-        return safe;
-    return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
-}
+
+;// CONCATENATED MODULE: ./src/report.ts
+// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+// these as the action's outputs, the CLI prints them, the summary renders the Report.
+
+
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
 function overallState(tasks) {
     if (tasks.length <= 1)
@@ -53821,26 +53692,247 @@ function escapeHtml(text) {
         .replaceAll('|', '&#124;');
 }
 
+;// CONCATENATED MODULE: ./src/runtime.ts
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(43439);
+;// CONCATENATED MODULE: ./src/settings.ts
+// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
+// of the code gets typed values and a user gets one clear line for each mistake.
+
+
+
+
+
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
+class InputError extends Error {
+    problems;
+    name = 'InputError';
+    constructor(problems) {
+        super(problems.map((problem) => problem.message).join('\n'));
+        this.problems = problems;
+    }
+}
+const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+const MAX_REQUESTS_PER_SECOND = 100;
+const MAX_POLL_INTERVAL_MS = 3_600_000;
+const MAX_DOWNLOAD_TIMEOUT_MS = 24 * 3_600_000;
+/**
+ * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
+ * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
+ */
+function settingsSchema(names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
+    /** An input in human units, read by `parse`; only positive values make sense for any of them. */
+    const positiveAmount = (input, parse, help) => schemas_string().transform((text, ctx) => {
+        const value = parse(text);
+        if (value === undefined || value <= 0) {
+            problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
+            return NEVER;
+        }
+        return value;
+    });
+    const duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
+    const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
+    // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
+    const boolean = (input) => schemas_string().transform((text, ctx) => {
+        if (['true', 'True', 'TRUE'].includes(text))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(text))
+            return false;
+        problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
+        return NEVER;
+    });
+    // YAML is a superset of JSON, so one parser reads both forms of `input`.
+    const taskInput = schemas_string().transform((text, ctx) => {
+        if (text === '')
+            return undefined;
+        let value;
+        try {
+            value = (0,dist/* parse */.qg)(text);
+        }
+        catch (error) {
+            const reason = error.message.split('\n')[0];
+            problem(ctx, Inputs.Input, `${subject(Inputs.Input)} is not valid JSON or YAML: ${reason}`);
+            return NEVER;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            problem(ctx, Inputs.Input, `${subject(Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`);
+            return NEVER;
+        }
+        return value;
+    });
+    const refined = (check, message) => schemas_string().refine(check, { message });
+    return (object({
+        // One id, or several separated by new lines, commas or spaces.
+        [Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [Inputs.Model]: schemas_string(),
+        [Inputs.Input]: taskInput,
+        [Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [Inputs.ApiKey]: schemas_string().min(1, 
+        // Only the action gets here: the CLI reads the key from the environment alone.
+        `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
+        [Inputs.BaseUrl]: refined(isHttpUrl, `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [Inputs.Timeout]: duration(Inputs.Timeout),
+        [Inputs.PollInterval]: duration(Inputs.PollInterval),
+        [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
+        [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
+        [Inputs.MaxRequestsPerSecond]: schemas_string()
+            .transform(Number)
+            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
+            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
+        }),
+        [Inputs.Download]: boolean(Inputs.Download),
+        [Inputs.DownloadDir]: schemas_string(),
+        [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
+        [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
+        [Inputs.ArtifactName]: schemas_string(),
+        [Inputs.ArtifactRetentionDays]: schemas_string()
+            .transform((text) => (text === '' ? undefined : Number(text)))
+            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
+            message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
+        }),
+    })
+        // These three only read strings, so they run even when other inputs are wrong: every
+        // mistake is reported at once.
+        .refine((s) => !(s[Inputs.Model] && s[Inputs.TaskId].length > 0), {
+        path: [Inputs.Model],
+        message: `Give either ${names.of(Inputs.TaskId)} (to wait for a task) or ${names.of(Inputs.Model)} (to create one), not both.`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[Inputs.Model]) || s[Inputs.TaskId].length > 0, {
+        path: [Inputs.TaskId],
+        message: `${subject(Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(Inputs.Model)} and ${names.of(Inputs.Input)} to create the task here).`,
+        when: () => true,
+    })
+        .refine((s) => Boolean(s[Inputs.Model]) || !(s[Inputs.Input] || s[Inputs.CallbackUrl]), {
+        path: [Inputs.Input],
+        message: `${names.noun}s ${names.of(Inputs.Input)} and ${names.of(Inputs.CallbackUrl)} need ${names.of(Inputs.Model)}.`,
+        when: () => true,
+    })
+        .superRefine((s, ctx) => {
+        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval]) {
+            if (s[input] > MAX_POLL_INTERVAL_MS) {
+                problem(ctx, input, `${subject(input)} must be at most 1h.`);
+            }
+        }
+        if (s[Inputs.DownloadTimeout] > MAX_DOWNLOAD_TIMEOUT_MS) {
+            problem(ctx, Inputs.DownloadTimeout, `${subject(Inputs.DownloadTimeout)} must be at most 24h.`);
+        }
+        if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
+            problem(ctx, Inputs.MaxPollInterval, `${subject(Inputs.MaxPollInterval)} must not be shorter than ${names.of(Inputs.PollInterval)}.`);
+        }
+        if (s[Inputs.Timeout] < s[Inputs.PollInterval]) {
+            problem(ctx, Inputs.Timeout, `${subject(Inputs.Timeout)} must not be shorter than ${names.of(Inputs.PollInterval)}.`);
+        }
+    }));
+}
+function toSettings(raw, workspace) {
+    const model = raw[Inputs.Model];
+    const callbackUrl = raw[Inputs.CallbackUrl];
+    const uploadArtifact = raw[Inputs.UploadArtifact];
+    return {
+        taskIds: raw[Inputs.TaskId],
+        create: model
+            ? {
+                model,
+                input: raw[Inputs.Input] ?? {},
+                ...(callbackUrl && { callBackUrl: callbackUrl }),
+            }
+            : undefined,
+        apiKey: raw[Inputs.ApiKey],
+        baseUrl: raw[Inputs.BaseUrl],
+        timeoutMs: raw[Inputs.Timeout],
+        pollIntervalMs: raw[Inputs.PollInterval],
+        maxPollIntervalMs: raw[Inputs.MaxPollInterval],
+        maxRequestsPerSecond: raw[Inputs.MaxRequestsPerSecond],
+        failOnTaskFailure: raw[Inputs.FailOnTaskFailure],
+        download: raw[Inputs.Download] || uploadArtifact,
+        downloadDir: raw[Inputs.DownloadDir]
+            ? external_node_path_default().resolve(workspace, raw[Inputs.DownloadDir])
+            : undefined,
+        workspace,
+        maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+        downloadTimeoutMs: raw[Inputs.DownloadTimeout],
+        uploadArtifact,
+        artifactName: raw[Inputs.ArtifactName] || undefined,
+        artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+    };
+}
+function isHttpUrl(text) {
+    try {
+        return ['http:', 'https:'].includes(new URL(text).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+const DEFAULTS = {
+    [Inputs.BaseUrl]: 'https://api.kie.ai',
+    [Inputs.Timeout]: '30m',
+    [Inputs.PollInterval]: '3s',
+    [Inputs.MaxPollInterval]: '30s',
+    [Inputs.FailOnTaskFailure]: 'true',
+    [Inputs.Download]: 'false',
+    [Inputs.MaxDownloadSize]: '2GB',
+    [Inputs.DownloadTimeout]: '10m',
+    [Inputs.UploadArtifact]: 'false',
+    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
+    [Inputs.MaxRequestsPerSecond]: '1.5',
+};
+/**
+ * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
+ * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
+ */
+function parseSettings(input, env = process.env, names = ACTION_NAMES) {
+    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
+    const raw = Object.fromEntries(Object.values(Inputs).map((name) => [name, get(name)]));
+    raw[Inputs.ApiKey] ||= env[API_KEY_ENV]?.trim() ?? '';
+    raw[Inputs.BaseUrl] = raw[Inputs.BaseUrl].replace(/\/+$/, '');
+    const parsed = settingsSchema(names).safeParse(raw);
+    if (!parsed.success) {
+        throw new InputError(parsed.error.issues.map((issue) => ({
+            input: issue.path[0],
+            message: issue.message,
+        })));
+    }
+    return toSettings(parsed.data, external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
+}
+/** Reads the action's inputs. The key is masked before anything can log it. */
+function readSettings() {
+    const apiKey = (lib_core/* getInput */.V4(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
+    if (apiKey)
+        lib_core/* setSecret */.Pq(apiKey);
+    return parseSettings((name) => lib_core/* getInput */.V4(name));
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 
 
 
 
-const systemDeps = {
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-};
+
+
 const coreLogger = {
     info: (message) => lib_core/* info */.pq(message),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
-async function run(deps = systemDeps) {
+async function run(runtime = systemRuntime) {
     try {
         const settings = readSettings();
-        const report = await runPipeline(settings, { ...deps, logger: coreLogger });
+        const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
         setOutputs(report);
         await writeSummary(report);
         if (report.failure)
@@ -53862,11 +53954,17 @@ function setOutputs(report) {
     for (const [name, value] of Object.entries(reportFields(report)))
         lib_core/* setOutput */.uH(name, value);
 }
+/** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
 async function writeSummary(report) {
     // Outside a runner (the demo, a local run) there is no summary file to write to.
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+    try {
+        await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`Could not write the job summary: ${error.message}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

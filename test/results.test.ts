@@ -1,10 +1,10 @@
 // The whole action with results: Kie API, media host and artifact service, each its own local
 // server (so the media host is a different origin from the API).
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { localInputs, REPO_ROOT, runInProcess } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import { generatedBytes, type MediaServer } from './support/media-server.js';
@@ -98,6 +98,7 @@ describe('downloads', () => {
 
 it('fails before the wait when download-dir is a file, naming the input', async () => {
   const workspace = await mkdtemp(path.join(tmpdir(), 'kie-workspace-'));
+  onTestFinished(() => rm(workspace, { recursive: true, force: true }));
   await writeFile(path.join(workspace, 'taken'), 'a file');
   kie.script('task-1', [{ state: 'success' }]);
   const run = await runInProcess(

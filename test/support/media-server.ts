@@ -79,6 +79,8 @@ export interface MediaServerOptions {
    * (vitest.config.ts), or with one that nobody trusts.
    */
   tls?: 'trusted' | 'untrusted';
+  /** The address to listen on; default 127.0.0.1 (the benchmark uses one in a network namespace). */
+  host?: string;
 }
 
 export async function startMediaServer(options: MediaServerOptions = {}): Promise<MediaServer> {
@@ -102,9 +104,10 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
   const server = options.tls
     ? createTlsServer(certificate(options.tls), handler)
     : createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const scheme = options.tls ? 'https' : 'http';
-  const url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${scheme}://${host}:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
