@@ -1,7 +1,8 @@
 // Wall time, CPU time and peak memory of downloadAll against curl, for one large file: over
 // loopback, and through a link throttled with `tc tbf` between two network namespaces.
 //
-// Usage (as root, for the namespaces): npx tsx bench/download.ts [runs]   (default 3 paired runs)
+// Usage (as root, for the namespaces): npx tsx bench/download.ts [runs] [loopback|1gbit|200mbit]
+// (default 3 paired runs of every link)
 // Needs ip, tc, /usr/bin/curl and GNU /usr/bin/time. Without root the throttled links are skipped.
 //
 // The server and each client run as processes of their own, so a client's CPU and peak RSS are its
@@ -53,7 +54,7 @@ if (process.argv[2] === '--serve') {
 } else if (process.argv[2] === '--child') {
   await downloadInThisProcess(process.argv[3]!, process.argv[4]!);
 } else {
-  await compare(Number(process.argv[2] ?? 3));
+  await compare(Number(process.argv[2] ?? 3), process.argv[3]);
 }
 
 async function serve(host: string, sizeMb: number): Promise<void> {
@@ -75,7 +76,7 @@ async function downloadInThisProcess(url: string, dir: string): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-async function compare(runs: number): Promise<void> {
+async function compare(runs: number, only?: string): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kie-download-bench-'));
   const bundle = path.join(dir, 'bench.mjs');
   await bundleThisFile(bundle);
@@ -83,6 +84,7 @@ async function compare(runs: number): Promise<void> {
   if (!namespaces) console.log('Not root, or no ip/tc: the throttled links are skipped.\n');
   try {
     for (const scenario of SCENARIOS) {
+      if (only && only !== (scenario.rate ?? 'loopback')) continue;
       if (scenario.rate && !namespaces) continue;
       if (scenario.rate) await throttle(scenario.rate);
       await measure(scenario, runs, bundle, dir);

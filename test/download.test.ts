@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -281,6 +282,20 @@ describe('downloadAll', () => {
     );
     expect(server.requestsTo('/stuck.mp4')).toHaveLength(2);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('gives up on a server that accepts the connection and never answers', async () => {
+    const silent = net.createServer(() => {}); // not even a TLS handshake
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/x.png`;
+
+      const error = await rejection(download([url], { retries: 0, idleTimeoutMs: 200 }));
+
+      expect(error.message).toBe(`Could not download ${url}: no data for 200ms`);
+    } finally {
+      silent.close();
+    }
   });
 
   it('refuses a file whose Content-Length is over the limit, at once', async () => {

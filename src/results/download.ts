@@ -123,7 +123,8 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
     if (options.signal?.aborted) throw options.signal.reason;
     // A download that ran failed first; the ones still queued only stopped because of it.
     const first = failures.find(({ job }) => job.started) ?? failures[0]!;
-    if (first.error instanceof DownloadError) throw first.error;
+    if (first.error instanceof DownloadError || !deadline?.signal.aborted) throw first.error;
+    // Stopped by the deadline while waiting for the pool or between retries.
     const url = first.job.url.href;
     throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
   }
