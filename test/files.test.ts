@@ -45,14 +45,13 @@ describe('prepareDownloadDir', () => {
   it.each([
     ['a file where the folder should be', 'file.txt', 'a file (not a folder) is in the way'],
     ['a file where a parent should be', 'file.txt/results', 'a file (not a folder) is in the way'],
-  ])('refuses %s, in words and without errno codes', async (_, relative, reason) => {
+  ])('refuses %s, in words (no errno codes)', async (_, relative, reason) => {
     await writeFile(path.join(dir, 'file.txt'), 'x');
     const folder = path.join(dir, relative);
 
     const error = await refusal(folder);
 
     expect(error.message).toBe(`${folder} cannot hold the results: ${reason}.`);
-    expect(error.message).not.toMatch(/E[A-Z]{3,}/);
   });
 
   // Node's own recursive mkdir never returns for these.
