@@ -1,6 +1,8 @@
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
 // same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
 // kie-task.ts runs it on the real process.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import type { Logger } from './logger.js';
@@ -11,7 +13,7 @@ import { InputError, parseSettings } from './settings.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 
-const ExitCode = {
+export const ExitCode = {
   Success: 0,
   TaskFailed: 1,
   Usage: 2,
@@ -19,6 +21,8 @@ const ExitCode = {
   Api: 4,
   Results: 5,
   Internal: 70,
+  // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+  Cancelled: 130,
 } as const;
 
 const EXIT_FOR: Record<FailureKind, number> = {
@@ -26,13 +30,23 @@ const EXIT_FOR: Record<FailureKind, number> = {
   timeout: ExitCode.Timeout,
   api: ExitCode.Api,
   results: ExitCode.Results,
+  cancelled: ExitCode.Cancelled,
 };
 
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+
+Commands:
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -57,9 +71,13 @@ Exit codes:
   4  the Kie.ai API refused: bad key, no credits, unknown task ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
+  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 
 const OPTIONS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'callback-url': { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
@@ -82,6 +100,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   runtime?: Runtime;
+  /** Aborted on Ctrl-C: the run stops and reports what it saw. */
+  signal?: AbortSignal;
 }
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
@@ -111,26 +131,56 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 async function command(argv: string[], io: CliIo): Promise<number> {
   const usageError = (message: string) => {
-    io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+    // One line a problem, each pointing to the help.
+    const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+    io.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.Usage;
   };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   } catch (error) {
-    return usageError((error as Error).message);
+    return usageError(argumentError(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   if (values.help) return print(io, HELP, ExitCode.Success);
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait')
-    return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-  if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
+  if (command !== 'wait' && command !== 'create') {
+    return usageError(
+      command
+        ? `Unknown command '${command}'. The commands are wait and create.`
+        : 'No command given.',
+    );
+  }
+  if (command === 'wait' && taskIds.length === 0) {
+    return usageError('kie-task wait needs a task id.');
+  }
+  if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+    return usageError('kie-task create takes no task id, and needs --model.');
+  }
+  if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+    return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+  }
+  let input = values.input;
+  if (input?.startsWith('@')) {
+    try {
+      input = await readFile(path.resolve(io.cwd, input.slice(1)), 'utf8');
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'unreadable';
+      return usageError(
+        `Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`,
+      );
+    }
+  }
 
   const given: Partial<Record<InputName, string>> = {
     [Inputs.TaskId]: taskIds.join(','),
+    [Inputs.Model]: values.model,
+    [Inputs.Input]: input,
+    [Inputs.CallbackUrl]: values['callback-url'],
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -164,6 +214,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     logger: display.logger,
     names: CLI_NAMES,
     onProgress: (progress) => display.show(progress.state),
+    signal: io.signal,
   }).finally(display.stop);
 
   const fields = reportFields(report);
@@ -174,6 +225,22 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
+}
+
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
+    return type === 'boolean'
+      ? `Option '${option}' takes no value.`
+      : `Option '${option}' needs a value: ${option} <value>.`;
+  }
+  return error.message;
 }
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */

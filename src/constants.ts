@@ -44,6 +44,7 @@ export const Outputs = {
   Tasks: 'tasks',
   Succeeded: 'succeeded',
   Failed: 'failed',
+  Truncated: 'truncated',
 } as const;
 
 export const API_KEY_ENV = 'KIE_API_KEY';

@@ -6,7 +6,7 @@ import type { UploadedArtifact } from './results/artifact.js';
 import type { TaskFiles, WrittenFile } from './results/results.js';
 import type { WaitOutcome } from './wait/wait.js';
 
-export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results';
+export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results' | 'cancelled';
 
 export interface Failure {
   kind: FailureKind;
@@ -110,5 +110,7 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.Tasks]: tasks,
     [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
     [Outputs.Failed]: report.tasks.filter(isFailed).length,
+    // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+    [Outputs.Truncated]: '',
   };
 }
