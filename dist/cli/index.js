@@ -41933,6 +41933,11 @@ class DecodedURL extends URL {
 /************************************************************************/
 var __webpack_exports__ = {};
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
 ;// CONCATENATED MODULE: ./src/constants.ts
@@ -41980,6 +41985,7 @@ const Outputs = {
     Tasks: 'tasks',
     Succeeded: 'succeeded',
     Failed: 'failed',
+    Truncated: 'truncated',
 };
 const constants_API_KEY_ENV = 'KIE_API_KEY';
 const ACTION_NAMES = {
@@ -51994,9 +52000,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -52024,8 +52027,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:http"
@@ -52653,8 +52654,9 @@ async function downloadAll(options) {
             throw options.signal.reason;
         // A download that ran failed first; the ones still queued only stopped because of it.
         const first = failures.find(({ job }) => job.started) ?? failures[0];
-        if (first.error instanceof DownloadError)
+        if (first.error instanceof DownloadError || !deadline?.signal.aborted)
             throw first.error;
+        // Stopped by the deadline while waiting for the pool or between retries.
         const url = first.job.url.href;
         throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
     }
@@ -53035,6 +53037,42 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -53070,6 +53108,11 @@ class RequestBudget {
             if (this.waiting.push({ grant, deadline }) === 1)
                 void this.dispatch();
         });
+    }
+    /** The run is over (cancelled): every caller still queued is granted nothing. */
+    cancel() {
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
     }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
@@ -53181,7 +53224,14 @@ async function waitForTask(options, deps) {
     let notReadySince;
     let lastLogAt = startedAt;
     const unknownStatesSeen = new Set();
+    const cancelled = () => ({
+        ...progress,
+        elapsedMs: now() - startedAt,
+        ending: 'cancelled',
+    });
     for (;;) {
+        if (deps.signal?.aborted)
+            return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
         try {
@@ -53204,6 +53254,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A request cut short by the cancellation is no fault of the API's.
+            if (deps.signal?.aborted)
+                return cancelled();
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
@@ -53260,7 +53313,11 @@ async function waitForTask(options, deps) {
 
 
 
-async function runPipeline(settings, deps) {
+
+async function runPipeline(settings, given) {
+    const signal = given.signal ?? new AbortController().signal;
+    // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+    const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
     const { logger } = deps;
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53270,6 +53327,7 @@ async function runPipeline(settings, deps) {
         names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         let taskIds = unique(settings.taskIds, logger);
         // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
@@ -53292,7 +53350,7 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget, deps.names);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         const names = deps.names ?? ACTION_NAMES;
         // One pool for the step: however many tasks finish together, a few connections at a time.
@@ -53300,7 +53358,7 @@ async function runPipeline(settings, deps) {
             pool: new DownloadPool(),
             timeoutMs: settings.downloadTimeoutMs,
             timeoutName: names.of(constants_Inputs.DownloadTimeout),
-            signal: deps.signal,
+            signal,
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, downloads, deps)));
@@ -53309,7 +53367,7 @@ async function runPipeline(settings, deps) {
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
-        if (settings.uploadArtifact) {
+        if (settings.uploadArtifact && !signal.aborted) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
                 if (artifact)
@@ -53413,6 +53471,11 @@ function taskProblem(taskId, outcome, names) {
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
                     `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`,
             };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53425,7 +53488,7 @@ function taskProblem(taskId, outcome, names) {
     }
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
@@ -53438,6 +53501,15 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     });
     if (problems.length === 0)
         return undefined;
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
+        };
+    }
     const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
         return problems[0];
@@ -53548,15 +53620,35 @@ function reportFields(report) {
         [Outputs.Tasks]: tasks,
         [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
+        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        [Outputs.Truncated]: '',
     };
 }
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
 const systemRuntime = {
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
     random: Math.random,
 };
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
@@ -53631,37 +53723,33 @@ function settingsSchema(names) {
         }
         return value;
     });
-    const refined = (check, message) => schemas_string().refine(check, { message });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [constants_Inputs.Model]: schemas_string(),
         [constants_Inputs.Input]: taskInput,
-        [constants_Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(constants_Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
         [constants_Inputs.ApiKey]: schemas_string().min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
-        [constants_Inputs.BaseUrl]: refined(isHttpUrl, `${subject(constants_Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         [constants_Inputs.Timeout]: duration(constants_Inputs.Timeout),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
         [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
         [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
-        [constants_Inputs.MaxRequestsPerSecond]: schemas_string()
-            .transform(Number)
-            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(constants_Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-        }),
+        [constants_Inputs.MaxRequestsPerSecond]: refined(constants_Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [constants_Inputs.Download]: boolean(constants_Inputs.Download),
         [constants_Inputs.DownloadDir]: schemas_string(),
         [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
         [constants_Inputs.DownloadTimeout]: duration(constants_Inputs.DownloadTimeout),
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
-        [constants_Inputs.ArtifactRetentionDays]: schemas_string()
-            .transform((text) => (text === '' ? undefined : Number(text)))
-            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-            message: `${subject(constants_Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-        }),
+        [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These three only read strings, so they run even when other inputs are wrong: every
         // mistake is reported at once.
@@ -53789,6 +53877,8 @@ function readSettings() {
 
 
 
+
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -53797,18 +53887,30 @@ const ExitCode = {
     Api: 4,
     Results: 5,
     Internal: 70,
+    // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+    Cancelled: 130,
 };
 const EXIT_FOR = {
     'task-failed': ExitCode.TaskFailed,
     timeout: ExitCode.Timeout,
     api: ExitCode.Api,
     results: ExitCode.Results,
+    cancelled: ExitCode.Cancelled,
 };
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+
+Commands:
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -53833,8 +53935,12 @@ Exit codes:
   4  the Kie.ai API refused: bad key, no credits, unknown task ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
+  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 const OPTIONS = {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    'callback-url': { type: 'string' },
     timeout: { type: 'string' },
     'poll-interval': { type: 'string' },
     'max-poll-interval': { type: 'string' },
@@ -53874,7 +53980,9 @@ async function main(argv, io) {
 }
 async function command(argv, io) {
     const usageError = (message) => {
-        io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+        // One line a problem, each pointing to the help.
+        const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+        io.stderr.write(`${lines.join('\n')}\n`);
         return ExitCode.Usage;
     };
     let parsed;
@@ -53882,7 +53990,7 @@ async function command(argv, io) {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true });
     }
     catch (error) {
-        return usageError(error.message);
+        return usageError(argumentError(error));
     }
     const { values, positionals } = parsed;
     if (values.help)
@@ -53891,12 +53999,35 @@ async function command(argv, io) {
         return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-    if (command !== 'wait')
-        return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-    if (taskIds.length === 0)
+    if (command !== 'wait' && command !== 'create') {
+        return usageError(command
+            ? `Unknown command '${command}'. The commands are wait and create.`
+            : 'No command given.');
+    }
+    if (command === 'wait' && taskIds.length === 0) {
         return usageError('kie-task wait needs a task id.');
+    }
+    if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+        return usageError('kie-task create takes no task id, and needs --model.');
+    }
+    if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+        return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+    }
+    let input = values.input;
+    if (input?.startsWith('@')) {
+        try {
+            input = await (0,promises_.readFile)(external_node_path_default().resolve(io.cwd, input.slice(1)), 'utf8');
+        }
+        catch (error) {
+            const reason = error.code === 'ENOENT' ? 'no such file' : 'unreadable';
+            return usageError(`Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`);
+        }
+    }
     const given = {
         [constants_Inputs.TaskId]: taskIds.join(','),
+        [constants_Inputs.Model]: values.model,
+        [constants_Inputs.Input]: input,
+        [constants_Inputs.CallbackUrl]: values['callback-url'],
         [constants_Inputs.Timeout]: values.timeout,
         [constants_Inputs.PollInterval]: values['poll-interval'],
         [constants_Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -53927,6 +54058,7 @@ async function command(argv, io) {
         logger: display.logger,
         names: CLI_NAMES,
         onProgress: (progress) => display.show(progress.state),
+        signal: io.signal,
     }).finally(display.stop);
     const fields = reportFields(report);
     if (values.json)
@@ -53938,6 +54070,21 @@ async function command(argv, io) {
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
+}
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error) {
+    const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+        return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+    }
+    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+        const type = OPTIONS[option.replace(/^--/, '')]?.type;
+        return type === 'boolean'
+            ? `Option '${option}' takes no value.`
+            : `Option '${option}' needs a value: ${option} <value>.`;
+    }
+    return error.message;
 }
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
 function startDisplay(io) {
@@ -53985,10 +54132,12 @@ function print(io, text, code) {
 ;// CONCATENATED MODULE: ./src/kie-task.ts
 // The `kie-task` command: runs the CLI on this process.
 
+
 void main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    signal: cancelOnSignals(ExitCode.Cancelled),
 }).then((code) => (process.exitCode = code));
 
