@@ -1,6 +1,7 @@
 // One attempt at one download: a GET following redirects one hop at a time, the body streamed
 // (with backpressure) into a hidden temporary file that is renamed into place once complete.
-import { open, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,10 +97,6 @@ async function save(
   const name = finalName(job.name, contentType);
   const finalPath = pathInside(dir, name);
   const partPath = tempPath(dir, name);
-  // 'wx': a file created here and now, never one (or a link) that was already there.
-  const file = await open(partPath, 'wx').catch((error: Error) => {
-    throw new Failure(`could not write ${partPath}: ${error.message}`, false);
-  });
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -109,7 +106,8 @@ async function save(
       else done(null, chunk);
     },
   });
-  const out = file.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES });
+  // 'wx': a file created here and now, never one (or a link) that was already there.
+  const out = createWriteStream(partPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
   let writeError: Error | undefined;
   // pipeline passes a failure of the body on to the file stream too: only its own errors count.
   out.once('error', (error) => {
