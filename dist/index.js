@@ -52151,6 +52151,8 @@ function safeSegment(taskId) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
 // EXTERNAL MODULE: external "node:stream"
@@ -52513,6 +52515,7 @@ function describeError(error) {
 
 
 
+
 /** A failure of one attempt; transient ones are retried. */
 class Failure extends Error {
     transient;
@@ -52560,10 +52563,6 @@ async function save(job, response, context, signal, alive) {
     const name = finalName(job.name, contentType);
     const finalPath = pathInside(dir, name);
     const partPath = tempPath(dir, name);
-    // 'wx': a file created here and now, never one (or a link) that was already there.
-    const file = await (0,promises_.open)(partPath, 'wx').catch((error) => {
-        throw new Failure(`could not write ${partPath}: ${error.message}`, false);
-    });
     let bytes = 0;
     const counter = new external_node_stream_.Transform({
         transform(chunk, _encoding, done) {
@@ -52575,7 +52574,8 @@ async function save(job, response, context, signal, alive) {
                 done(null, chunk);
         },
     });
-    const out = file.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES });
+    // 'wx': a file created here and now, never one (or a link) that was already there.
+    const out = (0,external_node_fs_.createWriteStream)(partPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
     let writeError;
     // pipeline passes a failure of the body on to the file stream too: only its own errors count.
     out.once('error', (error) => {

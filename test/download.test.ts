@@ -119,6 +119,54 @@ describe('downloadAll', () => {
     expect(otherOrigin.requestsTo('/blobs/9f8e7d')).toHaveLength(1);
   });
 
+  it('refuses a redirect from https to http, to another scheme, or to no URL at all, at once', async () => {
+    const secure = await startMediaServer({ tls: 'trusted' });
+    try {
+      const plain = server.route('/plain.png', { body: 'x' });
+      const cases: [string, string][] = [
+        [
+          secure.route('/down.png', { redirect: plain }),
+          `refusing to follow a redirect from https to http: ${plain}`,
+        ],
+        [
+          secure.route('/ftp.png', { redirect: 'ftp://media.test/a.png' }),
+          'redirected to an unsupported URL: ftp://media.test/a.png',
+        ],
+        [
+          secure.route('/bad.png', { redirect: 'http://[' }),
+          'redirected to an invalid URL: http://[',
+        ],
+      ];
+      for (const [url, reason] of cases) {
+        const error = await rejection(download([url]));
+        expect(error.message).toBe(`Could not download ${url}: ${reason}`);
+      }
+      expect(secure.requests).toHaveLength(3); // none retried
+      expect(server.requestsTo('/plain.png')).toEqual([]);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('fails at once on a response that is not valid HTTP', async () => {
+    const broken = net.createServer((socket) =>
+      socket.end('HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\nbody'),
+    );
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/x.png`;
+
+      const error = await rejection(download([url]));
+
+      expect(error.message).toMatch(
+        new RegExp(`^Could not download ${url}: invalid HTTP response: .*Content-Length`),
+      );
+      expect(logs.info.filter((line) => line.includes('retrying'))).toEqual([]);
+    } finally {
+      broken.close();
+    }
+  });
+
   it('fails clearly after too many redirects, without retrying', async () => {
     const url = server.route('/loop.png', { redirect: '/loop.png' });
 
@@ -229,6 +277,16 @@ describe('downloadAll', () => {
       new RegExp(`^Could not download ${url}: connect ECONNREFUSED .* \\(after 2 attempts\\)$`),
     );
     expect(logs.warning).toHaveLength(1);
+  });
+
+  it('names every refused address of a host name that has several', async () => {
+    const closed = await startMediaServer();
+    await closed.close();
+    const url = `http://localhost:${new URL(closed.url).port}/gone.png`;
+
+    const error = await rejection(download([url], { retries: 0 }));
+
+    expect(error.message).toMatch(new RegExp(`^Could not download ${url}: .*ECONNREFUSED`));
   });
 
   it('gives up when the server keeps failing', async () => {

@@ -54,6 +54,14 @@ describe('prepareDownloadDir', () => {
     expect(error.message).toBe(`${folder} cannot hold the results: ${reason}.`);
   });
 
+  it.each([
+    ['/sys/nope', 'no permission to write there'],
+    [`/tmp/${'x'.repeat(300)}`, 'the path is too long'],
+  ])('says in words why %s cannot be made', async (folder, reason) => {
+    const error = await refusal(folder);
+    expect(error.reason).toBe(reason);
+  });
+
   // Node's own recursive mkdir never returns for these.
   it.each(['/proc/nope', '/proc/self/nope/deeper'])(
     'fails at once under /proc: %s',
