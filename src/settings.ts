@@ -54,8 +54,12 @@ export class InputError extends Error {
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
-const MAX_DOWNLOAD_TIMEOUT_MS = 24 * 3_600_000;
+/** The longest value, in hours, of the durations that have a limit below Node's timers'. */
+const LONGEST = [
+  [Inputs.PollInterval, 1],
+  [Inputs.MaxPollInterval, 1],
+  [Inputs.DownloadTimeout, 24],
+] as const;
 
 /**
  * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
@@ -182,18 +186,11 @@ function settingsSchema(names: InputNames) {
         when: () => true,
       })
       .superRefine((s, ctx) => {
-        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval] as const) {
-          if (s[input] > MAX_POLL_INTERVAL_MS) {
-            problem(ctx, input, `${subject(input)} must be at most 1h.`);
+        // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const [input, hours] of LONGEST) {
+          if (s[input] > hours * 3_600_000) {
+            problem(ctx, input, `${subject(input)} must be at most ${hours}h.`);
           }
-        }
-        if (s[Inputs.DownloadTimeout] > MAX_DOWNLOAD_TIMEOUT_MS) {
-          problem(
-            ctx,
-            Inputs.DownloadTimeout,
-            `${subject(Inputs.DownloadTimeout)} must be at most 24h.`,
-          );
         }
         if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
           problem(
