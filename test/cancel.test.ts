@@ -2,12 +2,17 @@
 // polling, reports the last state seen and the ids still running, and ends at once. Each test
 // would wait out a long timeout or Retry-After (past the test's own timeout) if it did not.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../src/cli.js';
-import { localInputs, parseOutputFile, REPO_ROOT, runInProcess } from './support/action.js';
+import {
+  localInputs,
+  parseOutputFile,
+  REPO_ROOT,
+  runInProcess,
+  scratchDir,
+} from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -66,8 +71,7 @@ describe('a cancelled download', () => {
   it('stops the request and leaves no partial file behind', async () => {
     const url = media.route('/big.mp4', { size: 10 * 1024 * 1024, stallAt: 1024 * 1024 });
     kie.script('t1', [{ state: 'success' }], { resultJson: JSON.stringify({ resultUrls: [url] }) });
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cancel-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const dir = await scratchDir('kie-cancel-');
     const controller = new AbortController();
     // Cancelled once the download's temporary file is there.
     const timer = setInterval(() => {
@@ -84,6 +88,21 @@ describe('a cancelled download', () => {
     expect(run.failed).toBe(true);
     expect(await readdir(dir)).toEqual([]);
     await expect.poll(() => media.active).toBe(0);
+  });
+});
+
+describe('a cancelled creation', () => {
+  it('sends no further createTask once cancelled during a 429 pause', async () => {
+    kie.scriptCreate([
+      { status: 429, body: { code: 429, msg: 'slow down' }, headers: { 'retry-after': '60' } },
+      { taskId: 'late', replies: [{ state: 'success' }] },
+    ]);
+    const run = await runInProcess(localInputs(kie, { model: 'm', input: '{}', timeout: '10m' }), {
+      signal: abortAfterPolls(1, 100),
+    });
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain('::error::Cancelled before a task was created: nothing was created.');
+    expect(kie.requests).toHaveLength(1);
   });
 });
 
@@ -119,8 +138,7 @@ describe('signals to the bundles', () => {
 
   it('the action ends on SIGINT with its outputs set', async () => {
     kie.script('t1', [{ state: 'generating' }]);
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cancel-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const dir = await scratchDir('kie-cancel-');
     const outputFile = path.join(dir, 'output');
     await writeFile(outputFile, '');
     const { code, stdout } = await interrupt([path.join(REPO_ROOT, 'dist/index.js')], {

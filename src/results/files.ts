@@ -79,6 +79,9 @@ export function tempPath(dir: string, name: string): string {
 export interface WrittenFile {
   path: string;
   bytes: number;
+  /** For a download: the result URL it came from, and the Content-Type it was served with. */
+  url?: string;
+  contentType?: string;
 }
 
 /**

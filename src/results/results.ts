@@ -57,7 +57,7 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
       ...options.downloads,
       logger,
     });
-    return { files: downloads.map(({ path, bytes }) => ({ path, bytes })) };
+    return { files: downloads };
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {
