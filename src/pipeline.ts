@@ -12,10 +12,17 @@ import {
 import { parseResult } from './kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from './logger.js';
-import type { Report, TaskReport } from './report.js';
+import type { Failure, Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
-import { transcriptOf, writeResults } from './results/results.js';
+import {
+  DownloadDirError,
+  DownloadPool,
+  prepareDownloadDir,
+  transcriptOf,
+  writeResults,
+  type DownloadControls,
+} from './results/results.js';
 import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
@@ -57,6 +64,9 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
   try {
     let taskIds = unique(settings.taskIds, logger);
+    // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+    const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+    if (unusable) return { tasks: [], failure: unusable };
     if (settings.create) {
       try {
         taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -78,13 +88,21 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;
+    const names = deps.names ?? ACTION_NAMES;
+    // One pool for the step: however many tasks finish together, a few connections at a time.
+    const downloads: DownloadControls = {
+      pool: new DownloadPool(),
+      timeoutMs: settings.downloadTimeoutMs,
+      timeoutName: names.of(Inputs.DownloadTimeout),
+      signal,
+    };
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
     const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps),
+        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, downloads, deps),
       ),
     );
     const report: Report = { tasks };
@@ -108,6 +126,22 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
+  }
+}
+
+/** Why download-dir cannot be used, if it cannot. */
+async function unusableDownloadDir(
+  settings: Settings,
+  deps: PipelineDeps,
+): Promise<Failure | undefined> {
+  try {
+    await prepareDownloadDir(baseDir(settings));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DownloadDirError)) throw error;
+    const names = deps.names ?? ACTION_NAMES;
+    const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
+    return { kind: 'results', message };
   }
 }
 
@@ -159,6 +193,7 @@ async function runTask(
   dir: string,
   settings: Settings,
   source: TaskSource,
+  downloads: DownloadControls,
   deps: PipelineDeps,
 ): Promise<TaskReport> {
   const { logger } = deps;
@@ -179,6 +214,7 @@ async function runTask(
       transcript,
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
+      downloads,
       logger,
     });
     return { ...report, files: written.files, downloadDir: dir };

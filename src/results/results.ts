@@ -1,19 +1,19 @@
 // A finished task's results on disk: downloaded media, transcript files, or result.json for data
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
-import { downloadAll } from './download.js';
+import { downloadAll, type DownloadOptions } from './download.js';
+import { writeTextFiles, type WrittenFile } from './files.js';
 import { buildTranscript, type Transcript } from './transcript.js';
 
-export interface WrittenFile {
-  path: string;
-  bytes: number;
-  /** For a download: the result URL it came from, and the Content-Type it was served with. */
-  url?: string;
-  contentType?: string;
-}
+export { DownloadDirError, prepareDownloadDir, type WrittenFile } from './files.js';
+export { DownloadPool } from './pool.js';
+
+/** How a task's downloads are run: the step's pool, deadline and cancellation. */
+export type DownloadControls = Pick<
+  DownloadOptions,
+  'pool' | 'timeoutMs' | 'timeoutName' | 'signal' | 'refreshUrl'
+>;
 
 export interface TaskFiles {
   files: WrittenFile[];
@@ -26,6 +26,7 @@ export interface WriteResultsOptions {
   transcript?: Transcript;
   dir: string;
   maxDownloadBytes: number;
+  downloads?: DownloadControls;
   logger: Logger;
 }
 
@@ -53,6 +54,7 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
       urls: result.resultUrls,
       dir,
       maxBytes: options.maxDownloadBytes,
+      ...options.downloads,
       logger,
     });
     return { files: downloads };
@@ -64,20 +66,6 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
     return { files: await writeTextFiles(dir, { 'result.json': text }) };
   }
   return { files: [] };
-}
-
-async function writeTextFiles(
-  dir: string,
-  contents: Record<string, string>,
-): Promise<WrittenFile[]> {
-  await mkdir(dir, { recursive: true });
-  return Promise.all(
-    Object.entries(contents).map(async ([name, text]) => {
-      const file = path.join(dir, name);
-      await writeFile(file, text);
-      return { path: file, bytes: Buffer.byteLength(text) };
-    }),
-  );
 }
 
 /** `param` is the createTask request as a JSON string (its `input` may be one too). */
