@@ -41958,6 +41958,7 @@ const Inputs = {
     Download: 'download',
     DownloadDir: 'download-dir',
     MaxDownloadSize: 'max-download-size',
+    DownloadTimeout: 'download-timeout',
     UploadArtifact: 'upload-artifact',
     ArtifactName: 'artifact-name',
     ArtifactRetentionDays: 'artifact-retention-days',
@@ -42118,7 +42119,6 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -53172,552 +53172,22 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(41692);
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
-// EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
-var lib_proxy = __nccwpck_require__(92887);
-;// CONCATENATED MODULE: ./src/results/response-parser.ts
-// An HTTP/1.1 response parser for downloads: strict framing, bounded memory, and the body handed
-// over as views of the bytes it is fed, never copied.
-//
-// Why not http-parser-js (tried first): it reads chunk sizes with parseInt, so a size of "-5"
-// loops forever and "zz" ends the body early as if complete, and it does not bound trailers or
-// chunk extensions. Node's own llhttp is not public, and copies every body chunk.
-class ParseError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ParseError';
-    }
-}
-// Room for any real head, 1xx answers included, and trailers; nothing a hostile server can abuse.
-const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_CHUNK_LINE_BYTES = 4 * 1024;
-const MAX_CHUNK_SIZE_DIGITS = 12; // 2^48: a TB per chunk, and exact as a number
-const LF = 0x0a;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-class ResponseParser {
-    handlers;
-    state = 'status';
-    status = 0;
-    fields = [];
-    /** Body bytes left in a sized body or in the current chunk. */
-    remaining = 0;
-    /** The start of a line that has not ended yet, in latin1. */
-    partialLine = '';
-    /** Bytes of lines read in the current section: the head (1xx included), a chunk line, trailers. */
-    sectionBytes = 0;
-    constructor(handlers) {
-        this.handlers = handlers;
-    }
-    get complete() {
-        return this.state === 'complete';
-    }
-    /** Parses `data[start, end)`. Throws ParseError, or what a handler threw. */
-    execute(data, start = 0, end = data.length) {
-        let offset = start;
-        while (offset < end && this.state !== 'complete') {
-            switch (this.state) {
-                case 'sized':
-                case 'chunk-data': {
-                    const length = Math.min(this.remaining, end - offset);
-                    this.remaining -= length;
-                    const chunk = data.subarray(offset, offset + length);
-                    offset += length;
-                    if (this.remaining === 0)
-                        this.state = this.state === 'sized' ? 'complete' : 'chunk-end';
-                    this.handlers.onBody(chunk);
-                    if (this.complete)
-                        this.handlers.onComplete();
-                    break;
-                }
-                case 'until-close':
-                    this.handlers.onBody(data.subarray(offset, end));
-                    offset = end;
-                    break;
-                default:
-                    offset = this.readLine(data, offset, end);
-            }
-        }
-        // Bytes after the end of the response belong to nothing: we asked for the connection to close.
-    }
-    /** The connection ended: that completes a body that runs to the close, and nothing else. */
-    finish() {
-        if (this.state !== 'until-close')
-            return;
-        this.state = 'complete';
-        this.handlers.onComplete();
-    }
-    readLine(data, offset, end) {
-        const newline = data.subarray(offset, end).indexOf(LF);
-        const lineEnd = newline === -1 ? end : offset + newline;
-        this.sectionBytes += lineEnd - offset + (newline === -1 ? 0 : 1);
-        const limit = this.state === 'chunk-size' || this.state === 'chunk-end'
-            ? MAX_CHUNK_LINE_BYTES
-            : MAX_HEAD_BYTES;
-        if (this.sectionBytes > limit)
-            throw new ParseError(`more than ${limit} bytes of ${this.section()}`);
-        this.partialLine += data.toString('latin1', offset, lineEnd);
-        if (newline === -1)
-            return end;
-        // A lone LF ends a line too (RFC 9112, 2.2).
-        const line = this.partialLine.endsWith('\r') ? this.partialLine.slice(0, -1) : this.partialLine;
-        this.partialLine = '';
-        this.line(line);
-        return lineEnd + 1;
-    }
-    section() {
-        if (this.state === 'trailers')
-            return 'trailers';
-        return this.state.startsWith('chunk') ? 'chunk line' : 'response head';
-    }
-    line(line) {
-        switch (this.state) {
-            case 'status': {
-                const match = /^HTTP\/1\.[01] ([1-9]\d\d)(?: |$)/.exec(line);
-                if (!match)
-                    throw new ParseError(`not an HTTP/1.1 status line: ${JSON.stringify(line.slice(0, 40))}`);
-                this.status = Number(match[1]);
-                this.fields = [];
-                this.state = 'headers';
-                return;
-            }
-            case 'headers': {
-                if (line === '')
-                    return this.headComplete();
-                const colon = line.indexOf(':');
-                const name = line.slice(0, colon);
-                // Folded lines (obsolete) and names with spaces are how responses get smuggled.
-                if (colon === -1 || !TOKEN.test(name)) {
-                    throw new ParseError(`invalid header line: ${JSON.stringify(line.slice(0, 40))}`);
-                }
-                this.fields.push([name.toLowerCase(), line.slice(colon + 1).trim()]);
-                return;
-            }
-            case 'chunk-size': {
-                const match = /^([0-9A-Fa-f]+)[ \t]*(?:;.*)?$/.exec(line);
-                if (!match || match[1].length > MAX_CHUNK_SIZE_DIGITS) {
-                    throw new ParseError(`invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`);
-                }
-                this.remaining = parseInt(match[1], 16);
-                this.sectionBytes = 0;
-                this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
-                return;
-            }
-            case 'chunk-end':
-                if (line !== '')
-                    throw new ParseError('chunk longer than its size');
-                this.sectionBytes = 0;
-                this.state = 'chunk-size';
-                return;
-            case 'trailers':
-                if (line !== '')
-                    return; // trailers are read and dropped: a file has no use for them
-                this.state = 'complete';
-                this.handlers.onComplete();
-                return;
-        }
-    }
-    headComplete() {
-        const { status } = this;
-        if (status < 200) {
-            // 103 Early Hints and the like precede the answer; 101 would leave HTTP, which we never ask.
-            if (status === 101)
-                throw new ParseError('an unrequested protocol switch (101)');
-            this.state = 'status';
-            return;
-        }
-        const framing = this.bodyFraming(status); // first, as it may find the head invalid
-        const headers = {};
-        for (const [name, value] of this.fields)
-            headers[name] ??= value;
-        this.sectionBytes = 0;
-        this.state = framing;
-        this.handlers.onHead(status, headers);
-        if (framing === 'complete')
-            this.handlers.onComplete();
-    }
-    /** RFC 9112, 6.3, for a response to GET. */
-    bodyFraming(status) {
-        if (status === 204 || status === 304)
-            return 'complete';
-        const values = (name) => this.fields
-            .filter(([field]) => field === name)
-            .flatMap(([, value]) => value.split(','))
-            .map((value) => value.trim().toLowerCase())
-            .filter((value) => value !== '');
-        const codings = values('transfer-encoding');
-        if (codings.length > 0)
-            return codings.at(-1) === 'chunked' ? 'chunk-size' : 'until-close';
-        const lengths = new Set(values('content-length'));
-        if (lengths.size === 0)
-            return 'until-close';
-        const [length] = lengths;
-        if (lengths.size > 1 || !/^\d{1,15}$/.test(length)) {
-            throw new ParseError(`invalid Content-Length: ${[...lengths].join(', ')}`);
-        }
-        this.remaining = Number(length);
-        return this.remaining === 0 ? 'complete' : 'sized';
-    }
-}
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/results/naming.ts
+// File names for downloads and written results: safe on any runner's file system, unique in their
+// directory, and never one that is already there (so nothing of anyone else's is overwritten).
 
-;// CONCATENATED MODULE: ./src/results/http-get.ts
-// A lean HTTP/1.1 GET for downloads: one request per connection, the body handed over in place.
-//
-// Why not undici or node:http: they allocate a new buffer for every socket read and copy the body
-// on its way (undici twice, through its WebAssembly parser). On a 2-core runner the transfer is
-// bound by CPU, and that costs them 2-3 CPU seconds a GB against 0.6-1.0 here (bench/download.ts
-// has node:http as its second row; undici was the transport before this one). Here the socket
-// reads into one reused buffer (net's `onread`), and ResponseParser frames the body without
-// copying it.
-
-
-
-
-
-/** A network or protocol failure: the connection, not the answer, went wrong. */
-class ConnectionError extends Error {
-    retryable;
-    constructor(message, 
-    /** False where trying again cannot help: a certificate, a proxy that says no. */
-    retryable = true) {
-        super(message);
-        this.retryable = retryable;
-        this.name = 'ConnectionError';
-    }
-}
-// Large reads mean fewer trips through JavaScript; one buffer per connection.
-const READ_BUFFER_BYTES = 1024 * 1024;
-/**
- * Sends a GET to `url`, through the runner's proxy where `https_proxy`/`http_proxy` (and
- * `no_proxy`) say so, as @actions/http-client decides it; resolves once the response head is in.
- */
-async function httpGet(url, options) {
-    options.signal.throwIfAborted();
-    const proxy = proxyFor(url);
-    const exchange = new Exchange(options);
-    let target = `${url.pathname}${url.search}`;
-    const headers = { host: url.host, ...options.headers };
-    let socket;
-    if (proxy === undefined) {
-        socket = connect(url, exchange.onread);
-    }
-    else if (url.protocol === 'http:') {
-        // A plain-HTTP request goes to the proxy itself, naming the whole URL.
-        target = `${url.protocol}//${url.host}${target}`;
-        Object.assign(headers, proxyAuthorization(proxy));
-        socket = connect(proxy, exchange.onread);
-    }
-    else {
-        socket = await tunnel(url, proxy, options);
-    }
-    // One request a connection: downloads are few and large, and nothing is left open after.
-    return exchange.start(socket, requestHead('GET', target, { ...headers, connection: 'close' }));
-}
-function proxyFor(url) {
-    // Named by variable only: the value may hold a password.
-    const invalid = () => {
-        const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
-        return new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
-    };
-    let proxy;
-    try {
-        proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
-    }
-    catch {
-        throw invalid();
-    }
-    if (proxy !== undefined && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw invalid();
-    }
-    return proxy;
-}
-function requestHead(method, target, headers) {
-    const lines = [`${method} ${target} HTTP/1.1`];
-    for (const [name, value] of Object.entries(headers))
-        lines.push(`${name}: ${value}`);
-    return `${lines.join('\r\n')}\r\n\r\n`;
-}
-/** A TCP connection to the URL's host and port, with TLS for https. */
-function connect(url, onread) {
-    const host = hostOf(url);
-    const port = portOf(url);
-    if (url.protocol !== 'https:')
-        return external_node_net_default().connect({ host, port, onread });
-    const options = { host, port, servername: serverName(url), onread };
-    return external_node_tls_default().connect(options);
-}
-/** The host to connect to: an IPv6 literal without its brackets. */
-function hostOf(url) {
-    return url.hostname.replace(/^\[(.*)\]$/, '$1');
-}
-function portOf(url) {
-    return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-}
-/** SNI takes host names only. */
-function serverName(url) {
-    return external_node_net_default().isIP(hostOf(url)) ? undefined : hostOf(url);
-}
-/** An https request through a proxy: CONNECT, then TLS with the target inside the tunnel. */
-async function tunnel(url, proxy, options) {
-    const socket = connect(proxy);
-    const watcher = watch(options, (error) => socket.destroy(error));
-    socket.on('data', watcher.touch);
-    try {
-        const authority = `${url.hostname}:${portOf(url)}`;
-        socket.write(requestHead('CONNECT', authority, { host: authority, ...proxyAuthorization(proxy) }));
-        const status = await connectStatus(socket);
-        if (status < 200 || status >= 300) {
-            const message = `the proxy ${proxy.host} refused the tunnel: HTTP ${status}`;
-            throw new ConnectionError(message, status >= 500 || status === 408 || status === 429);
-        }
-    }
-    catch (error) {
-        socket.destroy();
-        throw error;
-    }
-    finally {
-        watcher.stop();
-        socket.off('data', watcher.touch);
-    }
-    // TLS over an existing socket takes no `onread`: this one hands its data over as events. The
-    // certificate is checked against `host` when there is no server name, so it must be the target.
-    const secure = external_node_tls_default().connect({ socket, host: hostOf(url), servername: serverName(url) });
-    // The tunnel's own faults reach the request through the TLS connection over it.
-    socket.on('error', (error) => secure.destroy(error));
-    secure.on('close', () => socket.destroy());
-    return secure;
-}
-/** The status of the proxy's answer to CONNECT; after a 2xx the connection is the tunnel. */
-function connectStatus(socket) {
-    return new Promise((resolve, reject) => {
-        const done = (error, status) => {
-            socket.off('data', onData).off('error', done).off('close', onClose);
-            socket.pause();
-            if (error)
-                reject(error instanceof ConnectionError ? error : asConnectionError(error));
-            else
-                resolve(status);
-        };
-        // Only the head matters: a tunnel has no body, and a refusal's body is of no use.
-        const parser = new ResponseParser({
-            onHead: (status) => done(undefined, status),
-            onBody: () => { },
-            onComplete: () => { },
-        });
-        const onData = (chunk) => {
-            try {
-                parser.execute(chunk);
-            }
-            catch (error) {
-                done(new ConnectionError(`the proxy sent an invalid answer (${error.message})`));
-            }
-        };
-        const onClose = () => done(new ConnectionError('the proxy closed the connection'));
-        socket.on('data', onData).on('error', done).on('close', onClose);
-    });
-}
-function proxyAuthorization(proxy) {
-    if (!proxy.username && !proxy.password)
-        return {};
-    // getProxyUrl's URL gives the user name and password already decoded.
-    const credentials = Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64');
-    return { 'proxy-authorization': `Basic ${credentials}` };
-}
-/**
- * Fails a connection that goes silent or whose signal aborts. Its own timer rather than the
- * socket's: that one lets a connection stalled with a write queued (a TLS handshake) run for twice
- * the time.
- */
-function watch({ idleTimeoutMs, signal }, fail) {
-    const onAbort = () => fail(signal.reason);
-    const timer = setTimeout(() => fail(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)), idleTimeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted)
-        queueMicrotask(onAbort); // fired while the connection was being set up
-    return {
-        touch: () => timer.refresh(),
-        stop: () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-        },
-    };
-}
-function asConnectionError(error) {
-    // An abort keeps its own error, so the caller can tell it from a failure.
-    if (error.name === 'AbortError')
-        return error;
-    const code = error.code ?? '';
-    if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
-        return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
-    }
-    return new ConnectionError(describeError(error));
-}
-/** A socket error as one line. A host whose every address refused gives an AggregateError with an empty message. */
-function describeError(error) {
-    if (error.message)
-        return error.message;
-    const causes = error instanceof AggregateError ? error.errors : [];
-    const messages = causes.map((cause) => (cause instanceof Error ? cause.message : String(cause)));
-    return messages.filter(Boolean).join('; ') || error.code || error.name;
-}
-/** One request and its response on one connection. */
-class Exchange {
-    options;
-    parser = new ResponseParser({
-        onHead: (status, headers) => this.headReceived(status, headers),
-        onBody: (chunk) => {
-            if (this.stage !== 'body')
-                return; // closed or failed while this read was being parsed
-            if (this.onData)
-                this.onData(chunk);
-            else
-                this.early.push(Buffer.from(chunk));
-        },
-        onComplete: () => this.bodyComplete(),
-    });
-    socket;
-    stage = 'head';
-    failure;
-    head;
-    body;
-    onData;
-    /** Body bytes that came in with the head, before readBody: copied, as the buffer is reused. */
-    early = [];
-    watcher;
-    readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    onread = {
-        buffer: this.readBuffer,
-        callback: (length) => this.received(this.readBuffer, length),
-    };
-    constructor(options) {
-        this.options = options;
-    }
-    start(socket, requestHead) {
-        this.socket = socket;
-        const response = new Promise((resolve, reject) => {
-            this.head = { resolve, reject };
-        });
-        this.watcher = watch(this.options, (error) => this.fail(error));
-        // Only a socket made without `onread` (TLS in a proxy tunnel) has data events.
-        socket.on('data', (chunk) => {
-            if (!this.received(chunk, chunk.length))
-                socket.pause();
-        });
-        socket.on('error', (error) => this.fail(asConnectionError(error)));
-        socket.on('end', () => this.ended());
-        socket.on('close', () => this.fail(new ConnectionError('the connection closed')));
-        socket.write(requestHead);
-        return response;
-    }
-    /** Returns false to stop reading until readBody asks for more. */
-    received(buffer, length) {
-        if (this.stage === 'complete' || this.stage === 'failed')
-            return false;
-        this.watcher?.touch();
-        try {
-            this.parser.execute(buffer, 0, length);
-        }
-        catch (error) {
-            this.fail(error instanceof ParseError
-                ? new ConnectionError(`invalid HTTP response: ${error.message}`, false)
-                : error);
-        }
-        return this.stage !== 'body' || this.onData !== undefined;
-    }
-    headReceived(status, headers) {
-        this.stage = 'body';
-        this.head?.resolve({
-            status,
-            headers,
-            readBody: (onData) => this.readBody(onData),
-            close: () => this.fail(new ConnectionError('closed before the end of the body')),
-        });
-    }
-    readBody(onData) {
-        return new Promise((resolve, reject) => {
-            if (this.failure)
-                return reject(this.failure);
-            if (this.onData)
-                return reject(new Error('the body is already being read'));
-            try {
-                for (const chunk of this.early)
-                    if (!this.failure)
-                        onData(chunk);
-            }
-            catch (error) {
-                this.fail(error);
-            }
-            this.early = [];
-            // this.fail() may have set it since the check above, which TypeScript cannot see (so: never).
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-            if (this.failure)
-                return reject(this.failure); // onData threw, or closed the response
-            if (this.stage === 'complete')
-                return resolve();
-            this.onData = onData;
-            this.body = { resolve, reject };
-            this.socket.resume();
-        });
-    }
-    bodyComplete() {
-        if (this.stage === 'failed')
-            return;
-        this.stage = 'complete';
-        this.watcher?.stop();
-        this.socket.destroy();
-        this.body?.resolve();
-    }
-    /** The server closed its side: the end of a body without length, or too early. */
-    ended() {
-        this.parser.finish(); // completes a body that runs to the end of the connection
-        this.fail(new ConnectionError('the connection closed before the response was complete'));
-    }
-    /** A no-op once the exchange is over, so the first failure is the one reported. */
-    fail(error) {
-        if (this.stage === 'complete' || this.stage === 'failed')
-            return;
-        this.stage = 'failed';
-        this.failure = error;
-        this.watcher?.stop();
-        this.socket.destroy();
-        this.head?.reject(error);
-        this.body?.reject(error);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/results/download.ts
-// Downloads a task's result URLs to disk: streamed, size-capped, retried when the failure is transient.
-
-
-
-
-
-
-
-
-
-class DownloadError extends Error {
-    url;
-    constructor(url, message) {
-        super(message);
-        this.url = url;
-        this.name = 'DownloadError';
-    }
-}
-const MAX_REDIRECTS = 5;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_NAME_BYTES = 100;
 const MAX_EXTENSION_LENGTH = 10;
-// Larger writes made the kernel's page-cache work swing between 0.6 and 2.3 CPU seconds a GB on
-// the benchmark machine, against a steady 0.7-0.9 at 64 KiB (bench/download.ts).
-const MAX_WRITE_BYTES = 64 * 1024;
 const EXTENSIONS = {
     'image/png': '.png',
     'image/jpeg': '.jpg',
@@ -53739,200 +53209,10 @@ const EXTENSIONS = {
     'application/zip': '.zip',
     'text/plain': '.txt',
 };
-/** Results in URL order. The first failure aborts the downloads in flight and rejects. */
-async function downloadAll(options) {
-    const dir = external_node_path_default().resolve(options.dir);
-    const urls = options.urls.map(parseUrl);
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    // Claimed in URL order before any request, so names never collide and don't depend on timing.
-    const names = new NameRegistry(await (0,promises_.readdir)(dir));
-    const jobs = urls.map((url) => ({ url, name: names.claim(fileNameFor(url)) }));
-    const context = {
-        dir,
-        maxBytes: options.maxBytes,
-        retries: options.retries ?? 3,
-        retryDelayMs: options.retryDelayMs ?? 1_000,
-        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-        logger: options.logger,
-    };
-    const aborter = new AbortController();
-    return mapPool(jobs, options.concurrency ?? 4, aborter, (job) => downloadWithRetries(job, { ...context, signal: aborter.signal }));
-}
-/** A failure of one attempt; transient ones are retried. */
-class Failure extends Error {
-    transient;
-    constructor(message, transient) {
-        super(message);
-        this.transient = transient;
-    }
-}
-function parseUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new DownloadError(text, `Could not download ${text}: not a valid URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new DownloadError(text, `Could not download ${text}: only http and https are supported`);
-    }
-    return url;
-}
-async function downloadWithRetries(job, context) {
-    const { logger, retries, retryDelayMs, signal } = context;
-    const url = job.url.href;
-    const started = performance.now();
-    logger.debug(`Downloading ${url}`);
-    for (let attempt = 1;; attempt++) {
-        try {
-            const file = await downloadOnce(job, context);
-            const elapsed = formatDuration(performance.now() - started);
-            logger.info(`Downloaded ${external_node_path_default().basename(file.path)} (${formatSize(file.bytes)} in ${elapsed})`);
-            return file;
-        }
-        catch (error) {
-            if (signal.aborted)
-                throw error;
-            const reason = error instanceof Error ? error.message : String(error);
-            if (!(error instanceof Failure) || !error.transient || attempt > retries) {
-                const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-                throw new DownloadError(url, `Could not download ${url}: ${reason}${attempts}`);
-            }
-            const delay = retryDelayMs * 2 ** (attempt - 1);
-            logger.warning(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
-        }
-    }
-}
-async function downloadOnce(job, context) {
-    const { dir, maxBytes, signal } = context;
-    const response = await get(job.url, context);
-    try {
-        signal.throwIfAborted();
-        const contentLength = parseContentLength(response.headers['content-length']);
-        if (contentLength !== undefined && contentLength > maxBytes) {
-            throw new Failure(`${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`, false);
-        }
-        const contentType = response.headers['content-type'];
-        const name = job.name.addExtension
-            ? job.name.base + (extensionFor(contentType) ?? '')
-            : job.name.base;
-        const finalPath = pathInside(dir, name);
-        // A hidden temporary name, renamed once complete, so a failed download leaves nothing behind.
-        const tempPath = pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
-        const file = await (0,promises_.open)(tempPath, 'wx').catch((error) => {
-            throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
-        });
-        let bytes = 0;
-        try {
-            await response.readBody((chunk) => {
-                bytes += chunk.length;
-                if (bytes > maxBytes)
-                    throw new Failure(`over the ${formatSize(maxBytes)} limit`, false);
-                // Synchronously, as the chunk is a view of the socket's reused buffer; a write to the
-                // page cache is over before an asynchronous one would even be scheduled.
-                try {
-                    for (let written = 0; written < chunk.length;) {
-                        const length = Math.min(MAX_WRITE_BYTES, chunk.length - written);
-                        written += (0,external_node_fs_.writeSync)(file.fd, chunk, written, length);
-                    }
-                }
-                catch (error) {
-                    throw new Failure(`could not write ${tempPath}: ${error.message}`, false);
-                }
-            });
-        }
-        catch (error) {
-            await file.close().catch(() => { }); // the download's own failure is the one to report
-            await (0,promises_.rm)(tempPath, { force: true });
-            if (error instanceof Failure || signal.aborted)
-                throw error;
-            const reason = error instanceof Error ? error.message : String(error);
-            const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
-            if (error instanceof ConnectionError && !error.retryable) {
-                throw new Failure(`${reason}, after ${received} bytes`, false);
-            }
-            throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
-        }
-        try {
-            await file.close();
-            await (0,promises_.rename)(tempPath, finalPath);
-        }
-        catch (error) {
-            await (0,promises_.rm)(tempPath, { force: true });
-            throw new Failure(`could not write ${finalPath}: ${error.message}`, false);
-        }
-        return { url: job.url.href, path: finalPath, bytes, contentType };
-    }
-    finally {
-        response.close(); // a no-op once the body is read
-    }
-}
-/** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
-async function get(start, context) {
-    let url = start;
-    for (let redirects = 0;; redirects++) {
-        let response;
-        try {
-            // No request carries credentials: these are third-party hosts.
-            response = await httpGet(url, {
-                headers: { 'user-agent': USER_AGENT },
-                idleTimeoutMs: context.idleTimeoutMs,
-                signal: context.signal,
-            });
-        }
-        catch (error) {
-            const reason = error instanceof Error ? error.message : String(error);
-            throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
-        }
-        const { status, headers } = response;
-        if (status >= 200 && status < 300)
-            return response;
-        response.close();
-        const location = headers['location'];
-        if (!REDIRECT_STATUSES.has(status) || location === undefined) {
-            const transient = status >= 500 || status === 408 || status === 429;
-            throw new Failure(`HTTP ${status} ${external_node_http_.STATUS_CODES[status] ?? ''}`.trim(), transient);
-        }
-        if (redirects === MAX_REDIRECTS) {
-            throw new Failure(`more than ${MAX_REDIRECTS} redirects`, false);
-        }
-        // Followed here, one hop at a time, so each is checked.
-        url = redirectTarget(url, location);
-        context.logger.debug(`Redirected to ${url.href}`);
-    }
-}
-function redirectTarget(from, location) {
-    let to;
-    try {
-        to = new URL(location, from);
-    }
-    catch {
-        throw new Failure(`redirected to an invalid URL: ${location}`, false);
-    }
-    if (to.protocol !== 'http:' && to.protocol !== 'https:') {
-        throw new Failure(`redirected to an unsupported URL: ${to.href}`, false);
-    }
-    if (from.protocol === 'https:' && to.protocol === 'http:') {
-        throw new Failure(`refusing to follow a redirect from https to http: ${to.href}`, false);
-    }
-    return to;
-}
-function parseContentLength(header) {
-    const length = Number(header);
-    return header !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-}
+/** The extension a Content-Type stands for, if it is one we know. */
 function extensionFor(contentType) {
     const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
     return mediaType === undefined ? undefined : EXTENSIONS[mediaType];
-}
-function pathInside(dir, name) {
-    const resolved = external_node_path_default().resolve(dir, name);
-    if (external_node_path_default().dirname(resolved) !== dir) {
-        throw new Failure(`refusing to write outside ${dir}: ${resolved}`, false);
-    }
-    return resolved;
 }
 /**
  * The URL path's last segment made safe for any runner's file system: no separators (a
@@ -53980,11 +53260,23 @@ function truncateUtf8(text, maxBytes) {
     }
     return result;
 }
+/** The claimed name once the Content-Type is known. */
+function finalName(name, contentType) {
+    return name.addExtension ? name.base + (extensionFor(contentType) ?? '') : name.base;
+}
+/** `name` inside `dir` and nowhere else; `dir` must be resolved. */
+function pathInside(dir, name) {
+    const resolved = external_node_path_default().resolve(dir, name);
+    if (external_node_path_default().dirname(resolved) !== dir)
+        throw new Error(`refusing to write outside ${dir}: ${resolved}`);
+    return resolved;
+}
 /** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
 class NameRegistry {
     taken = new Set();
     // Stems of names whose extension is not known yet: no other name may share them.
     openStems = new Set();
+    /** `existing`: the names already in the directory, which are never claimed. */
     constructor(existing) {
         for (const name of existing)
             this.taken.add(name.toLowerCase());
@@ -54011,27 +53303,591 @@ class NameRegistry {
         }
     }
 }
-/** Runs `task` over `items`, at most `limit` at a time; the first failure aborts the rest. */
-async function mapPool(items, limit, aborter, task) {
-    const results = [];
-    let failure;
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length && !failure) {
-            const index = next++;
+
+;// CONCATENATED MODULE: ./src/results/files.ts
+// The results folder on disk: checked before the wait, and written to only through hidden temporary
+// files created exclusively (so never through a symlink) and renamed into place once complete.
+
+
+
+
+/** A results folder that cannot be used; the message names the folder, never an errno. */
+class DownloadDirError extends Error {
+    dir;
+    reason;
+    constructor(dir, reason) {
+        super(`${dir} cannot hold the results: ${reason}.`);
+        this.dir = dir;
+        this.reason = reason;
+        this.name = 'DownloadDirError';
+    }
+}
+/**
+ * Creates `dir` and proves it writable by creating and removing a file in it, so a bad folder fails
+ * before a long wait rather than after it. Throws DownloadDirError.
+ */
+async function prepareDownloadDir(dir) {
+    try {
+        await makeDirectory(external_node_path_default().resolve(dir));
+        const probe = tempPath(external_node_path_default().resolve(dir), 'write-check');
+        await (await (0,promises_.open)(probe, 'wx')).close();
+        await (0,promises_.rm)(probe);
+    }
+    catch (error) {
+        throw new DownloadDirError(dir, describeFsError(error));
+    }
+}
+/**
+ * `mkdir -p`, but one level at a time: Node's recursive mkdir retries for ever where a parent
+ * exists and yet ENOENT comes back (under /proc, for one).
+ */
+async function makeDirectory(dir, parentMade = false) {
+    try {
+        await (0,promises_.mkdir)(dir);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'EEXIST' && (await (0,promises_.stat)(dir)).isDirectory())
+            return;
+        const parent = external_node_path_default().dirname(dir);
+        if (code !== 'ENOENT' || parentMade || parent === dir)
+            throw error;
+        await makeDirectory(parent);
+        await makeDirectory(dir, true);
+    }
+}
+/** What went wrong with a folder, in words: errno codes mean little to most readers. */
+function describeFsError(error) {
+    switch (error.code) {
+        case 'ENOTDIR':
+        case 'EEXIST':
+            return 'a file (not a folder) is in the way';
+        case 'EACCES':
+        case 'EPERM':
+            return 'no permission to write there';
+        case 'EROFS':
+            return 'the file system is read-only';
+        case 'ENOSPC':
+        case 'EDQUOT':
+            return 'the disk is full';
+        case 'ENAMETOOLONG':
+            return 'the path is too long';
+        case 'ENOENT':
+            return 'a folder cannot be created there';
+        default:
+            return 'it cannot be created or written to';
+    }
+}
+/** A hidden name next to the final one; `.part` marks it as unfinished. */
+function tempPath(dir, name) {
+    return pathInside(dir, `.${name}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.part`);
+}
+/**
+ * Writes each text under its name in `dir`, or the next free one (`transcript-2.txt`) when that name
+ * is taken: a file or link already there is never written through or replaced.
+ */
+async function writeTextFiles(dir, contents) {
+    const resolved = external_node_path_default().resolve(dir);
+    await makeDirectory(resolved);
+    const names = new NameRegistry(await (0,promises_.readdir)(resolved));
+    const claimed = Object.entries(contents).map(([name, text]) => ({
+        name: names.claim(name).base,
+        text,
+    }));
+    return Promise.all(claimed.map(async ({ name, text }) => {
+        const final = pathInside(resolved, name);
+        const temp = tempPath(resolved, name);
+        try {
+            // 'wx' is O_CREAT | O_EXCL: it fails on anything already there, a symlink included.
+            const file = await (0,promises_.open)(temp, 'wx');
             try {
-                results[index] = await task(items[index]);
+                await file.writeFile(text);
             }
-            catch (error) {
-                failure ??= { error };
-                aborter.abort();
+            finally {
+                await file.close();
             }
+            await (0,promises_.rename)(temp, final);
         }
+        catch (error) {
+            await (0,promises_.rm)(temp, { force: true });
+            throw new Error(`Could not write ${final}: ${error.message}`);
+        }
+        return { path: final, bytes: Buffer.byteLength(text) };
+    }));
+}
+
+// EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
+var lib_proxy = __nccwpck_require__(92887);
+;// CONCATENATED MODULE: ./src/results/media-request.ts
+
+
+
+/** A network or protocol failure: the connection, not the answer, went wrong. */
+class ConnectionError extends Error {
+    retryable;
+    constructor(message, 
+    /** False where trying again cannot help: a certificate, a proxy that says no. */
+    retryable = true) {
+        super(message);
+        this.retryable = retryable;
+        this.name = 'ConnectionError';
+    }
+}
+/**
+ * Sends a GET for `url` and resolves with the response once its head is in, whatever its status
+ * (redirects are the caller's, so it can check each hop). Aborting `signal` ends the request and
+ * the body's stream. Throws ConnectionError, or the abort's error.
+ */
+async function requestMedia(url, signal) {
+    const proxy = proxyFor(url);
+    const client = new lib/* HttpClient */.Qq(USER_AGENT, [
+        {
+            prepareRequest: (options) => prepare(options, url, proxy, signal),
+            canHandleAuthentication: () => false,
+            handleAuthentication: () => Promise.reject(new Error('no authentication to media hosts')),
+        },
+    ], 
+    // The caller follows redirects and retries, by its own rules; one request a connection, as
+    // downloads are few and large and nothing should stay open after them.
+    { allowRedirects: false, allowRetries: false, keepAlive: false, socketTimeout: 0x7fffffff });
+    try {
+        return (await client.get(url.href)).message;
+    }
+    catch (error) {
+        throw asConnectionError(error, proxy, signal);
+    }
+}
+function prepare(options, url, proxy, signal) {
+    options.signal = signal;
+    // http-client passes URL.hostname on, which keeps an IPv6 literal's brackets.
+    options.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (proxy && url.protocol === 'http:') {
+        // Plain http goes to the proxy as a whole-URL request rather than http-client's CONNECT
+        // tunnel, which proxies such as Squid refuse by default for any port but 443.
+        options.agent = false;
+        options.host = proxy.hostname;
+        options.port = Number(proxy.port) || 80;
+        options.path = url.href.replace(/#.*$/, '');
+        options.headers = { ...options.headers, host: url.host, ...proxyAuthorization(proxy) };
+    }
+}
+/** The proxy for `url`, as http-client picks it; a variable that is no http(s) URL fails. */
+function proxyFor(url) {
+    // Named by variable only: the value may hold a password.
+    const invalid = () => {
+        const variable = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+        return new ConnectionError(`${variable} is not an http:// or https:// URL`, false);
     };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
+    let proxy;
+    try {
+        proxy = (0,lib_proxy/* getProxyUrl */.s)(url);
+    }
+    catch {
+        throw invalid();
+    }
+    // http-client would go direct, without a word, for a value such as `proxy.corp:3128`.
+    if (proxy !== undefined && !(['http:', 'https:'].includes(proxy.protocol) && proxy.hostname)) {
+        throw invalid();
+    }
+    return proxy;
+}
+function proxyAuthorization(proxy) {
+    if (!proxy.username && !proxy.password)
+        return {};
+    // getProxyUrl's URL gives the user name and password already decoded.
+    const credentials = Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64');
+    return { 'proxy-authorization': `Basic ${credentials}` };
+}
+/** An error of the request as one line, and whether trying again could help. */
+function asConnectionError(error, proxy, signal) {
+    // An abort keeps its own reason, so the caller can tell it from a failure.
+    if (signal.aborted)
+        return signal.reason;
+    const code = error.code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+        return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
+    }
+    if (code.startsWith('HPE_')) {
+        return new ConnectionError(`invalid HTTP response: ${error.message}`, false);
+    }
+    // The `tunnel` package's words for a CONNECT the proxy answered with something else than 2xx.
+    const refused = /tunneling socket could not be established, statusCode=(\d+)/.exec(error.message);
+    if (refused && proxy) {
+        const status = Number(refused[1]);
+        return new ConnectionError(`the proxy ${proxy.host} refused the tunnel: HTTP ${status}`, status >= 500 || status === 408 || status === 429);
+    }
+    return new ConnectionError(describeError(error));
+}
+/** A socket error as one line. A host whose every address refused gives an AggregateError with an empty message. */
+function describeError(error) {
+    if (error.message)
+        return error.message;
+    const causes = error instanceof AggregateError ? error.errors : [];
+    const messages = causes.map((cause) => (cause instanceof Error ? cause.message : String(cause)));
+    return messages.filter(Boolean).join('; ') || error.code || error.name;
+}
+
+;// CONCATENATED MODULE: ./src/results/attempt.ts
+// One attempt at one download: a GET following redirects one hop at a time, the body streamed
+// (with backpressure) into a hidden temporary file that is renamed into place once complete.
+
+
+
+
+
+
+
+
+
+/** A failure of one attempt; transient ones are retried. */
+class Failure extends Error {
+    transient;
+    status;
+    constructor(message, transient, 
+    /** The HTTP status that failed it, if one did. */
+    status) {
+        super(message);
+        this.transient = transient;
+        this.status = status;
+    }
+}
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// The file stream gathers what arrives while a write is under way into one writev of up to this.
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/** Downloads `url` (the job's own, or a fresh link for it) to the job's name. */
+async function downloadOnce(job, url, context) {
+    const { idleTimeoutMs } = context;
+    // One timer for the attempt, from the request to the head and then between chunks of the body.
+    const attempt = new AbortController();
+    const idle = setTimeout(() => attempt.abort(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)), idleTimeoutMs);
+    const signal = AbortSignal.any([context.signal, attempt.signal]);
+    try {
+        const response = await get(url, context, signal, () => idle.refresh());
+        try {
+            return await save(job, response, context, signal, () => idle.refresh());
+        }
+        finally {
+            response.destroy(); // a no-op once the body is read
+        }
+    }
+    finally {
+        clearTimeout(idle);
+    }
+}
+/** Streams the body to a hidden temporary file, then renames it into place. */
+async function save(job, response, context, signal, alive) {
+    const { dir, maxBytes } = context;
+    const contentLength = parseContentLength(response.headers['content-length']);
+    if (contentLength !== undefined && contentLength > maxBytes) {
+        throw new Failure(`${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`, false);
+    }
+    const contentType = response.headers['content-type'];
+    const name = finalName(job.name, contentType);
+    const finalPath = pathInside(dir, name);
+    const partPath = tempPath(dir, name);
+    let bytes = 0;
+    const counter = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            alive();
+            bytes += chunk.length;
+            if (bytes > maxBytes)
+                done(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
+            else
+                done(null, chunk);
+        },
+    });
+    // 'wx': a file created here and now, never one (or a link) that was already there.
+    const out = (0,external_node_fs_.createWriteStream)(partPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
+    let writeError;
+    // pipeline passes a failure of the body on to the file stream too: only its own errors count.
+    out.once('error', (error) => {
+        if (!response.destroyed && !counter.destroyed)
+            writeError = error;
+    });
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, counter, out);
+    }
+    catch (error) {
+        if (!out.closed)
+            await new Promise((resolve) => out.once('close', () => resolve()));
+        await (0,promises_.rm)(partPath, { force: true });
+        if (error instanceof Failure || context.signal.aborted)
+            throw error;
+        if (writeError)
+            throw new Failure(`could not write ${partPath}: ${writeError.message}`, false);
+        const reason = signal.aborted ? signal.reason.message : error.message;
+        const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
+        throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
+    }
+    try {
+        await (0,promises_.rename)(partPath, finalPath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partPath, { force: true });
+        throw new Failure(`could not write ${finalPath}: ${error.message}`, false);
+    }
+    return { url: job.url.href, path: finalPath, bytes, contentType };
+}
+/** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
+async function get(start, context, signal, alive) {
+    let url = start;
+    for (let redirects = 0;; redirects++) {
+        let response;
+        try {
+            response = await requestMedia(url, signal);
+        }
+        catch (error) {
+            if (context.signal.aborted)
+                throw error;
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
+        }
+        alive();
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300)
+            return response;
+        response.destroy();
+        const location = response.headers.location;
+        if (!REDIRECT_STATUSES.has(status) || location === undefined) {
+            const transient = status >= 500 || status === 408 || status === 429;
+            throw new Failure(`HTTP ${status} ${external_node_http_.STATUS_CODES[status] ?? ''}`.trim(), transient, status);
+        }
+        if (redirects === MAX_REDIRECTS) {
+            throw new Failure(`more than ${MAX_REDIRECTS} redirects`, false);
+        }
+        // Followed here, one hop at a time, so each is checked.
+        url = redirectTarget(url, location);
+        context.logger.debug(`Redirected to ${url.href}`);
+    }
+}
+function redirectTarget(from, location) {
+    let to;
+    try {
+        to = new URL(location, from);
+    }
+    catch {
+        throw new Failure(`redirected to an invalid URL: ${location}`, false);
+    }
+    if (to.protocol !== 'http:' && to.protocol !== 'https:') {
+        throw new Failure(`redirected to an unsupported URL: ${to.href}`, false);
+    }
+    if (from.protocol === 'https:' && to.protocol === 'http:') {
+        throw new Failure(`refusing to follow a redirect from https to http: ${to.href}`, false);
+    }
+    return to;
+}
+function parseContentLength(header) {
+    const length = Number(header);
+    return header !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/results/pool.ts
+// One limit on downloads for the whole step: 200 tasks of 3 files each still open only a few
+// connections at a time, in the order they asked.
+class DownloadPool {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit = 4) {
+        this.limit = limit;
+    }
+    /** Runs `work` once a place is free; rejects with the signal's reason if it aborts first. */
+    async run(signal, work) {
+        await this.acquire(signal);
+        try {
+            return await work();
+        }
+        finally {
+            this.release();
+        }
+    }
+    acquire(signal) {
+        signal.throwIfAborted();
+        if (this.active < this.limit) {
+            this.active++;
+            return Promise.resolve();
+        }
+        return new Promise((resolve, reject) => {
+            const admit = () => {
+                signal.removeEventListener('abort', onAbort);
+                resolve();
+            };
+            const onAbort = () => {
+                this.waiting.splice(this.waiting.indexOf(admit), 1);
+                reject(signal.reason);
+            };
+            this.waiting.push(admit);
+            signal.addEventListener('abort', onAbort, { once: true });
+        });
+    }
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next(); // the place passes straight to the next in line
+        else
+            this.active--;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/results/download.ts
+// Downloads a task's result URLs to disk: streamed with backpressure, size-capped, retried when the
+// failure is transient, through the step's one download pool and within one deadline.
+
+
+
+
+
+
+
+
+class DownloadError extends Error {
+    url;
+    constructor(url, message) {
+        super(message);
+        this.url = url;
+        this.name = 'DownloadError';
+    }
+}
+const EXPIRED_STATUSES = new Set([403, 404, 410]);
+/** Results in URL order. The first failure aborts the downloads in flight and rejects. */
+async function downloadAll(options) {
+    const dir = external_node_path_default().resolve(options.dir);
+    const urls = options.urls.map(parseUrl);
+    await makeDirectory(dir);
+    // Claimed in URL order before any request, so names never collide and don't depend on timing.
+    const names = new NameRegistry(await (0,promises_.readdir)(dir));
+    const jobs = urls.map((url) => ({
+        url,
+        name: names.claim(fileNameFor(url)),
+        started: false,
+    }));
+    const failed = new AbortController();
+    const deadline = options.timeoutMs === undefined
+        ? undefined
+        : {
+            signal: AbortSignal.timeout(options.timeoutMs),
+            ms: options.timeoutMs,
+            name: options.timeoutName ?? 'the download timeout',
+        };
+    const signals = [failed.signal, deadline?.signal, options.signal];
+    const context = {
+        dir,
+        maxBytes: options.maxBytes,
+        retries: options.retries ?? 3,
+        retryDelayMs: options.retryDelayMs ?? 1_000,
+        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        refreshUrl: options.refreshUrl,
+        logger: options.logger,
+        signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
+        deadline,
+    };
+    const pool = options.pool ?? new DownloadPool();
+    const failures = [];
+    const files = await Promise.all(jobs.map((job) => pool
+        .run(context.signal, () => {
+        job.started = true;
+        return downloadWithRetries(job, context);
+    })
+        .catch((error) => {
+        failures.push({ job, error });
+        failed.abort(); // the task's results are incomplete anyway: stop the others
+        return undefined;
+    })));
+    if (failures.length > 0) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        // A download that ran failed first; the ones still queued only stopped because of it.
+        const first = failures.find(({ job }) => job.started) ?? failures[0];
+        if (first.error instanceof DownloadError || !deadline?.signal.aborted)
+            throw first.error;
+        // Stopped by the deadline while waiting for the pool or between retries.
+        const url = first.job.url.href;
+        throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    }
+    return files;
+}
+function parseUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new DownloadError(text, `Could not download ${text}: not a valid URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new DownloadError(text, `Could not download ${text}: only http and https are supported`);
+    }
+    return url;
+}
+function lateReason({ deadline }) {
+    return `not done when ${deadline.name} (${formatDuration(deadline.ms)}) ran out`;
+}
+async function downloadWithRetries(job, context) {
+    const { logger, retries, retryDelayMs, signal } = context;
+    const url = job.url.href;
+    let current = job.url;
+    let refreshed = false;
+    const started = performance.now();
+    logger.debug(`Downloading ${url}`);
+    for (let attempt = 1;; attempt++) {
+        try {
+            const file = await downloadOnce(job, current, context);
+            const elapsed = formatDuration(performance.now() - started);
+            logger.info(`Downloaded ${external_node_path_default().basename(file.path)} (${formatSize(file.bytes)} in ${elapsed})`);
+            return file;
+        }
+        catch (error) {
+            if (signal.aborted) {
+                if (context.deadline?.signal.aborted) {
+                    throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+                }
+                throw error;
+            }
+            const reason = error instanceof Error ? error.message : String(error);
+            if (error instanceof Failure && EXPIRED_STATUSES.has(error.status) && !refreshed) {
+                refreshed = true;
+                const fresh = await freshLink(url, reason, context);
+                if (fresh) {
+                    current = fresh;
+                    attempt--; // a new link, not a retry of the old one
+                    continue;
+                }
+            }
+            if (!(error instanceof Failure) || !error.transient || attempt > retries) {
+                const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+                // After retries the step is failing for a reason a person should see once, as a warning.
+                if (attempt > 1)
+                    logger.warning(`${url}: giving up after ${attempt} attempts: ${reason}`);
+                throw new DownloadError(url, `Could not download ${url}: ${reason}${attempts}`);
+            }
+            const delay = retryDelayMs * 2 ** (attempt - 1);
+            // Info, not a warning: a retry that works needs no one's attention.
+            logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+        }
+    }
+}
+/** A fresh link for an expired one, if the caller can get one. */
+async function freshLink(url, reason, context) {
+    if (!context.refreshUrl)
+        return undefined;
+    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
+    let fresh;
+    try {
+        fresh = await context.refreshUrl(url);
+    }
+    catch (error) {
+        throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
+    }
+    if (fresh === undefined)
+        return undefined;
+    try {
+        return parseUrl(fresh);
+    }
+    catch {
+        throw new DownloadError(url, `Could not download ${url}: the fresh link is no http(s) URL`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/results/transcript.ts
@@ -54279,6 +54135,7 @@ function toVtt(cues) {
 
 
 
+
 /** The transcript of a speech-to-text result, without writing anything (for outputs alone). */
 function transcriptOf(record, result) {
     const value = result.value;
@@ -54300,16 +54157,14 @@ async function writeResults(options) {
         return { files, transcript: { text: transcript.text, language: transcript.language } };
     }
     if (result.resultUrls.length > 0) {
-        // The intersection lets refreshUrl through until downloadAll's own options declare it (the
-        // downloads branch adds exactly this hook).
-        const download = {
+        const downloads = await downloadAll({
             urls: result.resultUrls,
             dir,
             maxBytes: options.maxDownloadBytes,
-            refreshUrl: options.refreshUrl,
+            ...options.downloads,
             logger,
-        };
-        return { files: await downloadAll(download) };
+        });
+        return { files: downloads };
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
@@ -54318,14 +54173,6 @@ async function writeResults(options) {
         return { files: await writeTextFiles(dir, { 'result.json': text }) };
     }
     return { files: [] };
-}
-async function writeTextFiles(dir, contents) {
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    return Promise.all(Object.entries(contents).map(async ([name, text]) => {
-        const file = external_node_path_default().join(dir, name);
-        await (0,promises_.writeFile)(file, text);
-        return { path: file, bytes: Buffer.byteLength(text) };
-    }));
 }
 /** `param` is the createTask request as a JSON string (its `input` may be one too). */
 function requestedDiarization(param) {
@@ -54705,6 +54552,10 @@ async function runPipeline(settings, given) {
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         let taskIds = unique(settings.taskIds, logger);
+        // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+        const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        if (unusable)
+            return { tasks: [], failure: unusable };
         if (settings.create) {
             try {
                 taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -54727,11 +54578,19 @@ async function runPipeline(settings, given) {
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
+        const names = deps.names ?? ACTION_NAMES;
+        // One pool for the step: however many tasks finish together, a few connections at a time.
+        const downloads = {
+            pool: new DownloadPool(),
+            timeoutMs: settings.downloadTimeoutMs,
+            timeoutName: names.of(Inputs.DownloadTimeout),
+            signal,
+        };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps, {
-            refreshUrl: freshLinkFor({ client, budget, taskId, logger }),
-        })));
+        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
+        // An expired Kie-hosted link is renewed once through the task's own API.
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
         const report = { tasks };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
@@ -54757,6 +54616,20 @@ async function runPipeline(settings, given) {
     }
     finally {
         client.dispose();
+    }
+}
+/** Why download-dir cannot be used, if it cannot. */
+async function unusableDownloadDir(settings, deps) {
+    try {
+        await prepareDownloadDir(baseDir(settings));
+        return undefined;
+    }
+    catch (error) {
+        if (!(error instanceof DownloadDirError))
+            throw error;
+        const names = deps.names ?? ACTION_NAMES;
+        const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
+        return { kind: 'results', message };
     }
 }
 const MAX_CREATE_ATTEMPTS = 5;
@@ -54799,7 +54672,7 @@ async function createTask(client, budget, request, deadline, deps) {
 function creating(client, request) {
     return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
-async function runTask(taskId, dir, settings, source, deps, { refreshUrl }) {
+async function runTask(taskId, dir, settings, source, downloads, deps) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
     // Some APIs' records name no model (Veo's): the one the task was created with, then.
@@ -54825,7 +54698,7 @@ async function runTask(taskId, dir, settings, source, deps, { refreshUrl }) {
             transcript,
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
-            refreshUrl,
+            downloads,
             logger,
         });
         return { ...report, files: written.files, downloadDir: dir };
@@ -55220,7 +55093,12 @@ class InputError extends Error {
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
+/** The longest value, in hours, of the durations that have a limit below Node's timers'. */
+const LONGEST = [
+    [Inputs.PollInterval, 1],
+    [Inputs.MaxPollInterval, 1],
+    [Inputs.DownloadTimeout, 24],
+];
 /**
  * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
  * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
@@ -55291,6 +55169,7 @@ function settingsSchema(names) {
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: schemas_string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: schemas_string(),
         [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
@@ -55302,10 +55181,10 @@ function settingsSchema(names) {
             problem(ctx, input, message);
     }, { when: () => true })
         .superRefine((s, ctx) => {
-        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval]) {
-            if (s[input] > MAX_POLL_INTERVAL_MS) {
-                problem(ctx, input, `${subject(input)} must be at most 1h.`);
+        // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const [input, hours] of LONGEST) {
+            if (s[input] > hours * 3_600_000) {
+                problem(ctx, input, `${subject(input)} must be at most ${hours}h.`);
             }
         }
         if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
@@ -55349,6 +55228,7 @@ function toSettings(raw, workspace) {
             : undefined,
         workspace,
         maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+        downloadTimeoutMs: raw[Inputs.DownloadTimeout],
         uploadArtifact,
         artifactName: raw[Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
@@ -55371,6 +55251,7 @@ const DEFAULTS = {
     [Inputs.FailOnTaskFailure]: 'true',
     [Inputs.Download]: 'false',
     [Inputs.MaxDownloadSize]: '2GB',
+    [Inputs.DownloadTimeout]: '10m',
     [Inputs.UploadArtifact]: 'false',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [Inputs.MaxRequestsPerSecond]: '1.5',

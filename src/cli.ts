@@ -58,6 +58,7 @@ Options:
   --max-poll-interval <duration>  longest wait between polls (default 30s)
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
+  --download-timeout <duration>   time for all of a task's downloads together (default 10m)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
   --no-fail                       exit 0 even when the task ends in fail
@@ -94,6 +95,7 @@ const OPTIONS = {
   'max-poll-interval': { type: 'string' },
   download: { type: 'string' },
   'max-download-size': { type: 'string' },
+  'download-timeout': { type: 'string' },
   'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
   'no-fail': { type: 'boolean' },
@@ -204,6 +206,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
     [Inputs.BaseUrl]: values['base-url'],
     [Inputs.MaxDownloadSize]: values['max-download-size'],
+    [Inputs.DownloadTimeout]: values['download-timeout'],
     [Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,

@@ -13,6 +13,7 @@ export const Inputs = {
   Download: 'download',
   DownloadDir: 'download-dir',
   MaxDownloadSize: 'max-download-size',
+  DownloadTimeout: 'download-timeout',
   UploadArtifact: 'upload-artifact',
   ArtifactName: 'artifact-name',
   ArtifactRetentionDays: 'artifact-retention-days',

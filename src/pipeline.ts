@@ -9,10 +9,17 @@ import { freshLinkFor } from './kie/fresh-links.js';
 import { resultOf } from './kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from './logger.js';
-import type { Report, TaskReport } from './report.js';
+import type { Failure, Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
-import { transcriptOf, writeResults, type WriteResultsOptions } from './results/results.js';
+import {
+  DownloadDirError,
+  DownloadPool,
+  prepareDownloadDir,
+  transcriptOf,
+  writeResults,
+  type DownloadControls,
+} from './results/results.js';
 import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
@@ -55,6 +62,9 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
   try {
     let taskIds = unique(settings.taskIds, logger);
+    // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+    const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+    if (unusable) return { tasks: [], failure: unusable };
     if (settings.create) {
       try {
         taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -76,15 +86,29 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;
+    const names = deps.names ?? ACTION_NAMES;
+    // One pool for the step: however many tasks finish together, a few connections at a time.
+    const downloads: DownloadControls = {
+      pool: new DownloadPool(),
+      timeoutMs: settings.downloadTimeoutMs,
+      timeoutName: names.of(Inputs.DownloadTimeout),
+      signal,
+    };
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
     const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps, {
-          refreshUrl: freshLinkFor({ client, budget, taskId, logger }),
-        }),
+        runTask(
+          taskId,
+          resultsDir(settings, taskId, many),
+          waiting,
+          source,
+          // An expired Kie-hosted link is renewed once through the task's own API.
+          { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
+          deps,
+        ),
       ),
     );
     const report: Report = { tasks };
@@ -108,6 +132,22 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
+  }
+}
+
+/** Why download-dir cannot be used, if it cannot. */
+async function unusableDownloadDir(
+  settings: Settings,
+  deps: PipelineDeps,
+): Promise<Failure | undefined> {
+  try {
+    await prepareDownloadDir(baseDir(settings));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DownloadDirError)) throw error;
+    const names = deps.names ?? ACTION_NAMES;
+    const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
+    return { kind: 'results', message };
   }
 }
 
@@ -164,8 +204,8 @@ async function runTask(
   dir: string,
   settings: Settings,
   source: TaskSource,
+  downloads: DownloadControls,
   deps: PipelineDeps,
-  { refreshUrl }: Pick<WriteResultsOptions, 'refreshUrl'>,
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
@@ -189,7 +229,7 @@ async function runTask(
       transcript,
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
-      refreshUrl,
+      downloads,
       logger,
     });
     return { ...report, files: written.files, downloadDir: dir };

@@ -37,6 +37,8 @@ export interface Settings {
   /** Where relative paths and the default download-dir live (GITHUB_WORKSPACE). */
   workspace: string;
   maxDownloadBytes: number;
+  /** For all of a task's downloads together, from when its results phase starts. */
+  downloadTimeoutMs: number;
   uploadArtifact: boolean;
   /** The artifact-name input; undefined for the default. */
   artifactName?: string;
@@ -61,7 +63,12 @@ export class InputError extends Error {
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
-const MAX_POLL_INTERVAL_MS = 3_600_000;
+/** The longest value, in hours, of the durations that have a limit below Node's timers'. */
+const LONGEST = [
+  [Inputs.PollInterval, 1],
+  [Inputs.MaxPollInterval, 1],
+  [Inputs.DownloadTimeout, 24],
+] as const;
 
 /**
  * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
@@ -171,6 +178,7 @@ function settingsSchema(names: InputNames) {
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: z.string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
+        [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: z.string(),
         [Inputs.ArtifactRetentionDays]: refined(
@@ -188,10 +196,10 @@ function settingsSchema(names: InputNames) {
         { when: () => true },
       )
       .superRefine((s, ctx) => {
-        // Past an hour a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-        for (const input of [Inputs.PollInterval, Inputs.MaxPollInterval] as const) {
-          if (s[input] > MAX_POLL_INTERVAL_MS) {
-            problem(ctx, input, `${subject(input)} must be at most 1h.`);
+        // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const [input, hours] of LONGEST) {
+          if (s[input] > hours * 3_600_000) {
+            problem(ctx, input, `${subject(input)} must be at most ${hours}h.`);
           }
         }
         if (s[Inputs.MaxPollInterval] < s[Inputs.PollInterval]) {
@@ -244,6 +252,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
       : undefined,
     workspace,
     maxDownloadBytes: raw[Inputs.MaxDownloadSize],
+    downloadTimeoutMs: raw[Inputs.DownloadTimeout],
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
@@ -267,6 +276,7 @@ export const DEFAULTS = {
   [Inputs.FailOnTaskFailure]: 'true',
   [Inputs.Download]: 'false',
   [Inputs.MaxDownloadSize]: '2GB',
+  [Inputs.DownloadTimeout]: '10m',
   [Inputs.UploadArtifact]: 'false',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',

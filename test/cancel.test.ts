@@ -2,17 +2,24 @@
 // polling, reports the last state seen and the ids still running, and ends at once. Each test
 // would wait out a long timeout or Retry-After (past the test's own timeout) if it did not.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../src/cli.js';
-import { localInputs, parseOutputFile, REPO_ROOT, runInProcess } from './support/action.js';
+import {
+  localInputs,
+  parseOutputFile,
+  REPO_ROOT,
+  runInProcess,
+  scratchDir,
+} from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
+import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
 
 let kie: KieServer;
-useLocalServers((started) => ({ kie } = started));
+let media: MediaServer;
+useLocalServers((started) => ({ kie, media } = started));
 
 /** Aborts once the server has seen `polls` status requests, and `afterMs` more have passed. */
 function abortAfterPolls(polls: number, afterMs = 0): AbortSignal {
@@ -57,6 +64,30 @@ describe('a cancelled action', () => {
       "Cancelled with 2 of 2 tasks still running: a,b. To wait for them again, give 'task-id': a,b",
     );
     expect(JSON.parse(run.outputs.tasks!)).toMatchObject([{ taskId: 'a' }, { taskId: 'b' }]);
+  });
+});
+
+describe('a cancelled download', () => {
+  it('stops the request and leaves no partial file behind', async () => {
+    const url = media.route('/big.mp4', { size: 10 * 1024 * 1024, stallAt: 1024 * 1024 });
+    kie.script('t1', [{ state: 'success' }], { resultJson: JSON.stringify({ resultUrls: [url] }) });
+    const dir = await scratchDir('kie-cancel-');
+    const controller = new AbortController();
+    // Cancelled once the download's temporary file is there.
+    const timer = setInterval(() => {
+      void readdir(dir).then((names) => names.length > 0 && controller.abort());
+    }, 5);
+    onTestFinished(() => clearInterval(timer));
+
+    const run = await runInProcess(
+      localInputs(kie, { 'task-id': 't1', download: 'true', 'download-dir': dir }),
+      { signal: controller.signal },
+    );
+
+    expect(controller.signal.aborted).toBe(true);
+    expect(run.failed).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+    await expect.poll(() => media.active).toBe(0);
   });
 });
 
@@ -107,8 +138,7 @@ describe('signals to the bundles', () => {
 
   it('the action ends on SIGINT with its outputs set', async () => {
     kie.script('t1', [{ state: 'generating' }]);
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cancel-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const dir = await scratchDir('kie-cancel-');
     const outputFile = path.join(dir, 'output');
     await writeFile(outputFile, '');
     const { code, stdout } = await interrupt([path.join(REPO_ROOT, 'dist/index.js')], {

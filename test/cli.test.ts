@@ -142,11 +142,31 @@ describe('kie-task wait', () => {
   });
 });
 
+describe('a --download folder that cannot be used', () => {
+  it('fails before the wait, naming --download, with no errno text', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await cli(['wait', 't1', '--download', '/proc/nope', ...fast()]);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain(
+      "kie-task: Option '--download': /proc/nope cannot hold the results: a folder cannot be created there.",
+    );
+    expect(run.stderr).not.toMatch(/ENOENT|ENOTDIR|EEXIST/);
+    expect(kie.requests).toEqual([]); // nothing waited for
+  });
+});
+
 describe('usage', () => {
   it('lists every option and exit code with --help', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const option of ['--timeout', '--download', '--json', '--base-url', '--no-fail']) {
+    for (const option of [
+      '--timeout',
+      '--download',
+      '--download-timeout',
+      '--json',
+      '--base-url',
+      '--no-fail',
+    ]) {
       expect(run.stdout).toContain(option);
     }
     expect(run.stdout).toMatch(/Exit codes:[\s\S]*3 {2}timed out/);

@@ -1,9 +1,11 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/logger.js';
 import { DownloadError, downloadAll, type DownloadOptions } from '../src/results/download.js';
+import { DownloadPool } from '../src/results/pool.js';
 import { USER_AGENT } from '../src/version.js';
 import { generatedBytes, startMediaServer, type MediaServer } from './support/media-server.js';
 import {
@@ -62,7 +64,7 @@ describe('downloadAll', () => {
       server.route(`/files/${i}.bin`, { size, contentType: 'video/mp4', delayMs: 50 }),
     );
 
-    const files = await download(urls, { concurrency: 3 });
+    const files = await download(urls, { pool: new DownloadPool(3) });
 
     expect(server.peakConcurrency).toBe(3);
     expect(files.map((f) => f.url)).toEqual(urls);
@@ -115,6 +117,54 @@ describe('downloadAll', () => {
     expect(file).toMatchObject({ url, path: path.join(dir, 'photo.png'), bytes: 6 });
     expect(await readFile(file!.path, 'utf8')).toBe('pixels');
     expect(otherOrigin.requestsTo('/blobs/9f8e7d')).toHaveLength(1);
+  });
+
+  it('refuses a redirect from https to http, to another scheme, or to no URL at all, at once', async () => {
+    const secure = await startMediaServer({ tls: 'trusted' });
+    try {
+      const plain = server.route('/plain.png', { body: 'x' });
+      const cases: [string, string][] = [
+        [
+          secure.route('/down.png', { redirect: plain }),
+          `refusing to follow a redirect from https to http: ${plain}`,
+        ],
+        [
+          secure.route('/ftp.png', { redirect: 'ftp://media.test/a.png' }),
+          'redirected to an unsupported URL: ftp://media.test/a.png',
+        ],
+        [
+          secure.route('/bad.png', { redirect: 'http://[' }),
+          'redirected to an invalid URL: http://[',
+        ],
+      ];
+      for (const [url, reason] of cases) {
+        const error = await rejection(download([url]));
+        expect(error.message).toBe(`Could not download ${url}: ${reason}`);
+      }
+      expect(secure.requests).toHaveLength(3); // none retried
+      expect(server.requestsTo('/plain.png')).toEqual([]);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('fails at once on a response that is not valid HTTP', async () => {
+    const broken = net.createServer((socket) =>
+      socket.end('HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\nbody'),
+    );
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/x.png`;
+
+      const error = await rejection(download([url]));
+
+      expect(error.message).toMatch(
+        new RegExp(`^Could not download ${url}: invalid HTTP response: .*Content-Length`),
+      );
+      expect(logs.info.filter((line) => line.includes('retrying'))).toEqual([]);
+    } finally {
+      broken.close();
+    }
   });
 
   it('fails clearly after too many redirects, without retrying', async () => {
@@ -193,7 +243,7 @@ describe('downloadAll', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('retries 5xx, 408 and 429 with a warning each time', async () => {
+  it('retries 5xx, 408 and 429, logging each retry as info and warning about none', async () => {
     const url = server.route(
       '/flaky.webp',
       { status: 500 },
@@ -207,7 +257,8 @@ describe('downloadAll', () => {
 
     expect(file!.bytes).toBe(2);
     expect(server.requestsTo('/flaky.webp')).toHaveLength(5);
-    expect(logs.warning).toEqual([
+    expect(logs.warning).toEqual([]);
+    expect(logs.info.slice(0, 4)).toEqual([
       `${url}: HTTP 500 Internal Server Error; retrying in 1ms (attempt 2 of 5)`,
       `${url}: HTTP 503 Service Unavailable; retrying in 2ms (attempt 3 of 5)`,
       `${url}: HTTP 429 Too Many Requests; retrying in 4ms (attempt 4 of 5)`,
@@ -228,6 +279,16 @@ describe('downloadAll', () => {
     expect(logs.warning).toHaveLength(1);
   });
 
+  it('names every refused address of a host name that has several', async () => {
+    const closed = await startMediaServer();
+    await closed.close();
+    const url = `http://localhost:${new URL(closed.url).port}/gone.png`;
+
+    const error = await rejection(download([url], { retries: 0 }));
+
+    expect(error.message).toMatch(new RegExp(`^Could not download ${url}: .*ECONNREFUSED`));
+  });
+
   it('gives up when the server keeps failing', async () => {
     const url = server.route('/down.png', { status: 502 });
 
@@ -237,6 +298,9 @@ describe('downloadAll', () => {
       `Could not download ${url}: HTTP 502 Bad Gateway (after 3 attempts)`,
     );
     expect(server.requestsTo('/down.png')).toHaveLength(3);
+    // Once, when giving up; the retries before were info.
+    expect(logs.warning).toEqual([`${url}: giving up after 3 attempts: HTTP 502 Bad Gateway`]);
+    expect(logs.info.filter((line) => line.includes('retrying'))).toHaveLength(2);
   });
 
   it('retries a truncated body', async () => {
@@ -247,9 +311,10 @@ describe('downloadAll', () => {
 
     expect((await readFile(file!.path)).equals(body)).toBe(true);
     expect(server.requestsTo('/cut.png')).toHaveLength(2);
-    expect(logs.warning).toEqual([
+    expect(logs.info).toContainEqual(
       expect.stringMatching(/connection lost after \d+ of 300000 bytes .*attempt 2 of 4/),
-    ]);
+    );
+    expect(logs.warning).toEqual([]);
     expect(await readdir(dir)).toEqual(['cut.png']);
   });
 
@@ -275,6 +340,20 @@ describe('downloadAll', () => {
     );
     expect(server.requestsTo('/stuck.mp4')).toHaveLength(2);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('gives up on a server that accepts the connection and never answers', async () => {
+    const silent = net.createServer(() => {}); // not even a TLS handshake
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/x.png`;
+
+      const error = await rejection(download([url], { retries: 0, idleTimeoutMs: 200 }));
+
+      expect(error.message).toBe(`Could not download ${url}: no data for 200ms`);
+    } finally {
+      silent.close();
+    }
   });
 
   it('refuses a file whose Content-Length is over the limit, at once', async () => {
@@ -311,7 +390,7 @@ describe('downloadAll', () => {
     const started = performance.now();
 
     const error = await rejection(
-      download([midBody, awaitingHeaders, missing, neverStarted], { concurrency: 3 }),
+      download([midBody, awaitingHeaders, missing, neverStarted], { pool: new DownloadPool(3) }),
     );
 
     expect(error.url).toBe(missing);
@@ -327,32 +406,19 @@ describe('downloadAll', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('keeps hostile names inside the directory', async () => {
-    const cases: [string, string][] = [
-      ['/../../etc/passwd', 'passwd'],
-      ['/a/..%2f..%2fetc%2fpasswd', 'passwd-2'],
-      ['/a/%2e%2e%2f%2E%2E%2Fsecret.txt', 'secret.txt'],
-      ['/a/..%5C..%5Cwindows%5Csystem32', 'system32'],
-      ['/a/%2e%2e', 'file'],
-      ['/a/...', 'file-2'],
-      ['/a/', 'file-3'],
-      ['/a/.hidden.png', 'hidden.png'],
-      ['/a/name..png', 'name.png'],
-      ['/a/bad%00na%0Ame%1B%7F.png', 'badname.png'],
-      ['/a/evil%E2%80%AEgnp.exe', 'evilgnp.exe'],
-      ['/a/CON.png', '_CON.png'],
-      ['/a/a%3Ab%7Cc%3F.png', 'a_b_c_.png'],
-      ['/a/%zz.png', '%zz.png'],
-      [`/a/${'x'.repeat(300)}.png`, `${'x'.repeat(96)}.png`],
-      [`/a/${'é'.repeat(200)}.jpg`, `${'é'.repeat(48)}.jpg`],
-    ];
-    for (const [urlPath] of cases) server.route(urlPath, { body: 'x' });
+  it('keeps hostile names inside the directory (naming.test.ts has every case)', async () => {
+    const paths = ['/../../etc/passwd', '/a/..%2f..%2fetc%2fpasswd', '/a/%2e%2e', '/a/CON.png'];
+    for (const urlPath of paths) server.route(urlPath, { body: 'x' });
 
-    const files = await download(cases.map(([urlPath]) => server.url + urlPath));
+    const files = await download(paths.map((urlPath) => server.url + urlPath));
 
-    expect(files.map((f) => path.basename(f.path))).toEqual(cases.map(([, name]) => name));
+    expect(files.map((f) => path.basename(f.path))).toEqual([
+      'passwd',
+      'passwd-2',
+      'file',
+      '_CON.png',
+    ]);
     for (const file of files) expect(path.dirname(file.path)).toBe(dir);
-    expect((await readdir(dir)).sort()).toEqual(cases.map(([, name]) => name).sort());
   });
 
   it('de-duplicates names, case-insensitively and against files already there', async () => {
@@ -420,6 +486,113 @@ describe('downloadAll', () => {
     const nested = path.join(dir, 'results', 'task-1');
     const [file] = await download([server.route('/a.png', { body: 'a' })], { dir: nested });
     expect(file!.path).toBe(path.join(nested, 'a.png'));
+  });
+});
+
+describe('downloadAll: deadline, cancellation and fresh links', () => {
+  it('stops a server that trickles within every idle period at the deadline, naming the URL', async () => {
+    const url = server.route('/trickle.mp4', { size: 100_000, trickleMs: 10 });
+    const quick = server.route('/quick.png', { body: 'x' });
+
+    const error = await rejection(
+      download([quick, url], {
+        idleTimeoutMs: 1_000,
+        timeoutMs: 300,
+        timeoutName: "'download-timeout'",
+      }),
+    );
+
+    expect(error.url).toBe(url);
+    expect(error.message).toBe(
+      `Could not download ${url}: not done when 'download-timeout' (300ms) ran out`,
+    );
+    expect(server.requestsTo('/trickle.mp4')).toHaveLength(1); // a deadline is not retried
+    expect(await readdir(dir)).toEqual(['quick.png']); // no partial file left
+    await expect.poll(() => server.active).toBe(0);
+  });
+
+  it('names a download still waiting for the pool when the deadline runs out', async () => {
+    const pool = new DownloadPool(1);
+    const blocker = server.route('/blocker.mp4', { size: 100_000, stallAt: 10 });
+    const stopOther = new AbortController();
+    const otherTask = download([blocker], { pool, signal: stopOther.signal });
+    await expect.poll(() => server.requests.length).toBe(1);
+    const waiting = `${server.url}/waiting.png`;
+
+    const error = await rejection(download([waiting], { pool, timeoutMs: 50 }));
+
+    expect(error.message).toBe(
+      `Could not download ${waiting}: not done when the download timeout (50ms) ran out`,
+    );
+    expect(server.requestsTo('/waiting.png')).toEqual([]);
+    stopOther.abort();
+    await otherTask.catch(() => {});
+  });
+
+  it('stops on its signal: requests end, partial files go, queued downloads never start', async () => {
+    const cancel = new AbortController();
+    const midBody = server.route('/stalled.mp4', { size: 10 * MB, stallAt: MB });
+    const queued = server.route('/queued.png', { body: 'x' });
+    const downloading = download([midBody, queued], {
+      pool: new DownloadPool(1),
+      signal: cancel.signal,
+    });
+    // Under way: the temporary file is there, with some of the body in it.
+    await expect.poll(async () => (await readdir(dir)).length).toBe(1);
+    const reason = new Error('cancelled');
+
+    cancel.abort(reason);
+
+    await expect(downloading).rejects.toBe(reason);
+    expect(await readdir(dir)).toEqual([]);
+    expect(server.requestsTo('/queued.png')).toEqual([]);
+    await expect.poll(() => server.active).toBe(0);
+  });
+
+  it('asks once for a fresh link when a URL has expired, and downloads that', async () => {
+    const fresh = otherOrigin.route('/signed/new', { body: 'fresh', contentType: 'image/png' });
+    const expired = server.route('/signed/photo', { status: 410 });
+    const asked: string[] = [];
+
+    const [file] = await download([expired], {
+      refreshUrl: async (url) => (asked.push(url), fresh),
+    });
+
+    expect(asked).toEqual([expired]);
+    expect(file).toMatchObject({ url: expired, path: path.join(dir, 'photo.png'), bytes: 5 });
+    expect(await readFile(file!.path, 'utf8')).toBe('fresh');
+    expect(logs.info).toContain(`${expired}: HTTP 410 Gone; asking for a fresh link.`);
+    expect(logs.warning).toEqual([]);
+  });
+
+  it.each([403, 404])(
+    'asks at most once per URL (HTTP %i), then fails as before',
+    async (status) => {
+      const expired = server.route('/signed/a.png', { status });
+      const stillExpired = server.route('/signed/b.png', { status });
+      let calls = 0;
+
+      const error = await rejection(
+        download([expired], { refreshUrl: async () => (calls++, stillExpired) }),
+      );
+
+      expect(calls).toBe(1);
+      expect(error.message).toMatch(new RegExp(`^Could not download ${expired}: HTTP ${status}`));
+      expect(server.requestsTo('/signed/b.png')).toHaveLength(1);
+    },
+  );
+
+  it('fails as before when no fresh link comes back', async () => {
+    const expired = server.route('/signed/c.png', { status: 410 });
+    let calls = 0;
+
+    const error = await rejection(
+      download([expired], { refreshUrl: async () => (calls++, undefined) }),
+    );
+
+    expect(calls).toBe(1);
+    expect(error.message).toBe(`Could not download ${expired}: HTTP 410 Gone`);
+    expect(server.requestsTo('/signed/c.png')).toHaveLength(1);
   });
 });
 

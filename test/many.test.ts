@@ -23,6 +23,27 @@ const running: KieReply = { state: 'generating' };
 const succeeds = (urls: string[]) => ({ resultJson: JSON.stringify({ resultUrls: urls }) });
 const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
 
+describe('one download pool for the step', () => {
+  it('downloads 20 tasks of 3 files each, never more than 4 at a time in all', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    for (const id of ids) {
+      const urls = [1, 2, 3].map((n) =>
+        media.route(`/${id}/${n}.png`, {
+          body: `${id}-${n}`,
+          contentType: 'image/png',
+          delayMs: 20,
+        }),
+      );
+      kie.script(id, [{ state: 'success' }], succeeds(urls));
+    }
+    const run = await runInProcess(inputs({ 'task-id': ids.join(','), download: 'true' }));
+    expect(run.failed).toBe(false);
+    expect(JSON.parse(run.outputs.files!)).toHaveLength(60);
+    expect(media.requests).toHaveLength(60);
+    expect(media.peakConcurrency).toBe(4);
+  });
+});
+
 describe('several task ids', () => {
   it('waits for each, flattens resultUrls in task order and fails listing the failed task', async () => {
     kie.script(

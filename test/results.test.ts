@@ -1,7 +1,7 @@
 // The whole action with results: Kie API, media host and artifact service, each its own local
 // server (so the media host is a different origin from the API).
 import { readFileSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localInputs, REPO_ROOT, runInProcess, scratchDir } from './support/action.js';
@@ -93,6 +93,20 @@ describe('downloads', () => {
     expect(run.outputs.files).toBe('[]');
     expect(media.requests).toHaveLength(0);
   });
+});
+
+it('fails before the wait when download-dir is a file, naming the input', async () => {
+  const workspace = await scratchDir('kie-workspace-');
+  await writeFile(path.join(workspace, 'taken'), 'a file');
+  kie.script('task-1', [{ state: 'success' }]);
+  const run = await runInProcess(
+    inputs({ download: 'true', 'download-dir': path.join(workspace, 'taken') }),
+  );
+  expect(run.failed).toBe(true);
+  expect(run.log).toContain(
+    `::error::Input 'download-dir': ${path.join(workspace, 'taken')} cannot hold the results: a file (not a folder) is in the way.`,
+  );
+  expect(kie.requests).toEqual([]);
 });
 
 describe('speech-to-text', () => {

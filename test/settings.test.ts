@@ -47,6 +47,24 @@ describe('settings errors', () => {
       },
     ]);
   });
+
+  it('read download-timeout as a duration, 10m by default, at most 24h', () => {
+    const settings = (extra: Record<string, string>) => {
+      const inputs: Record<string, string> = { 'task-id': 't', ...extra };
+      return parseSettings((name) => inputs[name] ?? '', { KIE_API_KEY: 'k' });
+    };
+    expect(settings({}).downloadTimeoutMs).toBe(600_000);
+    expect(settings({ 'download-timeout': '90s' }).downloadTimeoutMs).toBe(90_000);
+    expect(problemsOf({ 'task-id': 't', 'download-timeout': 'later' }, CLI_NAMES)).toEqual([
+      {
+        input: Inputs.DownloadTimeout,
+        message: expect.stringMatching(/^Option '--download-timeout' must be a duration/),
+      },
+    ]);
+    expect(problemsOf({ 'task-id': 't', 'download-timeout': '25h' })).toEqual([
+      { input: Inputs.DownloadTimeout, message: "Input 'download-timeout' must be at most 24h." },
+    ]);
+  });
 });
 
 describe('creating on each API', () => {

@@ -1,19 +1,19 @@
 // A finished task's results on disk: downloaded media, transcript files, or result.json for data
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
 import { downloadAll, type DownloadOptions } from './download.js';
+import { writeTextFiles, type WrittenFile } from './files.js';
 import { buildTranscript, type Transcript } from './transcript.js';
 
-export interface WrittenFile {
-  path: string;
-  bytes: number;
-  /** For a download: the result URL it came from, and the Content-Type it was served with. */
-  url?: string;
-  contentType?: string;
-}
+export { DownloadDirError, prepareDownloadDir, type WrittenFile } from './files.js';
+export { DownloadPool } from './pool.js';
+
+/** How a task's downloads are run: the step's pool, deadline and cancellation. */
+export type DownloadControls = Pick<
+  DownloadOptions,
+  'pool' | 'timeoutMs' | 'timeoutName' | 'signal' | 'refreshUrl'
+>;
 
 export interface TaskFiles {
   files: WrittenFile[];
@@ -26,8 +26,7 @@ export interface WriteResultsOptions {
   transcript?: Transcript;
   dir: string;
   maxDownloadBytes: number;
-  /** Asked once for a fresh link when a Kie-hosted download answers 403, 404 or 410. */
-  refreshUrl?: (url: string) => Promise<string | undefined>;
+  downloads?: DownloadControls;
   logger: Logger;
 }
 
@@ -51,16 +50,14 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
     return { files, transcript: { text: transcript.text, language: transcript.language } };
   }
   if (result.resultUrls.length > 0) {
-    // The intersection lets refreshUrl through until downloadAll's own options declare it (the
-    // downloads branch adds exactly this hook).
-    const download: DownloadOptions & Pick<WriteResultsOptions, 'refreshUrl'> = {
+    const downloads = await downloadAll({
       urls: result.resultUrls,
       dir,
       maxBytes: options.maxDownloadBytes,
-      refreshUrl: options.refreshUrl,
+      ...options.downloads,
       logger,
-    };
-    return { files: await downloadAll(download) };
+    });
+    return { files: downloads };
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {
@@ -69,20 +66,6 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
     return { files: await writeTextFiles(dir, { 'result.json': text }) };
   }
   return { files: [] };
-}
-
-async function writeTextFiles(
-  dir: string,
-  contents: Record<string, string>,
-): Promise<WrittenFile[]> {
-  await mkdir(dir, { recursive: true });
-  return Promise.all(
-    Object.entries(contents).map(async ([name, text]) => {
-      const file = path.join(dir, name);
-      await writeFile(file, text);
-      return { path: file, bytes: Buffer.byteLength(text) };
-    }),
-  );
 }
 
 /** `param` is the createTask request as a JSON string (its `input` may be one too). */

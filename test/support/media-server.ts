@@ -33,6 +33,8 @@ export interface MediaResponse {
   stallAt?: number;
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Send the body one byte at a time, this many ms apart: alive, yet never done. */
+  trickleMs?: number;
 }
 
 export interface RecordedRequest {
@@ -55,6 +57,8 @@ export interface MediaServer {
   requestsTo(path: string): RecordedRequest[];
   /** The most requests ever being answered at once. */
   readonly peakConcurrency: number;
+  /** Requests being answered now (a response whose client hung up is over). */
+  readonly active: number;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,8 @@ export interface MediaServerOptions {
    * (vitest.config.ts), or with one that nobody trusts.
    */
   tls?: 'trusted' | 'untrusted';
+  /** The address to listen on; default 127.0.0.1 (the benchmark uses one in a network namespace). */
+  host?: string;
 }
 
 export async function startMediaServer(options: MediaServerOptions = {}): Promise<MediaServer> {
@@ -98,9 +104,10 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
   const server = options.tls
     ? createTlsServer(certificate(options.tls), handler)
     : createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const scheme = options.tls ? 'https' : 'http';
-  const url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${scheme}://${host}:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
@@ -113,6 +120,9 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     requestsTo: (path) => requests.filter((r) => pathnameOf(r.url) === pathnameOf(path)),
     get peakConcurrency() {
       return peakConcurrency;
+    },
+    get active() {
+      return active;
     },
     close() {
       server.closeAllConnections(); // stalled responses would otherwise keep close() waiting
@@ -150,7 +160,13 @@ async function respond(res: ServerResponse, response: MediaResponse): Promise<vo
   res.writeHead(response.status ?? (response.redirect === undefined ? 200 : 302), headers);
 
   const sent = Math.min(length, response.truncateAt ?? response.stallAt ?? length);
-  await pipeline(Readable.from(chunks(sent, body)), res, { end: false });
+  if (response.trickleMs !== undefined) {
+    const bytes = body ?? generatedBytes(length);
+    for (let offset = 0; offset < length && !res.destroyed; offset++) {
+      res.write(bytes.subarray(offset, offset + 1));
+      await sleep(response.trickleMs, undefined, { ref: false });
+    }
+  } else await pipeline(Readable.from(chunks(sent, body)), res, { end: false });
   if (response.truncateAt !== undefined)
     res.socket?.end(); // flushes what was written, then FIN
   else if (response.stallAt === undefined) res.end();

@@ -1,5 +1,3 @@
-// Runs once the downloads branch (downloadAll's refreshUrl hook) is on main: rename to
-// fresh-links-download.test.ts then. Verified passing on a trial merge of families + downloads.
 // An expired Kie-hosted result link, end to end: the action's download answers 403, the action asks
 // Kie.ai for a fresh link once, downloads that, and says so. The result host is named as Kie.ai's
 // (tempfile.aiquickdraw.com) and reached through the local forward proxy, which alone resolves it.
