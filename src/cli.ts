@@ -37,7 +37,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
-       kie-task create [--api <api>] --model <model> [--input <json|yaml|@file>] [options]
+       kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
 
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
