@@ -3,13 +3,16 @@
 // kie-task.ts runs it on the real process.
 import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
+import { balanceClient, belowMinimum, readBalance } from './credits.js';
+import { KieApiError } from './kie/client.js';
 import type { Logger } from './logger.js';
 import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
-import { InputError, parseSettings } from './settings.js';
+import { InputError, parseSettings, type Settings } from './settings.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
+import { RequestBudget } from './wait/budget.js';
 
 const ExitCode = {
   Success: 0,
@@ -31,6 +34,11 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
+
+Commands:
+  wait      wait for the tasks; reads the account balance before and after (creditsUsed)
+  credits   print the account's credit balance ({"credits": <n>} with --json)
 
 Options:
   --timeout <duration>            total time to wait (default 30m)
@@ -40,6 +48,7 @@ Options:
   --max-download-size <size>      largest file to download (default 2GB)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
+  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -53,7 +62,8 @@ Exit codes:
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
+     --min-credits or unreadable ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
 `;
@@ -66,6 +76,7 @@ const OPTIONS = {
   'max-download-size': { type: 'string' },
   'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
+  'min-credits': { type: 'string' },
   'no-fail': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -123,12 +134,16 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait')
+  if (command !== 'wait' && command !== 'credits')
     return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-  if (taskIds.length === 0) return usageError('kie-task wait needs a task id.');
+  if (command === 'credits' && args.length > 0)
+    return usageError('kie-task credits takes no task id.');
+  if (command === 'wait' && taskIds.length === 0)
+    return usageError('kie-task wait needs a task id.');
 
   const given: Partial<Record<InputName, string>> = {
-    [Inputs.TaskId]: taskIds.join(','),
+    // `credits` waits for no task: a placeholder id passes the check that wait needs one.
+    [Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -138,6 +153,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
+    [Inputs.MinCredits]: values['min-credits'],
   };
   if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);
@@ -155,6 +171,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
 
+  if (command === 'credits') return printCredits(io, settings, Boolean(values.json));
   const display = startDisplay(io);
   const report = await runPipeline(settings, {
     ...(io.runtime ?? systemRuntime),
@@ -206,11 +223,40 @@ function startDisplay(io: CliIo) {
 
 function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
-  for (const name of ['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'] as const) {
+  const names = [
+    ...['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
+    ...['creditsUsed', 'creditsAfter'],
+  ] as const;
+  for (const name of names) {
     const value = fields[name];
     if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
     io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
   }
+}
+
+/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+async function printCredits(io: CliIo, settings: Settings, json: boolean): Promise<number> {
+  const display = startDisplay(io);
+  const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
+  const client = balanceClient(settings, deps);
+  let credits: number;
+  try {
+    const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    credits = await readBalance(client, budget, deps, settings.pollIntervalMs);
+  } catch (error) {
+    if (!(error instanceof KieApiError)) throw error;
+    io.stderr.write(`kie-task: Could not read the Kie.ai credit balance: ${error.message}\n`);
+    return ExitCode.Api;
+  } finally {
+    client.dispose();
+    display.stop();
+  }
+  // A bare number without --json, for `balance=$(kie-task credits)`.
+  io.stdout.write(json ? `${JSON.stringify({ credits })}\n` : `${credits}\n`);
+  const below = belowMinimum(credits, settings.minCredits, CLI_NAMES);
+  if (!below) return ExitCode.Success;
+  io.stderr.write(`kie-task: ${below}\n`);
+  return ExitCode.Api;
 }
 
 function print(io: CliIo, text: string, code: number): number {

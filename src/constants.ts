@@ -19,6 +19,7 @@ export const Inputs = {
   Model: 'model',
   Input: 'input',
   CallbackUrl: 'callback-url',
+  MinCredits: 'min-credits',
 } as const;
 
 export const Outputs = {
@@ -43,6 +44,9 @@ export const Outputs = {
   Tasks: 'tasks',
   Succeeded: 'succeeded',
   Failed: 'failed',
+  CreditsBefore: 'creditsBefore',
+  CreditsAfter: 'creditsAfter',
+  CreditsUsed: 'creditsUsed',
 } as const;
 
 export const API_KEY_ENV = 'KIE_API_KEY';

@@ -3,6 +3,7 @@
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { StepBalance } from './credits.js';
 import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
 import { parseResult } from './kie/schema.js';
 import type { Logger } from './logger.js';
@@ -35,7 +36,11 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     names: deps.names,
   });
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+  const balance = new StepBalance(settings, budget, deps);
+  const { credits } = balance;
   try {
+    const refused = await balance.before();
+    if (refused) return { tasks: [], credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
       try {
@@ -49,7 +54,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           (unsure
             ? " A task may have been created anyway: check Kie.ai's logs before running again."
             : '');
-        return { tasks: [], failure: { kind: 'api', message } };
+        return { tasks: [], credits, failure: { kind: 'api', message } };
       }
     }
     const source = budgetedSource(client, budget, deps.names);
@@ -62,7 +67,8 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps),
       ),
     );
-    const report: Report = { tasks };
+    await balance.after();
+    const report: Report = { tasks, credits };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const failure = overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
@@ -83,6 +89,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
+    balance.dispose();
   }
 }
 

@@ -33,6 +33,8 @@ export interface Settings {
   artifactName?: string;
   /** undefined: the repository's setting. */
   artifactRetentionDays?: number;
+  /** Fail before creating or waiting when the balance is below this; undefined: no check. */
+  minCredits?: number;
 }
 
 export interface InputProblem {
@@ -158,6 +160,12 @@ function settingsSchema(names: InputNames) {
               message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
             },
           ),
+        [Inputs.MinCredits]: z
+          .string()
+          .refine((text) => text === '' || /^\d+(\.\d+)?$/.test(text), {
+            message: `${subject(Inputs.MinCredits)} must be a number of credits, such as 50 or 12.5.`,
+          })
+          .transform((text) => (text === '' ? undefined : Number(text))),
       })
       // These three only read strings, so they run even when other inputs are wrong: every
       // mistake is reported at once.
@@ -232,6 +240,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+    minCredits: raw[Inputs.MinCredits],
   };
 }
 

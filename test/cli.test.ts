@@ -108,7 +108,15 @@ describe('kie-task wait', () => {
 
   it('exits 3 on timeout', async () => {
     kie.script('t1', [{ state: 'generating' }]);
-    const run = await cli(['wait', 't1', ...fast(), '--timeout', '200ms']);
+    const run = await cli([
+      'wait',
+      't1',
+      ...fast(),
+      '--timeout',
+      '200ms',
+      '--max-requests-per-second',
+      '100',
+    ]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/Timed out after .* \(last state: generating\)/);
   });

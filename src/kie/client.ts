@@ -8,7 +8,13 @@ import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { USER_AGENT } from '../version.js';
-import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
+import {
+  creditsSchema,
+  envelopeSchema,
+  taskRecordSchema,
+  type Envelope,
+  type TaskRecord,
+} from './schema.js';
 
 /**
  * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
@@ -36,8 +42,8 @@ export class KieApiError extends Error {
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** What a request is about, for its messages: a task's record, or creating one. */
-type Subject = { taskId: string } | { model: string };
+/** What a request is about, for its messages: a task's record, creating one, or another endpoint. */
+type Subject = { taskId: string } | { model: string } | { endpoint: string };
 
 export interface CreateTaskRequest {
   model: string;
@@ -119,6 +125,21 @@ export class KieClient {
       );
     }
     return taskId;
+  }
+
+  /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
+  async getCredits(): Promise<number> {
+    const path = '/api/v1/chat/credit';
+    const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+    const credits = creditsSchema.safeParse(envelope.data);
+    if (!credits.success) {
+      throw new KieApiError(
+        'transient',
+        `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`,
+        200,
+      );
+    }
+    return credits.data;
   }
 
   /** Frees the keep-alive sockets so the process can exit. */
@@ -248,9 +269,18 @@ function describeCode(
   const said = serverMessage ? `: "${serverMessage}"` : '';
   const taskId = 'taskId' in subject ? subject.taskId : undefined;
   const task =
-    taskId === undefined
-      ? `the task for model ${(subject as { model: string }).model}`
-      : `task ${taskId}`;
+    taskId !== undefined
+      ? `task ${taskId}`
+      : 'model' in subject
+        ? `the task for model ${subject.model}`
+        : (subject as { endpoint: string }).endpoint;
+  if (code === 404 && 'endpoint' in subject) {
+    return new KieApiError(
+      'fatal',
+      `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`,
+      code,
+    );
+  }
   switch (code) {
     case 401:
       return new KieApiError(
