@@ -80,7 +80,8 @@ describe('kie-task wait', () => {
     });
     const run = await cli(['wait', 't1', ...fast()]);
     expect(run.stdout).toBe(
-      'state: success\nmodel: test/model\nresultUrls:\n  https://cdn.example/a.png\n',
+      'state: success\nmodel: test/model\nresultUrls:\n  https://cdn.example/a.png\n' +
+        'creditsUsed: 1\ncreditsAfter: 59.62\n',
     );
   });
 
