@@ -41938,6 +41938,11 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/constants.ts
 // The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
 // settings.ts reads the inputs by these names, report.ts sets the outputs by them.
@@ -41986,12 +41991,168 @@ const Outputs = {
     CreditsBefore: 'creditsBefore',
     CreditsAfter: 'creditsAfter',
     CreditsUsed: 'creditsUsed',
+    Truncated: 'truncated',
 };
 const API_KEY_ENV = 'KIE_API_KEY';
 const ACTION_NAMES = {
     noun: 'Input',
     of: (input) => (input === Inputs.ApiKey ? `'${input}' (or ${API_KEY_ENV})` : `'${input}'`),
 };
+
+;// CONCATENATED MODULE: ./src/limits.ts
+// GitHub's size limits on what a step hands back: a job's outputs may total 1 MB (counted as
+// UTF-16, two bytes a character, names and values together) and a step's summary 1 MiB. A task
+// can produce more (an hour of speech-to-text is ~2 MB of resultJson), so the large outputs share
+// a budget and whatever does not fit is cut here, with its whole value kept for a file.
+
+/** Half of the job's 1 MB, so the outputs of the job's other steps still fit beside ours. */
+const MAX_OUTPUT_BYTES = 512 * 1024;
+/** A step's summary may be 1 MiB; the margin covers the note that says it was cut. */
+const MAX_SUMMARY_BYTES = 1024 * 1024 - 1024;
+/** The outputs that can grow with what tasks produce, cut in this order of preference. */
+const LARGE_OUTPUTS = [
+    Outputs.ResultUrls,
+    Outputs.Files,
+    Outputs.Transcript,
+    Outputs.ResultJson,
+    Outputs.Tasks,
+];
+/** An output's text as @actions/core's setOutput writes it: strings as they are, else JSON. */
+function outputText(value) {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+}
+const utf16Bytes = (name, value) => 2 * (name.length + value.length);
+/**
+ * The output fields within `maxBytes`. The small outputs are kept whole; the large ones share
+ * what is left fairly: each gets an equal share, and what a small one leaves over goes to the
+ * rest. `fileFor(name)` says where the whole of a cut output will be written.
+ */
+function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
+    const outputs = {};
+    for (const [name, value] of Object.entries(fields))
+        outputs[name] = outputText(value);
+    const cut = [];
+    let available = maxBytes;
+    for (const [name, text] of Object.entries(outputs)) {
+        if (!LARGE_OUTPUTS.includes(name))
+            available -= utf16Bytes(name, text);
+    }
+    const large = [...LARGE_OUTPUTS].sort((a, b) => outputs[a].length - outputs[b].length ||
+        LARGE_OUTPUTS.indexOf(a) - LARGE_OUTPUTS.indexOf(b));
+    large.forEach((name, index) => {
+        const whole = outputs[name];
+        const share = Math.floor(Math.max(0, available) / (large.length - index));
+        if (utf16Bytes(name, whole) > share) {
+            const file = fileFor(name);
+            outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file);
+            cut.push({ name, whole, file });
+        }
+        available -= utf16Bytes(name, outputs[name]);
+    });
+    outputs[Outputs.Truncated] = cut.map(({ name }) => name).join(',');
+    return { outputs, cut };
+}
+/** A value cut to at most `chars` characters that still reads as what it was. */
+function shorten(value, chars, file) {
+    if (Array.isArray(value)) {
+        // Whole elements only, so the array stays valid JSON with the same kind of items; a long text
+        // inside an element (a task's transcript) is cut first, so more elements fit.
+        const kept = [];
+        let length = 2;
+        for (const item of value.map((element) => shortenFields(element, file))) {
+            const itemLength = JSON.stringify(item).length + 1;
+            if (length + itemLength > chars)
+                break;
+            kept.push(item);
+            length += itemLength;
+        }
+        return JSON.stringify(kept);
+    }
+    const text = outputText(value);
+    const marker = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), file });
+    // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
+    if (isJson(text))
+        return marker.length <= chars ? marker : '';
+    const note = `\n[cut: the whole text is in ${file}]`;
+    return chars > note.length ? `${cutAt(text, chars - note.length)}${note}` : '';
+}
+const MAX_FIELD_CHARS = 1_000;
+function shortenFields(element, file) {
+    if (element === null || typeof element !== 'object' || Array.isArray(element))
+        return element;
+    return Object.fromEntries(Object.entries(element).map(([key, value]) => [
+        key,
+        typeof value === 'string' && value.length > MAX_FIELD_CHARS
+            ? shorten(value, MAX_FIELD_CHARS, file)
+            : value,
+    ]));
+}
+function isJson(text) {
+    const start = text.trimStart()[0];
+    return start === '{' || start === '[';
+}
+/** The first `chars` UTF-16 units of `text`, never splitting a surrogate pair. */
+function cutAt(text, chars) {
+    const end = /[\uD800-\uDBFF]/.test(text[chars - 1] ?? '') ? chars - 1 : chars;
+    return text.slice(0, Math.max(0, end));
+}
+/** The summary within a step's limit: cut at a line, with a note that says where the rest is. */
+function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
+    if (Buffer.byteLength(markdown) <= maxBytes)
+        return markdown;
+    const lines = markdown.split('\n');
+    const kept = [];
+    let bytes = 0;
+    for (const line of lines) {
+        bytes += Buffer.byteLength(line) + 1;
+        if (bytes > maxBytes)
+            break;
+        kept.push(line);
+    }
+    return [
+        ...kept,
+        '',
+        `> [!NOTE]`,
+        `> The summary was cut at GitHub's limit of 1 MiB (${lines.length - kept.length} more lines); the outputs and result files hold every task.`,
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
@@ -51912,6 +52073,7 @@ function describeShape(value) {
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
 
 
+
 // The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
 const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
 // Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
@@ -51936,9 +52098,11 @@ function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT
 async function readBalance(client, budget, deps, retryDelayMs) {
     const startedAt = deps.now();
     for (let attempt = 1;; attempt++) {
-        await budget.acquire();
+        // The budget grants nothing once the run is cancelled.
+        if (!(await budget.acquire()) || deps.signal?.aborted)
+            throw new CancelledError();
         try {
-            const credits = await client.getCredits();
+            const credits = await untilAborted(client.getCredits(), deps.signal);
             budget.succeeded();
             return credits;
         }
@@ -51957,6 +52121,15 @@ async function readBalance(client, budget, deps, retryDelayMs) {
             await deps.sleep(delay);
         }
     }
+}
+function untilAborted(work, signal) {
+    if (!signal)
+        return work;
+    return new Promise((resolve, reject) => {
+        const abort = () => reject(new CancelledError());
+        signal.addEventListener('abort', abort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
 }
 /** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
 function belowMinimum(credits, minCredits, names) {
@@ -51987,6 +52160,9 @@ class StepBalance {
             this.credits.before = await this.read();
         }
         catch (error) {
+            if (error instanceof CancelledError) {
+                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            }
             const reason = error.message;
             if (minCredits === undefined) {
                 this.deps.logger.warning(`Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`);
@@ -52003,12 +52179,15 @@ class StepBalance {
     }
     /** The second read, after the last task; skipped when the first failed (nothing to compare). */
     async after() {
-        if (this.credits.before === undefined)
+        // A cancelled run has seconds to report before it is killed: none for the balance.
+        if (this.credits.before === undefined || this.deps.signal?.aborted)
             return;
         try {
             this.credits.after = await this.read();
         }
         catch (error) {
+            if (error instanceof CancelledError)
+                return;
             this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
             return;
         }
@@ -52177,9 +52356,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -52207,8 +52383,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -53406,6 +53580,11 @@ class RequestBudget {
                 void this.dispatch();
         });
     }
+    /** The run is over (cancelled): every caller still queued is granted nothing. */
+    cancel() {
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
+    }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
         const now = this.clock.now();
@@ -53516,7 +53695,14 @@ async function waitForTask(options, deps) {
     let notReadySince;
     let lastLogAt = startedAt;
     const unknownStatesSeen = new Set();
+    const cancelled = () => ({
+        ...progress,
+        elapsedMs: now() - startedAt,
+        ending: 'cancelled',
+    });
     for (;;) {
+        if (deps.signal?.aborted)
+            return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
         try {
@@ -53539,6 +53725,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A request cut short by the cancellation is no fault of the API's.
+            if (deps.signal?.aborted)
+                return cancelled();
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
@@ -53596,7 +53785,11 @@ async function waitForTask(options, deps) {
 
 
 
-async function runPipeline(settings, deps) {
+
+async function runPipeline(settings, given) {
+    const signal = given.signal ?? new AbortController().signal;
+    // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+    const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
     const { logger } = deps;
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53608,6 +53801,7 @@ async function runPipeline(settings, deps) {
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     const balance = new StepBalance(settings, budget, deps);
     const { credits } = balance;
+    signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         const refused = await balance.before();
         if (refused)
@@ -53629,7 +53823,7 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], credits, failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget, deps.names);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
@@ -53639,7 +53833,7 @@ async function runPipeline(settings, deps) {
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
-        if (settings.uploadArtifact) {
+        if (settings.uploadArtifact && !signal.aborted) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
                 if (artifact)
@@ -53729,6 +53923,11 @@ function taskProblem(taskId, outcome, names) {
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
                     `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
             };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53741,7 +53940,7 @@ function taskProblem(taskId, outcome, names) {
     }
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
@@ -53754,6 +53953,15 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     });
     if (problems.length === 0)
         return undefined;
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
+        };
+    }
     const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
         return problems[0];
@@ -53869,6 +54077,8 @@ function reportFields(report) {
         [Outputs.CreditsBefore]: report.credits?.before ?? '',
         [Outputs.CreditsAfter]: report.credits?.after ?? '',
         [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
+        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        [Outputs.Truncated]: '',
     };
 }
 
@@ -53978,6 +54188,8 @@ function taskTable(report) {
 }
 function stateOf(task) {
     const state = task.outcome.record?.state ?? 'unknown';
+    if (task.outcome.ending === 'cancelled')
+        return `${state} (cancelled)`;
     return task.outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 function icon(task, report) {
@@ -54017,11 +54229,29 @@ function escapeHtml(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
 const systemRuntime = {
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
     random: Math.random,
 };
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
 
 // EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(43439);
@@ -54247,16 +54477,22 @@ function readSettings() {
 
 
 
+
+
+
+
 const coreLogger = {
     info: (message) => lib_core/* info */.pq(message),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
-async function run(runtime = systemRuntime) {
+async function run(runtime = systemRuntime, 
+/** index.ts aborts it on SIGINT or SIGTERM. */
+signal) {
     try {
         const settings = readSettings();
-        const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
-        setOutputs(report);
+        const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
+        await setOutputs(report, settings);
         await writeSummary(report);
         if (report.failure)
             lib_core/* setFailed */.C1(report.failure.message);
@@ -54272,10 +54508,28 @@ async function run(runtime = systemRuntime) {
         }
     }
 }
-function setOutputs(report) {
-    // setOutput writes arrays and numbers as JSON, strings as they are.
-    for (const [name, value] of Object.entries(reportFields(report)))
+/**
+ * Every output, within GitHub's limits: a value that does not fit is cut (the output says so) and
+ * its whole text goes to a file under the results folder, so nothing is lost.
+ */
+async function setOutputs(report, settings) {
+    const folder = external_node_path_default().join(baseDir(settings), 'outputs');
+    const fileFor = (name) => external_node_path_default().join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
+    const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
+    for (const [name, value] of Object.entries(outputs))
         lib_core/* setOutput */.uH(name, value);
+    if (cut.length === 0)
+        return;
+    try {
+        await (0,promises_.mkdir)(folder, { recursive: true });
+        await Promise.all(cut.map(({ file, whole }) => (0,promises_.writeFile)(file, whole)));
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
+        return;
+    }
+    const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+    lib_core/* warning */.$e(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
 async function writeSummary(report) {
@@ -54283,7 +54537,7 @@ async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     try {
-        await lib_core/* summary */.z.addRaw(renderSummary(report), true).write();
+        await lib_core/* summary */.z.addRaw(boundSummary(renderSummary(report)), true).write();
     }
     catch (error) {
         lib_core/* warning */.$e(`Could not write the job summary: ${error.message}`);
@@ -54292,5 +54546,6 @@ async function writeSummary(report) {
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
-void run();
+
+void run(systemRuntime, cancelOnSignals(1));
 

@@ -14,7 +14,7 @@ import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 import { RequestBudget } from './wait/budget.js';
 
-const ExitCode = {
+export const ExitCode = {
   Success: 0,
   TaskFailed: 1,
   Usage: 2,
@@ -22,6 +22,8 @@ const ExitCode = {
   Api: 4,
   Results: 5,
   Internal: 70,
+  // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+  Cancelled: 130,
 } as const;
 
 const EXIT_FOR: Record<FailureKind, number> = {
@@ -29,6 +31,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
   timeout: ExitCode.Timeout,
   api: ExitCode.Api,
   results: ExitCode.Results,
+  cancelled: ExitCode.Cancelled,
 };
 
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
@@ -66,6 +69,7 @@ Exit codes:
      --min-credits or unreadable ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
+  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 
 const OPTIONS = {
@@ -91,6 +95,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   runtime?: Runtime;
+  /** Aborted on Ctrl-C: the run stops and reports what it saw. */
+  signal?: AbortSignal;
 }
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
@@ -178,6 +184,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     logger: display.logger,
     names: CLI_NAMES,
     onProgress: (progress) => display.show(progress.state),
+    signal: io.signal,
   }).finally(display.stop);
 
   const fields = reportFields(report);

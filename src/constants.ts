@@ -47,6 +47,7 @@ export const Outputs = {
   CreditsBefore: 'creditsBefore',
   CreditsAfter: 'creditsAfter',
   CreditsUsed: 'creditsUsed',
+  Truncated: 'truncated',
 } as const;
 
 export const API_KEY_ENV = 'KIE_API_KEY';

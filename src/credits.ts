@@ -4,6 +4,7 @@
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
+import { CancelledError } from './cancel.js';
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { KieApiError, KieClient } from './kie/client.js';
 import type { TaskRecord } from './kie/schema.js';
@@ -22,6 +23,8 @@ const PATIENCE_MS = 20_000;
 export interface BalanceDeps extends Runtime {
   logger: Logger;
   names?: InputNames;
+  /** Aborted when the run is cancelled: a read in flight or queued rejects with CancelledError. */
+  signal?: AbortSignal;
 }
 
 /** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
@@ -53,9 +56,10 @@ export async function readBalance(
 ): Promise<number> {
   const startedAt = deps.now();
   for (let attempt = 1; ; attempt++) {
-    await budget.acquire();
+    // The budget grants nothing once the run is cancelled.
+    if (!(await budget.acquire()) || deps.signal?.aborted) throw new CancelledError();
     try {
-      const credits = await client.getCredits();
+      const credits = await untilAborted(client.getCredits(), deps.signal);
       budget.succeeded();
       return credits;
     } catch (error) {
@@ -69,6 +73,15 @@ export async function readBalance(
       await deps.sleep(delay);
     }
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new CancelledError());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
@@ -103,6 +116,9 @@ export class StepBalance {
     try {
       this.credits.before = await this.read();
     } catch (error) {
+      if (error instanceof CancelledError) {
+        return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+      }
       const reason = (error as Error).message;
       if (minCredits === undefined) {
         this.deps.logger.warning(
@@ -122,10 +138,12 @@ export class StepBalance {
 
   /** The second read, after the last task; skipped when the first failed (nothing to compare). */
   async after(): Promise<void> {
-    if (this.credits.before === undefined) return;
+    // A cancelled run has seconds to report before it is killed: none for the balance.
+    if (this.credits.before === undefined || this.deps.signal?.aborted) return;
     try {
       this.credits.after = await this.read();
     } catch (error) {
+      if (error instanceof CancelledError) return;
       this.deps.logger.warning(
         `Could not read the Kie.ai credit balance after the tasks: ${(error as Error).message} creditsAfter and creditsUsed stay empty.`,
       );

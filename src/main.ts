@@ -1,11 +1,16 @@
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 import * as core from '@actions/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { OutputName } from './constants.js';
+import { boundOutputs, boundSummary } from './limits.js';
 import type { Logger } from './logger.js';
 import { runPipeline } from './pipeline.js';
 import { reportFields, type Report } from './report.js';
+import { baseDir } from './results/locations.js';
 import { renderSummary } from './results/summary.js';
 import { systemRuntime, type Runtime } from './runtime.js';
-import { InputError, readSettings } from './settings.js';
+import { InputError, readSettings, type Settings } from './settings.js';
 
 const coreLogger: Logger = {
   info: (message) => core.info(message),
@@ -13,11 +18,15 @@ const coreLogger: Logger = {
   debug: (message) => core.debug(message),
 };
 
-export async function run(runtime: Runtime = systemRuntime): Promise<void> {
+export async function run(
+  runtime: Runtime = systemRuntime,
+  /** index.ts aborts it on SIGINT or SIGTERM. */
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await runPipeline(settings, { ...runtime, logger: coreLogger });
-    setOutputs(report);
+    const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
+    await setOutputs(report, settings);
     await writeSummary(report);
     if (report.failure) core.setFailed(report.failure.message);
   } catch (error) {
@@ -31,9 +40,26 @@ export async function run(runtime: Runtime = systemRuntime): Promise<void> {
   }
 }
 
-function setOutputs(report: Report): void {
-  // setOutput writes arrays and numbers as JSON, strings as they are.
-  for (const [name, value] of Object.entries(reportFields(report))) core.setOutput(name, value);
+/**
+ * Every output, within GitHub's limits: a value that does not fit is cut (the output says so) and
+ * its whole text goes to a file under the results folder, so nothing is lost.
+ */
+async function setOutputs(report: Report, settings: Settings): Promise<void> {
+  const folder = path.join(baseDir(settings), 'outputs');
+  const fileFor = (name: OutputName) =>
+    path.join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
+  const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  if (cut.length === 0) return;
+  try {
+    await mkdir(folder, { recursive: true });
+    await Promise.all(cut.map(({ file, whole }) => writeFile(file, whole)));
+  } catch (error) {
+    core.warning(`Could not keep the whole of the cut outputs: ${(error as Error).message}`);
+    return;
+  }
+  const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+  core.warning(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */
@@ -41,7 +67,7 @@ async function writeSummary(report: Report): Promise<void> {
   // Outside a runner (the demo, a local run) there is no summary file to write to.
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   try {
-    await core.summary.addRaw(renderSummary(report), true).write();
+    await core.summary.addRaw(boundSummary(renderSummary(report)), true).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`);
   }

@@ -11,6 +11,7 @@ import type { Failure, FailureKind, Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
 import { transcriptOf, writeResults } from './results/results.js';
+import { abortableSleep, cancellableSource } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
@@ -23,10 +24,15 @@ export interface PipelineDeps extends Runtime {
   names?: InputNames;
   /** Each task's state as it changes, for a live display (the CLI's). */
   onProgress?: (progress: TaskProgress) => void;
+  /** Aborted when the run is cancelled (SIGINT, SIGTERM): the report says what was seen. */
+  signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
 
-export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<Report> {
+export async function runPipeline(settings: Settings, given: PipelineDeps): Promise<Report> {
+  const signal = given.signal ?? new AbortController().signal;
+  // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+  const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
   const { logger } = deps;
   const client = new KieClient({
     baseUrl: settings.baseUrl,
@@ -38,6 +44,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
   const balance = new StepBalance(settings, budget, deps);
   const { credits } = balance;
+  signal.addEventListener('abort', () => budget.cancel(), { once: true });
   try {
     const refused = await balance.before();
     if (refused) return { tasks: [], credits, failure: refused };
@@ -57,7 +64,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         return { tasks: [], credits, failure: { kind: 'api', message } };
       }
     }
-    const source = budgetedSource(client, budget, deps.names);
+    const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
@@ -72,7 +79,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const failure = overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
-    if (settings.uploadArtifact) {
+    if (settings.uploadArtifact && !signal.aborted) {
       try {
         const artifact = await upload(report, taskIds, settings, deps);
         if (artifact) report.artifact = artifact;
@@ -167,6 +174,11 @@ function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): F
           `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
           `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
       };
+    case 'cancelled':
+      return {
+        kind: 'cancelled',
+        message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+      };
     case 'finished': {
       if (outcome.record.state === 'success') return undefined;
       const { failCode, failMsg } = outcome.record;
@@ -179,7 +191,7 @@ function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): F
 }
 
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY: FailureKind[] = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY: FailureKind[] = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 
 function overallFailure(
   tasks: TaskReport[],
@@ -197,6 +209,15 @@ function overallFailure(
     return [problem];
   });
   if (problems.length === 0) return undefined;
+  const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+  if (unfinished.length > 0 && tasks.length > 1) {
+    // The ids to wait for again, in the form the task-id input takes.
+    const ids = unfinished.map((task) => task.taskId).join(',');
+    return {
+      kind: 'cancelled',
+      message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
+    };
+  }
   const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity))!;
   if (tasks.length === 1) return problems[0];
   const list = problems.map((problem) => `- ${problem.message}`).join('\n');

@@ -7,7 +7,7 @@ import type { UploadedArtifact } from './results/artifact.js';
 import type { TaskFiles, WrittenFile } from './results/results.js';
 import type { WaitOutcome } from './wait/wait.js';
 
-export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results';
+export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results' | 'cancelled';
 
 export interface Failure {
   kind: FailureKind;
@@ -123,5 +123,7 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.CreditsBefore]: report.credits?.before ?? '',
     [Outputs.CreditsAfter]: report.credits?.after ?? '',
     [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
+    // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+    [Outputs.Truncated]: '',
   };
 }

@@ -1,13 +1,31 @@
 // The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
 // the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+import { setTimeout as delay } from 'node:timers/promises';
+
 export interface Runtime {
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (its timer cleared, so the process can exit). */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
 }
 
 export const systemRuntime: Runtime = {
   now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => {}),
   random: Math.random,
 };
+
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+export function cancelOnSignals(exitCode: number): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(exitCode);
+    controller.abort(new Error(`Received ${signal}.`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}

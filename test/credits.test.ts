@@ -221,6 +221,27 @@ describe('min-credits', () => {
   });
 });
 
+describe('a cancelled run', () => {
+  it('stops a slow balance read at once and creates nothing', async () => {
+    kie.scriptCredits([{ body: { code: 200, data: 99 }, delayMs: 1_500 }]);
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const controller = new AbortController();
+    const timer = setInterval(() => balanceReads().length > 0 && controller.abort(), 5);
+    try {
+      const run = await runInProcess(inputs({ model: 'm', input: '{}' }), {
+        signal: controller.signal,
+      });
+      expect(run.failed).toBe(true);
+      expect(errors(run.log)).toEqual(['::error::The run was cancelled. Nothing was created.']);
+      expect(run.outputs.creditsBefore).toBe('');
+    } finally {
+      clearInterval(timer);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    expect(kie.taskRequests()).toEqual([]);
+  });
+});
+
 describe('readBalance', () => {
   const deps = (now: () => number = Date.now) => ({
     now,

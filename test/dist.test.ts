@@ -92,3 +92,13 @@ it('runs the bundled CLI', async () => {
     resultUrls: ['https://cdn.example/a.png'],
   });
 });
+
+it('warns, and does not fail, when the job summary cannot be written', async () => {
+  kie.script('t1', [{ state: 'success' }]);
+  const run = await runDist(
+    { 'task-id': 't1', 'api-key': kie.apiKey, 'base-url': kie.url, 'poll-interval': '20ms' },
+    { GITHUB_STEP_SUMMARY: path.join(REPO_ROOT, 'no-such-folder', 'summary.md') },
+  );
+  expect(run.exitCode).toBe(0);
+  expect(run.log).toMatch(/::warning::Could not write the job summary: /);
+});

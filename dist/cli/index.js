@@ -41983,12 +41983,49 @@ const Outputs = {
     CreditsBefore: 'creditsBefore',
     CreditsAfter: 'creditsAfter',
     CreditsUsed: 'creditsUsed',
+    Truncated: 'truncated',
 };
 const constants_API_KEY_ENV = 'KIE_API_KEY';
 const ACTION_NAMES = {
     noun: 'Input',
     of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
 };
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
@@ -51909,6 +51946,7 @@ function describeShape(value) {
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
 
 
+
 // The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
 const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
 // Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
@@ -51933,9 +51971,11 @@ function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT
 async function readBalance(client, budget, deps, retryDelayMs) {
     const startedAt = deps.now();
     for (let attempt = 1;; attempt++) {
-        await budget.acquire();
+        // The budget grants nothing once the run is cancelled.
+        if (!(await budget.acquire()) || deps.signal?.aborted)
+            throw new CancelledError();
         try {
-            const credits = await client.getCredits();
+            const credits = await untilAborted(client.getCredits(), deps.signal);
             budget.succeeded();
             return credits;
         }
@@ -51954,6 +51994,15 @@ async function readBalance(client, budget, deps, retryDelayMs) {
             await deps.sleep(delay);
         }
     }
+}
+function untilAborted(work, signal) {
+    if (!signal)
+        return work;
+    return new Promise((resolve, reject) => {
+        const abort = () => reject(new CancelledError());
+        signal.addEventListener('abort', abort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
 }
 /** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
 function belowMinimum(credits, minCredits, names) {
@@ -51984,6 +52033,9 @@ class StepBalance {
             this.credits.before = await this.read();
         }
         catch (error) {
+            if (error instanceof CancelledError) {
+                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            }
             const reason = error.message;
             if (minCredits === undefined) {
                 this.deps.logger.warning(`Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`);
@@ -52000,12 +52052,15 @@ class StepBalance {
     }
     /** The second read, after the last task; skipped when the first failed (nothing to compare). */
     async after() {
-        if (this.credits.before === undefined)
+        // A cancelled run has seconds to report before it is killed: none for the balance.
+        if (this.credits.before === undefined || this.deps.signal?.aborted)
             return;
         try {
             this.credits.after = await this.read();
         }
         catch (error) {
+            if (error instanceof CancelledError)
+                return;
             this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
             return;
         }
@@ -53403,6 +53458,11 @@ class RequestBudget {
                 void this.dispatch();
         });
     }
+    /** The run is over (cancelled): every caller still queued is granted nothing. */
+    cancel() {
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
+    }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
         const now = this.clock.now();
@@ -53513,7 +53573,14 @@ async function waitForTask(options, deps) {
     let notReadySince;
     let lastLogAt = startedAt;
     const unknownStatesSeen = new Set();
+    const cancelled = () => ({
+        ...progress,
+        elapsedMs: now() - startedAt,
+        ending: 'cancelled',
+    });
     for (;;) {
+        if (deps.signal?.aborted)
+            return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
         try {
@@ -53536,6 +53603,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A request cut short by the cancellation is no fault of the API's.
+            if (deps.signal?.aborted)
+                return cancelled();
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
@@ -53593,7 +53663,11 @@ async function waitForTask(options, deps) {
 
 
 
-async function runPipeline(settings, deps) {
+
+async function runPipeline(settings, given) {
+    const signal = given.signal ?? new AbortController().signal;
+    // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
+    const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
     const { logger } = deps;
     const client = new KieClient({
         baseUrl: settings.baseUrl,
@@ -53605,6 +53679,7 @@ async function runPipeline(settings, deps) {
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     const balance = new StepBalance(settings, budget, deps);
     const { credits } = balance;
+    signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         const refused = await balance.before();
         if (refused)
@@ -53626,7 +53701,7 @@ async function runPipeline(settings, deps) {
                 return { tasks: [], credits, failure: { kind: 'api', message } };
             }
         }
-        const source = budgetedSource(client, budget, deps.names);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
@@ -53636,7 +53711,7 @@ async function runPipeline(settings, deps) {
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
-        if (settings.uploadArtifact) {
+        if (settings.uploadArtifact && !signal.aborted) {
             try {
                 const artifact = await upload(report, taskIds, settings, deps);
                 if (artifact)
@@ -53726,6 +53801,11 @@ function taskProblem(taskId, outcome, names) {
                     `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
                     `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`,
             };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
         case 'finished': {
             if (outcome.record.state === 'success')
                 return undefined;
@@ -53738,7 +53818,7 @@ function taskProblem(taskId, outcome, names) {
     }
 }
 // When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['api', 'results', 'timeout', 'task-failed'];
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
 function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     const problems = tasks.flatMap(({ problem }) => {
         if (!problem)
@@ -53751,6 +53831,15 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
     });
     if (problems.length === 0)
         return undefined;
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
+        };
+    }
     const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
     if (tasks.length === 1)
         return problems[0];
@@ -53866,15 +53955,35 @@ function reportFields(report) {
         [Outputs.CreditsBefore]: report.credits?.before ?? '',
         [Outputs.CreditsAfter]: report.credits?.after ?? '',
         [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
+        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        [Outputs.Truncated]: '',
     };
 }
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
 const systemRuntime = {
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
     random: Math.random,
 };
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
@@ -54117,12 +54226,15 @@ const ExitCode = {
     Api: 4,
     Results: 5,
     Internal: 70,
+    // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+    Cancelled: 130,
 };
 const EXIT_FOR = {
     'task-failed': ExitCode.TaskFailed,
     timeout: ExitCode.Timeout,
     api: ExitCode.Api,
     results: ExitCode.Results,
+    cancelled: ExitCode.Cancelled,
 };
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
@@ -54159,6 +54271,7 @@ Exit codes:
      --min-credits or unreadable ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
+  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 const OPTIONS = {
     timeout: { type: 'string' },
@@ -54258,6 +54371,7 @@ async function command(argv, io) {
         logger: display.logger,
         names: CLI_NAMES,
         onProgress: (progress) => display.show(progress.state),
+        signal: io.signal,
     }).finally(display.stop);
     const fields = reportFields(report);
     if (values.json)
@@ -54348,10 +54462,12 @@ function print(io, text, code) {
 ;// CONCATENATED MODULE: ./src/kie-task.ts
 // The `kie-task` command: runs the CLI on this process.
 
+
 void main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    signal: cancelOnSignals(ExitCode.Cancelled),
 }).then((code) => (process.exitCode = code));
 

@@ -126,6 +126,7 @@ function taskTable(report: Report): string[] {
 
 function stateOf(task: TaskReport): string {
   const state = task.outcome.record?.state ?? 'unknown';
+  if (task.outcome.ending === 'cancelled') return `${state} (cancelled)`;
   return task.outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 

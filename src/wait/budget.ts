@@ -41,6 +41,11 @@ export class RequestBudget {
     });
   }
 
+  /** The run is over (cancelled): every caller still queued is granted nothing. */
+  cancel(): void {
+    for (const caller of this.waiting.splice(0)) caller.grant(false);
+  }
+
   /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
   rateLimited(retryAfterMs?: number): void {
     const now = this.clock.now();

@@ -22,6 +22,8 @@ export interface WaitDeps {
   names?: InputNames;
   /** Called each time the task's state changes. */
   onProgress?: (progress: TaskProgress) => void;
+  /** Aborted when the run is cancelled: the loop ends with what it has seen. */
+  signal?: AbortSignal;
 }
 
 /** A task's state as it changes: structured, so a display never has to read log text. */
@@ -49,7 +51,8 @@ interface Progress {
 export type WaitOutcome =
   | (Progress & { ending: 'finished'; record: TaskRecord })
   | (Progress & { ending: 'timeout' })
-  | (Progress & { ending: 'error'; error: KieApiError });
+  | (Progress & { ending: 'error'; error: KieApiError })
+  | (Progress & { ending: 'cancelled' });
 
 export const DEFAULT_NOT_READY_GRACE_MS = 60_000;
 const HEARTBEAT_MS = 60_000;
@@ -65,7 +68,13 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
   let lastLogAt = startedAt;
   const unknownStatesSeen = new Set<string>();
 
+  const cancelled = () => ({
+    ...progress,
+    elapsedMs: now() - startedAt,
+    ending: 'cancelled' as const,
+  });
   for (;;) {
+    if (deps.signal?.aborted) return cancelled();
     progress.polls++;
     let retryAfterMs = 0;
     try {
@@ -92,6 +101,8 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       notReadySince = undefined;
       if (isTerminal(record.state)) return { ...progress, ending: 'finished', record };
     } catch (error) {
+      // A request cut short by the cancellation is no fault of the API's.
+      if (deps.signal?.aborted) return cancelled();
       if (!(error instanceof KieApiError)) throw error;
       progress.elapsedMs = now() - startedAt;
       if (error.kind === 'fatal') return { ...progress, ending: 'error', error };

@@ -51,7 +51,7 @@ async function prepare(inputs: Record<string, string>, env: Record<string, strin
 /** Runs run() in this process, with stdout captured and process.env restored afterwards. */
 export async function runInProcess(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string | undefined>; deps?: Runtime } = {},
+  options: { env?: Record<string, string | undefined>; deps?: Runtime; signal?: AbortSignal } = {},
 ): Promise<ActionRun> {
   const { vars, collect } = await prepare(inputs, options.env ?? {});
   const saved = { ...process.env };
@@ -67,7 +67,7 @@ export async function runInProcess(
   }) as typeof process.stdout.write;
   process.exitCode = undefined;
   try {
-    await run(options.deps);
+    await run(options.deps, options.signal);
   } finally {
     process.stdout.write = write;
     process.env = saved;

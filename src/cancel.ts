@@ -1,0 +1,37 @@
+// Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
+// then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
+// pipeline, which stops polling and downloading and reports what it had seen.
+import type { Runtime } from './runtime.js';
+import type { TaskSource } from './wait/wait.js';
+
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor() {
+    super('The run was cancelled.');
+  }
+}
+
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+export function abortableSleep(sleep: Runtime['sleep'], signal: AbortSignal): Runtime['sleep'] {
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+export function cancellableSource(source: TaskSource, signal: AbortSignal): TaskSource {
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(new CancelledError());
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {}); // rejected only for those who race it
+  return {
+    getTaskRecord(taskId, deadline) {
+      if (signal.aborted) return Promise.reject(new CancelledError());
+      return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Cancellation: SIGINT or SIGTERM (GitHub cancelling a run), Ctrl-C at the CLI. The run stops
+// polling, reports the last state seen and the ids still running, and ends at once. Each test
+// would wait out a long timeout or Retry-After (past the test's own timeout) if it did not.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { main } from '../src/cli.js';
+import { localInputs, parseOutputFile, REPO_ROOT, runInProcess } from './support/action.js';
+import type { KieServer } from './support/kie-server.js';
+import { useLocalServers } from './support/servers.js';
+
+let kie: KieServer;
+useLocalServers((started) => ({ kie } = started));
+
+/** Aborts once the server has seen `polls` status requests, and `afterMs` more have passed. */
+function abortAfterPolls(polls: number, afterMs = 0): AbortSignal {
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    if (kie.taskRequests().length >= polls) {
+      clearInterval(timer);
+      setTimeout(() => controller.abort(), afterMs);
+    }
+  }, 5);
+  return controller.signal;
+}
+
+describe('a cancelled action', () => {
+  it('stops polling and reports the last state it saw', async () => {
+    kie.script('t1', [{ state: 'queuing' }, { state: 'generating' }]);
+    const run = await runInProcess(
+      localInputs(kie, { 'task-id': 't1', timeout: '10m', 'poll-interval': '50ms' }),
+      { signal: abortAfterPolls(2) },
+    );
+    expect(run.failed).toBe(true);
+    expect(run.outputs.state).toBe('generating');
+    expect(run.log).toMatch(/::error::Cancelled after \S+ while task t1 was still generating\./);
+    expect(run.summary).toContain('generating (cancelled)');
+    const polls = kie.taskRequests().length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(kie.taskRequests().length).toBe(polls);
+  });
+
+  it('names the tasks still running, and leaves no poll queued behind a 429 pause', async () => {
+    kie.script('a', [
+      { status: 429, body: { code: 429, msg: 'slow down' }, headers: { 'retry-after': '60' } },
+    ]);
+    kie.script('b', [{ state: 'generating' }]);
+    const run = await runInProcess(
+      localInputs(kie, { 'task-id': 'a,b', timeout: '10m', 'max-requests-per-second': '100' }),
+      // Whether b was polled before a's 429 paused the budget or is queued behind it, both stop.
+      { signal: abortAfterPolls(1, 100) },
+    );
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain(
+      "Cancelled with 2 of 2 tasks still running: a,b. To wait for them again, give 'task-id': a,b",
+    );
+    expect(JSON.parse(run.outputs.tasks!)).toMatchObject([{ taskId: 'a' }, { taskId: 'b' }]);
+  });
+});
+
+describe('a cancelled CLI', () => {
+  it('exits 130 with the ids still running', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    let stderr = '';
+    const code = await main(['wait', 't1', '--base-url', kie.url, '--poll-interval', '20ms'], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { KIE_API_KEY: kie.apiKey },
+      cwd: process.cwd(),
+      signal: abortAfterPolls(1),
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain('kie-task: Cancelled after');
+  });
+});
+
+describe('signals to the bundles', () => {
+  async function interrupt(args: string[], env: Record<string, string>) {
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (kie.taskRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill('SIGINT');
+    return { code: await closed, stdout };
+  }
+
+  it('the action ends on SIGINT with its outputs set', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cancel-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const outputFile = path.join(dir, 'output');
+    await writeFile(outputFile, '');
+    const { code, stdout } = await interrupt([path.join(REPO_ROOT, 'dist/index.js')], {
+      'INPUT_TASK-ID': 't1',
+      'INPUT_API-KEY': kie.apiKey,
+      'INPUT_BASE-URL': kie.url,
+      INPUT_TIMEOUT: '10m',
+      // A sleep left running would hold the process for 30 s, past this test's timeout.
+      'INPUT_POLL-INTERVAL': '30s',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_WORKSPACE: dir,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/::error::Cancelled after/);
+    expect(parseOutputFile(await readFile(outputFile, 'utf8')).state).toBe('generating');
+  });
+
+  it('the CLI exits 130 on SIGINT', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    const { code } = await interrupt(
+      [
+        path.join(REPO_ROOT, 'dist/cli/index.js'),
+        ...['wait', 't1', '--base-url', kie.url, '--poll-interval', '30s'],
+      ],
+      { KIE_API_KEY: kie.apiKey },
+    );
+    expect(code).toBe(130);
+  });
+});
