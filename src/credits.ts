@@ -190,7 +190,7 @@ export function creditsLine(report: Report): string | undefined {
     return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after!)} (was ${amount(credits.before!)}; other spending on the account meanwhile counts too)`;
   }
   if (credits.before !== undefined) {
-    return `Credits: balance ${amount(credits.before)} at the start (could not read it after)${tasksSay}`;
+    return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
   }
   return `Credits: the balance could not be read${tasksSay}`;
 }

@@ -145,7 +145,7 @@ describe('the balance before and after', () => {
     });
     expect(warnings(run.log)).toHaveLength(1);
     expect(warnings(run.log)[0]).toContain('after the tasks');
-    expect(run.summary).toContain('Credits: balance 60.62 at the start (could not read it after)');
+    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
   });
 
   it('reads a balance given as digits in a string', async () => {
@@ -167,6 +167,8 @@ describe('min-credits', () => {
     ]);
     expect(kie.taskRequests()).toEqual([]);
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: '' });
+    expect(run.summary).toContain("below 'min-credits' (100)");
+    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
   });
 
   it('creates nothing in create mode when the balance is below it', async () => {
