@@ -54323,41 +54323,33 @@ function settingsSchema(names) {
         }
         return value;
     });
-    const refined = (check, message) => schemas_string().refine(check, { message });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [Inputs.Model]: schemas_string(),
         [Inputs.Input]: taskInput,
-        [Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [Inputs.CallbackUrl]: refined(Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
         [Inputs.ApiKey]: schemas_string().min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
-        [Inputs.BaseUrl]: refined(isHttpUrl, `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         [Inputs.Timeout]: duration(Inputs.Timeout),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
         [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
-        [Inputs.MaxRequestsPerSecond]: schemas_string()
-            .transform(Number)
-            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-        }),
+        [Inputs.MaxRequestsPerSecond]: refined(Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: schemas_string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: schemas_string(),
-        [Inputs.ArtifactRetentionDays]: schemas_string()
-            .transform((text) => (text === '' ? undefined : Number(text)))
-            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-            message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-        }),
-        [Inputs.MinCredits]: schemas_string()
-            .refine((text) => text === '' || /^\d+(\.\d+)?$/.test(text), {
-            message: `${subject(Inputs.MinCredits)} must be a number of credits, such as 50 or 12.5.`,
-        })
-            .transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.MinCredits]: refined(Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These three only read strings, so they run even when other inputs are wrong: every
         // mistake is reported at once.

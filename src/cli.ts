@@ -1,6 +1,8 @@
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
 // same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
 // kie-task.ts runs it on the real process.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { balanceClient, belowMinimum, readBalance } from './credits.js';
@@ -37,13 +39,20 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
        kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
-  wait      wait for the tasks; reads the account balance before and after (creditsUsed)
-  credits   print the account's credit balance ({"credits": <n>} with --json)
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
+  credits  print the account's credit balance ({"credits": <n>} with --json)
+wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -73,6 +82,9 @@ Exit codes:
 `;
 
 const OPTIONS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'callback-url': { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
@@ -126,30 +138,60 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 async function command(argv: string[], io: CliIo): Promise<number> {
   const usageError = (message: string) => {
-    io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+    // One line a problem, each pointing to the help.
+    const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+    io.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.Usage;
   };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   } catch (error) {
-    return usageError((error as Error).message);
+    return usageError(argumentError(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   if (values.help) return print(io, HELP, ExitCode.Success);
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait' && command !== 'credits')
-    return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-  if (command === 'credits' && args.length > 0)
-    return usageError('kie-task credits takes no task id.');
-  if (command === 'wait' && taskIds.length === 0)
+  if (command !== 'wait' && command !== 'create' && command !== 'credits') {
+    return usageError(
+      command
+        ? `Unknown command '${command}'. The commands are wait, create and credits.`
+        : 'No command given.',
+    );
+  }
+  if (command === 'wait' && taskIds.length === 0) {
     return usageError('kie-task wait needs a task id.');
+  }
+  if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+    return usageError('kie-task create takes no task id, and needs --model.');
+  }
+  if (command === 'credits' && args.length > 0) {
+    return usageError('kie-task credits takes no task id.');
+  }
+  if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
+    return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+  }
+  let input = values.input;
+  if (input?.startsWith('@')) {
+    try {
+      input = await readFile(path.resolve(io.cwd, input.slice(1)), 'utf8');
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'unreadable';
+      return usageError(
+        `Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`,
+      );
+    }
+  }
 
   const given: Partial<Record<InputName, string>> = {
     // `credits` waits for no task: a placeholder id passes the check that wait needs one.
     [Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
+    [Inputs.Model]: values.model,
+    [Inputs.Input]: input,
+    [Inputs.CallbackUrl]: values['callback-url'],
     [Inputs.Timeout]: values.timeout,
     [Inputs.PollInterval]: values['poll-interval'],
     [Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -195,6 +237,22 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
+}
+
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
+    return type === 'boolean'
+      ? `Option '${option}' takes no value.`
+      : `Option '${option}' needs a value: ${option} <value>.`;
+  }
+  return error.message;
 }
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */

@@ -113,8 +113,12 @@ function settingsSchema(names: InputNames) {
     return value as Record<string, unknown>;
   });
 
-  const refined = (check: (text: string) => boolean, message: string) =>
-    z.string().refine(check, { message });
+  /** A string input that `check` must accept; the message echoes what was given. */
+  const refined = (input: InputName, check: (text: string) => boolean, allowed: string) =>
+    z.string().superRefine((text, ctx) => {
+      if (!check(text))
+        problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
 
   return (
     z
@@ -124,8 +128,9 @@ function settingsSchema(names: InputNames) {
         [Inputs.Model]: z.string(),
         [Inputs.Input]: taskInput,
         [Inputs.CallbackUrl]: refined(
+          Inputs.CallbackUrl,
           (text) => text === '' || isHttpUrl(text),
-          `${subject(Inputs.CallbackUrl)} must be an http(s) URL.`,
+          'an http(s) URL',
         ),
         [Inputs.ApiKey]: z.string().min(
           1,
@@ -133,39 +138,34 @@ function settingsSchema(names: InputNames) {
           `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`,
         ),
         [Inputs.BaseUrl]: refined(
+          Inputs.BaseUrl,
           isHttpUrl,
-          `${subject(Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`,
+          'an http(s) URL such as https://api.kie.ai',
         ),
         [Inputs.Timeout]: duration(Inputs.Timeout),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
         [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
-        [Inputs.MaxRequestsPerSecond]: z
-          .string()
-          .transform(Number)
-          .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-          }),
+        [Inputs.MaxRequestsPerSecond]: refined(
+          Inputs.MaxRequestsPerSecond,
+          (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND,
+          `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`,
+        ).transform(Number),
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: z.string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: z.string(),
-        [Inputs.ArtifactRetentionDays]: z
-          .string()
-          .transform((text) => (text === '' ? undefined : Number(text)))
-          .refine(
-            (days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90),
-            {
-              message: `${subject(Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-            },
-          ),
-        [Inputs.MinCredits]: z
-          .string()
-          .refine((text) => text === '' || /^\d+(\.\d+)?$/.test(text), {
-            message: `${subject(Inputs.MinCredits)} must be a number of credits, such as 50 or 12.5.`,
-          })
-          .transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.ArtifactRetentionDays]: refined(
+          Inputs.ArtifactRetentionDays,
+          (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text),
+          'a whole number of days from 1 to 90',
+        ).transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.MinCredits]: refined(
+          Inputs.MinCredits,
+          (text) => text === '' || /^\d+(\.\d+)?$/.test(text),
+          'a number of credits, such as 50 or 12.5',
+        ).transform((text) => (text === '' ? undefined : Number(text))),
       })
       // These three only read strings, so they run even when other inputs are wrong: every
       // mistake is reported at once.

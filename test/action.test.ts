@@ -187,7 +187,7 @@ describe('bad inputs fail the step with one line naming the input', () => {
     [
       'a non-URL base-url',
       { 'base-url': 'api.kie.ai' },
-      "Input 'base-url' must be an http(s) URL such as https://api.kie.ai.",
+      "Input 'base-url' must be an http(s) URL such as https://api.kie.ai (got 'api.kie.ai').",
     ],
     [
       'an ftp base-url',

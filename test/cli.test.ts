@@ -1,6 +1,6 @@
 // The CLI's main(argv, io), run in-process as a user or another CI would run the command; the
 // bundle itself has its smoke test in dist.test.ts.
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -172,5 +172,67 @@ describe('usage', () => {
     const run = await cli(['wait', 't1'], { KIE_API_KEY: undefined });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Set the KIE_API_KEY environment variable');
+  });
+});
+
+describe('argument errors', () => {
+  it.each([
+    [
+      ['wait', 't1', '--bogus'],
+      "kie-task: Unknown option '--bogus'. The options are --model, --input,",
+    ],
+    [['wait', 't1', '--timeout'], "kie-task: Option '--timeout' needs a value: --timeout <value>."],
+    [['wait', 't1', '--json=yes'], "kie-task: Option '--json' takes no value."],
+    [['wait', 't1', '--timeout', 'soon'], "(got 'soon')"],
+  ])('are one line for %j, echoing what was wrong', async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+  });
+});
+
+describe('kie-task create', () => {
+  it('creates the task from --model and an --input file, then waits for it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    await writeFile(path.join(dir, 'input.yml'), 'prompt: a cat\naspect_ratio: "1:1"\n');
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    let stdout = '';
+    const code = await main(
+      ['create', '--model', 'nano-banana-pro', '--input', '@input.yml', '--json', ...fast()],
+      {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: () => true },
+        env: { KIE_API_KEY: kie.apiKey },
+        cwd: dir,
+      },
+    );
+    await rm(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ taskId: 'new-1', state: 'success' });
+    expect(kie.taskRequests()[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/jobs/createTask',
+      body: { model: 'nano-banana-pro', input: { prompt: 'a cat', aspect_ratio: '1:1' } },
+    });
+  });
+
+  it.each([
+    [['create', '--input', '{}'], 'kie-task create takes no task id, and needs --model.'],
+    [['create', 't1', '--model', 'm'], 'kie-task create takes no task id, and needs --model.'],
+    [
+      ['wait', 't1', '--model', 'm'],
+      "--model, --input and --callback-url go with 'kie-task create'.",
+    ],
+    [
+      ['create', '--model', 'm', '--input', '@missing.json'],
+      "Option '--input' names a file that cannot be read (no such file): missing.json",
+    ],
+    [['create', '--model', 'm', '--input', '[1]'], "Option '--input' must be a JSON object"],
+  ])('exits 2 for %j', async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(kie.requests).toHaveLength(0);
   });
 });

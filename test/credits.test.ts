@@ -217,7 +217,7 @@ describe('min-credits', () => {
   it.each(['lots', '-5', '1e3', '0x10'])('rejects %j in one line', async (bad) => {
     const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': bad }));
     expect(errors(run.log)).toEqual([
-      "::error::Input 'min-credits' must be a number of credits, such as 50 or 12.5.",
+      `::error::Input 'min-credits' must be a number of credits, such as 50 or 12.5 (got '${bad}').`,
     ]);
     expect(kie.requests).toEqual([]);
   });
@@ -353,6 +353,14 @@ describe('kie-task credits', () => {
     const guarded = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
     expect(guarded.code).toBe(4);
     expect(guarded.stderr).toContain("below '--min-credits' (100). No task was waited for.");
+  });
+
+  it('create --min-credits creates nothing below the minimum', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await cli(['create', '--model', 'm', '--min-credits', '61', ...fast()]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("below '--min-credits' (61). Nothing was created.");
+    expect(kie.taskRequests()).toEqual([]);
   });
 
   it('lists the credits command and --min-credits in --help', async () => {

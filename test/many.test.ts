@@ -247,7 +247,7 @@ describe('the shared request budget', () => {
   it('rejects a budget that is not a positive number', async () => {
     const run = await runInProcess(inputs({ 'task-id': 'a', 'max-requests-per-second': 'lots' }));
     expect(errors(run.log)).toEqual([
-      "::error::Input 'max-requests-per-second' must be a number above 0 and at most 100, such as 1.5.",
+      "::error::Input 'max-requests-per-second' must be a number above 0 and at most 100, such as 1.5 (got 'lots').",
     ]);
   });
 });
@@ -360,7 +360,10 @@ describe('create and wait', () => {
     [{ input: '{}' }, "Inputs 'input' and 'callback-url' need 'model'."],
     [{ model: 'm', input: '[1, 2]' }, "Input 'input' must be a JSON object or a YAML mapping"],
     [{ model: 'm', input: '{"a": ' }, "Input 'input' is not valid JSON or YAML"],
-    [{ model: 'm', 'callback-url': 'not a url' }, "Input 'callback-url' must be an http(s) URL."],
+    [
+      { model: 'm', 'callback-url': 'not a url' },
+      "Input 'callback-url' must be an http(s) URL (got 'not a url').",
+    ],
   ])('rejects %j', async (bad, message) => {
     const run = await runInProcess(inputs(bad));
     expect(run.failed).toBe(true);

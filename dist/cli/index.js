@@ -41933,6 +41933,11 @@ class DecodedURL extends URL {
 /************************************************************************/
 var __webpack_exports__ = {};
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
 ;// CONCATENATED MODULE: ./src/constants.ts
@@ -52229,9 +52234,6 @@ function artifactUrl(env, id) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -52259,8 +52261,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -54057,41 +54057,33 @@ function settingsSchema(names) {
         }
         return value;
     });
-    const refined = (check, message) => schemas_string().refine(check, { message });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [constants_Inputs.Model]: schemas_string(),
         [constants_Inputs.Input]: taskInput,
-        [constants_Inputs.CallbackUrl]: refined((text) => text === '' || isHttpUrl(text), `${subject(constants_Inputs.CallbackUrl)} must be an http(s) URL.`),
+        [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
         [constants_Inputs.ApiKey]: schemas_string().min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
-        [constants_Inputs.BaseUrl]: refined(isHttpUrl, `${subject(constants_Inputs.BaseUrl)} must be an http(s) URL such as https://api.kie.ai.`),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         [constants_Inputs.Timeout]: duration(constants_Inputs.Timeout),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
         [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
         [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
-        [constants_Inputs.MaxRequestsPerSecond]: schemas_string()
-            .transform(Number)
-            .refine((rate) => rate > 0 && rate <= MAX_REQUESTS_PER_SECOND, {
-            message: `${subject(constants_Inputs.MaxRequestsPerSecond)} must be a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5.`,
-        }),
+        [constants_Inputs.MaxRequestsPerSecond]: refined(constants_Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [constants_Inputs.Download]: boolean(constants_Inputs.Download),
         [constants_Inputs.DownloadDir]: schemas_string(),
         [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
-        [constants_Inputs.ArtifactRetentionDays]: schemas_string()
-            .transform((text) => (text === '' ? undefined : Number(text)))
-            .refine((days) => days === undefined || (Number.isInteger(days) && days >= 1 && days <= 90), {
-            message: `${subject(constants_Inputs.ArtifactRetentionDays)} must be a whole number of days from 1 to 90.`,
-        }),
-        [constants_Inputs.MinCredits]: schemas_string()
-            .refine((text) => text === '' || /^\d+(\.\d+)?$/.test(text), {
-            message: `${subject(constants_Inputs.MinCredits)} must be a number of credits, such as 50 or 12.5.`,
-        })
-            .transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These three only read strings, so they run even when other inputs are wrong: every
         // mistake is reported at once.
@@ -54218,6 +54210,8 @@ function readSettings() {
 
 
 
+
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -54239,13 +54233,20 @@ const EXIT_FOR = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
+       kie-task create --model <model> [--input <json|yaml|@file>] [options]
        kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
-  wait      wait for the tasks; reads the account balance before and after (creditsUsed)
-  credits   print the account's credit balance ({"credits": <n>} with --json)
+  wait     wait for one or more tasks (ids separated by spaces or commas)
+  create   create a task from --model and --input, then wait for it; a request that may
+           have created the task is never repeated, so nothing is billed twice
+  credits  print the account's credit balance ({"credits": <n>} with --json)
+wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
+  --model <model>                 create: the model to run
+  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -54274,6 +54275,9 @@ Exit codes:
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
 const OPTIONS = {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    'callback-url': { type: 'string' },
     timeout: { type: 'string' },
     'poll-interval': { type: 'string' },
     'max-poll-interval': { type: 'string' },
@@ -54313,7 +54317,9 @@ async function main(argv, io) {
 }
 async function command(argv, io) {
     const usageError = (message) => {
-        io.stderr.write(`kie-task: ${message}\nRun 'kie-task --help' for usage.\n`);
+        // One line a problem, each pointing to the help.
+        const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
+        io.stderr.write(`${lines.join('\n')}\n`);
         return ExitCode.Usage;
     };
     let parsed;
@@ -54321,7 +54327,7 @@ async function command(argv, io) {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true });
     }
     catch (error) {
-        return usageError(error.message);
+        return usageError(argumentError(error));
     }
     const { values, positionals } = parsed;
     if (values.help)
@@ -54330,15 +54336,39 @@ async function command(argv, io) {
         return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-    if (command !== 'wait' && command !== 'credits')
-        return usageError(command ? `Unknown command '${command}'.` : 'No command given.');
-    if (command === 'credits' && args.length > 0)
-        return usageError('kie-task credits takes no task id.');
-    if (command === 'wait' && taskIds.length === 0)
+    if (command !== 'wait' && command !== 'create' && command !== 'credits') {
+        return usageError(command
+            ? `Unknown command '${command}'. The commands are wait, create and credits.`
+            : 'No command given.');
+    }
+    if (command === 'wait' && taskIds.length === 0) {
         return usageError('kie-task wait needs a task id.');
+    }
+    if (command === 'create' && (taskIds.length > 0 || !values.model)) {
+        return usageError('kie-task create takes no task id, and needs --model.');
+    }
+    if (command === 'credits' && args.length > 0) {
+        return usageError('kie-task credits takes no task id.');
+    }
+    if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
+        return usageError("--model, --input and --callback-url go with 'kie-task create'.");
+    }
+    let input = values.input;
+    if (input?.startsWith('@')) {
+        try {
+            input = await (0,promises_.readFile)(external_node_path_default().resolve(io.cwd, input.slice(1)), 'utf8');
+        }
+        catch (error) {
+            const reason = error.code === 'ENOENT' ? 'no such file' : 'unreadable';
+            return usageError(`Option '--input' names a file that cannot be read (${reason}): ${input.slice(1)}`);
+        }
+    }
     const given = {
         // `credits` waits for no task: a placeholder id passes the check that wait needs one.
         [constants_Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
+        [constants_Inputs.Model]: values.model,
+        [constants_Inputs.Input]: input,
+        [constants_Inputs.CallbackUrl]: values['callback-url'],
         [constants_Inputs.Timeout]: values.timeout,
         [constants_Inputs.PollInterval]: values['poll-interval'],
         [constants_Inputs.MaxPollInterval]: values['max-poll-interval'],
@@ -54383,6 +54413,21 @@ async function command(argv, io) {
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
+}
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error) {
+    const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+        return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+    }
+    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+        const type = OPTIONS[option.replace(/^--/, '')]?.type;
+        return type === 'boolean'
+            ? `Option '${option}' takes no value.`
+            : `Option '${option}' needs a value: ${option} <value>.`;
+    }
+    return error.message;
 }
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
 function startDisplay(io) {
