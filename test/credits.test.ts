@@ -13,11 +13,10 @@ import {
   type KieServer,
   type RawReply,
 } from './support/kie-server.js';
-import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
 
 let kie: KieServer;
-useLocalServers((started) => ({ kie } = started as { kie: KieServer; media: MediaServer }));
+useLocalServers((started) => ({ kie } = started));
 
 const inputs = (extra: Record<string, string>) =>
   localInputs(kie, { 'max-requests-per-second': '100', ...extra });

@@ -22,6 +22,7 @@ it('waits for a task and writes its outputs to GITHUB_OUTPUT', async () => {
     'api-key': kie.apiKey,
     'base-url': kie.url,
     'poll-interval': '20ms',
+    'max-requests-per-second': '100',
   });
   expect(run.stderr).toBe('');
   expect(run.exitCode).toBe(0);

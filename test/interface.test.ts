@@ -220,4 +220,25 @@ describe('scripts/lint-workflows.mjs', () => {
     expect(stdout).toContain(`${file}:4:3: input "task-id" has no description [action]`);
     expect(stdout).toContain(`${file}:8:9: "runs.main" file dist/index.js does not exist`);
   });
+
+  it("fails on action metadata GitHub's own parser rejects", async () => {
+    const file = path.join(dir, 'action.yml');
+    const main = path.relative(dir, path.join(ROOT, 'action.yml'));
+    await writeFile(
+      file,
+      [
+        'name: Misspelt',
+        'description: y',
+        'brandng:',
+        '  icon: clock',
+        'runs:',
+        '  using: node24',
+        `  main: ${main}`,
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout } = await lint(file);
+    expect(stdout).toContain(`${file}:3:1: Unexpected value 'brandng' [workflow-parser]`);
+    expect(code).toBe(1);
+  });
 });

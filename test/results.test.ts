@@ -1,11 +1,10 @@
 // The whole action with results: Kie API, media host and artifact service, each its own local
 // server (so the media host is a different origin from the API).
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localInputs, REPO_ROOT, runInProcess } from './support/action.js';
+import { localInputs, REPO_ROOT, runInProcess, scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import { generatedBytes, type MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -123,7 +122,7 @@ describe('speech-to-text', () => {
 
 it('keeps data without files in result.json', async () => {
   kie.script('task-1', [{ state: 'success' }], { resultJson: '{"character_id":"c-42"}' });
-  const dir = await mkdtemp(path.join(tmpdir(), 'kie-results-'));
+  const dir = await scratchDir('kie-results-');
   const run = await runInProcess(inputs({ download: 'true', 'download-dir': dir }));
   const [file] = JSON.parse(run.outputs.files!) as string[];
   expect(path.basename(file!)).toBe('result.json');

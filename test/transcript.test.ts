@@ -10,7 +10,7 @@ function seedResultObject(): unknown {
   const response = JSON.parse(
     readFileSync(path.join(REPO_ROOT, 'test/fixtures/speech-to-text.json'), 'utf8'),
   ) as { data: { resultJson: string } };
-  return (JSON5.parse(response.data.resultJson) as { resultObject: unknown }).resultObject;
+  return JSON5.parse<{ resultObject: unknown }>(response.data.resultJson).resultObject;
 }
 
 interface ParsedCue {
@@ -29,7 +29,7 @@ function parseSrt(srt: string): ParsedCue[] {
       expect(number).toBe(String(index + 1));
       const match = /^(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})$/.exec(times!);
       if (!match) throw new Error(`bad cue timing: ${times}`);
-      const [h1, m1, s1, ms1, h2, m2, s2, ms2] = match.slice(1).map(Number) as number[];
+      const [h1, m1, s1, ms1, h2, m2, s2, ms2] = match.slice(1).map(Number);
       return {
         startMs: ((h1! * 60 + m1!) * 60 + s1!) * 1_000 + ms1!,
         endMs: ((h2! * 60 + m2!) * 60 + s2!) * 1_000 + ms2!,

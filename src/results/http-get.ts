@@ -317,6 +317,8 @@ class Exchange {
         this.fail(error as Error);
       }
       this.early = [];
+      // this.fail() may have set it since the check above, which TypeScript cannot see (so: never).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       if (this.failure) return reject(this.failure); // onData threw, or closed the response
       if (this.stage === 'complete') return resolve();
       this.onData = onData;

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { run } from '../../src/main.js';
 import type { Runtime } from '../../src/runtime.js';
 
@@ -21,7 +22,8 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 async function prepare(inputs: Record<string, string>, env: Record<string, string | undefined>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kie-action-'));
   const outputFile = path.join(dir, 'output');
-  // @actions/core remembers the summary file of its first write, so one per process, emptied per run.
+  // @actions/core remembers the summary file of its first write, so one per process, created per
+  // run and removed after it.
   const summaryFile = path.join(tmpdir(), `kie-action-summary-${process.pid}`);
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
@@ -43,6 +45,7 @@ async function prepare(inputs: Record<string, string>, env: Record<string, strin
       summary: await readFile(summaryFile, 'utf8'),
     };
     await rm(dir, { recursive: true, force: true });
+    await rm(summaryFile, { force: true });
     return result;
   };
   return { vars, collect, dir };
@@ -61,10 +64,10 @@ export async function runInProcess(
   }
   let log = '';
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = (chunk: string | Uint8Array) => {
     log += chunk.toString();
     return true;
-  }) as typeof process.stdout.write;
+  };
   process.exitCode = undefined;
   try {
     await run(options.deps, options.signal);
@@ -110,10 +113,19 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/** Real time, but short: for in-process runs that poll a local server. */
+/** A fresh directory in the system temp folder, removed when the current test finishes. */
+export async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Real time, but short: for in-process runs that poll a local server. The request budget is the
+ * highest allowed, so no test sleeps on the default 1.5 requests a second. */
 export const FAST_INPUTS = {
   'poll-interval': '10ms',
   'max-poll-interval': '50ms',
+  'max-requests-per-second': '100',
   timeout: '10s',
 } as const;
 

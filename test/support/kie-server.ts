@@ -1,7 +1,12 @@
 // A Kie.ai-compatible API on 127.0.0.1, scripted per task: used by the tests and by `npm run demo`.
 // Each recordInfo call for a task answers with the task's next scripted reply; the last one repeats.
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordFields {
@@ -79,7 +84,7 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   const charged = new Set<string>();
   const account = { balance: INITIAL_BALANCE };
 
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const taskId = url.searchParams.get('taskId');
     const at = Date.now();
@@ -150,6 +155,10 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       });
     }
     return send(res, reply);
+  };
+  // A handler that throws ends the request (and fails the test), not the process.
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => res.destroy(error as Error));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -86,7 +86,7 @@ export async function startResultsService(): Promise<ResultsService> {
     ) {
       return twirpError(400, 'invalid_argument', 'backend ids do not match the runtime token');
     }
-    const name = String(request.name ?? '');
+    const name = typeof request.name === 'string' ? request.name : '';
     const existing = artifacts.find((artifact) => artifact.name === name);
     if (method === 'CreateArtifact') {
       if (existing) {

@@ -1,0 +1,66 @@
+// What `npm run demo` shows besides the logs: real images for its media host to serve, and the job
+// summary each run wrote, rendered for a terminal.
+import { crc32, deflateSync } from 'node:zlib';
+import { convert } from 'html-to-text';
+import { marked } from 'marked';
+
+type Rgb = [number, number, number];
+
+/**
+ * A valid PNG (8-bit RGB, unfiltered rows): a sky from `top` to `bottom` with a sun, so each demo
+ * image opens in any viewer and is told apart by its colours.
+ */
+export function demoPng(width: number, height: number, top: Rgb, bottom: Rgb, sun: Rgb): Buffer {
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  const [cx, cy, r] = [width * 0.68, height * 0.38, Math.min(width, height) * 0.18];
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1); // its first byte, 0, is the filter type: none
+    const t = y / (height - 1);
+    for (let x = 0; x < width; x++) {
+      const inSun = (x - cx) ** 2 + (y - cy) ** 2 <= r ** 2;
+      const colour = inSun ? sun : top.map((c, i) => Math.round(c + (bottom[i]! - c) * t));
+      rows.set(colour, row + 1 + x * 3);
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type RGB, default compression/filter/interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * The job summary (GitHub-flavoured Markdown with HTML in it) as plain terminal text: the Markdown
+ * becomes HTML, which becomes text with aligned tables, and images show as their address.
+ */
+export function summaryAsText(summary: string): string {
+  // GitHub's alerts (> [!CAUTION]) as a plain label; a linked image as the image alone.
+  const markdown = summary.replace(/^> \[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]$/gm, '> $1:');
+  const html = marked
+    .parse(markdown, { async: false, gfm: true })
+    .replace(/<a [^>]*>\s*(<img [^>]*>)\s*<\/a>/g, '$1');
+  const text = convert(html, {
+    wordwrap: 100,
+    selectors: [
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+      { selector: 'h2', options: { uppercase: false } },
+      { selector: 'h3', options: { uppercase: false } },
+      { selector: 'img', format: 'image', options: { linkBrackets: ['[image: ', ']'] } },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] } },
+    ],
+  });
+  return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+}
