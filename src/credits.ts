@@ -113,6 +113,15 @@ export class StepBalance {
   async before(): Promise<Failure | undefined> {
     const { minCredits, create } = this.settings;
     const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+    // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
+    const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
+    if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
+      this.deps.logger.info(
+        'Not reading the credit balance: the timeout leaves no request for it.',
+      );
+      this.credits.skipped = true;
+      return undefined;
+    }
     try {
       this.credits.before = await this.read();
     } catch (error) {
@@ -121,9 +130,11 @@ export class StepBalance {
       }
       const reason = (error as Error).message;
       if (minCredits === undefined) {
-        this.deps.logger.warning(
-          `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`,
-        );
+        const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
+        // A base-url that refuses every connection is the polls' error to report, once.
+        const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
+        if (baseUrlDown) this.deps.logger.info(message);
+        else this.deps.logger.warning(message);
         return undefined;
       }
       return {
@@ -182,7 +193,7 @@ const amount = (credits: number) => credits.toLocaleString('en-US', { maximumFra
 /** The summary's credit line; undefined when the step read no balance at all. */
 export function creditsLine(report: Report): string | undefined {
   const { credits } = report;
-  if (!credits) return undefined;
+  if (!credits || credits.skipped) return undefined;
   const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
   const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
   const used = creditsUsed(credits);

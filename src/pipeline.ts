@@ -4,19 +4,25 @@
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { StepBalance } from './credits.js';
-import { KieApiError, KieClient, type CreateTaskRequest } from './kie/client.js';
+import {
+  KieApiError,
+  KieClient,
+  sendsKeyInClearText,
+  type CreateTaskRequest,
+} from './kie/client.js';
 import { parseResult } from './kie/schema.js';
+import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from './logger.js';
-import type { Failure, FailureKind, Report, TaskReport } from './report.js';
+import type { Report, TaskReport } from './report.js';
 import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
 import { transcriptOf, writeResults } from './results/results.js';
-import { abortableSleep, cancellableSource } from './cancel.js';
+import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
 import { budgetedSource, RequestBudget } from './wait/budget.js';
-import { waitForTask, type TaskProgress, type TaskSource, type WaitOutcome } from './wait/wait.js';
+import { waitForTask, type TaskProgress, type TaskSource } from './wait/wait.js';
 
 export interface PipelineDeps extends Runtime {
   logger: Logger;
@@ -33,7 +39,14 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   const signal = given.signal ?? new AbortController().signal;
   // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
   const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
-  const { logger } = deps;
+  const { logger, names = ACTION_NAMES } = deps;
+  // `timeout` holds for the whole step: creating the task, then waiting for it.
+  const deadline = deps.now() + settings.timeoutMs;
+  if (sendsKeyInClearText(settings.baseUrl)) {
+    logger.warning(
+      `${names.of(Inputs.BaseUrl)} is plain http to ${new URL(settings.baseUrl).host}: the API key would travel in clear text. Use https.`,
+    );
+  }
   const client = new KieClient({
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
@@ -51,8 +64,12 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
       try {
-        taskIds = [await createTask(client, budget, settings.create, deps)];
+        taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
       } catch (error) {
+        if (error instanceof CancelledError) {
+          const message = 'Cancelled before a task was created: nothing was created.';
+          return { tasks: [], failure: { kind: 'cancelled', message } };
+        }
         if (!(error instanceof KieApiError)) throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
         const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
@@ -69,9 +86,10 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
+    const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps),
+        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps),
       ),
     );
     await balance.after();
@@ -106,10 +124,16 @@ async function createTask(
   client: KieClient,
   budget: RequestBudget,
   request: CreateTaskRequest,
+  deadline: number,
   deps: PipelineDeps,
 ): Promise<string> {
+  let lastError: KieApiError | undefined;
   for (let attempt = 1; ; attempt++) {
-    await budget.acquire();
+    // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
+    // retry may get none before the timeout.
+    if (!(await budget.acquire(deadline))) {
+      throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+    }
     try {
       const taskId = await client.createTask(request);
       budget.succeeded();
@@ -122,9 +146,17 @@ async function createTask(
       // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
       const rateLimited = error.code === 429;
       if (rateLimited) budget.rateLimited(error.retryAfterMs);
-      if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS) throw error;
-      deps.logger.warning(`${error.message} Nothing was created; trying again.`);
-      await deps.sleep(1_000 * 2 ** attempt);
+      const remaining = deadline - deps.now();
+      if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
+        throw error;
+      }
+      lastError = error;
+      // As with polls, the last try lands on the deadline.
+      const delay = Math.min(1_000 * 2 ** attempt, remaining);
+      deps.logger.info(
+        `${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`,
+      );
+      await deps.sleep(delay);
     }
   }
 }
@@ -160,68 +192,6 @@ async function runTask(
   } catch (error) {
     return { ...report, problem: { kind: 'results', message: (error as Error).message } };
   }
-}
-
-function taskProblem(taskId: string, outcome: WaitOutcome, names: InputNames): Failure | undefined {
-  switch (outcome.ending) {
-    case 'error':
-      return { kind: 'api', message: outcome.error.message };
-    case 'timeout':
-      return {
-        kind: 'timeout',
-        message:
-          `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
-          `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-          `Raise ${names.of(Inputs.Timeout)} if the model needs longer.`,
-      };
-    case 'cancelled':
-      return {
-        kind: 'cancelled',
-        message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
-      };
-    case 'finished': {
-      if (outcome.record.state === 'success') return undefined;
-      const { failCode, failMsg } = outcome.record;
-      return {
-        kind: 'task-failed',
-        message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
-      };
-    }
-  }
-}
-
-// When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY: FailureKind[] = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
-
-function overallFailure(
-  tasks: TaskReport[],
-  settings: Settings,
-  { logger, names = ACTION_NAMES }: PipelineDeps,
-): Failure | undefined {
-  const problems = tasks.flatMap(({ problem }) => {
-    if (!problem) return [];
-    if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-      logger.warning(
-        `${problem.message}. Not failing the step, as ${names.of(Inputs.FailOnTaskFailure)} says.`,
-      );
-      return [];
-    }
-    return [problem];
-  });
-  if (problems.length === 0) return undefined;
-  const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
-  if (unfinished.length > 0 && tasks.length > 1) {
-    // The ids to wait for again, in the form the task-id input takes.
-    const ids = unfinished.map((task) => task.taskId).join(',');
-    return {
-      kind: 'cancelled',
-      message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(Inputs.TaskId)}: ${ids}`,
-    };
-  }
-  const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity))!;
-  if (tasks.length === 1) return problems[0];
-  const list = problems.map((problem) => `- ${problem.message}`).join('\n');
-  return { kind, message: `${problems.length} of ${tasks.length} tasks did not succeed:\n${list}` };
 }
 
 async function upload(

@@ -30,6 +30,8 @@ export interface TaskReport {
 export interface CreditReport {
   before?: number;
   after?: number;
+  /** Not read at all: the timeout left no request for it. */
+  skipped?: boolean;
 }
 
 export interface Report {

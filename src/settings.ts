@@ -65,15 +65,16 @@ function settingsSchema(names: InputNames) {
   const problem = (ctx: z.RefinementCtx, input: InputName, message: string) =>
     ctx.addIssue({ code: 'custom', path: [input], message });
 
-  /** An input in human units, read by `parse`; only positive values make sense for any of them. */
+  /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
   const positiveAmount = (
     input: InputName,
     parse: (text: string) => number | undefined,
     help: string,
+    allowZero = false,
   ) =>
     z.string().transform((text, ctx) => {
       const value = parse(text);
-      if (value === undefined || value <= 0) {
+      if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
         problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
         return z.NEVER;
       }
@@ -98,8 +99,11 @@ function settingsSchema(names: InputNames) {
     try {
       value = parseYaml(text);
     } catch (error) {
-      const reason = (error as Error).message.split('\n')[0];
-      problem(ctx, Inputs.Input, `${subject(Inputs.Input)} is not valid JSON or YAML: ${reason}`);
+      problem(
+        ctx,
+        Inputs.Input,
+        `${subject(Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error as Error)}).`,
+      );
       return z.NEVER;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -142,7 +146,8 @@ function settingsSchema(names: InputNames) {
           isHttpUrl,
           'an http(s) URL such as https://api.kie.ai',
         ),
-        [Inputs.Timeout]: duration(Inputs.Timeout),
+        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+        [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
         [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
@@ -198,15 +203,17 @@ function settingsSchema(names: InputNames) {
             `${subject(Inputs.MaxPollInterval)} must not be shorter than ${names.of(Inputs.PollInterval)}.`,
           );
         }
-        if (s[Inputs.Timeout] < s[Inputs.PollInterval]) {
-          problem(
-            ctx,
-            Inputs.Timeout,
-            `${subject(Inputs.Timeout)} must not be shorter than ${names.of(Inputs.PollInterval)}.`,
-          );
-        }
       })
   );
+}
+
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error: Error & { linePos?: { line: number; col: number }[] }): string {
+  const [first = ''] = error.message.split('\n');
+  const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+  const said = what.charAt(0).toLowerCase() + what.slice(1);
+  const at = error.linePos?.[0];
+  return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
 }
 
 type RawInputs = z.output<ReturnType<typeof settingsSchema>>;

@@ -132,6 +132,72 @@ describe('the action', () => {
     expect(run.summary).toContain('timed out');
   });
 
+  it.each([
+    ['0', { timeout: '0' }, 1],
+    [
+      'shorter than poll-interval',
+      {
+        timeout: '300ms',
+        'poll-interval': '5s',
+        'max-poll-interval': '5s',
+        'max-requests-per-second': '100',
+      },
+      2,
+    ],
+  ])('takes a timeout of %s: polls until it, then ends as a timeout', async (_, given, polls) => {
+    kie.script('task-1', [{ state: 'generating' }]);
+    const run = await runInProcess(inputs(given));
+    expect(run.failed).toBe(true);
+    expect(run.log).toMatch(
+      /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)/,
+    );
+    expect(run.outputs).toMatchObject({ state: 'generating', pollCount: String(polls) });
+    expect(kie.taskRequests()).toHaveLength(polls);
+  });
+
+  it('warns that an http base-url off this machine would send the key in clear text', async () => {
+    const run = await runInProcess(inputs({ 'base-url': 'http://0.0.0.0:9', timeout: '0' }));
+    expect(run.log).toContain(
+      "::warning::'base-url' is plain http to 0.0.0.0:9: the API key would travel in clear text. Use https.",
+    );
+    // Never answered: the advice is about base-url, not a longer timeout.
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /^::error::Timed out after \d+ms waiting for task task-1, with no state seen\. Last try: Request to Kie\.ai failed: .*ECONNREFUSED.* \(no answer from 'base-url' yet\)\. Check 'base-url'\.$/,
+    );
+  });
+
+  it.each([
+    'http://localhost:9',
+    'http://127.8.9.10:9',
+    'http://[::1]:9',
+    'http://[::ffff:127.0.0.1]:9',
+  ])('does not warn about plain http to the loopback address %s', async (baseUrl) => {
+    const run = await runInProcess(inputs({ 'base-url': baseUrl, timeout: '0' }));
+    expect(run.log).not.toContain('::warning::');
+  });
+
+  it('says so when the tries after the last state seen failed', async () => {
+    kie.script('task-1', [
+      { state: 'generating' },
+      { status: 500, body: { code: 500, msg: 'down' } },
+    ]);
+    const run = await runInProcess(inputs({ timeout: '200ms', 'max-requests-per-second': '100' }));
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /\(last state: generating\)\. The tries since failed: Kie\.ai server error \(500: "down"\)\. Raise 'timeout'/,
+    );
+  });
+
+  it('advises checking task-id, not a longer timeout, for an id Kie.ai never knew', async () => {
+    const run = await runInProcess(inputs({ 'task-id': 'ghost', timeout: '100ms' }));
+    const [error] = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(error).toMatch(
+      /Timed out after .* waiting for task ghost, with no state seen\. Last try: Kie\.ai does not know task ghost yet .* Check 'task-id'\.$/,
+    );
+    expect(error).not.toContain('Raise');
+  });
+
   it('fails at once on a bad key, naming what to fix', async () => {
     kie.script('task-1', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'api-key': 'wrong-key' }));
@@ -168,12 +234,8 @@ describe('bad inputs fail the step with one line naming the input', () => {
       { 'poll-interval': 'fast' },
       "Input 'poll-interval' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'fast').",
     ],
-    ['a zero timeout', { timeout: '0s' }, "Input 'timeout' must be a duration"],
-    [
-      'a timeout shorter than poll-interval',
-      { timeout: '1s', 'poll-interval': '5s' },
-      "Input 'timeout' must not be shorter than 'poll-interval'.",
-    ],
+    ['a negative timeout', { timeout: '-1s' }, "Input 'timeout' must be a duration"],
+    ['a zero poll-interval', { 'poll-interval': '0' }, "Input 'poll-interval' must be a duration"],
     [
       'max-poll-interval under poll-interval',
       { 'max-poll-interval': '1s', 'poll-interval': '2s' },

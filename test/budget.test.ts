@@ -142,6 +142,55 @@ describe('the request budget', () => {
     expect(answers).toEqual(['a:true@0', 'b:false@500', 'c:true@1000', 'd:true@2000']);
   });
 
+  it('says no at a deadline that comes while the budget sleeps through a pause', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const caller = async (name: string, joinsAt: number, deadline: number) => {
+      await clock.sleep(joinsAt);
+      const granted = await budget.acquire(deadline);
+      answers.push(`${name}:${granted}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        (async () => {
+          await budget.acquire();
+          budget.rateLimited(60_000); // Retry-After: 60
+          await budget.acquire(); // the dispatcher now sleeps until 60 s
+          answers.push(`first:true@${clock.now()}`);
+        })(),
+        caller('late', 1_000, 5_000),
+        caller('later', 2_000, 3_000),
+        caller('patient', 3_000, 90_000),
+      ]),
+    );
+    expect(answers).toEqual([
+      'later:false@3000',
+      'late:false@5000',
+      'first:true@60000',
+      'patient:true@62000',
+    ]);
+  });
+
+  it('refuses every caller once cancelled, those asking later too', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const caller = async (name: string, asksAt: number) => {
+      await clock.sleep(asksAt);
+      answers.push(`${name}:${await budget.acquire()}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('first', 0),
+        caller('queued', 0),
+        clock.sleep(100).then(() => budget.cancel()),
+        caller('later', 200),
+      ]),
+    );
+    expect(answers).toEqual(['first:true@0', 'queued:false@100', 'later:false@200']);
+  });
+
   it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);
@@ -230,6 +279,102 @@ describe('a budgeted source', () => {
       'task-b',
       'task-a',
     ]);
+  });
+
+  it("ends a task with a 5 s timeout at 5 s while another task's 429 pauses the budget for a minute", async () => {
+    const startedAt = 1_700_000_000_000;
+    const clock = new VirtualClock(startedAt);
+    kie.script('slow', [
+      { status: 429, body: { code: 429, msg: 'x' }, headers: { 'retry-after': '60' } },
+      { state: 'success' },
+    ]);
+    kie.script('other', [{ state: 'success' }]);
+    kie.script('quick', [{ state: 'generating' }]);
+    const client = new KieClient({
+      baseUrl: kie.url,
+      apiKey: kie.apiKey,
+      logger: silentLogger,
+      now: clock.now,
+      requestTimeoutMs: 2_000,
+    });
+    const http: TaskSource = {
+      getTaskRecord: (taskId) => clock.outside(client.getTaskRecord(taskId)),
+    };
+    const source = budgetedSource(http, new RequestBudget(10, clock));
+    const wait = (taskId: string, timeoutMs: number, joinsAt: number) =>
+      clock
+        .sleep(joinsAt)
+        .then(() =>
+          waitForTask(
+            { taskId, timeoutMs, pollIntervalMs: 1_000, maxPollIntervalMs: 1_000 },
+            { source, now: clock.now, sleep: clock.sleep, random: () => 0.5, logger: silentLogger },
+          ),
+        );
+    try {
+      // 'other' queues behind the pause first, so the budget is asleep when 'quick' asks.
+      const [slow, other, quick] = await clock.run(
+        Promise.all([
+          wait('slow', 120_000, 0),
+          wait('other', 120_000, 5),
+          wait('quick', 5_000, 10),
+        ]),
+      );
+      expect(slow).toMatchObject({ ending: 'finished', elapsedMs: 60_200 });
+      expect(other).toMatchObject({ ending: 'finished', elapsedMs: 59_995 });
+      expect(quick).toMatchObject({ ending: 'timeout', elapsedMs: 5_000, polls: 1 });
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('fails every task together, queued or not, once base-url is given up on', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const client = new KieClient({
+      baseUrl: 'http://127.0.0.1:9', // nothing listens: refused
+      apiKey: 'k',
+      logger: silentLogger,
+      now: clock.now,
+    });
+    const http: TaskSource = {
+      getTaskRecord: (taskId) => clock.outside(client.getTaskRecord(taskId)),
+    };
+    // 300 tasks at 1.5 requests a second: one round alone would take 200 s.
+    const source = budgetedSource(http, new RequestBudget(1.5, clock));
+    const outcomes = await clock
+      .run(
+        Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            waitForTask(
+              {
+                taskId: `t${i}`,
+                timeoutMs: 30 * 60_000,
+                pollIntervalMs: 3_000,
+                maxPollIntervalMs: 30_000,
+              },
+              {
+                source,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                logger: silentLogger,
+              },
+            ),
+          ),
+        ),
+      )
+      .finally(() => client.dispose());
+    expect(new Set(outcomes.map((outcome) => outcome.ending))).toEqual(new Set(['error']));
+    for (const outcome of outcomes) {
+      if (outcome.ending === 'error')
+        expect(outcome.error.message).toMatch(
+          /^No answer from http:\/\/127\.0\.0\.1:9 in 1m 30s .*Check 'base-url'/,
+        );
+    }
+    // All at the same moment: the first try after the limit, ~1.5 min in.
+    const ends = new Set(outcomes.map((outcome) => outcome.elapsedMs));
+    expect(ends.size).toBe(1);
+    expect([...ends][0]).toBeGreaterThanOrEqual(90_000);
+    expect([...ends][0]).toBeLessThan(91_000);
   });
 
   it('counts a record or any other reply as a success, and a failed connection as nothing', async () => {

@@ -60,6 +60,21 @@ describe('a cancelled action', () => {
   });
 });
 
+describe('a cancelled creation', () => {
+  it('sends no further createTask once cancelled during a 429 pause', async () => {
+    kie.scriptCreate([
+      { status: 429, body: { code: 429, msg: 'slow down' }, headers: { 'retry-after': '60' } },
+      { taskId: 'late', replies: [{ state: 'success' }] },
+    ]);
+    const run = await runInProcess(localInputs(kie, { model: 'm', input: '{}', timeout: '10m' }), {
+      signal: abortAfterPolls(1, 100),
+    });
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain('::error::Cancelled before a task was created: nothing was created.');
+    expect(kie.taskRequests()).toHaveLength(1);
+  });
+});
+
 describe('a cancelled CLI', () => {
   it('exits 130 with the ids still running', async () => {
     kie.script('t1', [{ state: 'generating' }]);

@@ -85,6 +85,18 @@ describe('the balance before and after', () => {
     expect(after!.at - poll!.at).toBeGreaterThanOrEqual(230);
   });
 
+  it('leaves the balance unread when the timeout has room for one poll only, unless min-credits', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    const once = await runInProcess(localInputs(kie, { 'task-id': 't1', timeout: '0' }));
+    expect(once.outputs).toMatchObject({ pollCount: '1', state: 'generating', creditsBefore: '' });
+    expect(balanceReads()).toEqual([]);
+    expect(once.summary).not.toContain('Credits:');
+    const guarded = await runInProcess(
+      localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
+    );
+    expect(guarded.outputs.creditsBefore).toBe('60.62');
+  });
+
   it('leaves the Credits column out when no task reports its cost', async () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);

@@ -113,6 +113,25 @@ describe('several task ids', () => {
     ).toBe(true);
   });
 
+  it('fails all tasks together, with one line, when base-url never answers', async () => {
+    // Time that moves only by sleeping, so the 90 s until base-url is given up on take none.
+    let now = Date.now();
+    const run = await runInProcess(
+      {
+        ...inputs({ 'task-id': 'a b c', timeout: '30m', 'poll-interval': '3s' }),
+        'max-poll-interval': '30s',
+        'base-url': 'http://127.0.0.1:9',
+      },
+      { deps: { now: () => now, sleep: async (ms) => void (now += ms), random: () => 0.5 } },
+    );
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)).toHaveLength(1);
+    expect(errors(run.log)[0]).toMatch(
+      /^::error::3 of 3 tasks did not succeed:%0A- No answer from http:\/\/127\.0\.0\.1:9 in .*Check 'base-url'.* \(3 tasks\)$/,
+    );
+    expect(run.log).not.toContain('::warning::');
+  });
+
   it('keeps the timeout when the shared budget makes tasks queue', async () => {
     const ids = Array.from({ length: 6 }, (_, i) => `q${i}`);
     for (const id of ids) kie.script(id, [running]);
@@ -124,6 +143,8 @@ describe('several task ids', () => {
     expect(Number(run.outputs.elapsedMs)).toBeLessThan(1_500);
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
+    // The tasks never asked about are told apart from those Kie.ai did not answer.
+    expect(run.summary).toContain('| not asked yet (timed out) |');
   });
 
   /** Runs `test` with a local artifact service, as a runner would have one. */
@@ -323,6 +344,26 @@ describe('create and wait', () => {
     expect(errors(run.log)[0]).toContain('A task may have been created anyway');
   });
 
+  it('gives up creating at the timeout when a 429 asks for a minute', async () => {
+    kie.scriptCreate([
+      { status: 429, body: { code: 429, msg: 'too many' }, headers: { 'retry-after': '60' } },
+      created('too-late'),
+    ]);
+    const sleeps: number[] = [];
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }), {
+      deps: {
+        now: Date.now,
+        sleep: (ms) => (sleeps.push(ms), new Promise((resolve) => setTimeout(resolve, 5))),
+        random: Math.random,
+      },
+    });
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)[0]).toMatch(/Could not create a task for model m: Kie.ai rate limit/);
+    expect(kie.taskRequests()).toHaveLength(1);
+    // Neither the backoff nor the budget's pause for Retry-After waits past the 1 s timeout.
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(1_000);
+  });
+
   it('repeats a creation that was rate-limited, which creates nothing', async () => {
     kie.scriptCreate([{ status: 429, body: { code: 429, msg: 'too many' } }, created('new-3')]);
     const sleeps: number[] = [];
@@ -359,7 +400,14 @@ describe('create and wait', () => {
     ],
     [{ input: '{}' }, "Inputs 'input' and 'callback-url' need 'model'."],
     [{ model: 'm', input: '[1, 2]' }, "Input 'input' must be a JSON object or a YAML mapping"],
-    [{ model: 'm', input: '{"a": ' }, "Input 'input' is not valid JSON or YAML"],
+    [
+      { model: 'm', input: '{"a": ' },
+      "Input 'input' is not valid JSON or YAML (line 1, column 6: flow map must end with a }).",
+    ],
+    [
+      { model: 'm', input: 'prompt: a cat\nprompt: a dog' },
+      "Input 'input' is not valid JSON or YAML (line 2, column 1: map keys must be unique).",
+    ],
     [
       { model: 'm', 'callback-url': 'not a url' },
       "Input 'callback-url' must be an http(s) URL (got 'not a url').",

@@ -334,3 +334,44 @@ describe('buildTranscript on partial results', () => {
     expect(buildTranscript(value)).toBeUndefined();
   });
 });
+
+describe('subtitles of text that looks like markup or syntax', () => {
+  // Words as a model may return them: markup, an arrow, a line break inside a word, and speaker
+  // ids that are no better.
+  const words = [
+    ...spoken({ text: 'Tom & Jerry <b>shout</b> a-->b', speaker: 'x-->y' }),
+    { text: ' ', start: 2, end: 2, type: 'spacing' },
+    { text: 'two\n\nlines', start: 2, end: 2.4, type: 'word', speaker_id: '<i>' },
+    { text: ' ', start: 2.4, end: 2.4, type: 'spacing' },
+    { text: '--->', start: 2.4, end: 2.6, type: 'word', speaker_id: '<i>' },
+  ];
+  const files = buildTranscript({ words }, { diarize: true })!.files;
+
+  /** Cue blocks as `[timing, ...text lines]`: a blank line inside a cue would split one. */
+  const blocks = (text: string) =>
+    text
+      .trimEnd()
+      .split('\n\n')
+      .map((block) => block.split('\n'));
+
+  it('escapes WebVTT cue text, with no "-->" outside the timing line', () => {
+    const [header, ...cues] = blocks(files['transcript.vtt']);
+    expect(header).toEqual(['WEBVTT']);
+    expect(cues.map((cue) => cue.slice(1))).toEqual([
+      ['[x--&gt;y] Tom &amp; Jerry &lt;b&gt;shout&lt;/b&gt; a--&gt;b'],
+      ['[&lt;i&gt;] two lines ---&gt;'],
+    ]);
+    for (const [timing, ...lines] of cues) {
+      expect(timing).toMatch(/^\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}$/);
+      for (const line of lines) expect(line).not.toMatch(/-->|<|&(?!amp;|lt;|gt;)/);
+    }
+  });
+
+  it('keeps every SRT cue one block, with no "-->" in its text', () => {
+    const cues = parseSrt(files['transcript.srt']);
+    expect(cues.map((cue) => cue.lines)).toEqual([
+      ['[x->y] Tom & Jerry <b>shout</b> a->b'],
+      ['[<i>] two lines ->'],
+    ]);
+  });
+});

@@ -1,8 +1,8 @@
 // The poll loop and the API client together, over real HTTP to the local Kie server, in virtual
 // time: sleeps return at once and advance a clock, so minutes of waiting take milliseconds.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KieClient } from '../src/kie/client.js';
-import { waitForTask, type WaitOptions } from '../src/wait/wait.js';
+import { KieClient, UNANSWERED_LIMIT_MS } from '../src/kie/client.js';
+import { waitForTask, type TaskSource, type WaitOptions } from '../src/wait/wait.js';
 import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
 
 let kie: KieServer;
@@ -173,7 +173,9 @@ describe('transient faults are retried', () => {
       const { outcome, log, requests } = await waitFor([fault, fault, success]);
       expect(outcome.ending).toBe('finished');
       expect(requests).toHaveLength(3);
-      expect(log.filter((line) => line.startsWith('warning:'))).toHaveLength(2);
+      // Each retry is told as info: a warning would be an annotation on a run that went well.
+      expect(log.filter((line) => line.startsWith('warning:'))).toEqual([]);
+      expect(log.filter((line) => /^info: .* Trying again in \S+\.$/.test(line))).toHaveLength(2);
     });
   }
 
@@ -219,7 +221,7 @@ describe('transient faults are retried', () => {
       requestTimeoutMs: 100,
     });
     expect(outcome.ending).toBe('finished');
-    expect(log.some((line) => /warning: Request to Kie.ai failed: .*100ms/.test(line))).toBe(true);
+    expect(log.some((line) => /info: Request to Kie.ai failed: .*100ms/.test(line))).toBe(true);
   });
 
   it('retries a refused connection', async () => {
@@ -242,6 +244,58 @@ describe('transient faults are retried', () => {
     client.dispose();
     expect(outcome.ending).toBe('timeout');
     expect(outcome.polls).toBeGreaterThan(1);
+  });
+});
+
+describe('a base-url that never answers', () => {
+  const waitOn = (source: TaskSource, timeoutMs = 30 * 60_000, clock = virtualClock()) =>
+    waitForTask(
+      { taskId: 't', timeoutMs, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
+      { source, now: clock.now, sleep: clock.sleep, random: () => 0.5, logger: memoryLogger() },
+    );
+
+  it('is given up on within 2 minutes, naming base-url', async () => {
+    const clock = virtualClock();
+    const client = new KieClient({
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'k',
+      logger: memoryLogger(),
+      now: clock.now,
+    });
+    const outcome = await waitOn(client, 30 * 60_000, clock).finally(() => client.dispose());
+    expect(outcome.ending).toBe('error');
+    if (outcome.ending === 'error') {
+      expect(outcome.error.message).toMatch(
+        /^No answer from http:\/\/127\.0\.0\.1:9 in 1m 30s \(.*ECONNREFUSED.*\)\. Check 'base-url', and the runner's network/,
+      );
+    }
+    // The last try lands on the limit exactly, not a backoff later.
+    expect(outcome.elapsedMs).toBe(UNANSWERED_LIMIT_MS);
+  });
+
+  it('is retried as before once Kie.ai has answered in this step', async () => {
+    const server = await startKieServer();
+    server.script('t', [{ state: 'generating' }]);
+    const clock = virtualClock();
+    const client = new KieClient({
+      baseUrl: server.url,
+      apiKey: server.apiKey,
+      logger: memoryLogger(),
+      now: clock.now,
+    });
+    let closed: Promise<void> | undefined;
+    const source: TaskSource = {
+      async getTaskRecord(taskId) {
+        const record = await client.getTaskRecord(taskId);
+        closed ??= server.close(); // answered once, then gone: refused from now on
+        await closed;
+        return record;
+      },
+    };
+    const outcome = await waitOn(source, 10 * 60_000, clock).finally(() => client.dispose());
+    expect(outcome).toMatchObject({ ending: 'timeout', elapsedMs: 10 * 60_000 });
+    expect(outcome.record?.state).toBe('generating');
+    expect(outcome.lastFault?.message).toMatch(/ECONNREFUSED/);
   });
 });
 
@@ -315,6 +369,17 @@ describe('a task id the API does not know yet', () => {
     const { outcome, requests } = await waitFor([notReady, notReady, { state: 'success' }]);
     expect(outcome.ending).toBe('finished');
     expect(requests).toHaveLength(3);
+  });
+
+  it('is told once, then by a heartbeat, not at every poll', async () => {
+    const { outcome, log } = await waitFor([notReady], { notReadyGraceMs: 5 * 60_000 });
+    expect(outcome.ending).toBe('error');
+    expect(log.filter((line) => line.includes('does not know task task-1 yet'))).toEqual([
+      'info: Kie.ai does not know task task-1 yet (422: "recordInfo is null"). Waiting up to 5m for it to appear.',
+    ]);
+    const heartbeats = log.filter((line) => line.startsWith('info: Still waiting'));
+    expect(heartbeats.length).toBeGreaterThanOrEqual(4);
+    expect(heartbeats[0]).toMatch(/^info: Still waiting for task task-1: not known yet after 1m/);
   });
 
   it('is given up on after the grace period, naming the input', async () => {

@@ -42032,13 +42032,152 @@ function cancellableSource(source, signal) {
     };
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(47083);
+;// CONCATENATED MODULE: ./src/units.ts
+// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (/^\d+(?:\.\d+)?$/.test(value))
+        return Math.round(Number(value) * 1_000);
+    if (!DURATION.test(value))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
+        total += Number(amount) * DURATION_UNITS_MS[unit];
+    }
+    return Math.round(total);
+}
+/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+    const totalSeconds = Math.round(ms / 1_000);
+    const hours = Math.floor(totalSeconds / 3_600);
+    const minutes = Math.floor((totalSeconds % 3_600) / 60);
+    const seconds = totalSeconds % 60;
+    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
+        .filter(Boolean)
+        .join(' ');
+}
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: 1024,
+    mb: 1024 ** 2,
+    gb: 1024 ** 3,
+    tb: 1024 ** 4,
+};
+/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
+function parseSize(text) {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
+    if (!match)
+        return undefined;
+    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
+}
+/** "1.5 GB", "340 KB", "12 B". */
+function formatSize(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/** "1 poll", "3 polls". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts; a plain constant keeps the bundle free of
 // a JSON import and the User-Agent available to every module.
 const VERSION = '1.0.0';
 const USER_AGENT = `kie-task-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/kie/faults.ts
+// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
+// type, and the meaning of each of the API's codes.
+
+class KieApiError extends Error {
+    kind;
+    code;
+    retryAfterMs;
+    more;
+    name = 'KieApiError';
+    constructor(kind, message, 
+    /** The body's `code`, or the HTTP status when the body had none. */
+    code, 
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    retryAfterMs, more = {}) {
+        super(message);
+        this.kind = kind;
+        this.code = code;
+        this.retryAfterMs = retryAfterMs;
+        this.more = more;
+    }
+    get neverSent() {
+        return this.more.neverSent === true;
+    }
+}
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
+    const said = serverMessage ? `: "${serverMessage}"` : '';
+    const taskId = 'taskId' in subject ? subject.taskId : undefined;
+    const task = taskId !== undefined
+        ? `task ${taskId}`
+        : 'model' in subject
+            ? `the task for model ${subject.model}`
+            : subject.endpoint;
+    if (code === 404 && 'endpoint' in subject) {
+        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(constants_Inputs.BaseUrl)}.`, code);
+    }
+    switch (code) {
+        case 401:
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
+        case 402:
+            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
+        case 404:
+            return new KieApiError('fatal', taskId === undefined
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
+        case 408:
+            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
+        case 422:
+            // Only the documented "recordInfo is null" means the id is not visible yet.
+            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
+                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
+            }
+            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+        case 429:
+            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
+        case 433:
+            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
+        case 455:
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+        case 501:
+            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
+        case 505:
+            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+    }
+    if (code >= 500) {
+        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
+    }
+    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
 
 // EXTERNAL MODULE: ../main/node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(70809);
@@ -51706,30 +51845,15 @@ function parseResult(raw) {
 
 
 
-class KieApiError extends Error {
-    kind;
-    code;
-    retryAfterMs;
-    neverSent;
-    name = 'KieApiError';
-    constructor(kind, message, 
-    /** The body's `code`, or the HTTP status when the body had none. */
-    code, 
-    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
-    retryAfterMs, 
-    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
-    neverSent = false) {
-        super(message);
-        this.kind = kind;
-        this.code = code;
-        this.retryAfterMs = retryAfterMs;
-        this.neverSent = neverSent;
-    }
-}
+
+
+
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
-const MAINTENANCE_BACKOFF_MS = 30_000;
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+const UNANSWERED_LIMIT_MS = 90_000;
 const BODY_EXCERPT_CHARS = 120;
 class KieClient {
     http;
@@ -51738,6 +51862,10 @@ class KieClient {
     logger;
     now;
     names;
+    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+    answered = false;
+    unansweredSince;
+    unreachable;
     constructor(options) {
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -51789,6 +51917,8 @@ class KieClient {
         this.http.dispose();
     }
     async call(method, url, subject, body) {
+        if (this.unreachable)
+            throw this.unreachable;
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
         let status;
@@ -51798,11 +51928,30 @@ class KieClient {
             ({ status, headers, body: reply } = await this.send(method, url, body));
         }
         catch (error) {
-            const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
-            throw new KieApiError('transient', `Request to Kie.ai failed: ${error.message}.`, undefined, undefined, neverSent);
+            throw this.connectionFault(error, started);
         }
+        this.answered = true;
         this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
         return this.classify(status, headers, reply, subject);
+    }
+    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+    connectionFault(error, started) {
+        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+        const reason = `Request to Kie.ai failed: ${error.message}`;
+        if (this.answered) {
+            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+        }
+        if (this.unreachable)
+            return this.unreachable; // one verdict, whichever request ends last
+        this.unansweredSince ??= started;
+        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+        const silentMs = this.now() - this.unansweredSince;
+        if (silentMs < UNANSWERED_LIMIT_MS) {
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+        }
+        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
+        return this.unreachable;
     }
     async send(method, url, body) {
         let response;
@@ -51860,50 +52009,20 @@ class KieClient {
         return envelope;
     }
 }
-/** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, names, retryAfterMs) {
-    const said = serverMessage ? `: "${serverMessage}"` : '';
-    const taskId = 'taskId' in subject ? subject.taskId : undefined;
-    const task = taskId !== undefined
-        ? `task ${taskId}`
-        : 'model' in subject
-            ? `the task for model ${subject.model}`
-            : subject.endpoint;
-    if (code === 404 && 'endpoint' in subject) {
-        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(constants_Inputs.BaseUrl)}.`, code);
-    }
-    switch (code) {
-        case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
-        case 402:
-            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
-        case 404:
-            return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
-        case 408:
-            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
-        case 422:
-            // Only the documented "recordInfo is null" means the id is not visible yet.
-            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
-                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
-            }
-            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
-        case 429:
-            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
-        case 433:
-            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
-        case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
-        case 501:
-            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
-        case 505:
-            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
-    }
-    if (code >= 500) {
-        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
-    }
-    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+const LOOPBACK = new external_node_net_.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+function sendsKeyInClearText(baseUrl) {
+    const url = new URL(baseUrl);
+    const host = url.hostname
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase();
+    if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost'))
+        return false;
+    const family = (0,external_node_net_.isIP)(host);
+    return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 function parseEnvelope(body) {
     let json;
@@ -52034,6 +52153,13 @@ class StepBalance {
     async before() {
         const { minCredits, create } = this.settings;
         const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
+        const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
+        if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
+            this.deps.logger.info('Not reading the credit balance: the timeout leaves no request for it.');
+            this.credits.skipped = true;
+            return undefined;
+        }
         try {
             this.credits.before = await this.read();
         }
@@ -52043,7 +52169,13 @@ class StepBalance {
             }
             const reason = error.message;
             if (minCredits === undefined) {
-                this.deps.logger.warning(`Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`);
+                const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
+                // A base-url that refuses every connection is the polls' error to report, once.
+                const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
+                if (baseUrlDown)
+                    this.deps.logger.info(message);
+                else
+                    this.deps.logger.warning(message);
                 return undefined;
             }
             return {
@@ -52095,7 +52227,7 @@ const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDig
 /** The summary's credit line; undefined when the step read no balance at all. */
 function creditsLine(report) {
     const { credits } = report;
-    if (!credits)
+    if (!credits || credits.skipped)
         return undefined;
     const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
     const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
@@ -52112,63 +52244,89 @@ function sum(values) {
     return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }
 
-;// CONCATENATED MODULE: ./src/units.ts
-// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
-const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
-/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (/^\d+(?:\.\d+)?$/.test(value))
-        return Math.round(Number(value) * 1_000);
-    if (!DURATION.test(value))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-        total += Number(amount) * DURATION_UNITS_MS[unit];
+;// CONCATENATED MODULE: ./src/failures.ts
+// Why a task did not succeed, and what the step's failure says about all of them: the advice
+// fits the cause, and the counts agree with the job summary's.
+
+
+function taskProblem(taskId, outcome, names) {
+    switch (outcome.ending) {
+        case 'error':
+            return { kind: 'api', message: outcome.error.message };
+        case 'timeout':
+            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
+        case 'finished': {
+            if (outcome.record.state === 'success')
+                return undefined;
+            const { failCode, failMsg } = outcome.record;
+            return {
+                kind: 'task-failed',
+                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
+            };
+        }
     }
-    return Math.round(total);
 }
-/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
-function formatDuration(ms) {
-    if (ms < 1_000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-    const totalSeconds = Math.round(ms / 1_000);
-    const hours = Math.floor(totalSeconds / 3_600);
-    const minutes = Math.floor((totalSeconds % 3_600) / 60);
-    const seconds = totalSeconds % 60;
-    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
-        .filter(Boolean)
-        .join(' ');
-}
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: 1024,
-    mb: 1024 ** 2,
-    gb: 1024 ** 3,
-    tb: 1024 ** 4,
-};
-/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
-function parseSize(text) {
-    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
-    if (!match)
-        return undefined;
-    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
-}
-/** "1.5 GB", "340 KB", "12 B". */
-function formatSize(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
+/** Advice that fits the cause: a longer timeout only helps a task that was running. */
+function timeoutMessage(taskId, outcome, names) {
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+    const fault = outcome.lastFault;
+    if (outcome.record) {
+        // Still running when last seen; if the tries since then failed, that is worth knowing too.
+        const since = fault && !fault.more.queued ? ` The tries since failed: ${fault.message}` : '';
+        return (`${waited} (last state: ${outcome.record.state}).${since} ` +
+            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
     }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+    const advice = fault?.kind === 'not-ready'
+        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
+        : fault?.more.retryBy !== undefined
+            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
+            : '';
+    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
+}
+// When tasks fail in different ways, the exit code names the one a person must act on first.
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
+    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
+    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
+    const failing = problems.filter((problem) => !tolerated(problem));
+    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
+    if (failing.length === 0) {
+        if (problems.length > 0) {
+            logger.warning(tasks.length === 1
+                ? `${problems[0].message}. Not failing the step, ${because}.`
+                : counted(problems, tasks, ` (not failing the step, ${because})`));
+        }
+        return undefined;
+    }
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
+        };
+    }
+    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
+    if (tasks.length === 1)
+        return failing[0];
+    // Every task that did not succeed is counted, so the count agrees with the summary's; those
+    // that fail the step are told apart from those that do not.
+    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    return { kind, message: counted(problems, tasks, note) };
+}
+/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
+function counted(problems, tasks, note = '') {
+    const times = new Map();
+    for (const { message } of problems)
+        times.set(message, (times.get(message) ?? 0) + 1);
+    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
+    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
@@ -52267,9 +52425,6 @@ var external_node_fs_ = __nccwpck_require__(73024);
 var external_node_http_ = __nccwpck_require__(37067);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(41692);
 var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
@@ -53334,7 +53489,7 @@ function timeCues(cues) {
             startMs,
             endMs: Math.min(endMs, starts[index + 1] ?? Infinity),
             // A cue that fits() always wraps; only an oversized lone token falls back to one line.
-            text: (wrapLines(cue) ?? [joinTokens(cue.tokens)]).join('\n'),
+            lines: wrapLines(cue) ?? [joinTokens(cue.tokens)],
         };
     });
 }
@@ -53345,13 +53500,21 @@ function timestamp(ms, fractionSeparator) {
     const seconds = Math.floor(ms / 1_000) % 60;
     return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}${fractionSeparator}${pad(ms % 1_000, 3)}`;
 }
+/** A cue line as one line of text: words may hold line breaks, and a blank line ends a cue. */
+function oneLine(line) {
+    return line.replace(/\s+/gu, ' ').trim();
+}
 // Without word timings there can be no cue: the SRT is then empty and the WebVTT only its header.
 function toSrt(cues) {
-    const blocks = cues.map((cue, index) => `${index + 1}\n${timestamp(cue.startMs, ',')} --> ${timestamp(cue.endMs, ',')}\n${cue.text}`);
+    // SRT has no escapes: an arrow in the text, which parsers take for a timing line, is shortened.
+    const text = (line) => oneLine(line).replace(/-{2,}>/g, '->');
+    const blocks = cues.map((cue, index) => `${index + 1}\n${timestamp(cue.startMs, ',')} --> ${timestamp(cue.endMs, ',')}\n${cue.lines.map(text).join('\n')}`);
     return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
 }
 function toVtt(cues) {
-    const blocks = cues.map((cue) => `${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${cue.text}`);
+    // WebVTT cue text is markup: & and < start escapes and tags, and "-->" may not appear at all.
+    const text = (line) => oneLine(line).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+    const blocks = cues.map((cue) => `${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${cue.lines.map(text).join('\n')}`);
     return `${['WEBVTT', ...blocks].join('\n\n')}\n`;
 }
 
@@ -53390,7 +53553,7 @@ async function writeResults(options) {
             maxBytes: options.maxDownloadBytes,
             logger,
         });
-        return { files: downloads.map(({ path, bytes }) => ({ path, bytes })) };
+        return { files: downloads };
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
@@ -53441,6 +53604,10 @@ class RequestBudget {
     waiting = [];
     lastGrantedAt = -Infinity;
     pausedUntil = -Infinity;
+    dispatching = false;
+    cancelled = false;
+    /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
+    sleepingUntil;
     constructor(configuredRate, clock) {
         this.configuredRate = configuredRate;
         this.clock = clock;
@@ -53454,14 +53621,26 @@ class RequestBudget {
      * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
      */
     acquire(deadline = Infinity) {
+        if (this.cancelled)
+            return Promise.resolve(false);
         return new Promise((grant) => {
+            const caller = { grant, deadline };
+            this.waiting.push(caller);
             // The dispatcher runs exactly while someone waits: start it for the first in line.
-            if (this.waiting.push({ grant, deadline }) === 1)
+            if (!this.dispatching) {
                 void this.dispatch();
+            }
+            else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
+                // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
+                // a timer of this caller's own says no right at the deadline. It ends before the
+                // dispatcher's, so it keeps nothing alive.
+                void this.clock.sleep(deadline - this.clock.now()).then(() => this.refuse(caller));
+            }
         });
     }
-    /** The run is over (cancelled): every caller still queued is granted nothing. */
+    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
     cancel() {
+        this.cancelled = true;
         for (const caller of this.waiting.splice(0))
             caller.grant(false);
     }
@@ -53486,6 +53665,7 @@ class RequestBudget {
     // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
     // also holds back callers already queued, and a timer firing early cannot break the spacing.
     async dispatch() {
+        this.dispatching = true;
         while (this.waiting.length > 0) {
             const now = this.clock.now();
             const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
@@ -53503,16 +53683,34 @@ class RequestBudget {
                 continue;
             }
             const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+            this.sleepingUntil = wakeAt;
             await this.clock.sleep(wakeAt - now);
+            this.sleepingUntil = undefined;
         }
+        this.dispatching = false;
+    }
+    refuse(caller) {
+        const index = this.waiting.indexOf(caller);
+        if (index === -1)
+            return; // granted or refused already
+        this.waiting.splice(index, 1);
+        caller.grant(false);
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
 function budgetedSource(source, budget, names = ACTION_NAMES) {
+    // Once base-url is given up on, every task fails with that at once, queued or not.
+    let unreachable;
+    const stopIfUnreachable = () => {
+        if (unreachable)
+            throw unreachable;
+    };
     return {
         async getTaskRecord(taskId, deadline) {
+            stopIfUnreachable();
             if (!(await budget.acquire(deadline))) {
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`);
+                stopIfUnreachable();
+                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { queued: true });
             }
             try {
                 const record = await source.getTaskRecord(taskId);
@@ -53522,6 +53720,10 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
             catch (error) {
                 // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
                 if (error instanceof KieApiError) {
+                    if (error.more.unreachable && !unreachable) {
+                        unreachable = error;
+                        budget.cancel();
+                    }
                     if (error.code === 429)
                         budget.rateLimited(error.retryAfterMs);
                     else if (error.code !== undefined)
@@ -53585,6 +53787,7 @@ async function waitForTask(options, deps) {
             return cancelled();
         progress.polls++;
         let retryAfterMs = 0;
+        let retryBy = Infinity;
         try {
             const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
@@ -53599,6 +53802,7 @@ async function waitForTask(options, deps) {
                 }
             }
             progress.record = record;
+            progress.lastFault = undefined;
             consecutiveFaults = 0;
             notReadySince = undefined;
             if (isTerminal(record.state))
@@ -53611,23 +53815,27 @@ async function waitForTask(options, deps) {
             if (!(error instanceof KieApiError))
                 throw error;
             progress.elapsedMs = now() - startedAt;
+            // A request the budget never sent says less than the reply before it.
+            if (!error.more.queued || !progress.lastFault)
+                progress.lastFault = error;
             if (error.kind === 'fatal')
                 return { ...progress, ending: 'error', error };
             if (error.kind === 'not-ready') {
+                if (notReadySince === undefined) {
+                    // Said once; the heartbeat tells that it goes on.
+                    logger.info(`${error.message} Waiting up to ${formatDuration(notReadyGraceMs)} for it to appear.`);
+                    lastLogAt = now();
+                }
                 notReadySince ??= now();
                 if (now() - notReadySince >= notReadyGraceMs) {
                     const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(constants_Inputs.TaskId)}.`, error.code);
                     return { ...progress, ending: 'error', error: gaveUp };
                 }
-                logger.info(`${error.message} Waiting for it to appear.`);
             }
             else {
                 consecutiveFaults++;
                 retryAfterMs = error.retryAfterMs ?? 0;
-            }
-            lastLogAt = now();
-            if (error.kind === 'transient' && now() < deadline) {
-                logger.warning(`${error.message} Will retry.`);
+                retryBy = error.more.retryBy ?? Infinity;
             }
         }
         const remaining = deadline - now();
@@ -53639,14 +53847,21 @@ async function waitForTask(options, deps) {
         // The task's age from its createTime knows about time spent before this step started; a
         // createTime in the future (clock skew) is ignored rather than trusted.
         const taskAgeMs = Math.max(now() - startedAt, createdAt && createdAt <= now() ? now() - createdAt : 0);
-        const delay = Math.max(nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options), retryAfterMs);
-        if (now() - lastLogAt >= HEARTBEAT_MS) {
-            logger.info(`Still waiting for task ${taskId}: ${progress.record?.state ?? 'no reply yet'} after ${formatDuration(now() - startedAt)} (${progress.polls} polls).`);
+        // The last poll lands on the deadline, so a task finishing just before it is not missed.
+        const delay = Math.min(Math.max(nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options), retryAfterMs), remaining, Math.max(0, retryBy - now()));
+        const fault = progress.lastFault;
+        if (fault?.kind === 'transient') {
+            // Info, not a warning: each warning is an annotation, and a retry that works needs no one.
+            logger.info(`${fault.message} Trying again in ${formatDuration(delay)}.`);
             lastLogAt = now();
         }
-        logger.debug(`Next poll in ${formatDuration(Math.min(delay, remaining))}.`);
-        // The last poll lands on the deadline, so a task finishing just before it is not missed.
-        await sleep(Math.min(delay, remaining));
+        else if (now() - lastLogAt >= HEARTBEAT_MS) {
+            const state = progress.record?.state ?? (fault?.kind === 'not-ready' ? 'not known yet' : 'no reply yet');
+            logger.info(`Still waiting for task ${taskId}: ${state} after ${formatDuration(now() - startedAt)} (${plural(progress.polls, 'poll')}).`);
+            lastLogAt = now();
+        }
+        logger.debug(`Next poll in ${formatDuration(delay)}.`);
+        await sleep(delay);
     }
 }
 
@@ -53666,11 +53881,17 @@ async function waitForTask(options, deps) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
     const deps = { ...given, signal, sleep: abortableSleep(given.sleep, signal) };
-    const { logger } = deps;
+    const { logger, names = ACTION_NAMES } = deps;
+    // `timeout` holds for the whole step: creating the task, then waiting for it.
+    const deadline = deps.now() + settings.timeoutMs;
+    if (sendsKeyInClearText(settings.baseUrl)) {
+        logger.warning(`${names.of(constants_Inputs.BaseUrl)} is plain http to ${new URL(settings.baseUrl).host}: the API key would travel in clear text. Use https.`);
+    }
     const client = new KieClient({
         baseUrl: settings.baseUrl,
         apiKey: settings.apiKey,
@@ -53689,9 +53910,13 @@ async function runPipeline(settings, given) {
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
-                taskIds = [await createTask(client, budget, settings.create, deps)];
+                taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
             }
             catch (error) {
+                if (error instanceof CancelledError) {
+                    const message = 'Cancelled before a task was created: nothing was created.';
+                    return { tasks: [], failure: { kind: 'cancelled', message } };
+                }
                 if (!(error instanceof KieApiError))
                     throw error;
                 // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -53706,7 +53931,8 @@ async function runPipeline(settings, given) {
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), settings, source, deps)));
+        const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
+        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, deps)));
         await balance.after();
         const report = { tasks, credits };
         if (settings.download)
@@ -53737,9 +53963,14 @@ async function runPipeline(settings, given) {
     }
 }
 const MAX_CREATE_ATTEMPTS = 5;
-async function createTask(client, budget, request, deps) {
+async function createTask(client, budget, request, deadline, deps) {
+    let lastError;
     for (let attempt = 1;; attempt++) {
-        await budget.acquire();
+        // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
+        // retry may get none before the timeout.
+        if (!(await budget.acquire(deadline))) {
+            throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+        }
         try {
             const taskId = await client.createTask(request);
             budget.succeeded();
@@ -53755,10 +53986,15 @@ async function createTask(client, budget, request, deps) {
             const rateLimited = error.code === 429;
             if (rateLimited)
                 budget.rateLimited(error.retryAfterMs);
-            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS)
+            const remaining = deadline - deps.now();
+            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
                 throw error;
-            deps.logger.warning(`${error.message} Nothing was created; trying again.`);
-            await deps.sleep(1_000 * 2 ** attempt);
+            }
+            lastError = error;
+            // As with polls, the last try lands on the deadline.
+            const delay = Math.min(1_000 * 2 ** attempt, remaining);
+            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
+            await deps.sleep(delay);
         }
     }
 }
@@ -53791,62 +54027,6 @@ async function runTask(taskId, dir, settings, source, deps) {
     catch (error) {
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
-}
-function taskProblem(taskId, outcome, names) {
-    switch (outcome.ending) {
-        case 'error':
-            return { kind: 'api', message: outcome.error.message };
-        case 'timeout':
-            return {
-                kind: 'timeout',
-                message: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId} ` +
-                    `(last state: ${outcome.record?.state ?? 'none seen'}). ` +
-                    `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`,
-            };
-        case 'cancelled':
-            return {
-                kind: 'cancelled',
-                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
-            };
-        case 'finished': {
-            if (outcome.record.state === 'success')
-                return undefined;
-            const { failCode, failMsg } = outcome.record;
-            return {
-                kind: 'task-failed',
-                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
-            };
-        }
-    }
-}
-// When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
-    const problems = tasks.flatMap(({ problem }) => {
-        if (!problem)
-            return [];
-        if (problem.kind === 'task-failed' && !settings.failOnTaskFailure) {
-            logger.warning(`${problem.message}. Not failing the step, as ${names.of(constants_Inputs.FailOnTaskFailure)} says.`);
-            return [];
-        }
-        return [problem];
-    });
-    if (problems.length === 0)
-        return undefined;
-    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
-    if (unfinished.length > 0 && tasks.length > 1) {
-        // The ids to wait for again, in the form the task-id input takes.
-        const ids = unfinished.map((task) => task.taskId).join(',');
-        return {
-            kind: 'cancelled',
-            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
-        };
-    }
-    const kind = SEVERITY.find((severity) => problems.some((problem) => problem.kind === severity));
-    if (tasks.length === 1)
-        return problems[0];
-    const list = problems.map((problem) => `- ${problem.message}`).join('\n');
-    return { kind, message: `${problems.length} of ${tasks.length} tasks did not succeed:\n${list}` };
 }
 async function upload(report, taskIds, settings, deps) {
     const files = report.tasks.flatMap((task) => task.files.map((file) => file.path));
@@ -54020,10 +54200,10 @@ const MAX_POLL_INTERVAL_MS = 3_600_000;
 function settingsSchema(names) {
     const subject = (input) => `${names.noun} ${names.of(input)}`;
     const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
-    /** An input in human units, read by `parse`; only positive values make sense for any of them. */
-    const positiveAmount = (input, parse, help) => schemas_string().transform((text, ctx) => {
+    /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
+    const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
         const value = parse(text);
-        if (value === undefined || value <= 0) {
+        if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
             problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
             return NEVER;
         }
@@ -54049,8 +54229,7 @@ function settingsSchema(names) {
             value = (0,dist/* parse */.qg)(text);
         }
         catch (error) {
-            const reason = error.message.split('\n')[0];
-            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} is not valid JSON or YAML: ${reason}`);
+            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error)}).`);
             return NEVER;
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -54074,7 +54253,8 @@ function settingsSchema(names) {
         // Only the action gets here: the CLI reads the key from the environment alone.
         `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
         [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
-        [constants_Inputs.Timeout]: duration(constants_Inputs.Timeout),
+        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+        [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
         [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
         [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
@@ -54114,10 +54294,15 @@ function settingsSchema(names) {
         if (s[constants_Inputs.MaxPollInterval] < s[constants_Inputs.PollInterval]) {
             problem(ctx, constants_Inputs.MaxPollInterval, `${subject(constants_Inputs.MaxPollInterval)} must not be shorter than ${names.of(constants_Inputs.PollInterval)}.`);
         }
-        if (s[constants_Inputs.Timeout] < s[constants_Inputs.PollInterval]) {
-            problem(ctx, constants_Inputs.Timeout, `${subject(constants_Inputs.Timeout)} must not be shorter than ${names.of(constants_Inputs.PollInterval)}.`);
-        }
     }));
+}
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error) {
+    const [first = ''] = error.message.split('\n');
+    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+    const said = what.charAt(0).toLowerCase() + what.slice(1);
+    const at = error.linePos?.[0];
+    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
 }
 function toSettings(raw, workspace) {
     const model = raw[constants_Inputs.Model];

@@ -4,10 +4,13 @@
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
+import { BlockList, isIP } from 'node:net';
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
+import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
+import { describeCode, KieApiError, type Subject } from './faults.js';
 import {
   creditsSchema,
   envelopeSchema,
@@ -16,34 +19,10 @@ import {
   type TaskRecord,
 } from './schema.js';
 
-/**
- * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
- * - `not-ready`: the task is not visible yet (422 "recordInfo is null" right after creation).
- * - `fatal`: trying again cannot help (bad key, no credits, unknown task, failed upstream).
- */
-export type FaultKind = 'transient' | 'not-ready' | 'fatal';
-
-export class KieApiError extends Error {
-  override readonly name = 'KieApiError';
-  constructor(
-    readonly kind: FaultKind,
-    message: string,
-    /** The body's `code`, or the HTTP status when the body had none. */
-    readonly code?: number,
-    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
-    readonly retryAfterMs?: number,
-    /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
-    readonly neverSent = false,
-  ) {
-    super(message);
-  }
-}
+export { KieApiError, type FaultKind } from './faults.js';
 
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** What a request is about, for its messages: a task's record, creating one, or another endpoint. */
-type Subject = { taskId: string } | { model: string } | { endpoint: string };
 
 export interface CreateTaskRequest {
   model: string;
@@ -63,8 +42,10 @@ export interface KieClientOptions {
   names?: InputNames;
 }
 
-// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
-const MAINTENANCE_BACKOFF_MS = 30_000;
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+export const UNANSWERED_LIMIT_MS = 90_000;
+
 const BODY_EXCERPT_CHARS = 120;
 
 export class KieClient {
@@ -74,6 +55,10 @@ export class KieClient {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly names: InputNames;
+  /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+  private answered = false;
+  private unansweredSince?: number;
+  private unreachable?: KieApiError;
 
   constructor(options: KieClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -153,6 +138,7 @@ export class KieClient {
     subject: Subject,
     body?: string,
   ): Promise<Envelope> {
+    if (this.unreachable) throw this.unreachable;
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
     let status: number;
@@ -161,17 +147,42 @@ export class KieClient {
     try {
       ({ status, headers, body: reply } = await this.send(method, url, body));
     } catch (error) {
-      const neverSent = NEVER_SENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '');
-      throw new KieApiError(
-        'transient',
-        `Request to Kie.ai failed: ${(error as Error).message}.`,
-        undefined,
-        undefined,
-        neverSent,
-      );
+      throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
+    this.answered = true;
     this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
     return this.classify(status, headers, reply, subject);
+  }
+
+  /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+  private connectionFault(error: NodeJS.ErrnoException, started: number): KieApiError {
+    const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+    const reason = `Request to Kie.ai failed: ${error.message}`;
+    if (this.answered) {
+      return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+    }
+    if (this.unreachable) return this.unreachable; // one verdict, whichever request ends last
+    this.unansweredSince ??= started;
+    const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+    const silentMs = this.now() - this.unansweredSince;
+    if (silentMs < UNANSWERED_LIMIT_MS) {
+      return new KieApiError(
+        'transient',
+        `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`,
+        undefined,
+        undefined,
+        { neverSent, retryBy: giveUpAt },
+      );
+    }
+    this.unreachable = new KieApiError(
+      'fatal',
+      `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+        `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`,
+      undefined,
+      undefined,
+      { neverSent, unreachable: true },
+    );
+    return this.unreachable;
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: string) {
@@ -258,100 +269,20 @@ export class KieClient {
   }
 }
 
-/** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(
-  code: number,
-  serverMessage: string,
-  subject: Subject,
-  names: InputNames,
-  retryAfterMs?: number,
-): KieApiError {
-  const said = serverMessage ? `: "${serverMessage}"` : '';
-  const taskId = 'taskId' in subject ? subject.taskId : undefined;
-  const task =
-    taskId !== undefined
-      ? `task ${taskId}`
-      : 'model' in subject
-        ? `the task for model ${subject.model}`
-        : (subject as { endpoint: string }).endpoint;
-  if (code === 404 && 'endpoint' in subject) {
-    return new KieApiError(
-      'fatal',
-      `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`,
-      code,
-    );
-  }
-  switch (code) {
-    case 401:
-      return new KieApiError(
-        'fatal',
-        `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`,
-        code,
-      );
-    case 402:
-      return new KieApiError(
-        'fatal',
-        `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`,
-        code,
-      );
-    case 404:
-      return new KieApiError(
-        'fatal',
-        taskId === undefined
-          ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
-        code,
-      );
-    case 408:
-      return new KieApiError(
-        'fatal',
-        `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`,
-        code,
-      );
-    case 422:
-      // Only the documented "recordInfo is null" means the id is not visible yet.
-      if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
-        return new KieApiError(
-          'not-ready',
-          `Kie.ai does not know task ${taskId} yet (422${said}).`,
-          code,
-        );
-      }
-      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
-    case 429:
-      return new KieApiError(
-        'transient',
-        `Kie.ai rate limit reached (429${said}).`,
-        code,
-        retryAfterMs,
-      );
-    case 433:
-      return new KieApiError(
-        'fatal',
-        `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`,
-        code,
-      );
-    case 455:
-      return new KieApiError(
-        'transient',
-        `Kie.ai is under maintenance (455${said}).`,
-        code,
-        Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
-      );
-    case 501:
-      return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
-    case 505:
-      return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
-  }
-  if (code >= 500) {
-    return new KieApiError(
-      'transient',
-      `Kie.ai server error (${code}${said}).`,
-      code,
-      retryAfterMs,
-    );
-  }
-  return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+export function sendsKeyInClearText(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  const host = url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost')) return false;
+  const family = isIP(host);
+  return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function parseEnvelope(body: string): Envelope | undefined {

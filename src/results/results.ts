@@ -10,6 +10,9 @@ import { buildTranscript, type Transcript } from './transcript.js';
 export interface WrittenFile {
   path: string;
   bytes: number;
+  /** For a download: the result URL it came from, and the Content-Type it was served with. */
+  url?: string;
+  contentType?: string;
 }
 
 export interface TaskFiles {
@@ -52,7 +55,7 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
       maxBytes: options.maxDownloadBytes,
       logger,
     });
-    return { files: downloads.map(({ path, bytes }) => ({ path, bytes })) };
+    return { files: downloads };
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {

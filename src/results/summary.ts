@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { creditsLine } from '../credits.js';
 import { overallState, type Report, type TaskReport } from '../report.js';
-import { formatDuration, formatSize } from '../units.js';
+import { formatDuration, formatSize, plural } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;
 const TRANSCRIPT_PREVIEW_LINES = 5;
@@ -12,16 +12,13 @@ const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 
 export function renderSummary(report: Report): string {
-  const lines = report.tasks.length === 1 ? taskCard(report.tasks[0]!, report) : taskTable(report);
-  if (report.failure) {
-    const [first, ...rest] = report.failure.message.split('\n');
-    lines.push(
-      '> [!CAUTION]',
-      `> ${escapeHtml(first!)}`,
-      ...rest.map((l) => `> ${escapeHtml(l)}`),
-      '',
-    );
-  }
+  const lines =
+    report.tasks.length === 0
+      ? ['## ❌ No Kie.ai task was created', '']
+      : report.tasks.length === 1
+        ? taskCard(report.tasks[0]!, report)
+        : taskTable(report);
+  if (report.failure) lines.push('> [!CAUTION]', ...quote(report.failure.message), '');
   if (report.artifact) {
     const { name, url, size } = report.artifact;
     const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
@@ -35,38 +32,27 @@ export function renderSummary(report: Report): string {
 function taskCard(task: TaskReport, report: Report): string[] {
   const { outcome, result } = task;
   const state = stateOf(task);
-  const lines = [
-    `## ${icon(task, report)} Kie.ai task ${code(task.taskId)}: ${escapeHtml(state)}`,
-    '',
-  ];
+  const lines = [`## ${icon(task, report)} Kie.ai task ${code(task.taskId)}: ${cell(state)}`, ''];
   lines.push('| | |', '|---|---|');
-  lines.push(`| Model | ${code(outcome.record?.model || 'unknown')} |`);
-  lines.push(`| Final state | ${escapeHtml(state)} |`);
-  lines.push(`| Waited | ${formatDuration(outcome.elapsedMs)} (${outcome.polls} polls) |`);
+  if (outcome.record?.model) lines.push(`| Model | ${code(outcome.record.model)} |`);
+  lines.push(`| Final state | ${cell(state)} |`);
+  lines.push(
+    `| Waited | ${formatDuration(outcome.elapsedMs)} (${plural(outcome.polls, 'poll')}) |`,
+  );
   const { createTime, completeTime } = outcome.record ?? {};
   if (createTime && completeTime) {
     lines.push(`| Generation time | ${formatDuration(completeTime - createTime)} |`);
   }
   lines.push('');
   if (outcome.record?.state === 'fail' && !report.failure) {
-    lines.push('> [!WARNING]', `> ${escapeHtml(outcome.record.failMsg || 'The task failed.')}`, '');
+    lines.push('> [!WARNING]', ...quote(outcome.record.failMsg || 'The task failed.'), '');
   }
 
   const urls = result.resultUrls;
-  const images = urls.filter((url) => IMAGE.test(pathOf(url))).slice(0, MAX_INLINE_IMAGES);
-  if (images.length > 0) {
-    lines.push(
-      images
-        .map(
-          (url) => `<a href="${escapeHtml(url)}"><img src="${escapeHtml(url)}" height="240"></a>`,
-        )
-        .join(' '),
-      '',
-    );
-  }
+  lines.push(...gallery([task]));
   if (urls.length > 0) {
     lines.push('### Results', '');
-    for (const url of urls) lines.push(`- ${kindOf(url)}: ${link(url)}`);
+    for (const url of urls) lines.push(`- ${kindOf(url, task)}: ${link(url)}`);
     lines.push('');
   }
   if (task.transcript) {
@@ -76,12 +62,7 @@ function taskCard(task: TaskReport, report: Report): string[] {
       .split(/(?<=[.!?])\s+/)
       .slice(0, TRANSCRIPT_PREVIEW_LINES);
     const language = task.transcript.language ? ` (${escapeHtml(task.transcript.language)})` : '';
-    lines.push(
-      `### Transcript${language}`,
-      '',
-      ...preview.map((line) => `> ${escapeHtml(line)}`),
-      '',
-    );
+    lines.push(`### Transcript${language}`, '', ...preview.flatMap(quote), '');
   }
   if (task.files.length > 0) {
     lines.push('### Files', '');
@@ -95,7 +76,8 @@ function taskCard(task: TaskReport, report: Report): string[] {
 
 function taskTable(report: Report): string[] {
   const state = overallState(report.tasks);
-  const succeeded = report.tasks.filter((task) => task.outcome.record?.state === 'success').length;
+  // "Succeeded" as the failure message counts: a task that did not succeed has a problem.
+  const succeeded = report.tasks.filter((task) => !task.problem).length;
   // A column for what each task cost, when any record says.
   const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
   const lines = [
@@ -111,23 +93,46 @@ function taskTable(report: Report): string[] {
         ? formatDuration(record.completeTime - record.createTime)
         : formatDuration(task.outcome.elapsedMs);
     const results = task.result.resultUrls
-      .map((url, i) => link(url, `${kindOf(url)} ${i + 1}`))
+      .map((url, i) => link(url, `${kindOf(url, task)} ${i + 1}`))
       .join(' ');
     const reason =
       record?.failMsg ||
       (task.problem && task.problem.kind !== 'task-failed' ? task.problem.message : '');
     lines.push(
-      `| ${code(task.taskId)} | ${escapeHtml(record?.model ?? '')} | ${escapeHtml(stateOf(task))} | ${took} |${costs ? ` ${record?.creditsConsumed ?? ''} |` : ''} ${results} | ${escapeHtml(reason)} |`,
+      `| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} |${costs ? ` ${record?.creditsConsumed ?? ''} |` : ''} ${results} | ${cell(reason)} |`,
     );
   }
-  lines.push('');
+  lines.push('', ...gallery(report.tasks));
   return lines;
 }
 
+/** The first few images of the tasks' results, inline. */
+function gallery(tasks: TaskReport[]): string[] {
+  const images = tasks
+    .flatMap((task) => task.result.resultUrls.filter((url) => isImage(url, task)))
+    .slice(0, MAX_INLINE_IMAGES);
+  if (images.length === 0) return [];
+  const tags = images.map(
+    (url) => `<a href="${escapeHtml(url)}"><img src="${escapeHtml(url)}" height="240"></a>`,
+  );
+  return [tags.join(' '), ''];
+}
+
+/** What is known of a task's state: its last state, or why none was seen. */
 function stateOf(task: TaskReport): string {
-  const state = task.outcome.record?.state ?? 'unknown';
-  if (task.outcome.ending === 'cancelled') return `${state} (cancelled)`;
-  return task.outcome.ending === 'timeout' ? `${state} (timed out)` : state;
+  const { outcome } = task;
+  let state = outcome.record?.state;
+  if (state === undefined) {
+    const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
+    // A task whose every try was queued past its deadline was never asked about.
+    if (!fault) state = 'none seen';
+    else if (fault.kind === 'not-ready') state = 'not known to Kie.ai';
+    else if (fault.more.queued) state = 'not asked yet';
+    else if (fault.code === undefined) state = 'no reply from Kie.ai';
+    else state = fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
+  }
+  if (outcome.ending === 'cancelled') return `${state} (cancelled)`;
+  return outcome.ending === 'timeout' ? `${state} (timed out)` : state;
 }
 
 function icon(task: TaskReport, report: Report): string {
@@ -136,9 +141,16 @@ function icon(task: TaskReport, report: Report): string {
   return report.failure ? '❌' : '⚠️';
 }
 
-function kindOf(url: string): string {
-  if (IMAGE.test(pathOf(url))) return 'image';
-  return PLAYABLE.test(pathOf(url)) ? 'media' : 'file';
+/** By the file's extension, or by the Content-Type it was downloaded with. */
+function isImage(url: string, task: TaskReport): boolean {
+  const file = task.files.find((written) => written.url === url);
+  return IMAGE.test(pathOf(url)) || /^image\//i.test(file?.contentType ?? '');
+}
+
+function kindOf(url: string, task: TaskReport): string {
+  if (isImage(url, task)) return 'image';
+  const type = task.files.find((written) => written.url === url)?.contentType ?? '';
+  return PLAYABLE.test(pathOf(url)) || /^(video|audio)\//i.test(type) ? 'media' : 'file';
 }
 
 function link(url: string, text = url): string {
@@ -155,7 +167,17 @@ function pathOf(url: string): string {
 }
 
 function code(text: string): string {
-  return `<code>${escapeHtml(text)}</code>`;
+  return `<code>${cell(text)}</code>`;
+}
+
+/** Text for one table cell (or heading): a line break would end the row, so it becomes <br>. */
+function cell(text: string): string {
+  return escapeHtml(text.trim()).replace(/\r\n?|\n/g, '<br>');
+}
+
+/** Text as blockquote lines: every line of it inside the quote. */
+function quote(text: string): string[] {
+  return text.split(/\r\n?|\n/).map((line) => `> ${escapeHtml(line)}`);
 }
 
 function escapeHtml(text: string): string {

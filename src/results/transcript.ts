@@ -233,7 +233,7 @@ function wrapLines(cue: Cue): string[] | undefined {
 interface TimedCue {
   startMs: number;
   endMs: number;
-  text: string;
+  lines: string[];
 }
 
 /** Starts strictly increase, every cue shows for a while, and no cue runs into the next. */
@@ -253,7 +253,7 @@ function timeCues(cues: Cue[]): TimedCue[] {
       startMs,
       endMs: Math.min(endMs, starts[index + 1] ?? Infinity),
       // A cue that fits() always wraps; only an oversized lone token falls back to one line.
-      text: (wrapLines(cue) ?? [joinTokens(cue.tokens)]).join('\n'),
+      lines: wrapLines(cue) ?? [joinTokens(cue.tokens)],
     };
   });
 }
@@ -266,18 +266,29 @@ function timestamp(ms: number, fractionSeparator: ',' | '.'): string {
   return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}${fractionSeparator}${pad(ms % 1_000, 3)}`;
 }
 
+/** A cue line as one line of text: words may hold line breaks, and a blank line ends a cue. */
+function oneLine(line: string): string {
+  return line.replace(/\s+/gu, ' ').trim();
+}
+
 // Without word timings there can be no cue: the SRT is then empty and the WebVTT only its header.
 function toSrt(cues: TimedCue[]): string {
+  // SRT has no escapes: an arrow in the text, which parsers take for a timing line, is shortened.
+  const text = (line: string) => oneLine(line).replace(/-{2,}>/g, '->');
   const blocks = cues.map(
     (cue, index) =>
-      `${index + 1}\n${timestamp(cue.startMs, ',')} --> ${timestamp(cue.endMs, ',')}\n${cue.text}`,
+      `${index + 1}\n${timestamp(cue.startMs, ',')} --> ${timestamp(cue.endMs, ',')}\n${cue.lines.map(text).join('\n')}`,
   );
   return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
 }
 
 function toVtt(cues: TimedCue[]): string {
+  // WebVTT cue text is markup: & and < start escapes and tags, and "-->" may not appear at all.
+  const text = (line: string) =>
+    oneLine(line).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
   const blocks = cues.map(
-    (cue) => `${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${cue.text}`,
+    (cue) =>
+      `${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${cue.lines.map(text).join('\n')}`,
   );
   return `${['WEBVTT', ...blocks].join('\n\n')}\n`;
 }

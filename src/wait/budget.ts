@@ -12,14 +12,23 @@ export interface Clock {
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
 const RATE_STEP_SHARE = 1 / 16;
 
+interface Caller {
+  grant: (granted: boolean) => void;
+  deadline: number;
+}
+
 /** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
  * that has been due longest goes first. */
 export class RequestBudget {
   private rate: number;
-  private readonly waiting: { grant: (granted: boolean) => void; deadline: number }[] = [];
+  private readonly waiting: Caller[] = [];
   private lastGrantedAt = -Infinity;
   private pausedUntil = -Infinity;
+  private dispatching = false;
+  private cancelled = false;
+  /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
+  private sleepingUntil?: number;
 
   constructor(
     private readonly configuredRate: number,
@@ -35,14 +44,25 @@ export class RequestBudget {
    * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
    */
   acquire(deadline = Infinity): Promise<boolean> {
+    if (this.cancelled) return Promise.resolve(false);
     return new Promise((grant) => {
+      const caller: Caller = { grant, deadline };
+      this.waiting.push(caller);
       // The dispatcher runs exactly while someone waits: start it for the first in line.
-      if (this.waiting.push({ grant, deadline }) === 1) void this.dispatch();
+      if (!this.dispatching) {
+        void this.dispatch();
+      } else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
+        // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
+        // a timer of this caller's own says no right at the deadline. It ends before the
+        // dispatcher's, so it keeps nothing alive.
+        void this.clock.sleep(deadline - this.clock.now()).then(() => this.refuse(caller));
+      }
     });
   }
 
-  /** The run is over (cancelled): every caller still queued is granted nothing. */
+  /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
   cancel(): void {
+    this.cancelled = true;
     for (const caller of this.waiting.splice(0)) caller.grant(false);
   }
 
@@ -70,6 +90,7 @@ export class RequestBudget {
   // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
   // also holds back callers already queued, and a timer firing early cannot break the spacing.
   private async dispatch(): Promise<void> {
+    this.dispatching = true;
     while (this.waiting.length > 0) {
       const now = this.clock.now();
       const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
@@ -85,8 +106,18 @@ export class RequestBudget {
         continue;
       }
       const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+      this.sleepingUntil = wakeAt;
       await this.clock.sleep(wakeAt - now);
+      this.sleepingUntil = undefined;
     }
+    this.dispatching = false;
+  }
+
+  private refuse(caller: Caller): void {
+    const index = this.waiting.indexOf(caller);
+    if (index === -1) return; // granted or refused already
+    this.waiting.splice(index, 1);
+    caller.grant(false);
   }
 }
 
@@ -96,12 +127,22 @@ export function budgetedSource(
   budget: RequestBudget,
   names: InputNames = ACTION_NAMES,
 ): TaskSource {
+  // Once base-url is given up on, every task fails with that at once, queued or not.
+  let unreachable: KieApiError | undefined;
+  const stopIfUnreachable = () => {
+    if (unreachable) throw unreachable;
+  };
   return {
     async getTaskRecord(taskId, deadline) {
+      stopIfUnreachable();
       if (!(await budget.acquire(deadline))) {
+        stopIfUnreachable();
         throw new KieApiError(
           'transient',
           `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
+          undefined,
+          undefined,
+          { queued: true },
         );
       }
       try {
@@ -111,6 +152,10 @@ export function budgetedSource(
       } catch (error) {
         // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
         if (error instanceof KieApiError) {
+          if (error.more.unreachable && !unreachable) {
+            unreachable = error;
+            budget.cancel();
+          }
           if (error.code === 429) budget.rateLimited(error.retryAfterMs);
           else if (error.code !== undefined) budget.succeeded();
         }

@@ -4,7 +4,7 @@ import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
 import { isTerminal, KNOWN_STATES, type TaskRecord } from '../kie/schema.js';
-import { formatDuration } from '../units.js';
+import { formatDuration, plural } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {
@@ -44,6 +44,8 @@ export interface WaitOptions extends ScheduleOptions {
 interface Progress {
   /** The last record seen, if any poll succeeded. */
   record?: TaskRecord;
+  /** Why the last poll got no record, if it did not: what a timeout with no record is about. */
+  lastFault?: KieApiError;
   polls: number;
   elapsedMs: number;
 }
@@ -77,6 +79,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     if (deps.signal?.aborted) return cancelled();
     progress.polls++;
     let retryAfterMs = 0;
+    let retryBy = Infinity;
     try {
       const record = await source.getTaskRecord(taskId, deadline);
       progress.elapsedMs = now() - startedAt;
@@ -97,6 +100,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
         }
       }
       progress.record = record;
+      progress.lastFault = undefined;
       consecutiveFaults = 0;
       notReadySince = undefined;
       if (isTerminal(record.state)) return { ...progress, ending: 'finished', record };
@@ -105,8 +109,17 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       if (deps.signal?.aborted) return cancelled();
       if (!(error instanceof KieApiError)) throw error;
       progress.elapsedMs = now() - startedAt;
+      // A request the budget never sent says less than the reply before it.
+      if (!error.more.queued || !progress.lastFault) progress.lastFault = error;
       if (error.kind === 'fatal') return { ...progress, ending: 'error', error };
       if (error.kind === 'not-ready') {
+        if (notReadySince === undefined) {
+          // Said once; the heartbeat tells that it goes on.
+          logger.info(
+            `${error.message} Waiting up to ${formatDuration(notReadyGraceMs)} for it to appear.`,
+          );
+          lastLogAt = now();
+        }
         notReadySince ??= now();
         if (now() - notReadySince >= notReadyGraceMs) {
           const gaveUp = new KieApiError(
@@ -116,14 +129,10 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
           );
           return { ...progress, ending: 'error', error: gaveUp };
         }
-        logger.info(`${error.message} Waiting for it to appear.`);
       } else {
         consecutiveFaults++;
         retryAfterMs = error.retryAfterMs ?? 0;
-      }
-      lastLogAt = now();
-      if (error.kind === 'transient' && now() < deadline) {
-        logger.warning(`${error.message} Will retry.`);
+        retryBy = error.more.retryBy ?? Infinity;
       }
     }
 
@@ -139,18 +148,29 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       now() - startedAt,
       createdAt && createdAt <= now() ? now() - createdAt : 0,
     );
-    const delay = Math.max(
-      nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options),
-      retryAfterMs,
+    // The last poll lands on the deadline, so a task finishing just before it is not missed.
+    const delay = Math.min(
+      Math.max(
+        nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options),
+        retryAfterMs,
+      ),
+      remaining,
+      Math.max(0, retryBy - now()),
     );
-    if (now() - lastLogAt >= HEARTBEAT_MS) {
+    const fault = progress.lastFault;
+    if (fault?.kind === 'transient') {
+      // Info, not a warning: each warning is an annotation, and a retry that works needs no one.
+      logger.info(`${fault.message} Trying again in ${formatDuration(delay)}.`);
+      lastLogAt = now();
+    } else if (now() - lastLogAt >= HEARTBEAT_MS) {
+      const state =
+        progress.record?.state ?? (fault?.kind === 'not-ready' ? 'not known yet' : 'no reply yet');
       logger.info(
-        `Still waiting for task ${taskId}: ${progress.record?.state ?? 'no reply yet'} after ${formatDuration(now() - startedAt)} (${progress.polls} polls).`,
+        `Still waiting for task ${taskId}: ${state} after ${formatDuration(now() - startedAt)} (${plural(progress.polls, 'poll')}).`,
       );
       lastLogAt = now();
     }
-    logger.debug(`Next poll in ${formatDuration(Math.min(delay, remaining))}.`);
-    // The last poll lands on the deadline, so a task finishing just before it is not missed.
-    await sleep(Math.min(delay, remaining));
+    logger.debug(`Next poll in ${formatDuration(delay)}.`);
+    await sleep(delay);
   }
 }

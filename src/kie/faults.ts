@@ -1,0 +1,139 @@
+// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
+// type, and the meaning of each of the API's codes.
+import { Inputs, type InputNames } from '../constants.js';
+
+/**
+ * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).
+ * - `not-ready`: the task is not visible yet (422 "recordInfo is null" right after creation).
+ * - `fatal`: trying again cannot help (bad key, no credits, unknown task, failed upstream).
+ */
+export type FaultKind = 'transient' | 'not-ready' | 'fatal';
+
+export class KieApiError extends Error {
+  override readonly name = 'KieApiError';
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+    /** The body's `code`, or the HTTP status when the body had none. */
+    readonly code?: number,
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    readonly retryAfterMs?: number,
+    readonly more: {
+      /** The request surely never reached Kie.ai (refused, no DNS): safe to repeat even a POST. */
+      neverSent?: boolean;
+      /** Epoch ms: try again by then at the latest, when base-url is given up on if still silent. */
+      retryBy?: number;
+      /** base-url never answered: every request of the step fails with this error from now on. */
+      unreachable?: boolean;
+      /** No request was sent: the request budget had no slot before the deadline. */
+      queued?: boolean;
+    } = {},
+  ) {
+    super(message);
+  }
+
+  get neverSent(): boolean {
+    return this.more.neverSent === true;
+  }
+}
+
+/** What a request is about, for its messages: a task's record, or creating one. */
+export type Subject = { taskId: string } | { model: string } | { endpoint: string };
+
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+export function describeCode(
+  code: number,
+  serverMessage: string,
+  subject: Subject,
+  names: InputNames,
+  retryAfterMs?: number,
+): KieApiError {
+  const said = serverMessage ? `: "${serverMessage}"` : '';
+  const taskId = 'taskId' in subject ? subject.taskId : undefined;
+  const task =
+    taskId !== undefined
+      ? `task ${taskId}`
+      : 'model' in subject
+        ? `the task for model ${subject.model}`
+        : (subject as { endpoint: string }).endpoint;
+  if (code === 404 && 'endpoint' in subject) {
+    return new KieApiError(
+      'fatal',
+      `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`,
+      code,
+    );
+  }
+  switch (code) {
+    case 401:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`,
+        code,
+      );
+    case 402:
+      return new KieApiError(
+        'fatal',
+        `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`,
+        code,
+      );
+    case 404:
+      return new KieApiError(
+        'fatal',
+        taskId === undefined
+          ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
+          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
+        code,
+      );
+    case 408:
+      return new KieApiError(
+        'fatal',
+        `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`,
+        code,
+      );
+    case 422:
+      // Only the documented "recordInfo is null" means the id is not visible yet.
+      if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
+        return new KieApiError(
+          'not-ready',
+          `Kie.ai does not know task ${taskId} yet (422${said}).`,
+          code,
+        );
+      }
+      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+    case 429:
+      return new KieApiError(
+        'transient',
+        `Kie.ai rate limit reached (429${said}).`,
+        code,
+        retryAfterMs,
+      );
+    case 433:
+      return new KieApiError(
+        'fatal',
+        `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`,
+        code,
+      );
+    case 455:
+      return new KieApiError(
+        'transient',
+        `Kie.ai is under maintenance (455${said}).`,
+        code,
+        Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS),
+      );
+    case 501:
+      return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
+    case 505:
+      return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+  }
+  if (code >= 500) {
+    return new KieApiError(
+      'transient',
+      `Kie.ai server error (${code}${said}).`,
+      code,
+      retryAfterMs,
+    );
+  }
+  return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
