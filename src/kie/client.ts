@@ -11,7 +11,13 @@ import type { Logger } from '../logger.js';
 import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
-import { envelopeSchema, taskRecordSchema, type Envelope, type TaskRecord } from './schema.js';
+import {
+  creditsSchema,
+  envelopeSchema,
+  taskRecordSchema,
+  type Envelope,
+  type TaskRecord,
+} from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
 
@@ -104,6 +110,21 @@ export class KieClient {
       );
     }
     return taskId;
+  }
+
+  /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
+  async getCredits(): Promise<number> {
+    const path = '/api/v1/chat/credit';
+    const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+    const credits = creditsSchema.safeParse(envelope.data);
+    if (!credits.success) {
+      throw new KieApiError(
+        'transient',
+        `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`,
+        200,
+      );
+    }
+    return credits.data;
   }
 
   /** Frees the keep-alive sockets so the process can exit. */

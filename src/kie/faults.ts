@@ -38,7 +38,7 @@ export class KieApiError extends Error {
 }
 
 /** What a request is about, for its messages: a task's record, or creating one. */
-export type Subject = { taskId: string } | { model: string };
+export type Subject = { taskId: string } | { model: string } | { endpoint: string };
 
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
@@ -53,9 +53,18 @@ export function describeCode(
   const said = serverMessage ? `: "${serverMessage}"` : '';
   const taskId = 'taskId' in subject ? subject.taskId : undefined;
   const task =
-    taskId === undefined
-      ? `the task for model ${(subject as { model: string }).model}`
-      : `task ${taskId}`;
+    taskId !== undefined
+      ? `task ${taskId}`
+      : 'model' in subject
+        ? `the task for model ${subject.model}`
+        : (subject as { endpoint: string }).endpoint;
+  if (code === 404 && 'endpoint' in subject) {
+    return new KieApiError(
+      'fatal',
+      `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`,
+      code,
+    );
+  }
   switch (code) {
     case 401:
       return new KieApiError(

@@ -44,8 +44,20 @@ export const taskRecordSchema = z.looseObject({
   completeTime: epochMs,
   updateTime: epochMs,
   progress: z.coerce.number().nullish().catch(undefined),
+  // What the task cost, on the records that carry it: credits, and seconds of generation.
+  creditsConsumed: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
+  costTime: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
+
+/** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
+export const creditsSchema = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 export const TERMINAL_STATES = ['success', 'fail'] as const;
 export const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES] as const;
