@@ -41938,8 +41938,6 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(77094);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -52541,6 +52539,8 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
@@ -54023,6 +54023,10 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         return { ...report, files: written.files, downloadDir: dir };
     }
     catch (error) {
+        if (downloads.signal?.aborted) {
+            const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
+            return { ...report, problem: { kind: 'cancelled', message } };
+        }
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
@@ -54613,21 +54617,30 @@ signal) {
  */
 async function setOutputs(report, settings) {
     const folder = external_node_path_default().join(baseDir(settings), 'outputs');
-    const fileFor = (name) => external_node_path_default().join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
-    const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
-    for (const [name, value] of Object.entries(outputs))
+    const fileName = (name) => `${name}${name === 'transcript' ? '.txt' : '.json'}`;
+    // Written as result files are (never through a link or over a file not ours), so a name may
+    // come out as `resultJson-2.json`: bound again with the names the files really got.
+    const kept = new Map();
+    const fileFor = (name) => kept.get(name) ?? external_node_path_default().join(folder, fileName(name));
+    const fields = reportFields(report);
+    let bounded = boundOutputs(fields, fileFor);
+    for (let missing = bounded.cut; missing.length > 0;) {
+        try {
+            const written = await writeTextFiles(folder, Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])));
+            missing.forEach(({ name }, i) => kept.set(name, written[i].path));
+        }
+        catch (error) {
+            lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
+            break;
+        }
+        bounded = boundOutputs(fields, fileFor);
+        missing = bounded.cut.filter(({ name }) => !kept.has(name));
+    }
+    for (const [name, value] of Object.entries(bounded.outputs))
         lib_core/* setOutput */.uH(name, value);
-    if (cut.length === 0)
+    if (bounded.cut.length === 0)
         return;
-    try {
-        await (0,promises_.mkdir)(folder, { recursive: true });
-        await Promise.all(cut.map(({ file, whole }) => (0,promises_.writeFile)(file, whole)));
-    }
-    catch (error) {
-        lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
-        return;
-    }
-    const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+    const list = bounded.cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
     lib_core/* warning */.$e(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */

@@ -225,6 +225,10 @@ async function runTask(
     });
     return { ...report, files: written.files, downloadDir: dir };
   } catch (error) {
+    if (downloads.signal?.aborted) {
+      const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
+      return { ...report, problem: { kind: 'cancelled', message } };
+    }
     return { ...report, problem: { kind: 'results', message: (error as Error).message } };
   }
 }

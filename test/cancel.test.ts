@@ -86,6 +86,9 @@ describe('a cancelled download', () => {
 
     expect(controller.signal.aborted).toBe(true);
     expect(run.failed).toBe(true);
+    expect(run.log).toContain(
+      '::error::Cancelled while downloading the results of task t1; nothing partial was kept.',
+    );
     expect(await readdir(dir)).toEqual([]);
     await expect.poll(() => media.active).toBe(0);
   });
