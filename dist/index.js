@@ -2357,7 +2357,7 @@ module.exports = pipeline
 
 
 const assert = __nccwpck_require__(34589)
-const { Readable } = __nccwpck_require__(80471)
+const { Readable } = __nccwpck_require__(2852)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(44627)
 const util = __nccwpck_require__(84640)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(32247)
@@ -2928,7 +2928,7 @@ module.exports.connect = __nccwpck_require__(42004)
 
 /***/ }),
 
-/***/ 80471:
+/***/ 2852:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -3328,7 +3328,7 @@ const {
   ResponseStatusCodeError
 } = __nccwpck_require__(44627)
 
-const { chunksDecode } = __nccwpck_require__(80471)
+const { chunksDecode } = __nccwpck_require__(2852)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -41938,8 +41938,6 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(69846);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -41966,6 +41964,7 @@ const Inputs = {
     Model: 'model',
     Input: 'input',
     CallbackUrl: 'callback-url',
+    MinCredits: 'min-credits',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -41990,6 +41989,9 @@ const Outputs = {
     Tasks: 'tasks',
     Succeeded: 'succeeded',
     Failed: 'failed',
+    CreditsBefore: 'creditsBefore',
+    CreditsAfter: 'creditsAfter',
+    CreditsUsed: 'creditsUsed',
     Truncated: 'truncated',
 };
 const API_KEY_ENV = 'KIE_API_KEY';
@@ -42115,6 +42117,42 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
         `> The summary was cut at GitHub's limit of 1 MiB (${lines.length - kept.length} more lines); the outputs and result files hold every task.`,
         '',
     ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -51773,6 +51811,13 @@ const schema_time = unknown()
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
 const MAX_MESSAGE_CHARS = 2_000;
 const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+/** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
+const creditsSchema = union([
+    schemas_number().finite(),
+    schemas_string()
+        .regex(/^-?\d+(\.\d+)?$/)
+        .transform(Number),
+]);
 /** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
@@ -52164,6 +52209,9 @@ const market = defineFamily({
         completeTime: schema_time,
         updateTime: schema_time,
         progress: coerce_number().nullish().catch(undefined),
+        // What the task cost, on the records that carry it: credits, and seconds of generation.
+        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
     }),
     normalise(wire) {
         const raw = typeof wire.resultJson === 'string'
@@ -52189,6 +52237,8 @@ const market = defineFamily({
             completeTime: wire.completeTime,
             updateTime: wire.updateTime,
             progress: wire.progress ?? undefined,
+            creditsConsumed: wire.creditsConsumed ?? undefined,
+            costTime: wire.costTime ?? undefined,
             warnings: result.warnings,
         };
     },
@@ -52677,7 +52727,14 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
     const taskId = 'taskId' in subject ? subject.taskId : undefined;
     const hint = 'taskId' in subject ? subject.hint : undefined;
-    const task = 'taskId' in subject ? `task ${subject.taskId}` : subject.creating;
+    const task = 'taskId' in subject
+        ? `task ${subject.taskId}`
+        : 'creating' in subject
+            ? subject.creating
+            : subject.endpoint;
+    if (code === 404 && 'endpoint' in subject) {
+        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`, code);
+    }
     switch (code) {
         case 401:
             return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(Inputs.ApiKey)}.`, code);
@@ -52797,12 +52854,22 @@ class KieClient {
      */
     async freshDownloadUrl(taskId, fileUrl) {
         const { path, body } = this.api.freshLink(taskId, fileUrl);
-        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { creating: 'a download link' }, JSON.stringify(body));
+        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body));
         const link = typeof envelope.data === 'string' ? envelope.data : undefined;
         if (!link || !URL.canParse(link)) {
             throw new KieApiError('fatal', `Kie.ai gave no download link (${describeShape(envelope.data)}).`, envelope.code);
         }
         return link;
+    }
+    /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
+    async getCredits() {
+        const path = '/api/v1/chat/credit';
+        const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+        const credits = creditsSchema.safeParse(envelope.data);
+        if (!credits.success) {
+            throw new KieApiError('transient', `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`, 200);
+        }
+        return credits.data;
     }
     /** Frees the keep-alive sockets so the process can exit. */
     dispose() {
@@ -52951,6 +53018,189 @@ function describeShape(value) {
     if (typeof value !== 'object')
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
+}
+
+;// CONCATENATED MODULE: ./src/credits.ts
+// The account's credit balance, read once before a step creates or waits and once after its last
+// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
+// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+//
+// Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
+// few seconds at most, never the step's result. With one it is a precondition: fail closed.
+
+
+
+// The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
+const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
+// Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
+const MAX_ATTEMPTS = 3;
+const PATIENCE_MS = 20_000;
+/** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
+function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT_MS) {
+    const { baseUrl, apiKey } = settings;
+    return new KieClient({
+        baseUrl,
+        apiKey,
+        logger: deps.logger,
+        now: deps.now,
+        names: deps.names,
+        requestTimeoutMs,
+    });
+}
+/**
+ * The balance, through the step's request budget; transient faults are tried again a few times,
+ * waiting `retryDelayMs` and doubling. Throws the last KieApiError.
+ */
+async function readBalance(client, budget, deps, retryDelayMs) {
+    const startedAt = deps.now();
+    for (let attempt = 1;; attempt++) {
+        // The budget grants nothing once the run is cancelled.
+        if (!(await budget.acquire()) || deps.signal?.aborted)
+            throw new CancelledError();
+        try {
+            const credits = await untilAborted(client.getCredits(), deps.signal);
+            budget.succeeded();
+            return credits;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            if (error.code === 429)
+                budget.rateLimited(error.retryAfterMs);
+            else if (error.code !== undefined)
+                budget.succeeded();
+            const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
+            const late = deps.now() - startedAt + delay >= PATIENCE_MS;
+            if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
+                throw error;
+            deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
+            await deps.sleep(delay);
+        }
+    }
+}
+function untilAborted(work, signal) {
+    if (!signal)
+        return work;
+    return new Promise((resolve, reject) => {
+        const abort = () => reject(new CancelledError());
+        signal.addEventListener('abort', abort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
+}
+/** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
+function belowMinimum(credits, minCredits, names) {
+    if (minCredits === undefined || credits >= minCredits)
+        return undefined;
+    return `The Kie.ai balance is ${credits} credits, below ${names.of(Inputs.MinCredits)} (${minCredits}).`;
+}
+/** Both reads of one step, and what they found. */
+class StepBalance {
+    settings;
+    budget;
+    deps;
+    credits = {};
+    client;
+    names;
+    constructor(settings, budget, deps) {
+        this.settings = settings;
+        this.budget = budget;
+        this.deps = deps;
+        this.client = balanceClient(settings, deps);
+        this.names = deps.names ?? ACTION_NAMES;
+    }
+    /** The first read; a Failure when the step must not start (below min-credits, or unreadable with it set). */
+    async before() {
+        const { minCredits, create } = this.settings;
+        const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
+        const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
+        if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
+            this.deps.logger.info('Not reading the credit balance: the timeout leaves no request for it.');
+            this.credits.skipped = true;
+            return undefined;
+        }
+        try {
+            this.credits.before = await this.read();
+        }
+        catch (error) {
+            if (error instanceof CancelledError) {
+                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            }
+            const reason = error.message;
+            if (minCredits === undefined) {
+                const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
+                // A base-url that refuses every connection is the polls' error to report, once.
+                const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
+                if (baseUrlDown)
+                    this.deps.logger.info(message);
+                else
+                    this.deps.logger.warning(message);
+                return undefined;
+            }
+            return {
+                kind: 'api',
+                message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+            };
+        }
+        this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
+        const below = belowMinimum(this.credits.before, minCredits, this.names);
+        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+    }
+    /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+    async after() {
+        // A cancelled run has seconds to report before it is killed: none for the balance.
+        if (this.credits.before === undefined || this.deps.signal?.aborted)
+            return;
+        try {
+            this.credits.after = await this.read();
+        }
+        catch (error) {
+            if (error instanceof CancelledError)
+                return;
+            this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
+            return;
+        }
+        this.deps.logger.info(`Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`);
+    }
+    dispose() {
+        this.client.dispose();
+    }
+    read() {
+        return readBalance(this.client, this.budget, this.deps, this.settings.pollIntervalMs);
+    }
+}
+/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
+function creditsUsed({ before, after }) {
+    if (before === undefined || after === undefined)
+        return undefined;
+    return Math.round((before - after) * 100) / 100;
+}
+/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
+function taskCost(record) {
+    return {
+        ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
+        ...(record?.costTime != null && { costTime: record.costTime }),
+    };
+}
+const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+/** The summary's credit line; undefined when the step read no balance at all. */
+function creditsLine(report) {
+    const { credits } = report;
+    if (!credits || credits.skipped)
+        return undefined;
+    const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
+    const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
+    const used = creditsUsed(credits);
+    if (used !== undefined) {
+        return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after)} (was ${amount(credits.before)}; other spending on the account meanwhile counts too)`;
+    }
+    if (credits.before !== undefined) {
+        return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
+    }
+    return `Credits: the balance could not be read${tasksSay}`;
+}
+function sum(values) {
+    return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
@@ -53172,6 +53422,8 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
@@ -54190,42 +54442,6 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
-;// CONCATENATED MODULE: ./src/cancel.ts
-class CancelledError extends Error {
-    name = 'CancelledError';
-    constructor() {
-        super('The run was cancelled.');
-    }
-}
-/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
-function abortableSleep(sleep, signal) {
-    const aborted = new Promise((resolve) => {
-        if (signal.aborted)
-            resolve();
-        else
-            signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return (ms) => Promise.race([sleep(ms, signal), aborted]);
-}
-/** A source whose requests reject at once when the signal aborts, even one already in flight. */
-function cancellableSource(source, signal) {
-    const aborted = new Promise((_, reject) => {
-        const fail = () => reject(new CancelledError());
-        if (signal.aborted)
-            fail();
-        else
-            signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => { }); // rejected only for those who race it
-    return {
-        getTaskRecord(taskId, deadline) {
-            if (signal.aborted)
-                return Promise.reject(new CancelledError());
-            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -54530,6 +54746,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54549,13 +54766,18 @@ async function runPipeline(settings, given) {
         names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    const balance = new StepBalance(settings, budget, deps);
+    const { credits } = balance;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
-        let taskIds = unique(settings.taskIds, logger);
-        // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+        // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
         if (unusable)
             return { tasks: [], failure: unusable };
+        const refused = await balance.before();
+        if (refused)
+            return { tasks: [], credits, failure: refused };
+        let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
                 taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -54573,12 +54795,11 @@ async function runPipeline(settings, given) {
                     (unsure
                         ? " A task may have been created anyway: check Kie.ai's logs before running again."
                         : '');
-                return { tasks: [], failure: { kind: 'api', message } };
+                return { tasks: [], credits, failure: { kind: 'api', message } };
             }
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
-        const names = deps.names ?? ACTION_NAMES;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
             pool: new DownloadPool(),
@@ -54591,7 +54812,8 @@ async function runPipeline(settings, given) {
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
-        const report = { tasks };
+        await balance.after();
+        const report = { tasks, credits };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
@@ -54616,6 +54838,7 @@ async function runPipeline(settings, given) {
     }
     finally {
         client.dispose();
+        balance.dispose();
     }
 }
 /** Why download-dir cannot be used, if it cannot. */
@@ -54704,6 +54927,10 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         return { ...report, files: written.files, downloadDir: dir };
     }
     catch (error) {
+        if (downloads.signal?.aborted) {
+            const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
+            return { ...report, problem: { kind: 'cancelled', message } };
+        }
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
@@ -54738,6 +54965,7 @@ function unique(taskIds, logger) {
 ;// CONCATENATED MODULE: ./src/report.ts
 // The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
 // these as the action's outputs, the CLI prints them, the summary renders the Report.
+
 
 
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
@@ -54777,6 +55005,7 @@ function taskFields(task) {
         files: task.files.map((file) => file.path),
         transcript: task.transcript?.text ?? '',
         language: task.transcript?.language ?? '',
+        ...taskCost(record),
     };
 }
 /**
@@ -54815,6 +55044,9 @@ function reportFields(report) {
         [Outputs.Tasks]: tasks,
         [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
+        [Outputs.CreditsBefore]: report.credits?.before ?? '',
+        [Outputs.CreditsAfter]: report.credits?.after ?? '',
+        [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
         // Filled in by boundOutputs (limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
@@ -54823,6 +55055,7 @@ function reportFields(report) {
 ;// CONCATENATED MODULE: ./src/results/summary.ts
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
 // main.ts writes it. One task gets a card; several get a table, a row each.
+
 
 
 
@@ -54844,6 +55077,9 @@ function renderSummary(report) {
         const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
         lines.push(`Artifact: ${label} (${formatSize(size)})`, '');
     }
+    const credits = creditsLine(report);
+    if (credits)
+        lines.push(escapeHtml(credits), '');
     return lines.join('\n');
 }
 function taskCard(task, report) {
@@ -54898,11 +55134,13 @@ function taskTable(report) {
     const state = overallState(report.tasks);
     // "Succeeded" as the failure message counts: a task that did not succeed has a problem.
     const succeeded = report.tasks.filter((task) => !task.problem).length;
+    // A column for what each task cost, when any record says.
+    const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
     const lines = [
         `## ${report.failure ? '❌' : state === 'success' ? '✅' : '⚠️'} ${report.tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
         '',
-        '| Task | Model | State | Took | Results | Reason |',
-        '|---|---|---|---:|---|---|',
+        `| Task | Model | State | Took |${costs ? ' Credits |' : ''} Results | Reason |`,
+        `|---|---|---|---:|${costs ? '---:|' : ''}---|---|`,
     ];
     for (const task of report.tasks) {
         const { record } = task.outcome;
@@ -54914,7 +55152,7 @@ function taskTable(report) {
             .join(' ');
         const reason = record?.failMsg ||
             (task.problem && task.problem.kind !== 'task-failed' ? task.problem.message : '');
-        lines.push(`| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} | ${results} | ${cell(reason)} |`);
+        lines.push(`| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} |${costs ? ` ${record?.creditsConsumed ?? ''} |` : ''} ${results} | ${cell(reason)} |`);
     }
     lines.push('', ...gallery(report.tasks));
     return lines;
@@ -55173,6 +55411,7 @@ function settingsSchema(names) {
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: schemas_string(),
         [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.MinCredits]: refined(Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These only read strings, so they run even when other inputs are wrong: every mistake is
         // reported at once.
@@ -55232,6 +55471,7 @@ function toSettings(raw, workspace) {
         uploadArtifact,
         artifactName: raw[Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+        minCredits: raw[Inputs.MinCredits],
     };
 }
 function isHttpUrl(text) {
@@ -55327,21 +55567,30 @@ signal) {
  */
 async function setOutputs(report, settings) {
     const folder = external_node_path_default().join(baseDir(settings), 'outputs');
-    const fileFor = (name) => external_node_path_default().join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
-    const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
-    for (const [name, value] of Object.entries(outputs))
+    const fileName = (name) => `${name}${name === 'transcript' ? '.txt' : '.json'}`;
+    // Written as result files are (never through a link or over a file not ours), so a name may
+    // come out as `resultJson-2.json`: bound again with the names the files really got.
+    const kept = new Map();
+    const fileFor = (name) => kept.get(name) ?? external_node_path_default().join(folder, fileName(name));
+    const fields = reportFields(report);
+    let bounded = boundOutputs(fields, fileFor);
+    for (let missing = bounded.cut; missing.length > 0;) {
+        try {
+            const written = await writeTextFiles(folder, Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])));
+            missing.forEach(({ name }, i) => kept.set(name, written[i].path));
+        }
+        catch (error) {
+            lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
+            break;
+        }
+        bounded = boundOutputs(fields, fileFor);
+        missing = bounded.cut.filter(({ name }) => !kept.has(name));
+    }
+    for (const [name, value] of Object.entries(bounded.outputs))
         lib_core/* setOutput */.uH(name, value);
-    if (cut.length === 0)
+    if (bounded.cut.length === 0)
         return;
-    try {
-        await (0,promises_.mkdir)(folder, { recursive: true });
-        await Promise.all(cut.map(({ file, whole }) => (0,promises_.writeFile)(file, whole)));
-    }
-    catch (error) {
-        lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
-        return;
-    }
-    const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+    const list = bounded.cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
     lib_core/* warning */.$e(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */

@@ -5,14 +5,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
+import { balanceClient, belowMinimum, readBalance } from './credits.js';
+import { KieApiError } from './kie/client.js';
 import type { Logger } from './logger.js';
 import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
-import { InputError, parseSettings } from './settings.js';
+import { InputError, parseSettings, type Settings } from './settings.js';
 import { API_NAMES, apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
+import { RequestBudget } from './wait/budget.js';
 
 export const ExitCode = {
   Success: 0,
@@ -38,11 +41,14 @@ const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
        kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
+       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
+  credits  print the account's credit balance ({"credits": <n>} with --json)
+wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -61,6 +67,7 @@ Options:
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
+  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -79,7 +86,8 @@ Exit codes:
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
+     --min-credits or unreadable ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
@@ -98,6 +106,7 @@ const OPTIONS = {
   'download-timeout': { type: 'string' },
   'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
+  'min-credits': { type: 'string' },
   'no-fail': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -159,10 +168,10 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait' && command !== 'create') {
+  if (command !== 'wait' && command !== 'create' && command !== 'credits') {
     return usageError(
       command
-        ? `Unknown command '${command}'. The commands are wait and create.`
+        ? `Unknown command '${command}'. The commands are wait, create and credits.`
         : 'No command given.',
     );
   }
@@ -179,7 +188,10 @@ async function command(argv: string[], io: CliIo): Promise<number> {
       `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`,
     );
   }
-  if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+  if (command === 'credits' && args.length > 0) {
+    return usageError('kie-task credits takes no task id.');
+  }
+  if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
     return usageError("--model, --input and --callback-url go with 'kie-task create'.");
   }
   let input = values.input;
@@ -196,7 +208,8 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   }
 
   const given: Partial<Record<InputName, string>> = {
-    [Inputs.TaskId]: taskIds.join(','),
+    // `credits` waits for no task: a placeholder id passes the check that wait needs one.
+    [Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
     [Inputs.Api]: values.api,
     [Inputs.Model]: values.model,
     [Inputs.Input]: input,
@@ -211,6 +224,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
+    [Inputs.MinCredits]: values['min-credits'],
   };
   if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);
@@ -228,6 +242,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
 
+  if (command === 'credits') return printCredits(io, settings, Boolean(values.json));
   const display = startDisplay(io);
   const report = await runPipeline(settings, {
     ...(io.runtime ?? systemRuntime),
@@ -297,8 +312,11 @@ function startDisplay(io: CliIo) {
 
 function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
-  const names = ['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'];
-  for (const name of names as (keyof typeof fields)[]) {
+  const names = [
+    ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
+    ...['creditsUsed', 'creditsAfter'],
+  ] as const;
+  for (const name of names) {
     const value = fields[name];
     // The family's own value, where it says more than the state.
     if (name === 'apiState' && value === fields.state) continue;
@@ -317,6 +335,31 @@ function wrap(names: string[]): string {
     else lines.push(name);
   }
   return lines.join(',\n                                  ');
+}
+
+/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+async function printCredits(io: CliIo, settings: Settings, json: boolean): Promise<number> {
+  const display = startDisplay(io);
+  const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
+  const client = balanceClient(settings, deps);
+  let credits: number;
+  try {
+    const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    credits = await readBalance(client, budget, deps, settings.pollIntervalMs);
+  } catch (error) {
+    if (!(error instanceof KieApiError)) throw error;
+    io.stderr.write(`kie-task: Could not read the Kie.ai credit balance: ${error.message}\n`);
+    return ExitCode.Api;
+  } finally {
+    client.dispose();
+    display.stop();
+  }
+  // A bare number without --json, for `balance=$(kie-task credits)`.
+  io.stdout.write(json ? `${JSON.stringify({ credits })}\n` : `${credits}\n`);
+  const below = belowMinimum(credits, settings.minCredits, CLI_NAMES);
+  if (!below) return ExitCode.Success;
+  io.stderr.write(`kie-task: ${below}\n`);
+  return ExitCode.Api;
 }
 
 function print(io: CliIo, text: string, code: number): number {

@@ -21,6 +21,7 @@ export const Inputs = {
   Model: 'model',
   Input: 'input',
   CallbackUrl: 'callback-url',
+  MinCredits: 'min-credits',
 } as const;
 
 export const Outputs = {
@@ -46,6 +47,9 @@ export const Outputs = {
   Tasks: 'tasks',
   Succeeded: 'succeeded',
   Failed: 'failed',
+  CreditsBefore: 'creditsBefore',
+  CreditsAfter: 'creditsAfter',
+  CreditsUsed: 'creditsUsed',
   Truncated: 'truncated',
 } as const;
 

@@ -1,12 +1,12 @@
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 import * as core from '@actions/core';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputName } from './constants.js';
 import { boundOutputs, boundSummary } from './limits.js';
 import type { Logger } from './logger.js';
 import { runPipeline } from './pipeline.js';
 import { reportFields, type Report } from './report.js';
+import { writeTextFiles } from './results/files.js';
 import { baseDir } from './results/locations.js';
 import { renderSummary } from './results/summary.js';
 import { systemRuntime, type Runtime } from './runtime.js';
@@ -46,19 +46,30 @@ export async function run(
  */
 async function setOutputs(report: Report, settings: Settings): Promise<void> {
   const folder = path.join(baseDir(settings), 'outputs');
-  const fileFor = (name: OutputName) =>
-    path.join(folder, `${name}${name === 'transcript' ? '.txt' : '.json'}`);
-  const { outputs, cut } = boundOutputs(reportFields(report), fileFor);
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
-  if (cut.length === 0) return;
-  try {
-    await mkdir(folder, { recursive: true });
-    await Promise.all(cut.map(({ file, whole }) => writeFile(file, whole)));
-  } catch (error) {
-    core.warning(`Could not keep the whole of the cut outputs: ${(error as Error).message}`);
-    return;
+  const fileName = (name: OutputName) => `${name}${name === 'transcript' ? '.txt' : '.json'}`;
+  // Written as result files are (never through a link or over a file not ours), so a name may
+  // come out as `resultJson-2.json`: bound again with the names the files really got.
+  const kept = new Map<OutputName, string>();
+  const fileFor = (name: OutputName) => kept.get(name) ?? path.join(folder, fileName(name));
+  const fields = reportFields(report);
+  let bounded = boundOutputs(fields, fileFor);
+  for (let missing = bounded.cut; missing.length > 0;) {
+    try {
+      const written = await writeTextFiles(
+        folder,
+        Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])),
+      );
+      missing.forEach(({ name }, i) => kept.set(name, written[i]!.path));
+    } catch (error) {
+      core.warning(`Could not keep the whole of the cut outputs: ${(error as Error).message}`);
+      break;
+    }
+    bounded = boundOutputs(fields, fileFor);
+    missing = bounded.cut.filter(({ name }) => !kept.has(name));
   }
-  const list = cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+  for (const [name, value] of Object.entries(bounded.outputs)) core.setOutput(name, value);
+  if (bounded.cut.length === 0) return;
+  const list = bounded.cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
   core.warning(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 

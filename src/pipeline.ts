@@ -3,6 +3,7 @@
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { StepBalance } from './credits.js';
 import type { CreateRequest } from './kie/apis/index.js';
 import { KieApiError, KieClient, sendsKeyInClearText } from './kie/client.js';
 import { freshLinkFor } from './kie/fresh-links.js';
@@ -59,12 +60,16 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     names: deps.names,
   });
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+  const balance = new StepBalance(settings, budget, deps);
+  const { credits } = balance;
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
   try {
-    let taskIds = unique(settings.taskIds, logger);
-    // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+    // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
     if (unusable) return { tasks: [], failure: unusable };
+    const refused = await balance.before();
+    if (refused) return { tasks: [], credits, failure: refused };
+    let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
       try {
         taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -81,12 +86,11 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
           (unsure
             ? " A task may have been created anyway: check Kie.ai's logs before running again."
             : '');
-        return { tasks: [], failure: { kind: 'api', message } };
+        return { tasks: [], credits, failure: { kind: 'api', message } };
       }
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;
-    const names = deps.names ?? ACTION_NAMES;
     // One pool for the step: however many tasks finish together, a few connections at a time.
     const downloads: DownloadControls = {
       pool: new DownloadPool(),
@@ -111,7 +115,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         ),
       ),
     );
-    const report: Report = { tasks };
+    await balance.after();
+    const report: Report = { tasks, credits };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const failure = overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
@@ -132,6 +137,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     return failure ? { ...report, failure } : report;
   } finally {
     client.dispose();
+    balance.dispose();
   }
 }
 
@@ -234,6 +240,10 @@ async function runTask(
     });
     return { ...report, files: written.files, downloadDir: dir };
   } catch (error) {
+    if (downloads.signal?.aborted) {
+      const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
+      return { ...report, problem: { kind: 'cancelled', message } };
+    }
     return { ...report, problem: { kind: 'results', message: (error as Error).message } };
   }
 }

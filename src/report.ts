@@ -2,6 +2,7 @@
 // these as the action's outputs, the CLI prints them, the summary renders the Report.
 import { compactResultJson, KNOWN_STATES, type TaskResult } from './kie/schema.js';
 import { Outputs, type OutputName } from './constants.js';
+import { creditsUsed, taskCost } from './credits.js';
 import type { UploadedArtifact } from './results/artifact.js';
 import type { TaskFiles, WrittenFile } from './results/results.js';
 import type { WaitOutcome } from './wait/wait.js';
@@ -25,8 +26,18 @@ export interface TaskReport {
   problem?: Failure;
 }
 
+/** The account's balance when the step started and after its last task; unset when unreadable. */
+export interface CreditReport {
+  before?: number;
+  after?: number;
+  /** Not read at all: the timeout left no request for it. */
+  skipped?: boolean;
+}
+
 export interface Report {
   tasks: TaskReport[];
+  /** Set when the step read (or tried to read) the balance. */
+  credits?: CreditReport;
   /** Where the files of all tasks are (each task's own directory when there is one task). */
   downloadDir?: string;
   artifact?: UploadedArtifact & { name: string };
@@ -74,6 +85,7 @@ export function taskFields(task: TaskReport) {
     files: task.files.map((file) => file.path),
     transcript: task.transcript?.text ?? '',
     language: task.transcript?.language ?? '',
+    ...taskCost(record),
   };
 }
 
@@ -114,6 +126,9 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.Tasks]: tasks,
     [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
     [Outputs.Failed]: report.tasks.filter(isFailed).length,
+    [Outputs.CreditsBefore]: report.credits?.before ?? '',
+    [Outputs.CreditsAfter]: report.credits?.after ?? '',
+    [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
     // Filled in by boundOutputs (limits.ts) when an output had to be cut.
     [Outputs.Truncated]: '',
   };

@@ -44,6 +44,8 @@ export interface Settings {
   artifactName?: string;
   /** undefined: the repository's setting. */
   artifactRetentionDays?: number;
+  /** Fail before creating or waiting when the balance is below this; undefined: no check. */
+  minCredits?: number;
 }
 
 export interface InputProblem {
@@ -186,6 +188,11 @@ function settingsSchema(names: InputNames) {
           (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text),
           'a whole number of days from 1 to 90',
         ).transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.MinCredits]: refined(
+          Inputs.MinCredits,
+          (text) => text === '' || /^\d+(\.\d+)?$/.test(text),
+          'a number of credits, such as 50 or 12.5',
+        ).transform((text) => (text === '' ? undefined : Number(text))),
       })
       // These only read strings, so they run even when other inputs are wrong: every mistake is
       // reported at once.
@@ -256,6 +263,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
+    minCredits: raw[Inputs.MinCredits],
   };
 }
 

@@ -89,7 +89,7 @@ describe('the action', () => {
     const run = await runInProcess(inputs());
     expect(run.failed).toBe(false);
     expect(run.outputs).toMatchObject({ resultUrls: '["https://cdn.example/a.png"]', failMsg: '' });
-    expect(kie.requests).toHaveLength(1);
+    expect(kie.taskRequests()).toHaveLength(1);
   });
 
   it('keeps a result nested too deep to write back as its raw text, without crashing', async () => {
@@ -121,7 +121,8 @@ describe('the action', () => {
 
   it('fails on timeout with how long it waited and the last state, outputs set', async () => {
     kie.script('task-1', [{ state: 'generating' }]);
-    const run = await runInProcess(inputs({ timeout: '200ms' }));
+    // A budget that leaves room for polls within 200ms after the balance read's slot.
+    const run = await runInProcess(inputs({ timeout: '200ms', 'max-requests-per-second': '100' }));
     expect(run.failed).toBe(true);
     expect(run.log).toMatch(
       /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)\. Raise 'timeout' if the model needs longer/,
@@ -151,7 +152,7 @@ describe('the action', () => {
       /::error::Timed out after \d+ms waiting for task task-1 \(last state: generating\)/,
     );
     expect(run.outputs).toMatchObject({ state: 'generating', pollCount: String(polls) });
-    expect(kie.requests).toHaveLength(polls);
+    expect(kie.taskRequests()).toHaveLength(polls);
   });
 
   it('warns that an http base-url off this machine would send the key in clear text', async () => {
@@ -202,7 +203,7 @@ describe('the action', () => {
     const run = await runInProcess(inputs({ 'api-key': 'wrong-key' }));
     expect(run.failed).toBe(true);
     expect(run.log).toMatch(/::error::Kie\.ai rejected the API key/);
-    expect(kie.requests).toHaveLength(1);
+    expect(kie.taskRequests()).toHaveLength(1);
   });
 
   it('takes the key from KIE_API_KEY when the input is empty', async () => {

@@ -25,7 +25,7 @@ useLocalServers((started) => ({ kie, media } = started));
 function abortAfterPolls(polls: number, afterMs = 0): AbortSignal {
   const controller = new AbortController();
   const timer = setInterval(() => {
-    if (kie.requests.length >= polls) {
+    if (kie.taskRequests().length >= polls) {
       clearInterval(timer);
       setTimeout(() => controller.abort(), afterMs);
     }
@@ -44,9 +44,9 @@ describe('a cancelled action', () => {
     expect(run.outputs.state).toBe('generating');
     expect(run.log).toMatch(/::error::Cancelled after \S+ while task t1 was still generating\./);
     expect(run.summary).toContain('generating (cancelled)');
-    const polls = kie.requests.length;
+    const polls = kie.taskRequests().length;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(kie.requests.length).toBe(polls);
+    expect(kie.taskRequests().length).toBe(polls);
   });
 
   it('names the tasks still running, and leaves no poll queued behind a 429 pause', async () => {
@@ -86,6 +86,9 @@ describe('a cancelled download', () => {
 
     expect(controller.signal.aborted).toBe(true);
     expect(run.failed).toBe(true);
+    expect(run.log).toContain(
+      '::error::Cancelled while downloading the results of task t1; nothing partial was kept.',
+    );
     expect(await readdir(dir)).toEqual([]);
     await expect.poll(() => media.active).toBe(0);
   });
@@ -102,7 +105,7 @@ describe('a cancelled creation', () => {
     });
     expect(run.failed).toBe(true);
     expect(run.log).toContain('::error::Cancelled before a task was created: nothing was created.');
-    expect(kie.requests).toHaveLength(1);
+    expect(kie.taskRequests()).toHaveLength(1);
   });
 });
 
@@ -131,7 +134,7 @@ describe('signals to the bundles', () => {
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    while (kie.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (kie.taskRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     child.kill('SIGINT');
     return { code: await closed, stdout };
   }

@@ -83,7 +83,8 @@ describe('kie-task wait', () => {
     });
     const run = await cli(['wait', 't1', ...fast()]);
     expect(run.stdout).toBe(
-      'state: success\nmodel: test/model\nresultUrls:\n  https://cdn.example/a.png\n',
+      'state: success\nmodel: test/model\nresultUrls:\n  https://cdn.example/a.png\n' +
+        'creditsUsed: 1\ncreditsAfter: 59.62\n',
     );
   });
 
@@ -111,7 +112,15 @@ describe('kie-task wait', () => {
 
   it('exits 3 on timeout', async () => {
     kie.script('t1', [{ state: 'generating' }]);
-    const run = await cli(['wait', 't1', ...fast(), '--timeout', '200ms']);
+    const run = await cli([
+      'wait',
+      't1',
+      ...fast(),
+      '--timeout',
+      '200ms',
+      '--max-requests-per-second',
+      '100',
+    ]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/Timed out after .* \(last state: generating\)/);
   });
@@ -228,7 +237,7 @@ describe('kie-task create', () => {
     await rm(dir, { recursive: true, force: true });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ taskId: 'new-1', state: 'success' });
-    expect(kie.requests[0]).toMatchObject({
+    expect(kie.taskRequests()[0]).toMatchObject({
       method: 'POST',
       path: '/api/v1/jobs/createTask',
       body: { model: 'nano-banana-pro', input: { prompt: 'a cat', aspect_ratio: '1:1' } },

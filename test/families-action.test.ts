@@ -64,7 +64,7 @@ describe.each(FAMILIES)('api $api', (family) => {
     });
     // The family's result object (Veo's response, Runway's videoInfo …), as JSON.
     expect(JSON.parse(run.outputs.resultJson!)).toEqual(expect.any(Object));
-    expect(new Set(kie.requests.map((request) => request.path))).toEqual(
+    expect(new Set(kie.taskRequests().map((request) => request.path))).toEqual(
       new Set([statusPath(family)]),
     );
     const files = JSON.parse(run.outputs.files!) as string[];
@@ -135,16 +135,19 @@ describe.each(FAMILIES)('api $api', (family) => {
     expect(run.outputs).toMatchObject({ taskId: 'new-1', state: 'success' });
     // The model given, where the record names none of its own (Veo, Flux Kontext).
     if (model) expect(run.outputs.model).not.toBe('');
-    expect(kie.requests[0]).toMatchObject({ method: 'POST', path: createPath });
-    expect(kie.requests[0]!.body).toEqual({
+    expect(kie.taskRequests()[0]).toMatchObject({ method: 'POST', path: createPath });
+    expect(kie.taskRequests()[0]!.body).toEqual({
       ...(model && { model }),
       prompt: 'A city at night',
       aspectRatio: '16:9',
       callBackUrl: 'https://example.com/hook',
     });
-    expect(kie.requests.slice(1).every((request) => request.path === statusPath(family))).toBe(
-      true,
-    );
+    expect(
+      kie
+        .taskRequests()
+        .slice(1)
+        .every((request) => request.path === statusPath(family)),
+    ).toBe(true);
   });
 });
 
@@ -158,7 +161,7 @@ describe('the api input', () => {
     expect(errors).toEqual([
       "::error::Input 'api' must be one of market, veo, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-vocal-removal, suno-mp4, suno-midi, suno-cover, 4o-image, flux-kontext, midjourney, luma (got 'sora').",
     ]);
-    expect(kie.requests).toHaveLength(0);
+    expect(kie.taskRequests()).toHaveLength(0);
   });
 
   it('refuses to create a Suno task without callback-url, saying why, before any request', async () => {
@@ -169,7 +172,7 @@ describe('the api input', () => {
     expect(run.log).toContain(
       "::error::Input 'callback-url' is required with 'api' suno: Kie.ai refuses Suno requests without a callBackUrl.",
     );
-    expect(kie.requests).toHaveLength(0);
+    expect(kie.taskRequests()).toHaveLength(0);
   });
 
   it('refuses a model for an API whose request has none', async () => {
@@ -178,7 +181,7 @@ describe('the api input', () => {
     );
     expect(run.failed).toBe(true);
     expect(run.log).toContain("::error::Input 'model' is not used with 'api' runway");
-    expect(kie.requests).toHaveLength(0);
+    expect(kie.taskRequests()).toHaveLength(0);
   });
 
   it('on market, an id that stays unknown may belong to another API, naming api', async () => {
@@ -246,7 +249,7 @@ describe('kie-task --api', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('apiState: SUCCESS');
-    expect(kie.requests[0]!.body).toEqual({
+    expect(kie.taskRequests()[0]!.body).toEqual({
       model: 'V4_5',
       prompt: 'piano',
       callBackUrl: 'https://example.com/hook',
@@ -258,7 +261,7 @@ describe('kie-task --api', () => {
     kie.scriptCreate([{ taskId: 'r1', replies: [{ data: runway.failure }] }], 'runway');
     const run = await cli(['create', '--api', 'runway', '--input', 'prompt: x', '--no-fail']);
     expect(run.code).toBe(0);
-    expect(kie.requests[0]).toMatchObject({
+    expect(kie.taskRequests()[0]).toMatchObject({
       path: '/api/v1/runway/generate',
       body: { prompt: 'x' },
     });
@@ -271,7 +274,7 @@ describe('kie-task --api', () => {
     const run = await cli(['wait', 't', '--api', 'kling']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("kie-task: Option '--api' must be one of market, veo,");
-    expect(kie.requests).toHaveLength(0);
+    expect(kie.taskRequests()).toHaveLength(0);
   });
 
   it('names --callback-url when a Suno creation has none', async () => {

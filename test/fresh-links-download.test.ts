@@ -39,7 +39,9 @@ describe('an expired result link', () => {
     expect((JSON.parse(run.outputs.files!) as string[]).map((f) => path.basename(f))).toEqual([
       'old.mp4',
     ]);
-    expect(kie.requests.filter((r) => r.path === '/api/v1/common/download-url')).toHaveLength(1);
+    expect(kie.taskRequests().filter((r) => r.path === '/api/v1/common/download-url')).toHaveLength(
+      1,
+    );
     for (const request of proxy!.requests) {
       expect(JSON.stringify(request.headers)).not.toContain(kie.apiKey);
     }
@@ -56,6 +58,8 @@ describe('an expired result link', () => {
     );
     expect(run.failed).toBe(true);
     expect(run.log).toContain('410');
-    expect(kie.requests.filter((r) => r.path === '/api/v1/common/download-url')).toHaveLength(1);
+    expect(kie.taskRequests().filter((r) => r.path === '/api/v1/common/download-url')).toHaveLength(
+      1,
+    );
   });
 });

@@ -1,5 +1,5 @@
 // GitHub's limits on outputs (1 MB a job, counted as UTF-16) and summaries (1 MiB a step).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -135,5 +135,20 @@ describe('the action with an hour-long transcript', () => {
     expect(run.log).toMatch(
       /::warning::Cut to fit GitHub's limit on a job's outputs \(1 MB\): .*resultJson \(whole in .*outputs\/resultJson\.json\)/,
     );
+  });
+
+  it('never writes a kept value through a link already in the outputs folder', async () => {
+    const resultJson = JSON.stringify(hourOfSpeech());
+    kie.script('stt', [{ state: 'success' }], { model: 'elevenlabs/speech-to-text', resultJson });
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-limits-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(path.join(dir, 'outputs'));
+    await writeFile(path.join(dir, 'target'), 'not ours');
+    await symlink(path.join(dir, 'target'), path.join(dir, 'outputs', 'resultJson.json'));
+    const run = await runInProcess(localInputs(kie, { 'task-id': 'stt', 'download-dir': dir }));
+    const marker = JSON.parse(run.outputs.resultJson!) as { file: string };
+    expect(marker.file).toBe(path.join(dir, 'outputs', 'resultJson-2.json'));
+    expect(await readFile(marker.file, 'utf8')).toBe(resultJson);
+    expect(await readFile(path.join(dir, 'target'), 'utf8')).toBe('not ours');
   });
 });

@@ -41963,6 +41963,7 @@ const constants_Inputs = {
     Model: 'model',
     Input: 'input',
     CallbackUrl: 'callback-url',
+    MinCredits: 'min-credits',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -41987,6 +41988,9 @@ const Outputs = {
     Tasks: 'tasks',
     Succeeded: 'succeeded',
     Failed: 'failed',
+    CreditsBefore: 'creditsBefore',
+    CreditsAfter: 'creditsAfter',
+    CreditsUsed: 'creditsUsed',
     Truncated: 'truncated',
 };
 const constants_API_KEY_ENV = 'KIE_API_KEY';
@@ -41994,6 +41998,42 @@ const ACTION_NAMES = {
     noun: 'Input',
     of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
 };
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    const aborted = new Promise((_, reject) => {
+        const fail = () => reject(new CancelledError());
+        if (signal.aborted)
+            fail();
+        else
+            signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => { }); // rejected only for those who race it
+    return {
+        getTaskRecord(taskId, deadline) {
+            if (signal.aborted)
+                return Promise.reject(new CancelledError());
+            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+        },
+    };
+}
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
@@ -51651,6 +51691,13 @@ const schema_time = unknown()
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
 const MAX_MESSAGE_CHARS = 2_000;
 const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+/** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
+const creditsSchema = union([
+    schemas_number().finite(),
+    schemas_string()
+        .regex(/^-?\d+(\.\d+)?$/)
+        .transform(Number),
+]);
 /** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
@@ -52042,6 +52089,9 @@ const market = defineFamily({
         completeTime: schema_time,
         updateTime: schema_time,
         progress: coerce_number().nullish().catch(undefined),
+        // What the task cost, on the records that carry it: credits, and seconds of generation.
+        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
     }),
     normalise(wire) {
         const raw = typeof wire.resultJson === 'string'
@@ -52067,6 +52117,8 @@ const market = defineFamily({
             completeTime: wire.completeTime,
             updateTime: wire.updateTime,
             progress: wire.progress ?? undefined,
+            creditsConsumed: wire.creditsConsumed ?? undefined,
+            costTime: wire.costTime ?? undefined,
             warnings: result.warnings,
         };
     },
@@ -52555,7 +52607,14 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
     const taskId = 'taskId' in subject ? subject.taskId : undefined;
     const hint = 'taskId' in subject ? subject.hint : undefined;
-    const task = 'taskId' in subject ? `task ${subject.taskId}` : subject.creating;
+    const task = 'taskId' in subject
+        ? `task ${subject.taskId}`
+        : 'creating' in subject
+            ? subject.creating
+            : subject.endpoint;
+    if (code === 404 && 'endpoint' in subject) {
+        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(constants_Inputs.BaseUrl)}.`, code);
+    }
     switch (code) {
         case 401:
             return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
@@ -52675,12 +52734,22 @@ class KieClient {
      */
     async freshDownloadUrl(taskId, fileUrl) {
         const { path, body } = this.api.freshLink(taskId, fileUrl);
-        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { creating: 'a download link' }, JSON.stringify(body));
+        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body));
         const link = typeof envelope.data === 'string' ? envelope.data : undefined;
         if (!link || !URL.canParse(link)) {
             throw new KieApiError('fatal', `Kie.ai gave no download link (${describeShape(envelope.data)}).`, envelope.code);
         }
         return link;
+    }
+    /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
+    async getCredits() {
+        const path = '/api/v1/chat/credit';
+        const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+        const credits = creditsSchema.safeParse(envelope.data);
+        if (!credits.success) {
+            throw new KieApiError('transient', `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`, 200);
+        }
+        return credits.data;
     }
     /** Frees the keep-alive sockets so the process can exit. */
     dispose() {
@@ -52829,6 +52898,189 @@ function describeShape(value) {
     if (typeof value !== 'object')
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
+}
+
+;// CONCATENATED MODULE: ./src/credits.ts
+// The account's credit balance, read once before a step creates or waits and once after its last
+// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
+// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+//
+// Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
+// few seconds at most, never the step's result. With one it is a precondition: fail closed.
+
+
+
+// The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
+const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
+// Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
+const MAX_ATTEMPTS = 3;
+const PATIENCE_MS = 20_000;
+/** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
+function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT_MS) {
+    const { baseUrl, apiKey } = settings;
+    return new KieClient({
+        baseUrl,
+        apiKey,
+        logger: deps.logger,
+        now: deps.now,
+        names: deps.names,
+        requestTimeoutMs,
+    });
+}
+/**
+ * The balance, through the step's request budget; transient faults are tried again a few times,
+ * waiting `retryDelayMs` and doubling. Throws the last KieApiError.
+ */
+async function readBalance(client, budget, deps, retryDelayMs) {
+    const startedAt = deps.now();
+    for (let attempt = 1;; attempt++) {
+        // The budget grants nothing once the run is cancelled.
+        if (!(await budget.acquire()) || deps.signal?.aborted)
+            throw new CancelledError();
+        try {
+            const credits = await untilAborted(client.getCredits(), deps.signal);
+            budget.succeeded();
+            return credits;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            if (error.code === 429)
+                budget.rateLimited(error.retryAfterMs);
+            else if (error.code !== undefined)
+                budget.succeeded();
+            const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
+            const late = deps.now() - startedAt + delay >= PATIENCE_MS;
+            if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
+                throw error;
+            deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
+            await deps.sleep(delay);
+        }
+    }
+}
+function untilAborted(work, signal) {
+    if (!signal)
+        return work;
+    return new Promise((resolve, reject) => {
+        const abort = () => reject(new CancelledError());
+        signal.addEventListener('abort', abort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
+}
+/** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
+function belowMinimum(credits, minCredits, names) {
+    if (minCredits === undefined || credits >= minCredits)
+        return undefined;
+    return `The Kie.ai balance is ${credits} credits, below ${names.of(constants_Inputs.MinCredits)} (${minCredits}).`;
+}
+/** Both reads of one step, and what they found. */
+class StepBalance {
+    settings;
+    budget;
+    deps;
+    credits = {};
+    client;
+    names;
+    constructor(settings, budget, deps) {
+        this.settings = settings;
+        this.budget = budget;
+        this.deps = deps;
+        this.client = balanceClient(settings, deps);
+        this.names = deps.names ?? ACTION_NAMES;
+    }
+    /** The first read; a Failure when the step must not start (below min-credits, or unreadable with it set). */
+    async before() {
+        const { minCredits, create } = this.settings;
+        const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
+        const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
+        if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
+            this.deps.logger.info('Not reading the credit balance: the timeout leaves no request for it.');
+            this.credits.skipped = true;
+            return undefined;
+        }
+        try {
+            this.credits.before = await this.read();
+        }
+        catch (error) {
+            if (error instanceof CancelledError) {
+                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            }
+            const reason = error.message;
+            if (minCredits === undefined) {
+                const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
+                // A base-url that refuses every connection is the polls' error to report, once.
+                const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
+                if (baseUrlDown)
+                    this.deps.logger.info(message);
+                else
+                    this.deps.logger.warning(message);
+                return undefined;
+            }
+            return {
+                kind: 'api',
+                message: `Could not read the Kie.ai credit balance, which ${this.names.of(constants_Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+            };
+        }
+        this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
+        const below = belowMinimum(this.credits.before, minCredits, this.names);
+        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+    }
+    /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+    async after() {
+        // A cancelled run has seconds to report before it is killed: none for the balance.
+        if (this.credits.before === undefined || this.deps.signal?.aborted)
+            return;
+        try {
+            this.credits.after = await this.read();
+        }
+        catch (error) {
+            if (error instanceof CancelledError)
+                return;
+            this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
+            return;
+        }
+        this.deps.logger.info(`Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`);
+    }
+    dispose() {
+        this.client.dispose();
+    }
+    read() {
+        return readBalance(this.client, this.budget, this.deps, this.settings.pollIntervalMs);
+    }
+}
+/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
+function creditsUsed({ before, after }) {
+    if (before === undefined || after === undefined)
+        return undefined;
+    return Math.round((before - after) * 100) / 100;
+}
+/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
+function taskCost(record) {
+    return {
+        ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
+        ...(record?.costTime != null && { costTime: record.costTime }),
+    };
+}
+const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+/** The summary's credit line; undefined when the step read no balance at all. */
+function creditsLine(report) {
+    const { credits } = report;
+    if (!credits || credits.skipped)
+        return undefined;
+    const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
+    const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
+    const used = creditsUsed(credits);
+    if (used !== undefined) {
+        return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after)} (was ${amount(credits.before)}; other spending on the account meanwhile counts too)`;
+    }
+    if (credits.before !== undefined) {
+        return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
+    }
+    return `Credits: the balance could not be read${tasksSay}`;
+}
+function sum(values) {
+    return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
@@ -54068,42 +54320,6 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
-;// CONCATENATED MODULE: ./src/cancel.ts
-class CancelledError extends Error {
-    name = 'CancelledError';
-    constructor() {
-        super('The run was cancelled.');
-    }
-}
-/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
-function abortableSleep(sleep, signal) {
-    const aborted = new Promise((resolve) => {
-        if (signal.aborted)
-            resolve();
-        else
-            signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return (ms) => Promise.race([sleep(ms, signal), aborted]);
-}
-/** A source whose requests reject at once when the signal aborts, even one already in flight. */
-function cancellableSource(source, signal) {
-    const aborted = new Promise((_, reject) => {
-        const fail = () => reject(new CancelledError());
-        if (signal.aborted)
-            fail();
-        else
-            signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => { }); // rejected only for those who race it
-    return {
-        getTaskRecord(taskId, deadline) {
-            if (signal.aborted)
-                return Promise.reject(new CancelledError());
-            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -54408,6 +54624,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54427,13 +54644,18 @@ async function runPipeline(settings, given) {
         names: deps.names,
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    const balance = new StepBalance(settings, budget, deps);
+    const { credits } = balance;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
-        let taskIds = unique(settings.taskIds, logger);
-        // Before the wait (and before a task is created and paid for), so a bad folder fails at once.
+        // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
         if (unusable)
             return { tasks: [], failure: unusable };
+        const refused = await balance.before();
+        if (refused)
+            return { tasks: [], credits, failure: refused };
+        let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
                 taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
@@ -54451,12 +54673,11 @@ async function runPipeline(settings, given) {
                     (unsure
                         ? " A task may have been created anyway: check Kie.ai's logs before running again."
                         : '');
-                return { tasks: [], failure: { kind: 'api', message } };
+                return { tasks: [], credits, failure: { kind: 'api', message } };
             }
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
-        const names = deps.names ?? ACTION_NAMES;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
             pool: new DownloadPool(),
@@ -54469,7 +54690,8 @@ async function runPipeline(settings, given) {
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
-        const report = { tasks };
+        await balance.after();
+        const report = { tasks, credits };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const failure = overallFailure(tasks, settings, deps);
@@ -54494,6 +54716,7 @@ async function runPipeline(settings, given) {
     }
     finally {
         client.dispose();
+        balance.dispose();
     }
 }
 /** Why download-dir cannot be used, if it cannot. */
@@ -54582,6 +54805,10 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         return { ...report, files: written.files, downloadDir: dir };
     }
     catch (error) {
+        if (downloads.signal?.aborted) {
+            const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
+            return { ...report, problem: { kind: 'cancelled', message } };
+        }
         return { ...report, problem: { kind: 'results', message: error.message } };
     }
 }
@@ -54616,6 +54843,7 @@ function unique(taskIds, logger) {
 ;// CONCATENATED MODULE: ./src/report.ts
 // The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
 // these as the action's outputs, the CLI prints them, the summary renders the Report.
+
 
 
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */
@@ -54655,6 +54883,7 @@ function taskFields(task) {
         files: task.files.map((file) => file.path),
         transcript: task.transcript?.text ?? '',
         language: task.transcript?.language ?? '',
+        ...taskCost(record),
     };
 }
 /**
@@ -54693,6 +54922,9 @@ function reportFields(report) {
         [Outputs.Tasks]: tasks,
         [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
+        [Outputs.CreditsBefore]: report.credits?.before ?? '',
+        [Outputs.CreditsAfter]: report.credits?.after ?? '',
+        [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
         // Filled in by boundOutputs (limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
@@ -54872,6 +55104,7 @@ function settingsSchema(names) {
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
         [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
     })
         // These only read strings, so they run even when other inputs are wrong: every mistake is
         // reported at once.
@@ -54931,6 +55164,7 @@ function toSettings(raw, workspace) {
         uploadArtifact,
         artifactName: raw[constants_Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
+        minCredits: raw[constants_Inputs.MinCredits],
     };
 }
 function isHttpUrl(text) {
@@ -54996,6 +55230,9 @@ function readSettings() {
 
 
 
+
+
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -55018,11 +55255,14 @@ const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
        kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
+       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
+  credits  print the account's credit balance ({"credits": <n>} with --json)
+wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -55041,6 +55281,7 @@ Options:
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
+  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -55059,7 +55300,8 @@ Exit codes:
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
+     --min-credits or unreadable ...
   5  the results could not be downloaded or written
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
@@ -55077,6 +55319,7 @@ const OPTIONS = {
     'download-timeout': { type: 'string' },
     'max-requests-per-second': { type: 'string' },
     'base-url': { type: 'string' },
+    'min-credits': { type: 'string' },
     'no-fail': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -55127,9 +55370,9 @@ async function command(argv, io) {
         return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-    if (command !== 'wait' && command !== 'create') {
+    if (command !== 'wait' && command !== 'create' && command !== 'credits') {
         return usageError(command
-            ? `Unknown command '${command}'. The commands are wait and create.`
+            ? `Unknown command '${command}'. The commands are wait, create and credits.`
             : 'No command given.');
     }
     if (command === 'wait' && taskIds.length === 0) {
@@ -55141,7 +55384,10 @@ async function command(argv, io) {
         (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))) {
         return usageError(`kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`);
     }
-    if (command === 'wait' && (values.model || values.input || values['callback-url'])) {
+    if (command === 'credits' && args.length > 0) {
+        return usageError('kie-task credits takes no task id.');
+    }
+    if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
         return usageError("--model, --input and --callback-url go with 'kie-task create'.");
     }
     let input = values.input;
@@ -55155,7 +55401,8 @@ async function command(argv, io) {
         }
     }
     const given = {
-        [constants_Inputs.TaskId]: taskIds.join(','),
+        // `credits` waits for no task: a placeholder id passes the check that wait needs one.
+        [constants_Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
         [constants_Inputs.Api]: values.api,
         [constants_Inputs.Model]: values.model,
         [constants_Inputs.Input]: input,
@@ -55170,6 +55417,7 @@ async function command(argv, io) {
         [constants_Inputs.Download]: values.download === undefined ? 'false' : 'true',
         [constants_Inputs.DownloadDir]: values.download,
         [constants_Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
+        [constants_Inputs.MinCredits]: values['min-credits'],
     };
     if (!io.env[constants_API_KEY_ENV]?.trim()) {
         return usageError(`Set the ${constants_API_KEY_ENV} environment variable to your Kie.ai API key.`);
@@ -55184,6 +55432,8 @@ async function command(argv, io) {
             return usageError(error.message);
         throw error;
     }
+    if (command === 'credits')
+        return printCredits(io, settings, Boolean(values.json));
     const display = startDisplay(io);
     const report = await runPipeline(settings, {
         ...(io.runtime ?? systemRuntime),
@@ -55249,7 +55499,10 @@ function startDisplay(io) {
 }
 function printHuman(io, fields) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
-    const names = ['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'];
+    const names = [
+        ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
+        ...['creditsUsed', 'creditsAfter'],
+    ];
     for (const name of names) {
         const value = fields[name];
         // The family's own value, where it says more than the state.
@@ -55271,6 +55524,34 @@ function wrap(names) {
             lines.push(name);
     }
     return lines.join(',\n                                  ');
+}
+/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+async function printCredits(io, settings, json) {
+    const display = startDisplay(io);
+    const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
+    const client = balanceClient(settings, deps);
+    let credits;
+    try {
+        const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+        credits = await readBalance(client, budget, deps, settings.pollIntervalMs);
+    }
+    catch (error) {
+        if (!(error instanceof KieApiError))
+            throw error;
+        io.stderr.write(`kie-task: Could not read the Kie.ai credit balance: ${error.message}\n`);
+        return ExitCode.Api;
+    }
+    finally {
+        client.dispose();
+        display.stop();
+    }
+    // A bare number without --json, for `balance=$(kie-task credits)`.
+    io.stdout.write(json ? `${JSON.stringify({ credits })}\n` : `${credits}\n`);
+    const below = belowMinimum(credits, settings.minCredits, CLI_NAMES);
+    if (!below)
+        return ExitCode.Success;
+    io.stderr.write(`kie-task: ${below}\n`);
+    return ExitCode.Api;
 }
 function print(io, text, code) {
     io.stdout.write(text);

@@ -12,7 +12,7 @@ import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
-import { envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
+import { creditsSchema, envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
 
@@ -120,7 +120,7 @@ export class KieClient {
     const envelope = await this.call(
       'POST',
       `${this.baseUrl}${path}`,
-      { creating: 'a download link' },
+      { endpoint: `POST ${path}` },
       JSON.stringify(body),
     );
     const link = typeof envelope.data === 'string' ? envelope.data : undefined;
@@ -132,6 +132,21 @@ export class KieClient {
       );
     }
     return link;
+  }
+
+  /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
+  async getCredits(): Promise<number> {
+    const path = '/api/v1/chat/credit';
+    const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+    const credits = creditsSchema.safeParse(envelope.data);
+    if (!credits.success) {
+      throw new KieApiError(
+        'transient',
+        `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`,
+        200,
+      );
+    }
+    return credits.data;
   }
 
   /** Frees the keep-alive sockets so the process can exit. */

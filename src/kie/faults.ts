@@ -40,8 +40,9 @@ export class KieApiError extends Error {
 }
 
 /** What a request is about, for its messages: a task (with its family's hint for an unknown id),
- * or creating one (`creating`: "the task for model X"). */
-export type Subject = { taskId: string; hint?: string } | { creating: string };
+ * creating one (`creating`: "the task for model X"), or another endpoint (credits). */
+export type Subject =
+  { taskId: string; hint?: string } | { creating: string } | { endpoint: string };
 
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
@@ -56,7 +57,19 @@ export function describeCode(
   const said = serverMessage ? `: "${serverMessage}"` : '';
   const taskId = 'taskId' in subject ? subject.taskId : undefined;
   const hint = 'taskId' in subject ? subject.hint : undefined;
-  const task = 'taskId' in subject ? `task ${subject.taskId}` : subject.creating;
+  const task =
+    'taskId' in subject
+      ? `task ${subject.taskId}`
+      : 'creating' in subject
+        ? subject.creating
+        : subject.endpoint;
+  if (code === 404 && 'endpoint' in subject) {
+    return new KieApiError(
+      'fatal',
+      `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(Inputs.BaseUrl)}.`,
+      code,
+    );
+  }
   switch (code) {
     case 401:
       return new KieApiError(

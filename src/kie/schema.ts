@@ -31,6 +31,15 @@ export const message = text.transform((message) =>
   message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
 );
 
+/** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
+export const creditsSchema = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+
 /** The one vocabulary every family's state is read into. */
 export const TERMINAL_STATES = ['success', 'fail'] as const;
 export const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES] as const;
@@ -63,6 +72,9 @@ export interface TaskRecord {
   completeTime?: number;
   updateTime?: number;
   progress?: number;
+  /** What the task cost, on the records that carry it (Market's): credits, seconds of generation. */
+  creditsConsumed?: number;
+  costTime?: number;
   /** What could not be read as documented (an unexpected shape): warnings, never a crash. */
   warnings: string[];
 }

@@ -1,6 +1,7 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
 // main.ts writes it. One task gets a card; several get a table, a row each.
 import path from 'node:path';
+import { creditsLine } from '../credits.js';
 import { overallState, type Report, type TaskReport } from '../report.js';
 import { formatDuration, formatSize, plural } from '../units.js';
 
@@ -23,6 +24,8 @@ export function renderSummary(report: Report): string {
     const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
     lines.push(`Artifact: ${label} (${formatSize(size)})`, '');
   }
+  const credits = creditsLine(report);
+  if (credits) lines.push(escapeHtml(credits), '');
   return lines.join('\n');
 }
 
@@ -80,11 +83,13 @@ function taskTable(report: Report): string[] {
   const state = overallState(report.tasks);
   // "Succeeded" as the failure message counts: a task that did not succeed has a problem.
   const succeeded = report.tasks.filter((task) => !task.problem).length;
+  // A column for what each task cost, when any record says.
+  const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
   const lines = [
     `## ${report.failure ? '❌' : state === 'success' ? '✅' : '⚠️'} ${report.tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
     '',
-    '| Task | Model | State | Took | Results | Reason |',
-    '|---|---|---|---:|---|---|',
+    `| Task | Model | State | Took |${costs ? ' Credits |' : ''} Results | Reason |`,
+    `|---|---|---|---:|${costs ? '---:|' : ''}---|---|`,
   ];
   for (const task of report.tasks) {
     const { record } = task.outcome;
@@ -99,7 +104,7 @@ function taskTable(report: Report): string[] {
       record?.failMsg ||
       (task.problem && task.problem.kind !== 'task-failed' ? task.problem.message : '');
     lines.push(
-      `| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} | ${results} | ${cell(reason)} |`,
+      `| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} |${costs ? ` ${record?.creditsConsumed ?? ''} |` : ''} ${results} | ${cell(reason)} |`,
     );
   }
   lines.push('', ...gallery(report.tasks));

@@ -46,6 +46,13 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** A reply given as is: any status, body and headers, possibly late. */
+export type RawReply = Extract<KieReply, { body: unknown }>;
+
+export const CREDIT_PATH = '/api/v1/chat/credit';
+export const INITIAL_BALANCE = 60.62;
+const DEFAULT_TASK_COST = 1;
+
 /** One answer to a createTask call: a new task (scripted like `script`), or any raw reply. */
 export type CreateReply =
   | { taskId: string; replies: KieReply[] }
@@ -64,6 +71,15 @@ export interface KieServer {
    * which also needs the task id). A URL not listed gets the documented 422.
    */
   scriptFreshLinks(links: Record<string, string>): void;
+  /**
+   * The account balance GET /api/v1/chat/credit serves (60.62 at the start, as seen live). Each
+   * task's first `success` reply takes its cost off: its record's creditsConsumed, else 1.
+   */
+  balance: number;
+  /** Scripts the balance endpoint: each call answers with the next reply; then the balance. */
+  scriptCredits(replies: RawReply[]): void;
+  /** The requests for task records and creation, leaving out the balance reads. */
+  taskRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -74,6 +90,9 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   const requests: RecordedRequest[] = [];
   const creations = new Map<Api, { replies: CreateReply[]; served: number }>();
   let freshLinks: Record<string, string> = {};
+  let creditReplies: RawReply[] = [];
+  const charged = new Set<string>();
+  const account = { balance: INITIAL_BALANCE };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -96,16 +115,22 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       at,
     });
 
+    const route = `${req.method} ${url.pathname}`;
     const status = req.method === 'GET' ? ROUTES.find((r) => r.status === url.pathname) : undefined;
     const create =
       req.method === 'POST' ? ROUTES.find((r) => r.create === url.pathname) : undefined;
     const freshLink = req.method === 'POST' ? FRESH_LINK_ROUTES[url.pathname] : undefined;
-    if (!status && !create && !freshLink) {
+    if (!status && !create && !freshLink && route !== `GET ${CREDIT_PATH}`) {
       return send(res, { status: 404, body: '<html><body>Not Found</body></html>' });
     }
     // Like Kie.ai: a bad key is HTTP 200 with code 401 in the body.
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       return send(res, { body: { code: 401, msg: 'You do not have access permissions' } });
+    }
+    if (route === `GET ${CREDIT_PATH}`) {
+      const scripted = creditReplies.shift();
+      if (scripted) return send(res, scripted);
+      return send(res, { body: { code: 200, msg: 'success', data: account.balance } });
     }
     if (freshLink) return send(res, { body: answerFreshLink(freshLink, body) });
     if (create) {
@@ -135,6 +160,12 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
         ...reply.record,
         state: reply.state,
       };
+      if (record.state === 'success' && !charged.has(record.taskId)) {
+        charged.add(record.taskId);
+        const { creditsConsumed } = record as RecordFields;
+        const cost = typeof creditsConsumed === 'number' ? creditsConsumed : DEFAULT_TASK_COST;
+        account.balance = Math.round((account.balance - cost) * 100) / 100;
+      }
       return send(res, {
         body: { code: 200, msg: 'success', data: record },
         delayMs: reply.delayMs,
@@ -195,6 +226,16 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     scriptFreshLinks(links) {
       freshLinks = links;
     },
+    get balance() {
+      return account.balance;
+    },
+    set balance(credits: number) {
+      account.balance = credits;
+    },
+    scriptCredits(replies) {
+      creditReplies = [...replies];
+    },
+    taskRequests: () => requests.filter((request) => request.path !== CREDIT_PATH),
     async close() {
       server.closeAllConnections();
       server.close();

@@ -37,6 +37,9 @@ export const market = defineFamily({
     completeTime: time,
     updateTime: time,
     progress: z.coerce.number().nullish().catch(undefined),
+    // What the task cost, on the records that carry it: credits, and seconds of generation.
+    creditsConsumed: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
+    costTime: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
   }),
   normalise(wire) {
     const raw =
@@ -63,6 +66,8 @@ export const market = defineFamily({
       completeTime: wire.completeTime,
       updateTime: wire.updateTime,
       progress: wire.progress ?? undefined,
+      creditsConsumed: wire.creditsConsumed ?? undefined,
+      costTime: wire.costTime ?? undefined,
       warnings: result.warnings,
     };
   },

@@ -1,0 +1,211 @@
+// The account's credit balance, read once before a step creates or waits and once after its last
+// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
+// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+//
+// Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
+// few seconds at most, never the step's result. With one it is a precondition: fail closed.
+import { CancelledError } from './cancel.js';
+import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { KieApiError, KieClient } from './kie/client.js';
+import type { TaskRecord } from './kie/schema.js';
+import type { Logger } from './logger.js';
+import type { CreditReport, Failure, Report } from './report.js';
+import type { Runtime } from './runtime.js';
+import type { Settings } from './settings.js';
+import type { RequestBudget } from './wait/budget.js';
+
+// The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
+export const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
+// Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
+const MAX_ATTEMPTS = 3;
+const PATIENCE_MS = 20_000;
+
+export interface BalanceDeps extends Runtime {
+  logger: Logger;
+  names?: InputNames;
+  /** Aborted when the run is cancelled: a read in flight or queued rejects with CancelledError. */
+  signal?: AbortSignal;
+}
+
+/** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
+export function balanceClient(
+  settings: Pick<Settings, 'baseUrl' | 'apiKey'>,
+  deps: BalanceDeps,
+  requestTimeoutMs = CREDIT_REQUEST_TIMEOUT_MS,
+): KieClient {
+  const { baseUrl, apiKey } = settings;
+  return new KieClient({
+    baseUrl,
+    apiKey,
+    logger: deps.logger,
+    now: deps.now,
+    names: deps.names,
+    requestTimeoutMs,
+  });
+}
+
+/**
+ * The balance, through the step's request budget; transient faults are tried again a few times,
+ * waiting `retryDelayMs` and doubling. Throws the last KieApiError.
+ */
+export async function readBalance(
+  client: KieClient,
+  budget: RequestBudget,
+  deps: BalanceDeps,
+  retryDelayMs: number,
+): Promise<number> {
+  const startedAt = deps.now();
+  for (let attempt = 1; ; attempt++) {
+    // The budget grants nothing once the run is cancelled.
+    if (!(await budget.acquire()) || deps.signal?.aborted) throw new CancelledError();
+    try {
+      const credits = await untilAborted(client.getCredits(), deps.signal);
+      budget.succeeded();
+      return credits;
+    } catch (error) {
+      if (!(error instanceof KieApiError)) throw error;
+      if (error.code === 429) budget.rateLimited(error.retryAfterMs);
+      else if (error.code !== undefined) budget.succeeded();
+      const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
+      const late = deps.now() - startedAt + delay >= PATIENCE_MS;
+      if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late) throw error;
+      deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
+      await deps.sleep(delay);
+    }
+  }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new CancelledError());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** The one line that refuses to start below the minimum, or undefined when the balance suffices. */
+export function belowMinimum(
+  credits: number,
+  minCredits: number | undefined,
+  names: InputNames,
+): string | undefined {
+  if (minCredits === undefined || credits >= minCredits) return undefined;
+  return `The Kie.ai balance is ${credits} credits, below ${names.of(Inputs.MinCredits)} (${minCredits}).`;
+}
+
+/** Both reads of one step, and what they found. */
+export class StepBalance {
+  readonly credits: CreditReport = {};
+  private readonly client: KieClient;
+  private readonly names: InputNames;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly budget: RequestBudget,
+    private readonly deps: BalanceDeps,
+  ) {
+    this.client = balanceClient(settings, deps);
+    this.names = deps.names ?? ACTION_NAMES;
+  }
+
+  /** The first read; a Failure when the step must not start (below min-credits, or unreadable with it set). */
+  async before(): Promise<Failure | undefined> {
+    const { minCredits, create } = this.settings;
+    const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+    // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
+    const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
+    if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
+      this.deps.logger.info(
+        'Not reading the credit balance: the timeout leaves no request for it.',
+      );
+      this.credits.skipped = true;
+      return undefined;
+    }
+    try {
+      this.credits.before = await this.read();
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+      }
+      const reason = (error as Error).message;
+      if (minCredits === undefined) {
+        const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
+        // A base-url that refuses every connection is the polls' error to report, once.
+        const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
+        if (baseUrlDown) this.deps.logger.info(message);
+        else this.deps.logger.warning(message);
+        return undefined;
+      }
+      return {
+        kind: 'api',
+        message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+      };
+    }
+    this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
+    const below = belowMinimum(this.credits.before, minCredits, this.names);
+    return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+  }
+
+  /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+  async after(): Promise<void> {
+    // A cancelled run has seconds to report before it is killed: none for the balance.
+    if (this.credits.before === undefined || this.deps.signal?.aborted) return;
+    try {
+      this.credits.after = await this.read();
+    } catch (error) {
+      if (error instanceof CancelledError) return;
+      this.deps.logger.warning(
+        `Could not read the Kie.ai credit balance after the tasks: ${(error as Error).message} creditsAfter and creditsUsed stay empty.`,
+      );
+      return;
+    }
+    this.deps.logger.info(
+      `Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`,
+    );
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
+
+  private read(): Promise<number> {
+    return readBalance(this.client, this.budget, this.deps, this.settings.pollIntervalMs);
+  }
+}
+
+/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
+export function creditsUsed({ before, after }: CreditReport): number | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  return Math.round((before - after) * 100) / 100;
+}
+
+/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
+export function taskCost(record: TaskRecord | undefined) {
+  return {
+    ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
+    ...(record?.costTime != null && { costTime: record.costTime }),
+  };
+}
+
+const amount = (credits: number) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** The summary's credit line; undefined when the step read no balance at all. */
+export function creditsLine(report: Report): string | undefined {
+  const { credits } = report;
+  if (!credits || credits.skipped) return undefined;
+  const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
+  const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
+  const used = creditsUsed(credits);
+  if (used !== undefined) {
+    return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after!)} (was ${amount(credits.before!)}; other spending on the account meanwhile counts too)`;
+  }
+  if (credits.before !== undefined) {
+    return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
+  }
+  return `Credits: the balance could not be read${tasksSay}`;
+}
+
+function sum(values: number[]): number {
+  return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
+}

@@ -1,0 +1,382 @@
+// Spend: the balance before and after, min-credits, task costs and the credit outputs, through the
+// whole action and the CLI against the local Kie server's balance endpoint.
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { readBalance, balanceClient } from '../src/credits.js';
+import { KieApiError } from '../src/kie/client.js';
+import { RequestBudget } from '../src/wait/budget.js';
+import { localInputs, runInProcess } from './support/action.js';
+import {
+  CREDIT_PATH,
+  INITIAL_BALANCE,
+  type KieReply,
+  type KieServer,
+  type RawReply,
+} from './support/kie-server.js';
+import { useLocalServers } from './support/servers.js';
+
+let kie: KieServer;
+useLocalServers((started) => ({ kie } = started));
+
+const inputs = (extra: Record<string, string>) =>
+  localInputs(kie, { 'max-requests-per-second': '100', ...extra });
+const running: KieReply = { state: 'generating' };
+const balanceReads = () => kie.requests.filter((request) => request.path === CREDIT_PATH);
+const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
+const warnings = (log: string) => log.split('\n').filter((line) => line.startsWith('::warning::'));
+const serverError: RawReply = { status: 500, body: { code: 500, msg: 'try again later' } };
+const htmlPage: RawReply = { status: 502, body: '<html><body>Bad gateway</body></html>' };
+const always = (reply: RawReply) => Array.from({ length: 10 }, () => reply);
+
+describe('the balance before and after', () => {
+  it('reads it once before and once after, and sets what the run used', async () => {
+    kie.script('t1', [running, running, { state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.failed).toBe(false);
+    // The simulator takes 1 credit off for a task whose record names no cost.
+    expect(run.outputs).toMatchObject({
+      creditsBefore: String(INITIAL_BALANCE),
+      creditsAfter: '59.62',
+      creditsUsed: '1',
+    });
+    const paths = kie.requests.map((request) => request.path);
+    expect(paths[0]).toBe(CREDIT_PATH);
+    expect(paths.at(-1)).toBe(CREDIT_PATH);
+    expect(balanceReads()).toHaveLength(2);
+    expect(balanceReads()[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
+    expect(run.summary).toContain('Credits: 1 used · balance 59.62 (was 60.62;');
+    expect(run.log).not.toContain('::warning::');
+  });
+
+  it('reads it twice however many tasks, adds each task’s own cost to tasks and the table', async () => {
+    kie.script('a', [
+      running,
+      { state: 'success', record: { creditsConsumed: 2.5, costTime: 14 } },
+    ]);
+    kie.script('b', [{ state: 'success', record: { creditsConsumed: 0.8 } }]);
+    kie.script('c', [running, running, { state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'a b c' }));
+    expect(run.failed).toBe(false);
+    expect(balanceReads()).toHaveLength(2);
+    // 60.62 - 2.5 - 0.8 - 1, rounded to the cent, not 4.299999999999997.
+    expect(run.outputs).toMatchObject({ creditsAfter: '56.32', creditsUsed: '4.3' });
+    const [a, b, c] = JSON.parse(run.outputs.tasks!);
+    expect(a).toMatchObject({ creditsConsumed: 2.5, costTime: 14 });
+    expect(b).toMatchObject({ creditsConsumed: 0.8 });
+    expect(b).not.toHaveProperty('costTime');
+    expect(c).not.toHaveProperty('creditsConsumed');
+    expect(run.summary).toContain('| Task | Model | State | Took | Credits | Results | Reason |');
+    expect(run.summary).toMatch(/<code>a<\/code> \|.*\| 2\.5 \|/);
+    expect(run.summary).toContain('Credits: 4.3 used · the tasks report 3.3 · balance 56.32');
+  });
+
+  it('takes its slots from the step’s request budget', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'max-requests-per-second': '4' }));
+    expect(run.failed).toBe(false);
+    // Read, poll, read: at 4/s each waits its 250 ms slot (less a little for a busy event loop).
+    const [read, poll, after] = kie.requests;
+    expect([read!.path, poll!.path, after!.path]).toEqual([
+      CREDIT_PATH,
+      '/api/v1/jobs/recordInfo',
+      CREDIT_PATH,
+    ]);
+    expect(poll!.at - read!.at).toBeGreaterThanOrEqual(230);
+    expect(after!.at - poll!.at).toBeGreaterThanOrEqual(230);
+  });
+
+  it('leaves the balance unread when the timeout has room for one poll only, unless min-credits', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    const once = await runInProcess(localInputs(kie, { 'task-id': 't1', timeout: '0' }));
+    expect(once.outputs).toMatchObject({ pollCount: '1', state: 'generating', creditsBefore: '' });
+    expect(balanceReads()).toEqual([]);
+    expect(once.summary).not.toContain('Credits:');
+    const guarded = await runInProcess(
+      localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
+    );
+    expect(guarded.outputs.creditsBefore).toBe('60.62');
+  });
+
+  it('leaves the Credits column out when no task reports its cost', async () => {
+    kie.script('a', [{ state: 'success' }]);
+    kie.script('b', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'a b' }));
+    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
+  });
+
+  it.each([
+    ['a 5xx', serverError, 3],
+    ['an HTML page', htmlPage, 3],
+    ['no number', { body: { code: 200, msg: 'success', data: { credits: 'lots' } } }, 3],
+    ['a refused key', { body: { code: 401, msg: 'You do not have access permissions' } }, 1],
+  ] as [string, RawReply, number][])(
+    'goes on with one warning and empty credit outputs when it answers %s',
+    async (_, fault, tries) => {
+      kie.scriptCredits(always(fault));
+      kie.script('t1', [running, { state: 'success' }], {
+        resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+      });
+      const run = await runInProcess(inputs({ 'task-id': 't1' }));
+      expect(run.failed).toBe(false);
+      expect(run.outputs).toMatchObject({
+        state: 'success',
+        resultUrls: '["https://cdn.example/a.png"]',
+        creditsBefore: '',
+        creditsAfter: '',
+        creditsUsed: '',
+      });
+      expect(warnings(run.log)).toHaveLength(1);
+      expect(warnings(run.log)[0]).toMatch(
+        /^::warning::Could not read the Kie\.ai credit balance: .*Going on without the credit outputs\.$/,
+      );
+      // Transient faults are tried three times, a fatal one once; the read after is skipped.
+      expect(balanceReads()).toHaveLength(tries);
+      expect(run.summary).toContain('Credits: the balance could not be read');
+    },
+  );
+
+  it('tries a rate-limited or failing read again and then uses it', async () => {
+    kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
+    expect(balanceReads()).toHaveLength(4);
+    expect(warnings(run.log)).toEqual([]);
+  });
+
+  it('keeps the balance before when only the read after fails', async () => {
+    kie.script('t1', [running, { state: 'success' }]);
+    kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 60.62 } }, ...always(htmlPage)]);
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({
+      creditsBefore: '60.62',
+      creditsAfter: '',
+      creditsUsed: '',
+    });
+    expect(warnings(run.log)).toHaveLength(1);
+    expect(warnings(run.log)[0]).toContain('after the tasks');
+    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+  });
+
+  it('reads a balance given as digits in a string', async () => {
+    kie.scriptCredits([{ body: { code: 200, msg: 'success', data: '120' } }]);
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.outputs).toMatchObject({ creditsBefore: '120', creditsAfter: '59.62' });
+    expect(run.outputs.creditsUsed).toBe('60.38');
+  });
+});
+
+describe('min-credits', () => {
+  it('fails before waiting when the balance is below it, in one line', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100' }));
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)).toEqual([
+      "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100). No task was waited for.",
+    ]);
+    expect(kie.taskRequests()).toEqual([]);
+    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: '' });
+    expect(run.summary).toContain("below 'min-credits' (100)");
+    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+  });
+
+  it('creates nothing in create mode when the balance is below it', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', 'min-credits': '60.63' }));
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)[0]).toContain("below 'min-credits' (60.63). Nothing was created.");
+    expect(kie.taskRequests()).toEqual([]);
+  });
+
+  it('goes on when the balance reaches it', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', 'min-credits': '60.62' }));
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({ taskId: 'new-1', creditsUsed: '1' });
+  });
+
+  it.each([
+    ['a 5xx', always(serverError), 'Kie.ai server error (500'],
+    ['an HTML page', always(htmlPage), 'not a Kie.ai reply'],
+  ])('fails closed when the balance answers %s', async (_, replies, reason) => {
+    kie.scriptCredits(replies);
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', 'min-credits': '10' }));
+    expect(run.failed).toBe(true);
+    const [error] = errors(run.log);
+    expect(error).toMatch(
+      /^::error::Could not read the Kie\.ai credit balance, which 'min-credits' \(10\) needs checked first: /,
+    );
+    expect(error).toContain(reason);
+    expect(error).toMatch(/Nothing was created\.$/);
+    expect(kie.taskRequests()).toEqual([]);
+  });
+
+  it('fails closed on a bad key, naming it', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(
+      inputs({ 'task-id': 't1', 'min-credits': '10', 'api-key': 'wrong-key' }),
+    );
+    expect(run.failed).toBe(true);
+    expect(errors(run.log)[0]).toContain('Kie.ai rejected the API key (401');
+    expect(errors(run.log)[0]).toContain("Check 'api-key'");
+    expect(kie.requests).toHaveLength(1);
+  });
+
+  it.each(['lots', '-5', '1e3', '0x10'])('rejects %j in one line', async (bad) => {
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': bad }));
+    expect(errors(run.log)).toEqual([
+      `::error::Input 'min-credits' must be a number of credits, such as 50 or 12.5 (got '${bad}').`,
+    ]);
+    expect(kie.requests).toEqual([]);
+  });
+});
+
+describe('a cancelled run', () => {
+  it('stops a slow balance read at once and creates nothing', async () => {
+    kie.scriptCredits([{ body: { code: 200, data: 99 }, delayMs: 1_500 }]);
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const controller = new AbortController();
+    const timer = setInterval(() => balanceReads().length > 0 && controller.abort(), 5);
+    try {
+      const run = await runInProcess(inputs({ model: 'm', input: '{}' }), {
+        signal: controller.signal,
+      });
+      expect(run.failed).toBe(true);
+      expect(errors(run.log)).toEqual(['::error::The run was cancelled. Nothing was created.']);
+      expect(run.outputs.creditsBefore).toBe('');
+    } finally {
+      clearInterval(timer);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    expect(kie.taskRequests()).toEqual([]);
+  });
+});
+
+describe('readBalance', () => {
+  const deps = (now: () => number = Date.now) => ({
+    now,
+    sleep: () => Promise.resolve(),
+    random: Math.random,
+    logger: { info: () => {}, warning: () => {}, debug: () => {} },
+  });
+
+  it('gives up on a slow balance endpoint after three requests', async () => {
+    kie.scriptCredits(always({ body: { code: 200, data: 1 }, delayMs: 2_000 }));
+    const client = balanceClient({ baseUrl: kie.url, apiKey: kie.apiKey }, deps(), 50);
+    try {
+      const budget = new RequestBudget(100, deps());
+      await expect(readBalance(client, budget, deps(), 10)).rejects.toThrow(
+        /no complete reply within 50ms/,
+      );
+      expect(balanceReads()).toHaveLength(3);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('tries no more once its 20 s are spent', async () => {
+    kie.scriptCredits(always(serverError));
+    let clock = 0;
+    // Each reading of the clock is 15 s later: after the first fault the patience is gone.
+    const late = deps(() => (clock += 15_000));
+    const client = balanceClient({ baseUrl: kie.url, apiKey: kie.apiKey }, late);
+    try {
+      const error = await readBalance(client, new RequestBudget(100, late), late, 10).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(KieApiError);
+      expect(balanceReads()).toHaveLength(1);
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
+describe('kie-task credits', () => {
+  async function cli(args: string[], env: Record<string, string | undefined> = {}) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { KIE_API_KEY: kie.apiKey, ...env },
+      cwd: process.cwd(),
+    });
+    return { code, stdout, stderr };
+  }
+  const fast = () => [
+    ...['--base-url', kie.url, '--poll-interval', '10ms'],
+    ...['--max-requests-per-second', '100'],
+  ];
+
+  it('prints the balance, as {"credits": n} with --json', async () => {
+    expect(await cli(['credits', ...fast()])).toMatchObject({ code: 0, stdout: '60.62\n' });
+    const json = await cli(['credits', '--json', ...fast()]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ credits: 60.62 });
+    expect(balanceReads()).toHaveLength(2);
+  });
+
+  it('exits 4 when the API refuses the key, naming KIE_API_KEY', async () => {
+    const run = await cli(['credits', ...fast()], { KIE_API_KEY: 'wrong-key' });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('Kie.ai rejected the API key (401');
+    expect(run.stderr).toContain('Check KIE_API_KEY');
+    expect(run.stderr).not.toContain('wrong-key');
+  });
+
+  it('exits 4 when the balance cannot be read after its tries', async () => {
+    kie.scriptCredits(always(htmlPage));
+    const run = await cli(['credits', ...fast()]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/kie-task: Could not read the Kie.ai credit balance: .*Bad gateway/);
+    expect(balanceReads()).toHaveLength(3);
+  });
+
+  it('exits 4 below --min-credits, after printing the balance', async () => {
+    const run = await cli(['credits', '--min-credits', '100', ...fast()]);
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe('60.62\n');
+    expect(run.stderr).toContain(
+      "kie-task: The Kie.ai balance is 60.62 credits, below '--min-credits' (100).",
+    );
+    expect((await cli(['credits', '--min-credits', '60', ...fast()])).code).toBe(0);
+  });
+
+  it('rejects task ids and bad values as usage errors', async () => {
+    expect((await cli(['credits', 't1', ...fast()])).code).toBe(2);
+    const bad = await cli(['credits', '--min-credits', 'x', ...fast()]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Option '--min-credits' must be a number of credits");
+  });
+
+  it('wait --json carries the credit fields; --min-credits stops wait with exit 4', async () => {
+    kie.script('t1', [{ state: 'success', record: { creditsConsumed: 3 } }]);
+    const run = await cli(['wait', 't1', '--json', ...fast()]);
+    expect(run.code).toBe(0);
+    const fields = JSON.parse(run.stdout);
+    expect(fields).toMatchObject({ creditsBefore: 60.62, creditsAfter: 57.62, creditsUsed: 3 });
+    expect(fields.tasks[0]).toMatchObject({ creditsConsumed: 3 });
+    const guarded = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
+    expect(guarded.code).toBe(4);
+    expect(guarded.stderr).toContain("below '--min-credits' (100). No task was waited for.");
+  });
+
+  it('create --min-credits creates nothing below the minimum', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await cli(['create', '--model', 'm', '--min-credits', '61', ...fast()]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("below '--min-credits' (61). Nothing was created.");
+    expect(kie.taskRequests()).toEqual([]);
+  });
+
+  it('lists the credits command and --min-credits in --help', async () => {
+    const { stdout } = await cli(['--help']);
+    expect(stdout).toContain('kie-task credits');
+    expect(stdout).toContain('--min-credits <n>');
+  });
+});
