@@ -9,8 +9,12 @@ export function simulatedRecord(taskId: string, done: boolean): TaskRecord {
   return {
     taskId,
     state: done ? 'success' : 'generating',
+    apiState: done ? 'success' : 'generating',
+    stateDocumented: true,
     model: 'bench',
     resultJson: '',
+    resultUrls: [],
+    warnings: [],
     failCode: '',
     failMsg: '',
     createTime: CREATED_AT,

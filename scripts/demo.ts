@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, runDist } from '../test/support/action.js';
+import { FAMILIES, sunoSuccess } from '../test/support/kie-families.js';
 import { startKieServer } from '../test/support/kie-server.js';
-import { startMediaServer } from '../test/support/media-server.js';
+import { generatedBytes, startMediaServer } from '../test/support/media-server.js';
 import { demoPng, summaryAsText } from './demo-support.js';
 
 // The documented records, created just now (their createTime is from 2023).
@@ -66,6 +67,63 @@ kie.scriptCreate([
   },
 ]);
 
+// Other Kie.ai APIs, in their own documented shapes (test/support/kie-families.ts).
+const veo = FAMILIES.find((family) => family.api === 'veo')!;
+kie.scriptCreate(
+  [
+    {
+      taskId: 'demo-veo',
+      // Created just now, as the Market seeds above (the docs' times are from 2025).
+      replies: [
+        { data: { ...veo.running[0], createTime: new Date().toISOString() } },
+        { data: { ...veo.running[0], createTime: new Date().toISOString() } },
+        {
+          data: {
+            ...veo.success([
+              media.route('/veo/paper-boat.mp4', {
+                body: generatedBytes(400_000),
+                contentType: 'video/mp4',
+              }),
+            ]),
+            createTime: new Date().toISOString(),
+            completeTime: new Date(Date.now() + 2_000).toISOString(),
+          },
+        },
+      ],
+    },
+  ],
+  'veo',
+);
+const suno = FAMILIES.find((family) => family.api === 'suno')!;
+kie.script(
+  'demo-suno',
+  [
+    ...suno.running.map((data) => ({ data })),
+    {
+      data: sunoSuccess('SUCCESS', [
+        media.route('/suno/neon-1.mp3', {
+          body: generatedBytes(120_000),
+          contentType: 'audio/mpeg',
+        }),
+        media.route('/suno/neon-2.mp3', {
+          body: generatedBytes(110_000),
+          contentType: 'audio/mpeg',
+        }),
+        media.route('/suno/neon-1.jpeg', {
+          body: generatedBytes(20_000),
+          contentType: 'image/jpeg',
+        }),
+        media.route('/suno/neon-2.jpeg', {
+          body: generatedBytes(20_000),
+          contentType: 'image/jpeg',
+        }),
+      ]),
+    },
+  ],
+  {},
+  'suno',
+);
+
 const demos: { title: string; inputs: Record<string, string> }[] = [
   {
     title: 'An image task, downloaded (upload-artifact skips with a warning outside a runner)',
@@ -86,6 +144,19 @@ const demos: { title: string; inputs: Record<string, string> }[] = [
   {
     title: 'Create and wait: model and a YAML input instead of task-id',
     inputs: { model: 'nano-banana-pro', input: 'prompt: A banana hero\naspect_ratio: "1:1"' },
+  },
+  {
+    title: 'A Veo 3.1 video, created and waited for (api: veo), downloaded',
+    inputs: {
+      api: 'veo',
+      model: 'veo3_fast',
+      input: 'prompt: A paper boat sailing down a rainy street\naspectRatio: "16:9"',
+      download: 'true',
+    },
+  },
+  {
+    title: 'A Suno song (api: suno): not done at FIRST_SUCCESS; two tracks and their covers',
+    inputs: { api: 'suno', 'task-id': 'demo-suno', download: 'true' },
   },
 ];
 

@@ -12,6 +12,7 @@ import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, parseSettings, type Settings } from './settings.js';
+import { API_NAMES, apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { formatDuration } from './units.js';
 import { VERSION } from './version.js';
 import { RequestBudget } from './wait/budget.js';
@@ -39,7 +40,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
-       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+       kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
        kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
@@ -50,9 +51,14 @@ Commands:
 wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
-  --model <model>                 create: the model to run
-  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --api <api>                     the Kie.ai API the tasks belong to (default market); one of
+                                  ${wrap(API_NAMES)}
+  --model <model>                 create: the model to run (Market needs one; veo, suno and
+                                  flux-kontext take one; the other APIs none: --input alone)
+  --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
+                                  fields), inline or from a file
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
+                                  (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -66,6 +72,11 @@ Options:
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
+
+Create options (kie-task create makes one task, then waits for it):
+  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
+  --input <json>                  the request's fields, JSON or YAML
+  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
 The API key comes from the ${API_KEY_ENV} environment variable.
@@ -86,6 +97,7 @@ const OPTIONS = {
   model: { type: 'string' },
   input: { type: 'string' },
   'callback-url': { type: 'string' },
+  api: { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
@@ -166,8 +178,15 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   if (command === 'wait' && taskIds.length === 0) {
     return usageError('kie-task wait needs a task id.');
   }
-  if (command === 'create' && (taskIds.length > 0 || !values.model)) {
-    return usageError('kie-task create takes no task id, and needs --model.');
+  // Market needs a model; an API whose request has none is created from --input alone.
+  const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
+  if (
+    command === 'create' &&
+    (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))
+  ) {
+    return usageError(
+      `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`,
+    );
   }
   if (command === 'credits' && args.length > 0) {
     return usageError('kie-task credits takes no task id.');
@@ -191,6 +210,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   const given: Partial<Record<InputName, string>> = {
     // `credits` waits for no task: a placeholder id passes the check that wait needs one.
     [Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
+    [Inputs.Api]: values.api,
     [Inputs.Model]: values.model,
     [Inputs.Input]: input,
     [Inputs.CallbackUrl]: values['callback-url'],
@@ -228,7 +248,8 @@ async function command(argv: string[], io: CliIo): Promise<number> {
     ...(io.runtime ?? systemRuntime),
     logger: display.logger,
     names: CLI_NAMES,
-    onProgress: (progress) => display.show(progress.state),
+    onProgress: ({ state, apiState }) =>
+      display.show(apiState === state ? state : `${state} [${apiState}]`),
     signal: io.signal,
   }).finally(display.stop);
 
@@ -292,14 +313,28 @@ function startDisplay(io: CliIo) {
 function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   const names = [
-    ...['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
+    ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
     ...['creditsUsed', 'creditsAfter'],
   ] as const;
   for (const name of names) {
     const value = fields[name];
+    // The family's own value, where it says more than the state.
+    if (name === 'apiState' && value === fields.state) continue;
     if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
     io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
   }
+}
+
+/** A list of names, wrapped under the help's option descriptions. */
+function wrap(names: string[]): string {
+  const lines: string[] = [];
+  for (const name of names) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + name.length + 2 <= 46)
+      lines[lines.length - 1] = `${last}, ${name}`;
+    else lines.push(name);
+  }
+  return lines.join(',\n                                  ');
 }
 
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */

@@ -3,6 +3,7 @@
 
 export const Inputs = {
   TaskId: 'task-id',
+  Api: 'api',
   ApiKey: 'api-key',
   BaseUrl: 'base-url',
   Timeout: 'timeout',
@@ -26,6 +27,7 @@ export const Inputs = {
 export const Outputs = {
   TaskId: 'taskId',
   State: 'state',
+  ApiState: 'apiState',
   Model: 'model',
   ResultUrls: 'resultUrls',
   ResultJson: 'resultJson',

@@ -4,13 +4,10 @@
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { StepBalance } from './credits.js';
-import {
-  KieApiError,
-  KieClient,
-  sendsKeyInClearText,
-  type CreateTaskRequest,
-} from './kie/client.js';
-import { parseResult } from './kie/schema.js';
+import type { CreateRequest } from './kie/apis/index.js';
+import { KieApiError, KieClient, sendsKeyInClearText } from './kie/client.js';
+import { freshLinkFor } from './kie/fresh-links.js';
+import { resultOf } from './kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from './logger.js';
 import type { Failure, Report, TaskReport } from './report.js';
@@ -57,6 +54,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   const client = new KieClient({
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
+    api: settings.api,
     logger,
     now: deps.now,
     names: deps.names,
@@ -84,7 +82,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
         const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
         const message =
-          `Could not create a task for model ${settings.create.model}: ${error.message}` +
+          `Could not create a task ${creating(client, settings.create)}: ${error.message}` +
           (unsure
             ? " A task may have been created anyway: check Kie.ai's logs before running again."
             : '');
@@ -106,7 +104,15 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
     const tasks = await Promise.all(
       taskIds.map((taskId) =>
-        runTask(taskId, resultsDir(settings, taskId, many), waiting, source, downloads, deps),
+        runTask(
+          taskId,
+          resultsDir(settings, taskId, many),
+          waiting,
+          source,
+          // An expired Kie-hosted link is renewed once through the task's own API.
+          { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
+          deps,
+        ),
       ),
     );
     await balance.after();
@@ -156,7 +162,7 @@ const MAX_CREATE_ATTEMPTS = 5;
 async function createTask(
   client: KieClient,
   budget: RequestBudget,
-  request: CreateTaskRequest,
+  request: CreateRequest,
   deadline: number,
   deps: PipelineDeps,
 ): Promise<string> {
@@ -170,7 +176,7 @@ async function createTask(
     try {
       const taskId = await client.createTask(request);
       budget.succeeded();
-      deps.logger.info(`Created task ${taskId} for model ${request.model}.`);
+      deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
       return taskId;
     } catch (error) {
       if (!(error instanceof KieApiError)) throw error;
@@ -194,6 +200,11 @@ async function createTask(
   }
 }
 
+/** "for model X", or "on Runway" for a family whose request has no model. */
+function creating(client: KieClient, request: CreateRequest): string {
+  return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
+}
+
 async function runTask(
   taskId: string,
   dir: string,
@@ -204,7 +215,11 @@ async function runTask(
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-  const result = parseResult(outcome.record?.resultJson ?? '');
+  // Some APIs' records name no model (Veo's): the one the task was created with, then.
+  if (outcome.record && !outcome.record.model && settings.create?.model) {
+    outcome.record.model = settings.create.model;
+  }
+  const result = resultOf(outcome.record);
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };
   const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);

@@ -71,6 +71,7 @@ export function taskFields(task: TaskReport) {
   return {
     taskId: task.taskId,
     state: record?.state ?? '',
+    apiState: record?.apiState ?? '',
     model: record?.model ?? '',
     resultUrls: task.result.resultUrls,
     failCode: record?.failCode ?? '',
@@ -97,10 +98,13 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
   const tasks = report.tasks.map(taskFields);
   const only = report.tasks.length === 1 ? report.tasks[0] : undefined;
   const models = [...new Set(tasks.map((task) => task.model))];
+  const apiStates = [...new Set(tasks.map((task) => task.apiState))];
   const first = only && tasks[0];
   return {
     [Outputs.TaskId]: report.tasks.map((task) => task.taskId).join(','),
     [Outputs.State]: overallState(report.tasks),
+    // With several tasks, the family's own value only when they all share it.
+    [Outputs.ApiState]: apiStates.length === 1 ? apiStates[0] : '',
     [Outputs.Model]: models.length === 1 ? models[0] : '',
     [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
     [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',

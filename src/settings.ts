@@ -5,14 +5,23 @@ import { z } from 'zod';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ACTION_NAMES, API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
-import type { CreateTaskRequest } from './kie/client.js';
+import { createProblems, creates } from './create-inputs.js';
+import {
+  API_NAMES,
+  apiFamily,
+  DEFAULT_API,
+  type ApiFamily,
+  type CreateRequest,
+} from './kie/apis/index.js';
 import { parseDuration, parseSize } from './units.js';
 
 export interface Settings {
   /** The tasks to wait for, in the order given; empty when `create` is set. */
   taskIds: string[];
-  /** Create the task first (model given instead of task-id). */
-  create?: CreateTaskRequest;
+  /** The Kie.ai API family every task of the step belongs to (default Market). */
+  api: ApiFamily;
+  /** Create the task first (model and/or input given instead of task-id). */
+  create?: CreateRequest;
   apiKey: string;
   baseUrl: string;
   timeoutMs: number;
@@ -136,6 +145,11 @@ function settingsSchema(names: InputNames) {
       .object({
         // One id, or several separated by new lines, commas or spaces.
         [Inputs.TaskId]: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [Inputs.Api]: refined(
+          Inputs.Api,
+          (name) => apiFamily(name) !== undefined,
+          `one of ${API_NAMES.join(', ')}`,
+        ),
         [Inputs.Model]: z.string(),
         [Inputs.Input]: taskInput,
         [Inputs.CallbackUrl]: refined(
@@ -180,23 +194,14 @@ function settingsSchema(names: InputNames) {
           'a number of credits, such as 50 or 12.5',
         ).transform((text) => (text === '' ? undefined : Number(text))),
       })
-      // These three only read strings, so they run even when other inputs are wrong: every
-      // mistake is reported at once.
-      .refine((s) => !(s[Inputs.Model] && s[Inputs.TaskId].length > 0), {
-        path: [Inputs.Model],
-        message: `Give either ${names.of(Inputs.TaskId)} (to wait for a task) or ${names.of(Inputs.Model)} (to create one), not both.`,
-        when: () => true,
-      })
-      .refine((s) => Boolean(s[Inputs.Model]) || s[Inputs.TaskId].length > 0, {
-        path: [Inputs.TaskId],
-        message: `${subject(Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(Inputs.Model)} and ${names.of(Inputs.Input)} to create the task here).`,
-        when: () => true,
-      })
-      .refine((s) => Boolean(s[Inputs.Model]) || !(s[Inputs.Input] || s[Inputs.CallbackUrl]), {
-        path: [Inputs.Input],
-        message: `${names.noun}s ${names.of(Inputs.Input)} and ${names.of(Inputs.CallbackUrl)} need ${names.of(Inputs.Model)}.`,
-        when: () => true,
-      })
+      // These only read strings, so they run even when other inputs are wrong: every mistake is
+      // reported at once.
+      .superRefine(
+        (s, ctx) => {
+          for (const { input, message } of createProblems(s, names)) problem(ctx, input, message);
+        },
+        { when: () => true },
+      )
       .superRefine((s, ctx) => {
         // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
         for (const [input, hours] of LONGEST) {
@@ -227,14 +232,16 @@ function yamlProblem(error: Error & { linePos?: { line: number; col: number }[] 
 type RawInputs = z.output<ReturnType<typeof settingsSchema>>;
 
 function toSettings(raw: RawInputs, workspace: string): Settings {
+  const api = apiFamily(raw[Inputs.Api])!;
   const model = raw[Inputs.Model];
   const callbackUrl = raw[Inputs.CallbackUrl];
   const uploadArtifact = raw[Inputs.UploadArtifact];
   return {
     taskIds: raw[Inputs.TaskId],
-    create: model
+    api,
+    create: creates(raw, api)
       ? {
-          model,
+          ...(model && { model }),
           input: raw[Inputs.Input] ?? {},
           ...(callbackUrl && { callBackUrl: callbackUrl }),
         }
@@ -269,6 +276,7 @@ function isHttpUrl(text: string): boolean {
 }
 
 export const DEFAULTS = {
+  [Inputs.Api]: DEFAULT_API,
   [Inputs.BaseUrl]: 'https://api.kie.ai',
   [Inputs.Timeout]: '30m',
   [Inputs.PollInterval]: '3s',

@@ -382,8 +382,12 @@ describe('a budgeted source', () => {
     const record: TaskRecord = {
       taskId: 'task',
       state: 'generating',
+      apiState: 'generating',
+      stateDocumented: true,
       model: 'test/model',
       resultJson: '',
+      resultUrls: [],
+      warnings: [],
       failCode: '',
       failMsg: '',
     };

@@ -66,3 +66,51 @@ describe('settings errors', () => {
     ]);
   });
 });
+
+describe('creating on each API', () => {
+  const settings = (inputs: Record<string, string>) =>
+    parseSettings((name) => inputs[name] ?? '', { KIE_API_KEY: 'key' });
+
+  it('defaults to market, which needs a model to create', () => {
+    expect(settings({ 'task-id': 't' }).api.name).toBe('market');
+    expect(problemsOf({ input: 'prompt: x' })).toEqual([
+      { input: Inputs.TaskId, message: expect.stringMatching(/^Input 'task-id' is required/) },
+      { input: Inputs.Input, message: "Inputs 'input' and 'callback-url' need 'model'." },
+    ]);
+  });
+
+  it('creates from input alone on an API whose request has no model', () => {
+    expect(settings({ api: 'runway', input: 'prompt: x' }).create).toEqual({
+      input: { prompt: 'x' },
+    });
+    expect(settings({ api: 'veo', model: 'veo3', input: 'prompt: x' }).create).toEqual({
+      model: 'veo3',
+      input: { prompt: 'x' },
+    });
+  });
+
+  it('asks for input, not model, where the API has no model', () => {
+    expect(problemsOf({ api: 'luma', 'callback-url': 'https://example.com/h' })).toEqual([
+      {
+        input: Inputs.TaskId,
+        message:
+          "Input 'task-id' is required: the id returned by createTask (or give 'input' to create the task here).",
+      },
+      { input: Inputs.Input, message: "Input 'callback-url' needs 'input'." },
+    ]);
+  });
+
+  it('says nothing else about creating when api itself is wrong', () => {
+    expect(problemsOf({ api: 'Veo', model: 'x', 'task-id': 't' })).toEqual([
+      { input: Inputs.Api, message: expect.stringMatching(/^Input 'api' must be one of market, /) },
+    ]);
+  });
+
+  it('requires callback-url on every Suno API', () => {
+    for (const api of ['suno', 'suno-lyrics', 'suno-wav', 'suno-midi', 'suno-cover']) {
+      expect(problemsOf({ api, input: 'taskId: abc' }).map((p) => p.input)).toEqual([
+        Inputs.CallbackUrl,
+      ]);
+    }
+  });
+});

@@ -41945,6 +41945,7 @@ var external_node_util_ = __nccwpck_require__(57975);
 // settings.ts reads the inputs by these names, report.ts sets the outputs by them.
 const constants_Inputs = {
     TaskId: 'task-id',
+    Api: 'api',
     ApiKey: 'api-key',
     BaseUrl: 'base-url',
     Timeout: 'timeout',
@@ -41967,6 +41968,7 @@ const constants_Inputs = {
 const Outputs = {
     TaskId: 'taskId',
     State: 'state',
+    ApiState: 'apiState',
     Model: 'model',
     ResultUrls: 'resultUrls',
     ResultJson: 'resultJson',
@@ -42106,82 +42108,6 @@ function plural(count, noun) {
 const VERSION = '1.0.0';
 const USER_AGENT = `kie-task-action/${VERSION}`;
 
-;// CONCATENATED MODULE: ./src/kie/faults.ts
-// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
-// type, and the meaning of each of the API's codes.
-
-class KieApiError extends Error {
-    kind;
-    code;
-    retryAfterMs;
-    more;
-    name = 'KieApiError';
-    constructor(kind, message, 
-    /** The body's `code`, or the HTTP status when the body had none. */
-    code, 
-    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
-    retryAfterMs, more = {}) {
-        super(message);
-        this.kind = kind;
-        this.code = code;
-        this.retryAfterMs = retryAfterMs;
-        this.more = more;
-    }
-    get neverSent() {
-        return this.more.neverSent === true;
-    }
-}
-// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
-const MAINTENANCE_BACKOFF_MS = 30_000;
-/** What a code means for a poller, following the table in Kie.ai's documentation. */
-function describeCode(code, serverMessage, subject, names, retryAfterMs) {
-    const said = serverMessage ? `: "${serverMessage}"` : '';
-    const taskId = 'taskId' in subject ? subject.taskId : undefined;
-    const task = taskId !== undefined
-        ? `task ${taskId}`
-        : 'model' in subject
-            ? `the task for model ${subject.model}`
-            : subject.endpoint;
-    if (code === 404 && 'endpoint' in subject) {
-        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(constants_Inputs.BaseUrl)}.`, code);
-    }
-    switch (code) {
-        case 401:
-            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
-        case 402:
-            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
-        case 404:
-            return new KieApiError('fatal', taskId === undefined
-                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
-                : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(constants_Inputs.TaskId)}.`, code);
-        case 408:
-            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
-        case 422:
-            // Only the documented "recordInfo is null" means the id is not visible yet.
-            if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
-                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code);
-            }
-            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
-        case 429:
-            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
-        case 433:
-            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
-        case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
-        case 501:
-            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
-        case 505:
-            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
-    }
-    if (code >= 500) {
-        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
-    }
-    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
-}
-
-// EXTERNAL MODULE: ./node_modules/json5/lib/index.js
-var json5_lib = __nccwpck_require__(84841);
-var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -51736,6 +51662,9 @@ function coerce_date(params) {
     return core._coercedDate(schemas.ZodDate, params);
 }
 
+// EXTERNAL MODULE: ./node_modules/json5/lib/index.js
+var json5_lib = __nccwpck_require__(84841);
+var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
 ;// CONCATENATED MODULE: ./src/kie/schema.ts
 // Zod schemas for what Kie.ai sends, loose on purpose: the documented replies and the real ones
 // differ (`message` vs `msg`, numbers as strings, fields that come and go), and an extra field must
@@ -51749,34 +51678,19 @@ const envelopeSchema = looseObject({
     message: schemas_string().nullish(),
     data: unknown().optional(),
 });
-// Only taskId and state must be right; any other field of a surprising type is read as empty
-// rather than making the whole record unreadable.
+// Read helpers for every family's record: any field of a surprising type is read as empty rather
+// than making the whole record unreadable.
 const schema_text = union([schemas_string(), schemas_number()])
     .nullish()
     .transform((value) => (value == null ? '' : String(value)))
     .catch('');
-const epochMs = coerce_number().finite().positive().nullish().catch(undefined);
+/** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
+const schema_time = unknown()
+    .transform((value) => parseTime(value))
+    .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
 const MAX_MESSAGE_CHARS = 2_000;
-const taskRecordSchema = looseObject({
-    taskId: schemas_string(),
-    model: schema_text,
-    state: schemas_string(),
-    param: unknown().optional(),
-    // Documented as a JSON string; an object sent as is is taken as its JSON.
-    resultJson: unknown()
-        .transform((value) => typeof value === 'string' ? value : value == null ? '' : (safeStringify(value) ?? ''))
-        .catch(''),
-    failCode: schema_text,
-    failMsg: schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message),
-    createTime: epochMs,
-    completeTime: epochMs,
-    updateTime: epochMs,
-    progress: coerce_number().nullish().catch(undefined),
-    // What the task cost, on the records that carry it: credits, and seconds of generation.
-    creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
-    costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
-});
+const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 const creditsSchema = union([
     schemas_number().finite(),
@@ -51784,10 +51698,30 @@ const creditsSchema = union([
         .regex(/^-?\d+(\.\d+)?$/)
         .transform(Number),
 ]);
+/** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
 function isTerminal(state) {
     return TERMINAL_STATES.includes(state);
+}
+const ZONELESS_DATE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/;
+/** Epoch ms from a number, digits, or a date string; undefined when absent or unreadable. */
+function parseTime(value) {
+    let ms;
+    if (typeof value === 'number')
+        ms = value;
+    else if (typeof value !== 'string' || value.trim() === '')
+        return undefined;
+    else if (/^\d+(\.\d+)?$/.test(value.trim()))
+        ms = Number(value);
+    // The docs give Veo times and Runway's generateTime as "2025-06-06 10:30:00", no zone: read as UTC, so
+    // the runner's own zone cannot shift them (a time read into the future is ignored by the poll
+    // loop's age arithmetic anyway).
+    else if (ZONELESS_DATE.test(value.trim()))
+        ms = Date.parse(`${value.trim().replace(' ', 'T')}Z`);
+    else
+        ms = Date.parse(value);
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 const resultSchema = looseObject({
     resultUrls: array(schemas_string()).optional(),
@@ -51833,6 +51767,889 @@ function parseResult(raw) {
     result.resultUrls = shape.data.resultUrls ?? [];
     return result;
 }
+/**
+ * A finished record's result: its value read back from resultJson, its URLs and warnings as the
+ * family read them (Market's come from parseResult on its own resultJson, so not warned twice).
+ */
+function resultOf(record) {
+    if (!record)
+        return { value: undefined, raw: '', resultUrls: [], warnings: [] };
+    return {
+        value: parseResult(record.resultJson).value,
+        raw: record.resultJson,
+        resultUrls: record.resultUrls,
+        warnings: record.warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/kie/apis/family.ts
+// What every API family module says about itself, and the read helpers they share. A family is
+// data: its endpoints, how its create body is built, and how its status reply becomes the one
+// normalised TaskRecord. Nothing after the client knows which family a record came from.
+
+
+
+function defineFamily(spec) {
+    const { schema, normalise, ...family } = spec;
+    return {
+        freshLink: commonFreshLink,
+        unknownTaskHint: (names) => `Check ${names.of(constants_Inputs.TaskId)}, and whether the task belongs to ${spec.label} (${names.of(constants_Inputs.Api)} ${spec.name}) or another Kie.ai API.`,
+        ...family,
+        read: (data) => {
+            const wire = schema.safeParse(data);
+            if (!wire.success) {
+                return { unreadable: prettifyError(wire.error).replaceAll('\n', ' ') };
+            }
+            return normalise(wire.data);
+        },
+    };
+}
+/** Kie.ai's own endpoint for a fresh link to a file it generated (valid 20 minutes). */
+function commonFreshLink(_taskId, url) {
+    return { path: '/api/v1/common/download-url', body: { url } };
+}
+/** Most families: `model` where the body has one, the input's fields, then callBackUrl. */
+function flatBody(request) {
+    return {
+        ...(request.model && { model: request.model }),
+        ...request.input,
+        ...(request.callBackUrl && { callBackUrl: request.callBackUrl }),
+    };
+}
+/** A task id as sent: a string, or a number read as one. */
+const taskId = union([schemas_string().min(1), schemas_number().transform(String)]);
+/**
+ * The state for a raw value. An undocumented one is read as still running (Kie.ai's advice for
+ * Market states) and flagged, so the poll loop warns instead of guessing an ending.
+ */
+function lookup(table, raw) {
+    const apiState = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw).trim()
+        : typeof raw === 'object' && raw !== null
+            ? (safeStringify(raw) ?? '')
+            : '';
+    const state = Object.hasOwn(table, apiState) ? table[apiState] : undefined;
+    return state
+        ? { state, apiState, documented: true }
+        : { state: 'generating', apiState, documented: false };
+}
+/**
+ * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
+ * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on.
+ */
+function urlsIn(...values) {
+    const found = [];
+    const visit = (value) => {
+        if (typeof value === 'string') {
+            if (value.trim() !== '')
+                found.push(value.trim());
+        }
+        else if (Array.isArray(value)) {
+            for (const item of value)
+                visit(item);
+        }
+        else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
+            visit(value.resultUrl);
+        }
+    };
+    for (const value of values)
+        visit(value);
+    return [...new Set(found)];
+}
+/** A field of an object that may be anything (null, a string, an array). */
+function field(value, name) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value[name]
+        : undefined;
+}
+/** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
+function modelInParam(param) {
+    let value = param;
+    if (typeof value === 'string') {
+        try {
+            value = JSON.parse(value);
+        }
+        catch {
+            return '';
+        }
+    }
+    const model = field(value, 'model');
+    return typeof model === 'string' ? model : '';
+}
+/** The normalised record from a family's parts. */
+function family_record(parts) {
+    const { read, label } = parts;
+    const resultUrls = parts.resultUrls ?? [];
+    const warnings = [...(parts.warnings ?? [])];
+    if (read.state === 'success' && parts.expectsFiles && resultUrls.length === 0) {
+        warnings.push(`${label} reported success but its reply holds no result URL.`);
+    }
+    const failed = read.state === 'fail';
+    return {
+        taskId: parts.taskId,
+        state: read.state,
+        apiState: read.apiState,
+        stateDocumented: read.documented,
+        model: parts.model ?? '',
+        param: parts.param,
+        resultJson: parts.result == null ? '' : (safeStringify(parts.result) ?? ''),
+        resultUrls,
+        failCode: failed ? (parts.failCode ?? '') : '',
+        failMsg: failed
+            ? parts.failMsg || `${label} reported ${parts.stateField} ${read.apiState}.`
+            : '',
+        createTime: parts.createTime,
+        completeTime: parts.completeTime,
+        updateTime: parts.updateTime,
+        progress: parts.progress,
+        warnings,
+    };
+}
+/** The fields the successFlag families (Veo, 4o, Flux, Aleph, Midjourney, Luma, Suno's) share. */
+const flagFields = {
+    taskId,
+    successFlag: unknown().optional(),
+    errorCode: schema_text,
+    errorMessage: message,
+    createTime: schema_time,
+    completeTime: schema_time,
+    paramJson: unknown().optional(),
+    model: schema_text,
+};
+
+;// CONCATENATED MODULE: ./src/kie/apis/4o-image.ts
+// 4o Image (GPT Image). Sources: docs 4o-image-api/get-4-o-image-details.md (the reference),
+// quickstart.md, get-4-o-image-download-url.md.
+
+
+const LABEL = '4o Image';
+// successFlag (0 generating, 1 success, 2 failed: quickstart) and status (reference) say the same;
+// the flag is read first, status when a reply has no flag.
+const FLAGS = { 0: 'generating', 1: 'success', 2: 'fail' };
+const STATUSES = {
+    GENERATING: 'generating',
+    SUCCESS: 'success',
+    CREATE_TASK_FAILED: 'fail',
+    GENERATE_FAILED: 'fail',
+};
+const fourOImage = defineFamily({
+    name: '4o-image',
+    label: LABEL,
+    statusPath: '/api/v1/gpt4o-image/record-info',
+    // No model field: fallbackModel (GPT_IMAGE_1, FLUX_MAX) goes in input.
+    create: {
+        path: '/api/v1/gpt4o-image/generate',
+        model: 'none',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    // 4o has its own fresh-link endpoint, which needs the task id too.
+    freshLink: (taskId, url) => ({ path: '/api/v1/gpt4o-image/download-url', body: { taskId, url } }),
+    schema: looseObject({
+        ...flagFields,
+        status: unknown().optional(),
+        response: unknown().optional(),
+        // "0.00" to "1.00" while generating.
+        progress: coerce_number().nullish().catch(undefined),
+    }),
+    normalise: (wire) => {
+        const byFlag = wire.successFlag != null && wire.successFlag !== '';
+        return family_record({
+            taskId: wire.taskId,
+            label: LABEL,
+            read: byFlag ? lookup(FLAGS, wire.successFlag) : lookup(STATUSES, wire.status),
+            stateField: byFlag ? 'successFlag' : 'status',
+            model: wire.model || modelInParam(wire.paramJson),
+            param: wire.paramJson,
+            result: wire.response,
+            // The reference says response.resultUrls, the quickstart response.result_urls: either.
+            resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            expectsFiles: true,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+            progress: wire.progress == null ? undefined : Math.round(wire.progress * 100),
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/flux-kontext.ts
+// Flux Kontext images. Sources: docs flux-kontext-api/get-image-details.md, quickstart.md.
+
+
+const flux_kontext_LABEL = 'Flux Kontext';
+const fluxKontext = defineFamily({
+    name: 'flux-kontext',
+    label: flux_kontext_LABEL,
+    statusPath: '/api/v1/flux/kontext/record-info',
+    // model: flux-kontext-pro (the default) or flux-kontext-max.
+    create: {
+        path: '/api/v1/flux/kontext/generate',
+        model: 'optional',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    normalise: (wire) => family_record({
+        taskId: wire.taskId,
+        label: flux_kontext_LABEL,
+        // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
+        read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
+        stateField: 'successFlag',
+        model: wire.model || modelInParam(wire.paramJson),
+        param: wire.paramJson,
+        result: wire.response,
+        // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
+        resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
+        expectsFiles: true,
+        failCode: wire.errorCode,
+        failMsg: wire.errorMessage,
+        createTime: wire.createTime,
+        completeTime: wire.completeTime,
+    }),
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/luma.ts
+// Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
+// older docs' luma-api/quickstart (two, which agree).
+
+
+const luma_LABEL = 'Luma';
+const luma = defineFamily({
+    name: 'luma',
+    label: luma_LABEL,
+    statusPath: '/api/v1/modify/record-info',
+    create: {
+        path: '/api/v1/modify/generate',
+        model: 'none',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    normalise: (wire) => {
+        const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
+        // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
+        // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
+        const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
+        return family_record({
+            taskId: wire.taskId,
+            label: luma_LABEL,
+            read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
+            stateField: 'successFlag',
+            model: wire.model || modelInParam(wire.paramJson),
+            param: wire.paramJson,
+            result: wire.response,
+            // The videos; originUrls stay in resultJson.
+            resultUrls,
+            expectsFiles: true,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/market.ts
+// Market (jobs) API: most models (Kling, Seedance, Nano Banana, ElevenLabs, Sora 2 …). Its record
+// is the one the action started with: `state` already speaks the common vocabulary and
+// `resultJson` is a JSON string. Source: docs market/common/get-task-detail.md, live captures.
+
+
+
+
+const market = defineFamily({
+    name: 'market',
+    label: 'Market',
+    statusPath: '/api/v1/jobs/recordInfo',
+    create: {
+        path: '/api/v1/jobs/createTask',
+        model: 'required',
+        callbackRequired: false,
+        body: ({ model, input, callBackUrl }) => ({
+            model,
+            input,
+            ...(callBackUrl && { callBackUrl }),
+        }),
+    },
+    unknownTaskHint: (names) => `If it is not a Market (jobs) task it may belong to another Kie.ai API: set ${names.of(constants_Inputs.Api)} ` +
+        `(veo, suno, runway, 4o-image, flux-kontext …). Otherwise check ${names.of(constants_Inputs.TaskId)}.`,
+    // Only taskId and state must be right.
+    schema: looseObject({
+        taskId: taskId,
+        model: schema_text,
+        state: schemas_string(),
+        param: unknown().optional(),
+        // Documented as a JSON string; an object sent as is is taken as its JSON.
+        resultJson: unknown().optional(),
+        failCode: schema_text,
+        failMsg: message,
+        createTime: schema_time,
+        completeTime: schema_time,
+        updateTime: schema_time,
+        progress: coerce_number().nullish().catch(undefined),
+        // What the task cost, on the records that carry it: credits, and seconds of generation.
+        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
+    }),
+    normalise(wire) {
+        const raw = typeof wire.resultJson === 'string'
+            ? wire.resultJson
+            : wire.resultJson == null
+                ? ''
+                : (safeStringify(wire.resultJson) ?? '');
+        const result = parseResult(raw);
+        const read = lookup(STATES, wire.state);
+        return {
+            taskId: wire.taskId,
+            state: read.state,
+            apiState: read.apiState,
+            stateDocumented: read.documented,
+            model: wire.model,
+            param: wire.param,
+            resultJson: raw,
+            resultUrls: result.resultUrls,
+            // As sent: Market documents them '' on success and fills them on fail.
+            failCode: wire.failCode,
+            failMsg: wire.failMsg,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+            updateTime: wire.updateTime,
+            progress: wire.progress ?? undefined,
+            creditsConsumed: wire.creditsConsumed ?? undefined,
+            costTime: wire.costTime ?? undefined,
+            warnings: result.warnings,
+        };
+    },
+});
+const STATES = {
+    waiting: 'waiting',
+    queuing: 'queuing',
+    generating: 'generating',
+    success: 'success',
+    fail: 'fail',
+};
+
+;// CONCATENATED MODULE: ./src/kie/apis/midjourney.ts
+// Midjourney, in older accounts: gone from the 2026-04 docs index. Source: a copy of the older docs
+// (felores/kie-ai-mcp-server docs/kie/midjourney_generate.md).
+
+
+const midjourney_LABEL = 'Midjourney';
+const midjourney = defineFamily({
+    name: 'midjourney',
+    label: midjourney_LABEL,
+    statusPath: '/api/v1/mj/record-info',
+    // No model field: taskType (mj_txt2img, mj_video …) and version go in input.
+    create: { path: '/api/v1/mj/generate', model: 'none', callbackRequired: false, body: flatBody },
+    schema: looseObject({
+        ...flagFields,
+        taskType: unknown().optional(),
+        resultInfoJson: unknown().optional(),
+    }),
+    normalise: (wire) => family_record({
+        taskId: wire.taskId,
+        label: midjourney_LABEL,
+        // 0 generating, 1 success, 2 failed, 3 generation failed.
+        read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
+        stateField: 'successFlag',
+        model: wire.model || (typeof wire.taskType === 'string' ? wire.taskType : ''),
+        param: wire.paramJson,
+        result: wire.resultInfoJson,
+        // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
+        resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        expectsFiles: true,
+        failCode: wire.errorCode,
+        failMsg: wire.errorMessage,
+        createTime: wire.createTime,
+        completeTime: wire.completeTime,
+    }),
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/runway-aleph.ts
+// Runway Aleph video-to-video: its own endpoint and shape, not Runway's. Source: docs
+// runway-api/get-aleph-video-details.md.
+
+
+const runway_aleph_LABEL = 'Runway Aleph';
+const runwayAleph = defineFamily({
+    name: 'runway-aleph',
+    label: runway_aleph_LABEL,
+    statusPath: '/api/v1/aleph/record-info',
+    create: {
+        path: '/api/v1/aleph/generate',
+        model: 'none',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    normalise: (wire) => {
+        // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
+        // So a 0 with an error code or message is a failure, and a bare 0 is still running.
+        const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
+        const read = lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag);
+        return family_record({
+            taskId: wire.taskId,
+            label: runway_aleph_LABEL,
+            read,
+            stateField: 'successFlag',
+            model: wire.model || modelInParam(wire.paramJson),
+            param: wire.paramJson,
+            result: wire.response,
+            // The video; its cover image (resultImageUrl) stays in resultJson.
+            resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
+            expectsFiles: true,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/runway.ts
+// Runway video. Sources: docs runway-api/get-ai-video-details.md, quickstart.md.
+
+
+
+const runway_LABEL = 'Runway';
+const runway = defineFamily({
+    name: 'runway',
+    label: runway_LABEL,
+    statusPath: '/api/v1/runway/record-detail',
+    create: {
+        path: '/api/v1/runway/generate',
+        model: 'none',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    schema: looseObject({
+        taskId: taskId,
+        state: unknown(),
+        generateParam: unknown().optional(),
+        generateTime: schema_time,
+        videoInfo: unknown().optional(),
+        failCode: schema_text,
+        failMsg: message,
+        // 1 once the video's 14 days are up.
+        expireFlag: unknown().optional(),
+    }),
+    normalise: (wire) => family_record({
+        taskId: wire.taskId,
+        label: runway_LABEL,
+        // Runway spells it `queueing` and `wait`, Market `queuing` and `waiting`.
+        read: lookup({
+            wait: 'waiting',
+            queueing: 'queuing',
+            generating: 'generating',
+            success: 'success',
+            fail: 'fail',
+        }, wire.state),
+        stateField: 'state',
+        param: wire.generateParam,
+        result: wire.videoInfo,
+        // The video; its cover image (videoInfo.imageUrl) stays in resultJson.
+        resultUrls: urlsIn(field(wire.videoInfo, 'videoUrl')),
+        expectsFiles: true,
+        failCode: wire.failCode,
+        failMsg: wire.failMsg,
+        // The one time Runway gives.
+        createTime: wire.generateTime,
+        warnings: String(wire.expireFlag) === '1'
+            ? ['Runway marks the video as expired (expireFlag 1): its links may no longer work.']
+            : [],
+    }),
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/suno.ts
+// Suno music and its sub-tasks: each its own create and status endpoint, flag and result. Sources:
+// docs suno-api/*.md; live shapes from a client test that "lock[s] the real kie.ai shape"
+// (numeric createTime, musicfile.kie.ai URLs). Every Suno request needs a callBackUrl: without one
+// Kie.ai answers "Please enter callBackUrl." (docs: "Required for all music generation requests").
+
+
+
+const create = (path, model = 'none') => ({
+    path,
+    model,
+    callbackRequired: true,
+    body: flatBody,
+});
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const modelName = (track) => {
+    const name = field(track, 'modelName');
+    return typeof name === 'string' ? name : '';
+};
+const tracksOf = (response) => {
+    const tracks = field(response, 'sunoData');
+    return Array.isArray(tracks) ? tracks : [];
+};
+const suno = defineFamily({
+    name: 'suno',
+    label: 'Suno',
+    statusPath: '/api/v1/generate/record-info',
+    // model: V4, V4_5, V4_5PLUS, V4_5ALL, V5, V5_5 (Kie.ai requires one).
+    create: create('/api/v1/generate', 'optional'),
+    schema: looseObject({
+        taskId: taskId,
+        status: unknown(),
+        param: unknown().optional(),
+        response: unknown().optional(),
+        errorCode: schema_text,
+        errorMessage: message,
+        createTime: schema_time,
+    }),
+    normalise: (wire) => {
+        const tracks = tracksOf(wire.response);
+        const audio = urlsIn(...tracks.map((track) => field(track, 'audioUrl')));
+        // CALLBACK_EXCEPTION is "Error during callback process": the webhook failed, not the music.
+        // One client counts it a success when the tracks exist, two others a failure; the action
+        // polls and needs no callback, so: a success when every track has its audio, else a fail.
+        const complete = tracks.length > 0 && audio.length === tracks.length;
+        const read = lookup({
+            PENDING: 'waiting',
+            // Not done: at FIRST_SUCCESS the second track's audioUrl is still empty.
+            TEXT_SUCCESS: 'generating',
+            FIRST_SUCCESS: 'generating',
+            SUCCESS: 'success',
+            CREATE_TASK_FAILED: 'fail',
+            GENERATE_AUDIO_FAILED: 'fail',
+            SENSITIVE_WORD_ERROR: 'fail',
+            CALLBACK_EXCEPTION: complete ? 'success' : 'fail',
+        }, wire.status);
+        return family_record({
+            taskId: wire.taskId,
+            label: 'Suno',
+            read,
+            stateField: 'status',
+            model: modelInParam(wire.param) || modelName(tracks[0]),
+            param: wire.param,
+            result: wire.response,
+            // Every track's audio, then its cover art (small, and what a release needs). The stream
+            // URLs play the same audio while it renders: they stay in resultJson.
+            resultUrls: urlsIn(audio, ...tracks.map((track) => field(track, 'imageUrl'))),
+            expectsFiles: true,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            warnings: read.state === 'success' && !complete && tracks.length > 0
+                ? [
+                    `Suno reported ${read.apiState} but only ${audio.length} of ${tracks.length} tracks have audio.`,
+                ]
+                : [],
+        });
+    },
+});
+const sunoLyrics = defineFamily({
+    name: 'suno-lyrics',
+    label: 'Suno lyrics',
+    statusPath: '/api/v1/lyrics/record-info',
+    create: create('/api/v1/lyrics'),
+    schema: looseObject({ ...flagFields, status: unknown(), response: unknown().optional() }),
+    normalise: (wire) => {
+        const items = field(wire.response, 'data');
+        const written = Array.isArray(items) && items.some((item) => field(item, 'text'));
+        return family_record({
+            taskId: wire.taskId,
+            label: 'Suno lyrics',
+            read: lookup({
+                PENDING: 'waiting',
+                SUCCESS: 'success',
+                CREATE_TASK_FAILED: 'fail',
+                GENERATE_LYRICS_FAILED: 'fail',
+                SENSITIVE_WORD_ERROR: 'fail',
+                // As for music: the lyrics are there, only the webhook failed.
+                CALLBACK_EXCEPTION: written ? 'success' : 'fail',
+            }, wire.status),
+            stateField: 'status',
+            param: wire.paramJson ?? field(wire, 'param'),
+            // The lyrics are text (response.data[].text and title): they go to result.json.
+            result: wire.response,
+            expectsFiles: false,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+        });
+    },
+});
+/** WAV, vocal removal and MP4: successFlag is a *string* (PENDING, SUCCESS …) on these pages. */
+function stringFlagTask(spec) {
+    return defineFamily({
+        name: spec.name,
+        label: spec.label,
+        statusPath: spec.statusPath,
+        create: create(spec.createPath),
+        schema: looseObject({ ...flagFields, response: unknown().optional() }),
+        normalise: (wire) => {
+            const urls = spec.urls(wire.response);
+            const table = { PENDING: 'waiting', SUCCESS: 'success' };
+            for (const failure of spec.failures)
+                table[failure] = 'fail';
+            if (spec.callbackException)
+                table.CALLBACK_EXCEPTION = urls.length > 0 ? 'success' : 'fail';
+            return family_record({
+                taskId: wire.taskId,
+                label: spec.label,
+                read: lookup(table, wire.successFlag),
+                stateField: 'successFlag',
+                model: wire.model || modelInParam(wire.paramJson),
+                param: wire.paramJson,
+                result: wire.response,
+                resultUrls: urls,
+                expectsFiles: true,
+                failCode: wire.errorCode,
+                failMsg: wire.errorMessage,
+                createTime: wire.createTime,
+                completeTime: wire.completeTime,
+            });
+        },
+    });
+}
+const sunoWav = stringFlagTask({
+    name: 'suno-wav',
+    label: 'Suno WAV',
+    statusPath: '/api/v1/wav/record-info',
+    createPath: '/api/v1/wav/generate',
+    failures: ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED'],
+    callbackException: true,
+    urls: (response) => urlsIn(field(response, 'audioWavUrl')),
+});
+const sunoVocalRemoval = stringFlagTask({
+    name: 'suno-vocal-removal',
+    label: 'Suno vocal removal',
+    statusPath: '/api/v1/vocal-removal/record-info',
+    createPath: '/api/v1/vocal-removal/generate',
+    failures: ['CREATE_TASK_FAILED', 'GENERATE_AUDIO_FAILED'],
+    callbackException: true,
+    // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
+    // `…Url` field. originData (the source tracks) stays in resultJson.
+    urls: (response) => urlsIn(...Object.entries(isObject(response) ? response : {})
+        .filter(([name]) => name.endsWith('Url'))
+        .map(([, url]) => url)),
+});
+const sunoMp4 = stringFlagTask({
+    name: 'suno-mp4',
+    label: 'Suno MP4',
+    statusPath: '/api/v1/mp4/record-info',
+    createPath: '/api/v1/mp4/generate',
+    // The MP4 page lists no CALLBACK_EXCEPTION.
+    failures: ['CREATE_TASK_FAILED', 'GENERATE_MP4_FAILED'],
+    callbackException: false,
+    urls: (response) => urlsIn(field(response, 'videoUrl')),
+});
+const sunoMidi = defineFamily({
+    name: 'suno-midi',
+    label: 'Suno MIDI',
+    statusPath: '/api/v1/midi/record-info',
+    create: create('/api/v1/midi/generate'),
+    schema: looseObject({ ...flagFields, midiData: unknown().optional() }),
+    normalise: (wire) => family_record({
+        taskId: wire.taskId,
+        label: 'Suno MIDI',
+        // An *integer* flag here, unlike WAV and MP4: 0 pending, 1 success, 2 create failed,
+        // 3 generation failed. errorCode is a string.
+        read: lookup({ 0: 'waiting', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
+        stateField: 'successFlag',
+        param: wire.paramJson,
+        // Notes per instrument, no file: result.json.
+        result: wire.midiData,
+        expectsFiles: false,
+        failCode: wire.errorCode,
+        failMsg: wire.errorMessage,
+        createTime: wire.createTime,
+        completeTime: wire.completeTime,
+    }),
+});
+const sunoCover = defineFamily({
+    name: 'suno-cover',
+    label: 'Suno cover image',
+    statusPath: '/api/v1/suno/cover/record-info',
+    create: create('/api/v1/suno/cover/generate'),
+    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    normalise: (wire) => {
+        // The page contradicts itself: its enum text says "0-Pending, 1-Success, 2-Generating,
+        // 3-Generation failed", its prose PENDING, SUCCESS, CREATE_TASK_FAILED, GENERATE_COVER_FAILED.
+        // Both are read. A 2 is still generating unless it carries an error: failing a task that is
+        // still rendering would lose what it produces, waiting on a failed one only costs time.
+        const errored = !['', '0', '200'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
+        const failedAt2 = errored ? 'fail' : 'generating';
+        return family_record({
+            taskId: wire.taskId,
+            label: 'Suno cover image',
+            read: lookup({
+                0: 'waiting',
+                1: 'success',
+                2: failedAt2,
+                3: 'fail',
+                PENDING: 'waiting',
+                SUCCESS: 'success',
+                CREATE_TASK_FAILED: 'fail',
+                GENERATE_COVER_FAILED: 'fail',
+            }, wire.successFlag),
+            stateField: 'successFlag',
+            param: wire.paramJson,
+            result: wire.response,
+            resultUrls: urlsIn(field(wire.response, 'images')),
+            expectsFiles: true,
+            failCode: wire.errorCode,
+            failMsg: wire.errorMessage,
+            createTime: wire.createTime,
+            completeTime: wire.completeTime,
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
+// Veo 3.1 video. Sources: docs veo3-api/generate-veo-3-video.md, get-veo-3-video-details.md.
+
+
+const veo_LABEL = 'Veo 3.1';
+const veo = defineFamily({
+    name: 'veo',
+    label: veo_LABEL,
+    statusPath: '/api/v1/veo/record-info',
+    // model: veo3, veo3_fast (the default), veo3_lite.
+    create: {
+        path: '/api/v1/veo/generate',
+        model: 'optional',
+        callbackRequired: false,
+        body: flatBody,
+    },
+    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    normalise: (wire) => family_record({
+        taskId: wire.taskId,
+        label: veo_LABEL,
+        // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
+        // and error text also name 3 (generation failed): both read as fail.
+        read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
+        stateField: 'successFlag',
+        model: wire.model || modelInParam(wire.paramJson),
+        param: wire.paramJson,
+        result: wire.response,
+        // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
+        // video) stay in resultJson: downloading them too would fetch the same video twice.
+        resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+        expectsFiles: true,
+        failCode: wire.errorCode,
+        failMsg: wire.errorMessage,
+        createTime: wire.createTime,
+        completeTime: wire.completeTime,
+    }),
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/index.ts
+// Every Kie.ai API family the action can wait for, by the `api` input's value. Adding a family is
+// one module beside this file and one line here.
+
+
+
+
+
+
+
+
+
+const FAMILIES = [
+    market,
+    veo,
+    runway,
+    runwayAleph,
+    suno,
+    sunoLyrics,
+    sunoWav,
+    sunoVocalRemoval,
+    sunoMp4,
+    sunoMidi,
+    sunoCover,
+    fourOImage,
+    fluxKontext,
+    midjourney,
+    luma,
+];
+const API_NAMES = FAMILIES.map((family) => family.name);
+const DEFAULT_API = market.name;
+/** The family for an `api` value, or undefined for one the action does not know. */
+function apiFamily(name) {
+    return FAMILIES.find((family) => family.name === name);
+}
+
+;// CONCATENATED MODULE: ./src/kie/faults.ts
+// What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
+// type, and the meaning of each of the API's codes.
+
+class KieApiError extends Error {
+    kind;
+    code;
+    retryAfterMs;
+    more;
+    name = 'KieApiError';
+    constructor(kind, message, 
+    /** The body's `code`, or the HTTP status when the body had none. */
+    code, 
+    /** How long the server asked us to wait (Retry-After), or a floor for slow-recovering faults. */
+    retryAfterMs, more = {}) {
+        super(message);
+        this.kind = kind;
+        this.code = code;
+        this.retryAfterMs = retryAfterMs;
+        this.more = more;
+    }
+    get neverSent() {
+        return this.more.neverSent === true;
+    }
+}
+// Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
+const MAINTENANCE_BACKOFF_MS = 30_000;
+/** What a code means for a poller, following the table in Kie.ai's documentation. */
+function describeCode(code, serverMessage, subject, names, retryAfterMs) {
+    const said = serverMessage ? `: "${serverMessage}"` : '';
+    const taskId = 'taskId' in subject ? subject.taskId : undefined;
+    const hint = 'taskId' in subject ? subject.hint : undefined;
+    const task = 'taskId' in subject
+        ? `task ${subject.taskId}`
+        : 'creating' in subject
+            ? subject.creating
+            : subject.endpoint;
+    if (code === 404 && 'endpoint' in subject) {
+        return new KieApiError('fatal', `Kie.ai does not serve ${subject.endpoint} (404${said}). Check ${names.of(constants_Inputs.BaseUrl)}.`, code);
+    }
+    switch (code) {
+        case 401:
+            return new KieApiError('fatal', `Kie.ai rejected the API key (401${said}). Check ${names.of(constants_Inputs.ApiKey)}.`, code);
+        case 402:
+            return new KieApiError('fatal', `The Kie.ai account is out of credits (402${said}). Top up at kie.ai, then run again.`, code);
+        case 404:
+            return new KieApiError('fatal', taskId === undefined
+                ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.BaseUrl)}.`
+                : `Kie.ai has no task ${taskId} (404${said}). ${hint ?? `Check ${names.of(constants_Inputs.TaskId)}.`}`, code);
+        case 408:
+            return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
+        case 422:
+            // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
+            // means the id is not visible yet.
+            if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
+                return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code, undefined, { hint });
+            }
+            // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
+            return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).${hint ? ` ${hint}` : ''}`, code);
+        case 429:
+            return new KieApiError('transient', `Kie.ai rate limit reached (429${said}).`, code, retryAfterMs);
+        case 433:
+            return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
+        case 455:
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+        case 501:
+            return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
+        case 505:
+            return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+    }
+    if (code >= 500) {
+        return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
+    }
+    return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
 
 ;// CONCATENATED MODULE: ./src/kie/client.ts
 // The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
@@ -51849,6 +52666,7 @@ function parseResult(raw) {
 
 
 
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
@@ -51856,6 +52674,7 @@ const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNANSWERED_LIMIT_MS = 90_000;
 const BODY_EXCERPT_CHARS = 120;
 class KieClient {
+    api;
     http;
     baseUrl;
     requestTimeoutMs;
@@ -51867,6 +52686,7 @@ class KieClient {
     unansweredSince;
     unreachable;
     constructor(options) {
+        this.api = options.api ?? apiFamily(DEFAULT_API);
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
         this.logger = options.logger;
@@ -51882,25 +52702,44 @@ class KieClient {
             headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
         });
     }
-    /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
+    /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
     async getTaskRecord(taskId) {
-        const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-        const envelope = await this.call('GET', url, { taskId });
-        const record = taskRecordSchema.safeParse(envelope.data);
-        if (!record.success) {
-            throw new KieApiError('transient', `Kie.ai answered code 200 without a readable task record for ${taskId} (${describeShape(envelope.data)}).`, 200);
+        const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
+        const envelope = await this.call('GET', url, {
+            taskId,
+            hint: this.api.unknownTaskHint(this.names),
+        });
+        const record = this.api.read(envelope.data);
+        if ('unreadable' in record) {
+            throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
         }
-        return record.data;
+        return record;
     }
-    /** POST /api/v1/jobs/createTask: the new task's id. Throws KieApiError; never retries itself. */
+    /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
     async createTask(request) {
-        const url = `${this.baseUrl}/api/v1/jobs/createTask`;
-        const envelope = await this.call('POST', url, { model: request.model }, JSON.stringify(request));
+        const url = `${this.baseUrl}${this.api.create.path}`;
+        const creating = request.model
+            ? `the task for model ${request.model}`
+            : `the ${this.api.label} task`;
+        const envelope = await this.call('POST', url, { creating }, JSON.stringify(this.api.create.body(request)));
         const taskId = envelope.data?.taskId;
         if (typeof taskId !== 'string' || taskId === '') {
-            throw new KieApiError('fatal', `Kie.ai accepted the task for model ${request.model} but returned no taskId (${describeShape(envelope.data)}).`, envelope.code);
+            throw new KieApiError('fatal', `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`, envelope.code);
         }
         return taskId;
+    }
+    /**
+     * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
+     * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
+     */
+    async freshDownloadUrl(taskId, fileUrl) {
+        const { path, body } = this.api.freshLink(taskId, fileUrl);
+        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body));
+        const link = typeof envelope.data === 'string' ? envelope.data : undefined;
+        if (!link || !URL.canParse(link)) {
+            throw new KieApiError('fatal', `Kie.ai gave no download link (${describeShape(envelope.data)}).`, envelope.code);
+        }
+        return link;
     }
     /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
     async getCredits() {
@@ -52242,6 +53081,50 @@ function creditsLine(report) {
 }
 function sum(values) {
     return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
+}
+
+;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
+
+// Where Kie.ai's results live, as seen in its docs and live replies (shared/kie-families.md §9):
+// tempfile.aiquickdraw.com (live), file.aiquickdraw.com (docs), musicfile.kie.ai (Suno). Other
+// hosts are not asked about: Kie.ai answers 422 for files it did not generate, and uploads
+// (tempfile.redpandaai.co) are the user's own inputs, not results.
+const KIE_DOMAINS = ['aiquickdraw.com', 'kie.ai'];
+function isKieHosted(url) {
+    let host;
+    try {
+        host = new URL(url).hostname.toLowerCase();
+    }
+    catch {
+        return false;
+    }
+    return KIE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+/**
+ * The `refreshUrl` hook for downloadAll: a fresh link for a Kie-hosted URL, or undefined (no
+ * fresh link: the download fails as before). The key goes only to base-url, as every request of
+ * the client; the fresh link itself is downloaded without it.
+ */
+function freshLinkFor(options) {
+    const { client, budget, taskId, logger } = options;
+    return async (url) => {
+        if (!isKieHosted(url))
+            return undefined;
+        await budget.acquire();
+        try {
+            const link = await client.freshDownloadUrl(taskId, url);
+            budget.succeeded();
+            return link;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            if (error.code === 429)
+                budget.rateLimited(error.retryAfterMs);
+            logger.warning(`Task ${taskId}: Kie.ai gave no fresh link for ${url}: ${error.message}`);
+            return undefined;
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/failures.ts
@@ -53641,14 +54524,15 @@ async function waitForTask(options, deps) {
         try {
             const record = await source.getTaskRecord(taskId, deadline);
             progress.elapsedMs = now() - startedAt;
-            if (record.state !== progress.record?.state) {
-                deps.onProgress?.({ taskId, state: record.state, ...progress });
-                logger.info(`Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`);
+            // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
+            // still generating): each change is news.
+            if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
+                deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
+                logger.info(`Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`);
                 lastLogAt = now();
-                if (!KNOWN_STATES.includes(record.state) &&
-                    !unknownStatesSeen.has(record.state)) {
-                    unknownStatesSeen.add(record.state);
-                    logger.warning(`Task ${taskId} reports an undocumented state "${record.state}"; still waiting.`);
+                if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
+                    unknownStatesSeen.add(record.apiState);
+                    logger.warning(`Task ${taskId} reports an undocumented state "${record.apiState}"; still waiting.`);
                 }
             }
             progress.record = record;
@@ -53678,7 +54562,7 @@ async function waitForTask(options, deps) {
                 }
                 notReadySince ??= now();
                 if (now() - notReadySince >= notReadyGraceMs) {
-                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(constants_Inputs.TaskId)}.`, error.code);
+                    const gaveUp = new KieApiError('fatal', `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}. ${error.more.hint ?? `Check ${names.of(constants_Inputs.TaskId)}.`}`, error.code);
                     return { ...progress, ending: 'error', error: gaveUp };
                 }
             }
@@ -53706,7 +54590,11 @@ async function waitForTask(options, deps) {
             lastLogAt = now();
         }
         else if (now() - lastLogAt >= HEARTBEAT_MS) {
-            const state = progress.record?.state ?? (fault?.kind === 'not-ready' ? 'not known yet' : 'no reply yet');
+            const state = progress.record
+                ? describeState(progress.record)
+                : fault?.kind === 'not-ready'
+                    ? 'not known yet'
+                    : 'no reply yet';
             logger.info(`Still waiting for task ${taskId}: ${state} after ${formatDuration(now() - startedAt)} (${plural(progress.polls, 'poll')}).`);
             lastLogAt = now();
         }
@@ -53714,12 +54602,17 @@ async function waitForTask(options, deps) {
         await sleep(delay);
     }
 }
+/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+function describeState(record) {
+    return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The action's work, free of any runner: (create ->) wait -> results -> artifact, returning a
 // Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+
 
 
 
@@ -53745,6 +54638,7 @@ async function runPipeline(settings, given) {
     const client = new KieClient({
         baseUrl: settings.baseUrl,
         apiKey: settings.apiKey,
+        api: settings.api,
         logger,
         now: deps.now,
         names: deps.names,
@@ -53775,7 +54669,7 @@ async function runPipeline(settings, given) {
                     throw error;
                 // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
                 const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
-                const message = `Could not create a task for model ${settings.create.model}: ${error.message}` +
+                const message = `Could not create a task ${creating(client, settings.create)}: ${error.message}` +
                     (unsure
                         ? " A task may have been created anyway: check Kie.ai's logs before running again."
                         : '');
@@ -53793,7 +54687,9 @@ async function runPipeline(settings, given) {
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, downloads, deps)));
+        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
+        // An expired Kie-hosted link is renewed once through the task's own API.
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
         await balance.after();
         const report = { tasks, credits };
         if (settings.download)
@@ -53849,7 +54745,7 @@ async function createTask(client, budget, request, deadline, deps) {
         try {
             const taskId = await client.createTask(request);
             budget.succeeded();
-            deps.logger.info(`Created task ${taskId} for model ${request.model}.`);
+            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
             return taskId;
         }
         catch (error) {
@@ -53873,10 +54769,18 @@ async function createTask(client, budget, request, deadline, deps) {
         }
     }
 }
+/** "for model X", or "on Runway" for a family whose request has no model. */
+function creating(client, request) {
+    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
+}
 async function runTask(taskId, dir, settings, source, downloads, deps) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-    const result = parseResult(outcome.record?.resultJson ?? '');
+    // Some APIs' records name no model (Veo's): the one the task was created with, then.
+    if (outcome.record && !outcome.record.model && settings.create?.model) {
+        outcome.record.model = settings.create.model;
+    }
+    const result = resultOf(outcome.record);
     for (const warning of result.warnings)
         logger.warning(`Task ${taskId}: ${warning}`);
     const report = { taskId, outcome, result, files: [] };
@@ -53966,6 +54870,7 @@ function taskFields(task) {
     return {
         taskId: task.taskId,
         state: record?.state ?? '',
+        apiState: record?.apiState ?? '',
         model: record?.model ?? '',
         resultUrls: task.result.resultUrls,
         failCode: record?.failCode ?? '',
@@ -53990,10 +54895,13 @@ function reportFields(report) {
     const tasks = report.tasks.map(taskFields);
     const only = report.tasks.length === 1 ? report.tasks[0] : undefined;
     const models = [...new Set(tasks.map((task) => task.model))];
+    const apiStates = [...new Set(tasks.map((task) => task.apiState))];
     const first = only && tasks[0];
     return {
         [Outputs.TaskId]: report.tasks.map((task) => task.taskId).join(','),
         [Outputs.State]: overallState(report.tasks),
+        // With several tasks, the family's own value only when they all share it.
+        [Outputs.ApiState]: apiStates.length === 1 ? apiStates[0] : '',
         [Outputs.Model]: models.length === 1 ? models[0] : '',
         [Outputs.ResultUrls]: tasks.flatMap((task) => task.resultUrls),
         [Outputs.ResultJson]: only ? compactResultJson(only.result) : '',
@@ -54051,9 +54959,53 @@ function cancelOnSignals(exitCode) {
 var lib_core = __nccwpck_require__(77094);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/create-inputs.ts
+// Creating a task instead of waiting for one: which inputs that takes depends on the API family
+// (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
+// settings schema can report every mistake at once.
+
+
+/** Market creates with a model; the other families with a model (where they take one) or input. */
+function creates(s, family) {
+    return Boolean(s[constants_Inputs.Model] || (family.create.model !== 'required' && s[constants_Inputs.Input]));
+}
+/** The mistakes in how the inputs ask to create (or wait for) a task, one message each. */
+function createProblems(s, names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problems = [];
+    const problem = (input, message) => problems.push({ input, message });
+    const family = apiFamily(s[constants_Inputs.Api]);
+    if (!family)
+        return []; // already reported: what the rest would say depends on it
+    const { model, callbackRequired } = family.create;
+    const creating = creates(s, family);
+    const asked = s[constants_Inputs.Model] ? constants_Inputs.Model : constants_Inputs.Input;
+    if (creating && s[constants_Inputs.TaskId].length > 0) {
+        problem(asked, `Give either ${names.of(constants_Inputs.TaskId)} (to wait for a task) or ${names.of(asked)} (to create one), not both.`);
+    }
+    else if (!creating && s[constants_Inputs.TaskId].length === 0) {
+        const toCreate = model === 'required' ? constants_Inputs.Model : constants_Inputs.Input;
+        problem(constants_Inputs.TaskId, `${subject(constants_Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(toCreate)}${toCreate === constants_Inputs.Model ? ` and ${names.of(constants_Inputs.Input)}` : ''} to create the task here).`);
+    }
+    if (!creating && (s[constants_Inputs.Input] || s[constants_Inputs.CallbackUrl])) {
+        problem(constants_Inputs.Input, model === 'required'
+            ? `${names.noun}s ${names.of(constants_Inputs.Input)} and ${names.of(constants_Inputs.CallbackUrl)} need ${names.of(constants_Inputs.Model)}.`
+            : `${subject(constants_Inputs.CallbackUrl)} needs ${names.of(constants_Inputs.Input)}.`);
+    }
+    if (model === 'none' && s[constants_Inputs.Model]) {
+        problem(constants_Inputs.Model, `${subject(constants_Inputs.Model)} is not used with ${names.of(constants_Inputs.Api)} ${family.name}: ${family.label}'s create request has no model field. Put every field in ${names.of(constants_Inputs.Input)}.`);
+    }
+    if (creating && callbackRequired && !s[constants_Inputs.CallbackUrl]) {
+        problem(constants_Inputs.CallbackUrl, `${subject(constants_Inputs.CallbackUrl)} is required with ${names.of(constants_Inputs.Api)} ${family.name}: Kie.ai refuses ${family.label} requests without a callBackUrl. Give any URL you control; the action polls and does not need the callback.`);
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 // The only reader of the action's inputs. Every input is read and checked here, once, so the rest
 // of the code gets typed values and a user gets one clear line for each mistake.
+
+
 
 
 
@@ -54131,6 +55083,7 @@ function settingsSchema(names) {
     return (object({
         // One id, or several separated by new lines, commas or spaces.
         [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [constants_Inputs.Api]: refined(constants_Inputs.Api, (name) => apiFamily(name) !== undefined, `one of ${API_NAMES.join(', ')}`),
         [constants_Inputs.Model]: schemas_string(),
         [constants_Inputs.Input]: taskInput,
         [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
@@ -54153,23 +55106,12 @@ function settingsSchema(names) {
         [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
         [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
     })
-        // These three only read strings, so they run even when other inputs are wrong: every
-        // mistake is reported at once.
-        .refine((s) => !(s[constants_Inputs.Model] && s[constants_Inputs.TaskId].length > 0), {
-        path: [constants_Inputs.Model],
-        message: `Give either ${names.of(constants_Inputs.TaskId)} (to wait for a task) or ${names.of(constants_Inputs.Model)} (to create one), not both.`,
-        when: () => true,
-    })
-        .refine((s) => Boolean(s[constants_Inputs.Model]) || s[constants_Inputs.TaskId].length > 0, {
-        path: [constants_Inputs.TaskId],
-        message: `${subject(constants_Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(constants_Inputs.Model)} and ${names.of(constants_Inputs.Input)} to create the task here).`,
-        when: () => true,
-    })
-        .refine((s) => Boolean(s[constants_Inputs.Model]) || !(s[constants_Inputs.Input] || s[constants_Inputs.CallbackUrl]), {
-        path: [constants_Inputs.Input],
-        message: `${names.noun}s ${names.of(constants_Inputs.Input)} and ${names.of(constants_Inputs.CallbackUrl)} need ${names.of(constants_Inputs.Model)}.`,
-        when: () => true,
-    })
+        // These only read strings, so they run even when other inputs are wrong: every mistake is
+        // reported at once.
+        .superRefine((s, ctx) => {
+        for (const { input, message } of createProblems(s, names))
+            problem(ctx, input, message);
+    }, { when: () => true })
         .superRefine((s, ctx) => {
         // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
         for (const [input, hours] of LONGEST) {
@@ -54191,14 +55133,16 @@ function yamlProblem(error) {
     return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
 }
 function toSettings(raw, workspace) {
+    const api = apiFamily(raw[constants_Inputs.Api]);
     const model = raw[constants_Inputs.Model];
     const callbackUrl = raw[constants_Inputs.CallbackUrl];
     const uploadArtifact = raw[constants_Inputs.UploadArtifact];
     return {
         taskIds: raw[constants_Inputs.TaskId],
-        create: model
+        api,
+        create: creates(raw, api)
             ? {
-                model,
+                ...(model && { model }),
                 input: raw[constants_Inputs.Input] ?? {},
                 ...(callbackUrl && { callBackUrl: callbackUrl }),
             }
@@ -54232,6 +55176,7 @@ function isHttpUrl(text) {
     }
 }
 const DEFAULTS = {
+    [constants_Inputs.Api]: DEFAULT_API,
     [constants_Inputs.BaseUrl]: 'https://api.kie.ai',
     [constants_Inputs.Timeout]: '30m',
     [constants_Inputs.PollInterval]: '3s',
@@ -54287,6 +55232,7 @@ function readSettings() {
 
 
 
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -54308,7 +55254,7 @@ const EXIT_FOR = {
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
-       kie-task create --model <model> [--input <json|yaml|@file>] [options]
+       kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
        kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
 
 Commands:
@@ -54319,9 +55265,14 @@ Commands:
 wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
 Options:
-  --model <model>                 create: the model to run
-  --input <json|yaml|@file>       create: the model's parameters, inline or from a file
+  --api <api>                     the Kie.ai API the tasks belong to (default market); one of
+                                  ${wrap(API_NAMES)}
+  --model <model>                 create: the model to run (Market needs one; veo, suno and
+                                  flux-kontext take one; the other APIs none: --input alone)
+  --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
+                                  fields), inline or from a file
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
+                                  (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 3s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -54335,6 +55286,11 @@ Options:
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
+
+Create options (kie-task create makes one task, then waits for it):
+  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
+  --input <json>                  the request's fields, JSON or YAML
+  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
 The API key comes from the ${constants_API_KEY_ENV} environment variable.
@@ -54354,6 +55310,7 @@ const OPTIONS = {
     model: { type: 'string' },
     input: { type: 'string' },
     'callback-url': { type: 'string' },
+    api: { type: 'string' },
     timeout: { type: 'string' },
     'poll-interval': { type: 'string' },
     'max-poll-interval': { type: 'string' },
@@ -54421,8 +55378,11 @@ async function command(argv, io) {
     if (command === 'wait' && taskIds.length === 0) {
         return usageError('kie-task wait needs a task id.');
     }
-    if (command === 'create' && (taskIds.length > 0 || !values.model)) {
-        return usageError('kie-task create takes no task id, and needs --model.');
+    // Market needs a model; an API whose request has none is created from --input alone.
+    const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
+    if (command === 'create' &&
+        (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))) {
+        return usageError(`kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`);
     }
     if (command === 'credits' && args.length > 0) {
         return usageError('kie-task credits takes no task id.');
@@ -54443,6 +55403,7 @@ async function command(argv, io) {
     const given = {
         // `credits` waits for no task: a placeholder id passes the check that wait needs one.
         [constants_Inputs.TaskId]: command === 'credits' ? '-' : taskIds.join(','),
+        [constants_Inputs.Api]: values.api,
         [constants_Inputs.Model]: values.model,
         [constants_Inputs.Input]: input,
         [constants_Inputs.CallbackUrl]: values['callback-url'],
@@ -54478,7 +55439,7 @@ async function command(argv, io) {
         ...(io.runtime ?? systemRuntime),
         logger: display.logger,
         names: CLI_NAMES,
-        onProgress: (progress) => display.show(progress.state),
+        onProgress: ({ state, apiState }) => display.show(apiState === state ? state : `${state} [${apiState}]`),
         signal: io.signal,
     }).finally(display.stop);
     const fields = reportFields(report);
@@ -54539,15 +55500,30 @@ function startDisplay(io) {
 function printHuman(io, fields) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
     const names = [
-        ...['state', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
+        ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
         ...['creditsUsed', 'creditsAfter'],
     ];
     for (const name of names) {
         const value = fields[name];
+        // The family's own value, where it says more than the state.
+        if (name === 'apiState' && value === fields.state)
+            continue;
         if (value === '' || (Array.isArray(value) && value.length === 0))
             continue;
         io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
     }
+}
+/** A list of names, wrapped under the help's option descriptions. */
+function wrap(names) {
+    const lines = [];
+    for (const name of names) {
+        const last = lines.at(-1);
+        if (last !== undefined && last.length + name.length + 2 <= 46)
+            lines[lines.length - 1] = `${last}, ${name}`;
+        else
+            lines.push(name);
+    }
+    return lines.join(',\n                                  ');
 }
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
 async function printCredits(io, settings, json) {

@@ -10,29 +10,20 @@ import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
+import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
-import {
-  creditsSchema,
-  envelopeSchema,
-  taskRecordSchema,
-  type Envelope,
-  type TaskRecord,
-} from './schema.js';
+import { creditsSchema, envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
 
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
-export interface CreateTaskRequest {
-  model: string;
-  input: Record<string, unknown>;
-  callBackUrl?: string;
-}
-
 export interface KieClientOptions {
   baseUrl: string;
   apiKey: string;
+  /** The API family every task of this client belongs to; default Market. */
+  api?: ApiFamily;
   /** Per request, headers and body together. */
   requestTimeoutMs?: number;
   logger: Logger;
@@ -49,6 +40,7 @@ export const UNANSWERED_LIMIT_MS = 90_000;
 const BODY_EXCERPT_CHARS = 120;
 
 export class KieClient {
+  readonly api: ApiFamily;
   private readonly http: HttpClient;
   private readonly baseUrl: string;
   private readonly requestTimeoutMs: number;
@@ -61,6 +53,7 @@ export class KieClient {
   private unreachable?: KieApiError;
 
   constructor(options: KieClientOptions) {
+    this.api = options.api ?? apiFamily(DEFAULT_API)!;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.logger = options.logger;
@@ -77,39 +70,68 @@ export class KieClient {
     });
   }
 
-  /** GET /api/v1/jobs/recordInfo: the task's current record. Throws KieApiError. */
+  /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
   async getTaskRecord(taskId: string): Promise<TaskRecord> {
-    const url = `${this.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, { taskId });
-    const record = taskRecordSchema.safeParse(envelope.data);
-    if (!record.success) {
+    const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
+    const envelope = await this.call('GET', url, {
+      taskId,
+      hint: this.api.unknownTaskHint(this.names),
+    });
+    const record = this.api.read(envelope.data);
+    if ('unreadable' in record) {
       throw new KieApiError(
         'transient',
-        `Kie.ai answered code 200 without a readable task record for ${taskId} (${describeShape(envelope.data)}).`,
+        `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`,
         200,
       );
     }
-    return record.data;
+    return record;
   }
 
-  /** POST /api/v1/jobs/createTask: the new task's id. Throws KieApiError; never retries itself. */
-  async createTask(request: CreateTaskRequest): Promise<string> {
-    const url = `${this.baseUrl}/api/v1/jobs/createTask`;
+  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
+  async createTask(request: CreateRequest): Promise<string> {
+    const url = `${this.baseUrl}${this.api.create.path}`;
+    const creating = request.model
+      ? `the task for model ${request.model}`
+      : `the ${this.api.label} task`;
     const envelope = await this.call(
       'POST',
       url,
-      { model: request.model },
-      JSON.stringify(request),
+      { creating },
+      JSON.stringify(this.api.create.body(request)),
     );
     const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
     if (typeof taskId !== 'string' || taskId === '') {
       throw new KieApiError(
         'fatal',
-        `Kie.ai accepted the task for model ${request.model} but returned no taskId (${describeShape(envelope.data)}).`,
+        `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`,
         envelope.code,
       );
     }
     return taskId;
+  }
+
+  /**
+   * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
+   * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
+   */
+  async freshDownloadUrl(taskId: string, fileUrl: string): Promise<string> {
+    const { path, body } = this.api.freshLink(taskId, fileUrl);
+    const envelope = await this.call(
+      'POST',
+      `${this.baseUrl}${path}`,
+      { endpoint: `POST ${path}` },
+      JSON.stringify(body),
+    );
+    const link = typeof envelope.data === 'string' ? envelope.data : undefined;
+    if (!link || !URL.canParse(link)) {
+      throw new KieApiError(
+        'fatal',
+        `Kie.ai gave no download link (${describeShape(envelope.data)}).`,
+        envelope.code,
+      );
+    }
+    return link;
   }
 
   /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */

@@ -27,6 +27,8 @@ export class KieApiError extends Error {
       unreachable?: boolean;
       /** No request was sent: the request budget had no slot before the deadline. */
       queued?: boolean;
+      /** For an id that stays unknown: what the user can check (its API family's hint). */
+      hint?: string;
     } = {},
   ) {
     super(message);
@@ -37,8 +39,10 @@ export class KieApiError extends Error {
   }
 }
 
-/** What a request is about, for its messages: a task's record, or creating one. */
-export type Subject = { taskId: string } | { model: string } | { endpoint: string };
+/** What a request is about, for its messages: a task (with its family's hint for an unknown id),
+ * creating one (`creating`: "the task for model X"), or another endpoint (credits). */
+export type Subject =
+  { taskId: string; hint?: string } | { creating: string } | { endpoint: string };
 
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
@@ -52,12 +56,13 @@ export function describeCode(
 ): KieApiError {
   const said = serverMessage ? `: "${serverMessage}"` : '';
   const taskId = 'taskId' in subject ? subject.taskId : undefined;
+  const hint = 'taskId' in subject ? subject.hint : undefined;
   const task =
-    taskId !== undefined
-      ? `task ${taskId}`
-      : 'model' in subject
-        ? `the task for model ${subject.model}`
-        : (subject as { endpoint: string }).endpoint;
+    'taskId' in subject
+      ? `task ${subject.taskId}`
+      : 'creating' in subject
+        ? subject.creating
+        : subject.endpoint;
   if (code === 404 && 'endpoint' in subject) {
     return new KieApiError(
       'fatal',
@@ -83,7 +88,7 @@ export function describeCode(
         'fatal',
         taskId === undefined
           ? `Kie.ai does not know that model or endpoint (404${said}). Check ${names.of(Inputs.Model)} and ${names.of(Inputs.BaseUrl)}.`
-          : `Kie.ai has no task ${taskId} (404${said}). Check ${names.of(Inputs.TaskId)}.`,
+          : `Kie.ai has no task ${taskId} (404${said}). ${hint ?? `Check ${names.of(Inputs.TaskId)}.`}`,
         code,
       );
     case 408:
@@ -93,15 +98,23 @@ export function describeCode(
         code,
       );
     case 422:
-      // Only the documented "recordInfo is null" means the id is not visible yet.
-      if (taskId !== undefined && /recordInfo is null/i.test(serverMessage)) {
+      // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
+      // means the id is not visible yet.
+      if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
         return new KieApiError(
           'not-ready',
           `Kie.ai does not know task ${taskId} yet (422${said}).`,
           code,
+          undefined,
+          { hint },
         );
       }
-      return new KieApiError('fatal', `Kie.ai rejected the request (422${said}).`, code);
+      // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
+      return new KieApiError(
+        'fatal',
+        `Kie.ai rejected the request (422${said}).${hint ? ` ${hint}` : ''}`,
+        code,
+      );
     case 429:
       return new KieApiError(
         'transient',

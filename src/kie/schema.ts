@@ -13,42 +13,23 @@ export const envelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-// Only taskId and state must be right; any other field of a surprising type is read as empty
-// rather than making the whole record unreadable.
-const text = z
+// Read helpers for every family's record: any field of a surprising type is read as empty rather
+// than making the whole record unreadable.
+export const text = z
   .union([z.string(), z.number()])
   .nullish()
   .transform((value) => (value == null ? '' : String(value)))
   .catch('');
-const epochMs = z.coerce.number().finite().positive().nullish().catch(undefined);
+/** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
+export const time = z
+  .unknown()
+  .transform((value) => parseTime(value))
+  .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
 const MAX_MESSAGE_CHARS = 2_000;
-
-export const taskRecordSchema = z.looseObject({
-  taskId: z.string(),
-  model: text,
-  state: z.string(),
-  param: z.unknown().optional(),
-  // Documented as a JSON string; an object sent as is is taken as its JSON.
-  resultJson: z
-    .unknown()
-    .transform((value) =>
-      typeof value === 'string' ? value : value == null ? '' : (safeStringify(value) ?? ''),
-    )
-    .catch(''),
-  failCode: text,
-  failMsg: text.transform((message) =>
-    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
-  ),
-  createTime: epochMs,
-  completeTime: epochMs,
-  updateTime: epochMs,
-  progress: z.coerce.number().nullish().catch(undefined),
-  // What the task cost, on the records that carry it: credits, and seconds of generation.
-  creditsConsumed: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
-  costTime: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
-});
-export type TaskRecord = z.infer<typeof taskRecordSchema>;
+export const message = text.transform((message) =>
+  message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
+);
 
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 export const creditsSchema = z.union([
@@ -59,12 +40,63 @@ export const creditsSchema = z.union([
     .transform(Number),
 ]);
 
+/** The one vocabulary every family's state is read into. */
 export const TERMINAL_STATES = ['success', 'fail'] as const;
 export const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES] as const;
 export type TerminalState = (typeof TERMINAL_STATES)[number];
+export type TaskState = (typeof KNOWN_STATES)[number];
+
+/**
+ * A task's record, the same for every API family (src/kie/apis/): the poll loop, results, report
+ * and summary read only this.
+ */
+export interface TaskRecord {
+  taskId: string;
+  /** The family's state in the one vocabulary. */
+  state: TaskState;
+  /** The family's own value as a string (`1`, `FIRST_SUCCESS`, `queueing` …), so nothing is lost. */
+  apiState: string;
+  /** False for a value no documentation names: read as still running, worth a warning. */
+  stateDocumented: boolean;
+  model: string;
+  /** The request as Kie.ai echoes it (often a JSON string). */
+  param?: unknown;
+  /** The family's result object as JSON text (Market's `resultJson` as sent); '' while running. */
+  resultJson: string;
+  /** The generated media, as the family names them. */
+  resultUrls: string[];
+  failCode: string;
+  failMsg: string;
+  /** Epoch ms. */
+  createTime?: number;
+  completeTime?: number;
+  updateTime?: number;
+  progress?: number;
+  /** What the task cost, on the records that carry it (Market's): credits, seconds of generation. */
+  creditsConsumed?: number;
+  costTime?: number;
+  /** What could not be read as documented (an unexpected shape): warnings, never a crash. */
+  warnings: string[];
+}
 
 export function isTerminal(state: string): state is TerminalState {
   return (TERMINAL_STATES as readonly string[]).includes(state);
+}
+
+const ZONELESS_DATE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/;
+
+/** Epoch ms from a number, digits, or a date string; undefined when absent or unreadable. */
+export function parseTime(value: unknown): number | undefined {
+  let ms: number;
+  if (typeof value === 'number') ms = value;
+  else if (typeof value !== 'string' || value.trim() === '') return undefined;
+  else if (/^\d+(\.\d+)?$/.test(value.trim())) ms = Number(value);
+  // The docs give Veo times and Runway's generateTime as "2025-06-06 10:30:00", no zone: read as UTC, so
+  // the runner's own zone cannot shift them (a time read into the future is ignored by the poll
+  // loop's age arithmetic anyway).
+  else if (ZONELESS_DATE.test(value.trim())) ms = Date.parse(`${value.trim().replace(' ', 'T')}Z`);
+  else ms = Date.parse(value);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 const resultSchema = z.looseObject({
@@ -123,4 +155,18 @@ export function parseResult(raw: string): TaskResult {
   }
   result.resultUrls = shape.data.resultUrls ?? [];
   return result;
+}
+
+/**
+ * A finished record's result: its value read back from resultJson, its URLs and warnings as the
+ * family read them (Market's come from parseResult on its own resultJson, so not warned twice).
+ */
+export function resultOf(record: TaskRecord | undefined): TaskResult {
+  if (!record) return { value: undefined, raw: '', resultUrls: [], warnings: [] };
+  return {
+    value: parseResult(record.resultJson).value,
+    raw: record.resultJson,
+    resultUrls: record.resultUrls,
+    warnings: record.warnings,
+  };
 }

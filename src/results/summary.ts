@@ -36,6 +36,11 @@ function taskCard(task: TaskReport, report: Report): string[] {
   lines.push('| | |', '|---|---|');
   if (outcome.record?.model) lines.push(`| Model | ${code(outcome.record.model)} |`);
   lines.push(`| Final state | ${cell(state)} |`);
+  const apiState = outcome.record?.apiState;
+  // The API's own value where it says more than the state (Veo's 1, Suno's CALLBACK_EXCEPTION).
+  if (apiState && apiState !== outcome.record?.state) {
+    lines.push(`| State as Kie.ai gave it | ${code(apiState)} |`);
+  }
   lines.push(
     `| Waited | ${formatDuration(outcome.elapsedMs)} (${plural(outcome.polls, 'poll')}) |`,
   );
@@ -121,7 +126,7 @@ function gallery(tasks: TaskReport[]): string[] {
 /** What is known of a task's state: its last state, or why none was seen. */
 function stateOf(task: TaskReport): string {
   const { outcome } = task;
-  let state = outcome.record?.state;
+  let state: string | undefined = outcome.record?.state;
   if (state === undefined) {
     const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
     // A task whose every try was queued past its deadline was never asked about.

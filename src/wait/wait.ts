@@ -3,7 +3,7 @@
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
-import { isTerminal, KNOWN_STATES, type TaskRecord } from '../kie/schema.js';
+import { isTerminal, type TaskRecord } from '../kie/schema.js';
 import { formatDuration, plural } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
@@ -30,6 +30,8 @@ export interface WaitDeps {
 export interface TaskProgress {
   taskId: string;
   state: string;
+  /** The family's own value (`FIRST_SUCCESS`, `1` …). */
+  apiState: string;
   polls: number;
   elapsedMs: number;
 }
@@ -83,19 +85,18 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     try {
       const record = await source.getTaskRecord(taskId, deadline);
       progress.elapsedMs = now() - startedAt;
-      if (record.state !== progress.record?.state) {
-        deps.onProgress?.({ taskId, state: record.state, ...progress });
+      // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
+      // still generating): each change is news.
+      if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
+        deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
         logger.info(
-          `Task ${taskId}: ${record.state} (after ${formatDuration(progress.elapsedMs)}).`,
+          `Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`,
         );
         lastLogAt = now();
-        if (
-          !(KNOWN_STATES as readonly string[]).includes(record.state) &&
-          !unknownStatesSeen.has(record.state)
-        ) {
-          unknownStatesSeen.add(record.state);
+        if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
+          unknownStatesSeen.add(record.apiState);
           logger.warning(
-            `Task ${taskId} reports an undocumented state "${record.state}"; still waiting.`,
+            `Task ${taskId} reports an undocumented state "${record.apiState}"; still waiting.`,
           );
         }
       }
@@ -124,7 +125,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
         if (now() - notReadySince >= notReadyGraceMs) {
           const gaveUp = new KieApiError(
             'fatal',
-            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}; check ${names.of(Inputs.TaskId)}.`,
+            `${error.message} It was still unknown after ${formatDuration(now() - notReadySince)}. ${error.more.hint ?? `Check ${names.of(Inputs.TaskId)}.`}`,
             error.code,
           );
           return { ...progress, ending: 'error', error: gaveUp };
@@ -163,8 +164,11 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       logger.info(`${fault.message} Trying again in ${formatDuration(delay)}.`);
       lastLogAt = now();
     } else if (now() - lastLogAt >= HEARTBEAT_MS) {
-      const state =
-        progress.record?.state ?? (fault?.kind === 'not-ready' ? 'not known yet' : 'no reply yet');
+      const state = progress.record
+        ? describeState(progress.record)
+        : fault?.kind === 'not-ready'
+          ? 'not known yet'
+          : 'no reply yet';
       logger.info(
         `Still waiting for task ${taskId}: ${state} after ${formatDuration(now() - startedAt)} (${plural(progress.polls, 'poll')}).`,
       );
@@ -173,4 +177,9 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     logger.debug(`Next poll in ${formatDuration(delay)}.`);
     await sleep(delay);
   }
+}
+
+/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+function describeState(record: TaskRecord): string {
+  return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
 }

@@ -1,5 +1,7 @@
 // A Kie.ai-compatible API on 127.0.0.1, scripted per task: used by the tests and by `npm run demo`.
-// Each recordInfo call for a task answers with the task's next scripted reply; the last one repeats.
+// Each status call for a task answers with the task's next scripted reply; the last one repeats.
+// Every API family's status and create endpoints are served (kie-routes.ts), each family's tasks
+// apart: a Veo id asked of the Market endpoint is unknown there, as on Kie.ai.
 import { once } from 'node:events';
 import {
   createServer,
@@ -8,6 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FRESH_LINK_ROUTES, ROUTES, type Api } from './kie-routes.js';
 
 export interface RecordFields {
   taskId: string;
@@ -28,6 +31,8 @@ export interface RecordFields {
 export type KieReply =
   /** A normal answer: HTTP 200, code 200, the task's record with this state (and any overrides). */
   | { state: string; record?: Partial<RecordFields>; delayMs?: number }
+  /** Another family's record (`data` as that family documents it: see kie-families.ts). */
+  | { data: object; delayMs?: number }
   /** Anything else, as raw as needed: error codes, HTML pages, broken JSON, slow replies. */
   | { status?: number; body: string | object; headers?: Record<string, string>; delayMs?: number };
 
@@ -58,9 +63,14 @@ export interface KieServer {
   apiKey: string;
   requests: RecordedRequest[];
   /** Scripts a task. `record` sets fields common to every reply (model, resultJson, createTime...). */
-  script(taskId: string, replies: KieReply[], record?: Partial<RecordFields>): void;
-  /** Scripts createTask: each call answers with the next reply; the last repeats. */
-  scriptCreate(replies: CreateReply[]): void;
+  script(taskId: string, replies: KieReply[], record?: Partial<RecordFields>, api?: Api): void;
+  /** Scripts a family's create endpoint: each call answers with the next reply; the last repeats. */
+  scriptCreate(replies: CreateReply[], api?: Api): void;
+  /**
+   * Fresh links for Kie-hosted URLs, for the download-url endpoints (the common one, and 4o's,
+   * which also needs the task id). A URL not listed gets the documented 422.
+   */
+  scriptFreshLinks(links: Record<string, string>): void;
   /**
    * The account balance GET /api/v1/chat/credit serves (60.62 at the start, as seen live). Each
    * task's first `success` reply takes its cost off: its record's creditsConsumed, else 1.
@@ -78,8 +88,8 @@ export const TEST_API_KEY = 'test-key-0123456789abcdef';
 export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> {
   const tasks = new Map<string, { replies: KieReply[]; served: number; base: RecordFields }>();
   const requests: RecordedRequest[] = [];
-  let createReplies: CreateReply[] = [];
-  let creates = 0;
+  const creations = new Map<Api, { replies: CreateReply[]; served: number }>();
+  let freshLinks: Record<string, string> = {};
   let creditReplies: RawReply[] = [];
   const charged = new Set<string>();
   const account = { balance: INITIAL_BALANCE };
@@ -106,12 +116,11 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     });
 
     const route = `${req.method} ${url.pathname}`;
-    const routes = [
-      'GET /api/v1/jobs/recordInfo',
-      'POST /api/v1/jobs/createTask',
-      `GET ${CREDIT_PATH}`,
-    ];
-    if (!routes.includes(route)) {
+    const status = req.method === 'GET' ? ROUTES.find((r) => r.status === url.pathname) : undefined;
+    const create =
+      req.method === 'POST' ? ROUTES.find((r) => r.create === url.pathname) : undefined;
+    const freshLink = req.method === 'POST' ? FRESH_LINK_ROUTES[url.pathname] : undefined;
+    if (!status && !create && !freshLink && route !== `GET ${CREDIT_PATH}`) {
       return send(res, { status: 404, body: '<html><body>Not Found</body></html>' });
     }
     // Like Kie.ai: a bad key is HTTP 200 with code 401 in the body.
@@ -123,18 +132,26 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       if (scripted) return send(res, scripted);
       return send(res, { body: { code: 200, msg: 'success', data: account.balance } });
     }
-    if (route === 'POST /api/v1/jobs/createTask') {
-      const reply = createReplies[Math.min(creates++, createReplies.length - 1)];
-      if (!reply) return send(res, { body: { code: 500, msg: 'createTask is not scripted' } });
+    if (freshLink) return send(res, { body: answerFreshLink(freshLink, body) });
+    if (create) {
+      const scripted = creations.get(create.api);
+      const reply = scripted?.replies[Math.min(scripted.served++, scripted.replies.length - 1)];
+      if (!reply) return send(res, { body: { code: 500, msg: 'create is not scripted' } });
       if (!('taskId' in reply)) return send(res, reply);
-      scriptTask(reply.taskId, reply.replies, { model: (body as { model?: string }).model });
+      const model = (body as { model?: string }).model;
+      scriptTask(reply.taskId, reply.replies, model ? { model } : {}, create.api);
       return send(res, { body: { code: 200, msg: 'success', data: { taskId: reply.taskId } } });
     }
-    const task = taskId === null ? undefined : tasks.get(taskId);
-    if (!task) return send(res, { body: { code: 422, msg: 'recordInfo is null', data: null } });
+    const task = taskId === null ? undefined : tasks.get(key(status!.api, taskId));
+    // Documented for Market as "recordInfo is null", for 4o as "record is null".
+    if (!task) return send(res, { body: { code: 422, msg: status!.unknown, data: null } });
 
     const reply = task.replies[Math.min(task.served, task.replies.length - 1)]!;
     task.served++;
+    if ('data' in reply) {
+      const data = { taskId, ...reply.data };
+      return send(res, { body: { code: 200, msg: 'success', data }, delayMs: reply.delayMs });
+    }
     if ('state' in reply) {
       const record = {
         ...task.base,
@@ -164,7 +181,22 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
-  function scriptTask(taskId: string, replies: KieReply[], record: Partial<RecordFields> = {}) {
+  function answerFreshLink(route: { needsTaskId: boolean }, body: unknown) {
+    const { url, taskId } = (body ?? {}) as { url?: string; taskId?: string };
+    if (route.needsTaskId && !taskId) return { code: 422, msg: 'taskId cannot be empty' };
+    const fresh = url === undefined ? undefined : freshLinks[url];
+    if (fresh === undefined) {
+      return { code: 422, msg: 'Only supports files generated by kie.ai services.' };
+    }
+    return { code: 200, msg: 'success', data: fresh };
+  }
+
+  function scriptTask(
+    taskId: string,
+    replies: KieReply[],
+    record: Partial<RecordFields> = {},
+    api: Api = 'market',
+  ) {
     const now = Date.now();
     const base: RecordFields = {
       model: 'test/model',
@@ -180,7 +212,7 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       ...record,
       taskId,
     };
-    tasks.set(taskId, { replies, served: 0, base });
+    tasks.set(key(api, taskId), { replies, served: 0, base });
   }
 
   return {
@@ -188,9 +220,11 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     apiKey,
     requests,
     script: scriptTask,
-    scriptCreate(replies) {
-      createReplies = replies;
-      creates = 0;
+    scriptCreate(replies, api = 'market') {
+      creations.set(api, { replies, served: 0 });
+    },
+    scriptFreshLinks(links) {
+      freshLinks = links;
     },
     get balance() {
       return account.balance;
@@ -209,6 +243,8 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     },
   };
 }
+
+const key = (api: Api, taskId: string) => `${api} ${taskId}`;
 
 /** What Kie.ai leaves empty while a task runs, and fills on the way out. */
 function recordFor(state: string): Partial<RecordFields> {
