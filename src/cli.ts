@@ -7,13 +7,13 @@ import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { balanceClient, belowMinimum, readBalance } from './credits.js';
 import { KieApiError } from './kie/client.js';
-import type { Logger } from './logger.js';
 import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, parseSettings, type Settings } from './settings.js';
-import { API_NAMES, apiFamily, DEFAULT_API } from './kie/apis/index.js';
-import { formatDuration } from './units.js';
+import { startDisplay } from './cli-display.js';
+import { HELP } from './cli-help.js';
+import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { VERSION } from './version.js';
 import { RequestBudget } from './wait/budget.js';
 
@@ -36,62 +36,6 @@ const EXIT_FOR: Record<FailureKind, number> = {
   results: ExitCode.Results,
   cancelled: ExitCode.Cancelled,
 };
-
-const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
-
-Usage: kie-task wait <task-id>... [options]
-       kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
-       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
-
-Commands:
-  wait     wait for one or more tasks (ids separated by spaces or commas)
-  create   create a task from --model and --input, then wait for it; a request that may
-           have created the task is never repeated, so nothing is billed twice
-  credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
-
-Options:
-  --api <api>                     the Kie.ai API the tasks belong to (default market); one of
-                                  ${wrap(API_NAMES)}
-  --model <model>                 create: the model to run (Market needs one; veo, suno and
-                                  flux-kontext take one; the other APIs none: --input alone)
-  --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
-                                  fields), inline or from a file
-  --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
-                                  (required by the suno APIs)
-  --timeout <duration>            total time to wait (default 30m)
-  --poll-interval <duration>      first and shortest wait between polls (default 3s)
-  --max-poll-interval <duration>  longest wait between polls (default 30s)
-  --download <dir>                download the results (or write the transcript) into <dir>
-  --max-download-size <size>      largest file to download (default 2GB)
-  --download-timeout <duration>   time for all of a task's downloads together (default 10m)
-  --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
-  --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
-  --no-fail                       exit 0 even when the task ends in fail
-  --json                          print one JSON object with the action's output fields
-  -h, --help                      show this help
-  -v, --version                   show the version
-
-Create options (kie-task create makes one task, then waits for it):
-  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
-  --input <json>                  the request's fields, JSON or YAML
-  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
-
-Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
-The API key comes from the ${API_KEY_ENV} environment variable.
-
-Exit codes:
-  0  the task succeeded (or failed, with --no-fail)
-  1  the task failed
-  2  usage error: a bad option or value, or no API key
-  3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
-     --min-credits or unreadable ...
-  5  the results could not be downloaded or written
-  70 an unexpected internal error
-  130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
-`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -279,37 +223,6 @@ function argumentError(error: Error & { code?: string }): string {
   return error.message;
 }
 
-/** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startDisplay(io: CliIo) {
-  const { stderr } = io;
-  const tty = stderr.isTTY === true;
-  const started = Date.now();
-  let state = 'starting';
-  const clearLine = () => tty && stderr.write('\r\x1b[K');
-  const drawLine = () =>
-    tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
-  const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
-  const line = (text: string) => {
-    clearLine();
-    stderr.write(`${text}\n`);
-    drawLine();
-  };
-  const logger: Logger = {
-    info: (message) => line(message),
-    warning: (message) => line(`warning: ${message}`),
-    debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
-  };
-  return {
-    logger,
-    // A state change is always logged too; the live line shows it from then on.
-    show: (newState: string) => (state = newState),
-    stop: () => {
-      clearInterval(ticker);
-      clearLine();
-    },
-  };
-}
-
 function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   const names = [
@@ -326,17 +239,6 @@ function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
 }
 
 /** A list of names, wrapped under the help's option descriptions. */
-function wrap(names: string[]): string {
-  const lines: string[] = [];
-  for (const name of names) {
-    const last = lines.at(-1);
-    if (last !== undefined && last.length + name.length + 2 <= 46)
-      lines[lines.length - 1] = `${last}, ${name}`;
-    else lines.push(name);
-  }
-  return lines.join(',\n                                  ');
-}
-
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
 async function printCredits(io: CliIo, settings: Settings, json: boolean): Promise<number> {
   const display = startDisplay(io);

@@ -5,7 +5,8 @@
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
 import { StepBalance } from './credits.js';
 import type { CreateRequest } from './kie/apis/index.js';
-import { KieApiError, KieClient, sendsKeyInClearText } from './kie/client.js';
+import { KieApiError, KieClient } from './kie/client.js';
+import { sendsKeyInClearText } from './kie/replies.js';
 import { freshLinkFor } from './kie/fresh-links.js';
 import { resultOf } from './kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';

@@ -73,9 +73,11 @@ describe('a cancelled download', () => {
     kie.script('t1', [{ state: 'success' }], { resultJson: JSON.stringify({ resultUrls: [url] }) });
     const dir = await scratchDir('kie-cancel-');
     const controller = new AbortController();
-    // Cancelled once the download's temporary file is there.
+    // Cancelled once the download's temporary file is there, not the folder check's probe.
     const timer = setInterval(() => {
-      void readdir(dir).then((names) => names.length > 0 && controller.abort());
+      void readdir(dir).then(
+        (names) => names.some((name) => name.startsWith('.big.mp4.')) && controller.abort(),
+      );
     }, 5);
     onTestFinished(() => clearInterval(timer));
 

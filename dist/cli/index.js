@@ -42035,8 +42035,6 @@ function cancellableSource(source, signal) {
     };
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
 ;// CONCATENATED MODULE: ./src/units.ts
@@ -52651,6 +52649,66 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/kie/replies.ts
+// The client's pure helpers: whether base-url would carry the key in clear text, and reading a
+// reply as text (the envelope, Retry-After, short descriptions of what came back for messages).
+
+
+const BODY_EXCERPT_CHARS = 120;
+const LOOPBACK = new external_node_net_.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
+function sendsKeyInClearText(baseUrl) {
+    const url = new URL(baseUrl);
+    const host = url.hostname
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase();
+    if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost'))
+        return false;
+    const family = (0,external_node_net_.isIP)(host);
+    return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+function parseEnvelope(body) {
+    let json;
+    try {
+        json = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    return envelope.success ? envelope.data : undefined;
+}
+// A Retry-After of hours would hold every task past its timeout: a minute is the most we honour.
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Retry-After as delta-seconds or an HTTP date, at most a minute; undefined when absent or unreadable. */
+function parseRetryAfter(value, now) {
+    const text = Array.isArray(value) ? value[0] : value;
+    if (!text)
+        return undefined;
+    const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1_000 : Date.parse(text) - now;
+    return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+function excerpt(body) {
+    const flat = body.replace(/\s+/g, ' ').trim();
+    if (flat === '')
+        return '(empty body)';
+    return flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat;
+}
+function describeShape(value) {
+    if (value === null || value === undefined)
+        return 'data is empty';
+    if (Array.isArray(value))
+        return 'data is an array';
+    if (typeof value !== 'object')
+        return `data is a ${typeof value}`;
+    return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
+}
+
 ;// CONCATENATED MODULE: ./src/kie/client.ts
 // The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
 // has to ask "wait and try again, or stop?".
@@ -52672,7 +52730,6 @@ const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 const UNANSWERED_LIMIT_MS = 90_000;
-const BODY_EXCERPT_CHARS = 120;
 class KieClient {
     api;
     http;
@@ -52847,57 +52904,6 @@ class KieClient {
         }
         return envelope;
     }
-}
-const LOOPBACK = new external_node_net_.BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
-function sendsKeyInClearText(baseUrl) {
-    const url = new URL(baseUrl);
-    const host = url.hostname
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '')
-        .toLowerCase();
-    if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost'))
-        return false;
-    const family = (0,external_node_net_.isIP)(host);
-    return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
-function parseEnvelope(body) {
-    let json;
-    try {
-        json = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    const envelope = envelopeSchema.safeParse(json);
-    return envelope.success ? envelope.data : undefined;
-}
-// A Retry-After of hours would hold every task past its timeout: a minute is the most we honour.
-const MAX_RETRY_AFTER_MS = 60_000;
-/** Retry-After as delta-seconds or an HTTP date, at most a minute; undefined when absent or unreadable. */
-function parseRetryAfter(value, now) {
-    const text = Array.isArray(value) ? value[0] : value;
-    if (!text)
-        return undefined;
-    const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1_000 : Date.parse(text) - now;
-    return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
-}
-function excerpt(body) {
-    const flat = body.replace(/\s+/g, ' ').trim();
-    if (flat === '')
-        return '(empty body)';
-    return flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat;
-}
-function describeShape(value) {
-    if (value === null || value === undefined)
-        return 'data is empty';
-    if (Array.isArray(value))
-        return 'data is an array';
-    if (typeof value !== 'object')
-        return `data is a ${typeof value}`;
-    return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/credits.ts
@@ -54625,6 +54631,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54957,8 +54964,6 @@ function cancelOnSignals(exitCode) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(77094);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
 ;// CONCATENATED MODULE: ./src/create-inputs.ts
 // Creating a task instead of waiting for one: which inputs that takes depends on the API family
 // (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
@@ -55001,26 +55006,16 @@ function createProblems(s, names) {
     return problems;
 }
 
-;// CONCATENATED MODULE: ./src/settings.ts
-// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
-// of the code gets typed values and a user gets one clear line for each mistake.
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/settings-schema.ts
+// The rules every input must follow, as one zod schema. settings.ts reads the inputs and runs it.
 
 
 
 
 
 
-
-
-/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
-class InputError extends Error {
-    problems;
-    name = 'InputError';
-    constructor(problems) {
-        super(problems.map((problem) => problem.message).join('\n'));
-        this.problems = problems;
-    }
-}
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
@@ -55132,6 +55127,34 @@ function yamlProblem(error) {
     const at = error.linePos?.[0];
     return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
 }
+function isHttpUrl(text) {
+    try {
+        return ['http:', 'https:'].includes(new URL(text).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
+// of the code gets typed values and a user gets one clear line for each mistake. The rules are in
+// settings-schema.ts.
+
+
+
+
+
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
+class InputError extends Error {
+    problems;
+    name = 'InputError';
+    constructor(problems) {
+        super(problems.map((problem) => problem.message).join('\n'));
+        this.problems = problems;
+    }
+}
 function toSettings(raw, workspace) {
     const api = apiFamily(raw[constants_Inputs.Api]);
     const model = raw[constants_Inputs.Model];
@@ -55166,14 +55189,6 @@ function toSettings(raw, workspace) {
         artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
         minCredits: raw[constants_Inputs.MinCredits],
     };
-}
-function isHttpUrl(text) {
-    try {
-        return ['http:', 'https:'].includes(new URL(text).protocol);
-    }
-    catch {
-        return false;
-    }
 }
 const DEFAULTS = {
     [constants_Inputs.Api]: DEFAULT_API,
@@ -55215,42 +55230,43 @@ function readSettings() {
     return parseSettings((name) => core.getInput(name));
 }
 
-;// CONCATENATED MODULE: ./src/cli.ts
-// `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
-// same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
-// kie-task.ts runs it on the real process.
+;// CONCATENATED MODULE: ./src/cli-display.ts
+
+/** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
+function startDisplay(io) {
+    const { stderr } = io;
+    const tty = stderr.isTTY === true;
+    const started = Date.now();
+    let state = 'starting';
+    const clearLine = () => tty && stderr.write('\r\x1b[K');
+    const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
+    const line = (text) => {
+        clearLine();
+        stderr.write(`${text}\n`);
+        drawLine();
+    };
+    const logger = {
+        info: (message) => line(message),
+        warning: (message) => line(`warning: ${message}`),
+        debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+    };
+    return {
+        logger,
+        // A state change is always logged too; the live line shows it from then on.
+        show: (newState) => (state = newState),
+        stop: () => {
+            clearInterval(ticker);
+            clearLine();
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli-help.ts
+// The CLI's --help: every command, option and exit code.
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-const ExitCode = {
-    Success: 0,
-    TaskFailed: 1,
-    Usage: 2,
-    Timeout: 3,
-    Api: 4,
-    Results: 5,
-    Internal: 70,
-    // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
-    Cancelled: 130,
-};
-const EXIT_FOR = {
-    'task-failed': ExitCode.TaskFailed,
-    timeout: ExitCode.Timeout,
-    api: ExitCode.Api,
-    results: ExitCode.Results,
-    cancelled: ExitCode.Cancelled,
-};
 const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
@@ -55306,6 +55322,56 @@ Exit codes:
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
+/** The API names as lines that fit the help's option column. */
+function wrap(names) {
+    const lines = [];
+    for (const name of names) {
+        const last = lines.at(-1);
+        if (last !== undefined && last.length + name.length + 2 <= 46)
+            lines[lines.length - 1] = `${last}, ${name}`;
+        else
+            lines.push(name);
+    }
+    return lines.join(',\n                                  ');
+}
+
+;// CONCATENATED MODULE: ./src/cli.ts
+// `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
+// same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
+// kie-task.ts runs it on the real process.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const ExitCode = {
+    Success: 0,
+    TaskFailed: 1,
+    Usage: 2,
+    Timeout: 3,
+    Api: 4,
+    Results: 5,
+    Internal: 70,
+    // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+    Cancelled: 130,
+};
+const EXIT_FOR = {
+    'task-failed': ExitCode.TaskFailed,
+    timeout: ExitCode.Timeout,
+    api: ExitCode.Api,
+    results: ExitCode.Results,
+    cancelled: ExitCode.Cancelled,
+};
 const OPTIONS = {
     model: { type: 'string' },
     input: { type: 'string' },
@@ -55468,35 +55534,6 @@ function argumentError(error) {
     }
     return error.message;
 }
-/** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startDisplay(io) {
-    const { stderr } = io;
-    const tty = stderr.isTTY === true;
-    const started = Date.now();
-    let state = 'starting';
-    const clearLine = () => tty && stderr.write('\r\x1b[K');
-    const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
-    const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
-    const line = (text) => {
-        clearLine();
-        stderr.write(`${text}\n`);
-        drawLine();
-    };
-    const logger = {
-        info: (message) => line(message),
-        warning: (message) => line(`warning: ${message}`),
-        debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
-    };
-    return {
-        logger,
-        // A state change is always logged too; the live line shows it from then on.
-        show: (newState) => (state = newState),
-        stop: () => {
-            clearInterval(ticker);
-            clearLine();
-        },
-    };
-}
 function printHuman(io, fields) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
     const names = [
@@ -55514,17 +55551,6 @@ function printHuman(io, fields) {
     }
 }
 /** A list of names, wrapped under the help's option descriptions. */
-function wrap(names) {
-    const lines = [];
-    for (const name of names) {
-        const last = lines.at(-1);
-        if (last !== undefined && last.length + name.length + 2 <= 46)
-            lines[lines.length - 1] = `${last}, ${name}`;
-        else
-            lines.push(name);
-    }
-    return lines.join(',\n                                  ');
-}
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
 async function printCredits(io, settings, json) {
     const display = startDisplay(io);

@@ -4,7 +4,6 @@
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
-import { BlockList, isIP } from 'node:net';
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +11,8 @@ import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
-import { creditsSchema, envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
+import { describeShape, excerpt, parseEnvelope, parseRetryAfter } from './replies.js';
+import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
 
@@ -36,8 +36,6 @@ export interface KieClientOptions {
 /** A base-url that has never answered is given up on this long after the first try, so the step
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 export const UNANSWERED_LIMIT_MS = 90_000;
-
-const BODY_EXCERPT_CHARS = 120;
 
 export class KieClient {
   readonly api: ApiFamily;
@@ -289,58 +287,4 @@ export class KieClient {
     }
     return envelope;
   }
-}
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** Plain http to a host that is not this machine (localhost, 127.0.0.0/8, ::1, IPv4-mapped too). */
-export function sendsKeyInClearText(baseUrl: string): boolean {
-  const url = new URL(baseUrl);
-  const host = url.hostname
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '')
-    .toLowerCase();
-  if (url.protocol !== 'http:' || host === 'localhost' || host.endsWith('.localhost')) return false;
-  const family = isIP(host);
-  return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-function parseEnvelope(body: string): Envelope | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const envelope = envelopeSchema.safeParse(json);
-  return envelope.success ? envelope.data : undefined;
-}
-
-// A Retry-After of hours would hold every task past its timeout: a minute is the most we honour.
-const MAX_RETRY_AFTER_MS = 60_000;
-
-/** Retry-After as delta-seconds or an HTTP date, at most a minute; undefined when absent or unreadable. */
-export function parseRetryAfter(
-  value: string | string[] | undefined,
-  now: number,
-): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return undefined;
-  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1_000 : Date.parse(text) - now;
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
-}
-
-function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  if (flat === '') return '(empty body)';
-  return flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat;
-}
-
-function describeShape(value: unknown): string {
-  if (value === null || value === undefined) return 'data is empty';
-  if (Array.isArray(value)) return 'data is an array';
-  if (typeof value !== 'object') return `data is a ${typeof value}`;
-  return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
