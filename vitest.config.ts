@@ -13,15 +13,16 @@ export default defineConfig({
       NODE_EXTRA_CA_CERTS: path.resolve(import.meta.dirname, 'test/fixtures/tls/trusted.pem'),
     },
     // Measured by `npm test` (vitest run --coverage), not by a targeted `npx vitest run file`. The
-    // thresholds sit about a point under what the whole suite reaches (on 2026-12-01: 95.6%
-    // statements, 91.0% branches, 97.0% functions, 96.5% lines), so a change that leaves code
-    // untested fails the run; raise them as coverage rises.
+    // thresholds sit about a point under what the whole suite reaches (on 2026-12-01, with every
+    // API family, credits and cancellation: 96.0% statements, 92.0% branches, 97.5% functions,
+    // 97.0% lines), so a change that leaves code untested fails the run; raise them as coverage
+    // rises.
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
       reporter: ['text-summary', ['text', { skipFull: true }]],
       reportsDirectory: 'coverage',
-      thresholds: { statements: 94.5, branches: 90, functions: 96, lines: 95.5 },
+      thresholds: { statements: 95, branches: 91, functions: 96.5, lines: 96 },
     },
   },
 });
