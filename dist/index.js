@@ -52034,6 +52034,27 @@ const flagFields = {
     paramJson: unknown().optional(),
     model: schema_text,
 };
+/** The schema of a successFlag family whose result object is `response`. */
+const flagSchema = looseObject({ ...flagFields, response: unknown().optional() });
+/**
+ * The record of a successFlag family whose result is `response` and whose errors are
+ * errorCode/errorMessage (Veo, Flux Kontext, Aleph, Luma): only the state and URLs differ.
+ */
+function flagRecord(wire, parts) {
+    return family_record({
+        ...parts,
+        taskId: wire.taskId,
+        stateField: 'successFlag',
+        model: wire.model || modelInParam(wire.paramJson),
+        param: wire.paramJson,
+        result: wire.response,
+        expectsFiles: true,
+        failCode: wire.errorCode,
+        failMsg: wire.errorMessage,
+        createTime: wire.createTime,
+        completeTime: wire.completeTime,
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/kie/apis/4o-image.ts
 // 4o Image (GPT Image). Sources: docs 4o-image-api/get-4-o-image-details.md (the reference),
@@ -52095,7 +52116,6 @@ const fourOImage = defineFamily({
 ;// CONCATENATED MODULE: ./src/kie/apis/flux-kontext.ts
 // Flux Kontext images. Sources: docs flux-kontext-api/get-image-details.md, quickstart.md.
 
-
 const flux_kontext_LABEL = 'Flux Kontext';
 const fluxKontext = defineFamily({
     name: 'flux-kontext',
@@ -52108,30 +52128,19 @@ const fluxKontext = defineFamily({
         callbackRequired: false,
         body: flatBody,
     },
-    schema: looseObject({ ...flagFields, response: unknown().optional() }),
-    normalise: (wire) => family_record({
-        taskId: wire.taskId,
+    schema: flagSchema,
+    normalise: (wire) => flagRecord(wire, {
         label: flux_kontext_LABEL,
         // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
-        stateField: 'successFlag',
-        model: wire.model || modelInParam(wire.paramJson),
-        param: wire.paramJson,
-        result: wire.response,
         // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
         resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
-        expectsFiles: true,
-        failCode: wire.errorCode,
-        failMsg: wire.errorMessage,
-        createTime: wire.createTime,
-        completeTime: wire.completeTime,
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/luma.ts
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
-
 
 const luma_LABEL = 'Luma';
 const luma = defineFamily({
@@ -52144,27 +52153,17 @@ const luma = defineFamily({
         callbackRequired: false,
         body: flatBody,
     },
-    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    schema: flagSchema,
     normalise: (wire) => {
+        // The videos; originUrls stay in resultJson.
         const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
         // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
         const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
-        return family_record({
-            taskId: wire.taskId,
+        return flagRecord(wire, {
             label: luma_LABEL,
             read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
-            stateField: 'successFlag',
-            model: wire.model || modelInParam(wire.paramJson),
-            param: wire.paramJson,
-            result: wire.response,
-            // The videos; originUrls stay in resultJson.
             resultUrls,
-            expectsFiles: true,
-            failCode: wire.errorCode,
-            failMsg: wire.errorMessage,
-            createTime: wire.createTime,
-            completeTime: wire.completeTime,
         });
     },
 });
@@ -52289,7 +52288,6 @@ const midjourney = defineFamily({
 // Runway Aleph video-to-video: its own endpoint and shape, not Runway's. Source: docs
 // runway-api/get-aleph-video-details.md.
 
-
 const runway_aleph_LABEL = 'Runway Aleph';
 const runwayAleph = defineFamily({
     name: 'runway-aleph',
@@ -52301,27 +52299,16 @@ const runwayAleph = defineFamily({
         callbackRequired: false,
         body: flatBody,
     },
-    schema: looseObject({ ...flagFields, response: unknown().optional() }),
+    schema: flagSchema,
     normalise: (wire) => {
         // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
         // So a 0 with an error code or message is a failure, and a bare 0 is still running.
         const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
-        const read = lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag);
-        return family_record({
-            taskId: wire.taskId,
+        return flagRecord(wire, {
             label: runway_aleph_LABEL,
-            read,
-            stateField: 'successFlag',
-            model: wire.model || modelInParam(wire.paramJson),
-            param: wire.paramJson,
-            result: wire.response,
+            read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
             // The video; its cover image (resultImageUrl) stays in resultJson.
             resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
-            expectsFiles: true,
-            failCode: wire.errorCode,
-            failMsg: wire.errorMessage,
-            createTime: wire.createTime,
-            completeTime: wire.completeTime,
         });
     },
 });
@@ -52622,7 +52609,6 @@ const sunoCover = defineFamily({
 ;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
 // Veo 3.1 video. Sources: docs veo3-api/generate-veo-3-video.md, get-veo-3-video-details.md.
 
-
 const veo_LABEL = 'Veo 3.1';
 const veo = defineFamily({
     name: 'veo',
@@ -52635,25 +52621,15 @@ const veo = defineFamily({
         callbackRequired: false,
         body: flatBody,
     },
-    schema: looseObject({ ...flagFields, response: unknown().optional() }),
-    normalise: (wire) => family_record({
-        taskId: wire.taskId,
+    schema: flagSchema,
+    normalise: (wire) => flagRecord(wire, {
         label: veo_LABEL,
         // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
         // and error text also name 3 (generation failed): both read as fail.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
-        stateField: 'successFlag',
-        model: wire.model || modelInParam(wire.paramJson),
-        param: wire.paramJson,
-        result: wire.response,
         // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
         // video) stay in resultJson: downloading them too would fetch the same video twice.
         resultUrls: urlsIn(field(wire.response, 'resultUrls')),
-        expectsFiles: true,
-        failCode: wire.errorCode,
-        failMsg: wire.errorMessage,
-        createTime: wire.createTime,
-        completeTime: wire.completeTime,
     }),
 });
 

@@ -207,3 +207,29 @@ export const flagFields = {
   paramJson: z.unknown().optional(),
   model: text,
 };
+
+/** The schema of a successFlag family whose result object is `response`. */
+export const flagSchema = z.looseObject({ ...flagFields, response: z.unknown().optional() });
+
+/**
+ * The record of a successFlag family whose result is `response` and whose errors are
+ * errorCode/errorMessage (Veo, Flux Kontext, Aleph, Luma): only the state and URLs differ.
+ */
+export function flagRecord(
+  wire: z.infer<typeof flagSchema>,
+  parts: { label: string; read: RecordParts['read']; resultUrls: string[] },
+): TaskRecord {
+  return record({
+    ...parts,
+    taskId: wire.taskId,
+    stateField: 'successFlag',
+    model: wire.model || modelInParam(wire.paramJson),
+    param: wire.paramJson,
+    result: wire.response,
+    expectsFiles: true,
+    failCode: wire.errorCode,
+    failMsg: wire.errorMessage,
+    createTime: wire.createTime,
+    completeTime: wire.completeTime,
+  });
+}

@@ -1,15 +1,5 @@
 // Flux Kontext images. Sources: docs flux-kontext-api/get-image-details.md, quickstart.md.
-import { z } from 'zod';
-import {
-  defineFamily,
-  field,
-  flagFields,
-  flatBody,
-  lookup,
-  modelInParam,
-  record,
-  urlsIn,
-} from './family.js';
+import { defineFamily, field, flagRecord, flagSchema, flatBody, lookup, urlsIn } from './family.js';
 
 const LABEL = 'Flux Kontext';
 
@@ -24,23 +14,13 @@ export const fluxKontext = defineFamily({
     callbackRequired: false,
     body: flatBody,
   },
-  schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
+  schema: flagSchema,
   normalise: (wire) =>
-    record({
-      taskId: wire.taskId,
+    flagRecord(wire, {
       label: LABEL,
       // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
       read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
-      stateField: 'successFlag',
-      model: wire.model || modelInParam(wire.paramJson),
-      param: wire.paramJson,
-      result: wire.response,
       // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
       resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
-      expectsFiles: true,
-      failCode: wire.errorCode,
-      failMsg: wire.errorMessage,
-      createTime: wire.createTime,
-      completeTime: wire.completeTime,
     }),
 });

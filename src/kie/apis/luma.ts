@@ -1,16 +1,6 @@
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
-import { z } from 'zod';
-import {
-  defineFamily,
-  field,
-  flagFields,
-  flatBody,
-  lookup,
-  modelInParam,
-  record,
-  urlsIn,
-} from './family.js';
+import { defineFamily, field, flagRecord, flagSchema, flatBody, lookup, urlsIn } from './family.js';
 
 const LABEL = 'Luma';
 
@@ -24,30 +14,20 @@ export const luma = defineFamily({
     callbackRequired: false,
     body: flatBody,
   },
-  schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
+  schema: flagSchema,
   normalise: (wire) => {
+    // The videos; originUrls stay in resultJson.
     const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
     // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
     // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
     const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
-    return record({
-      taskId: wire.taskId,
+    return flagRecord(wire, {
       label: LABEL,
       read: lookup(
         { 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed },
         wire.successFlag,
       ),
-      stateField: 'successFlag',
-      model: wire.model || modelInParam(wire.paramJson),
-      param: wire.paramJson,
-      result: wire.response,
-      // The videos; originUrls stay in resultJson.
       resultUrls,
-      expectsFiles: true,
-      failCode: wire.errorCode,
-      failMsg: wire.errorMessage,
-      createTime: wire.createTime,
-      completeTime: wire.completeTime,
     });
   },
 });

@@ -1,16 +1,6 @@
 // Runway Aleph video-to-video: its own endpoint and shape, not Runway's. Source: docs
 // runway-api/get-aleph-video-details.md.
-import { z } from 'zod';
-import {
-  defineFamily,
-  field,
-  flagFields,
-  flatBody,
-  lookup,
-  modelInParam,
-  record,
-  urlsIn,
-} from './family.js';
+import { defineFamily, field, flagRecord, flagSchema, flatBody, lookup, urlsIn } from './family.js';
 
 const LABEL = 'Runway Aleph';
 
@@ -24,27 +14,16 @@ export const runwayAleph = defineFamily({
     callbackRequired: false,
     body: flatBody,
   },
-  schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
+  schema: flagSchema,
   normalise: (wire) => {
     // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
     // So a 0 with an error code or message is a failure, and a bare 0 is still running.
     const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
-    const read = lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag);
-    return record({
-      taskId: wire.taskId,
+    return flagRecord(wire, {
       label: LABEL,
-      read,
-      stateField: 'successFlag',
-      model: wire.model || modelInParam(wire.paramJson),
-      param: wire.paramJson,
-      result: wire.response,
+      read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
       // The video; its cover image (resultImageUrl) stays in resultJson.
       resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
-      expectsFiles: true,
-      failCode: wire.errorCode,
-      failMsg: wire.errorMessage,
-      createTime: wire.createTime,
-      completeTime: wire.completeTime,
     });
   },
 });

@@ -1,15 +1,5 @@
 // Veo 3.1 video. Sources: docs veo3-api/generate-veo-3-video.md, get-veo-3-video-details.md.
-import { z } from 'zod';
-import {
-  defineFamily,
-  field,
-  flagFields,
-  flatBody,
-  lookup,
-  modelInParam,
-  record,
-  urlsIn,
-} from './family.js';
+import { defineFamily, field, flagRecord, flagSchema, flatBody, lookup, urlsIn } from './family.js';
 
 const LABEL = 'Veo 3.1';
 
@@ -24,25 +14,15 @@ export const veo = defineFamily({
     callbackRequired: false,
     body: flatBody,
   },
-  schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
+  schema: flagSchema,
   normalise: (wire) =>
-    record({
-      taskId: wire.taskId,
+    flagRecord(wire, {
       label: LABEL,
       // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
       // and error text also name 3 (generation failed): both read as fail.
       read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
-      stateField: 'successFlag',
-      model: wire.model || modelInParam(wire.paramJson),
-      param: wire.paramJson,
-      result: wire.response,
       // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
       // video) stay in resultJson: downloading them too would fetch the same video twice.
       resultUrls: urlsIn(field(wire.response, 'resultUrls')),
-      expectsFiles: true,
-      failCode: wire.errorCode,
-      failMsg: wire.errorMessage,
-      createTime: wire.createTime,
-      completeTime: wire.completeTime,
     }),
 });
