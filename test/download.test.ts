@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,7 +92,28 @@ describe('downloadAll', () => {
     expect(server.peakConcurrency).toBe(4);
   });
 
-  it('streams without holding the body in memory', async () => {
+  it('writes the body to disk as it arrives', async () => {
+    const cancel = new AbortController();
+    const sent = 32 * MB;
+    const url = server.route('/growing.mp4', { size: 64 * MB, stallAt: sent });
+    const downloading = download([url], { maxBytes: 64 * MB, signal: cancel.signal });
+
+    // The server has sent half and waits: everything it sent must already be in the file.
+    await expect
+      .poll(
+        async () => {
+          const [part] = await readdir(dir);
+          return part === undefined ? 0 : (await stat(path.join(dir, part))).size;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(sent);
+
+    cancel.abort(new Error('enough'));
+    await expect(downloading).rejects.toThrow('enough');
+  });
+
+  it('holds far less than the body in memory', async () => {
     const size = 256 * MB;
     const url = server.route('/big.mp4', { size });
     const baseline = process.memoryUsage().rss;
@@ -102,7 +123,9 @@ describe('downloadAll', () => {
     const [file] = await download([url], { maxBytes: size }).finally(() => clearInterval(sampler));
 
     expect(file!.bytes).toBe(size);
-    expect((peak - baseline) / MB).toBeLessThan(64);
+    // A client that buffers needs all 256 MB. A streaming one needs a few MB, but RSS also holds
+    // garbage the GC has not yet collected: 82 MB has been seen on a busy CI machine.
+    expect((peak - baseline) / MB).toBeLessThan(size / MB / 2);
   });
 
   it('follows relative, absolute and cross-origin redirects, naming the file after the first URL', async () => {

@@ -161,7 +161,7 @@ describe('several task ids', () => {
     );
     expect(run.failed).toBe(true);
     // Six tasks at two requests a second would need 3 s for one round; the timeout is 1 s.
-    expect(Number(run.outputs.elapsedMs)).toBeLessThan(1_500);
+    expect(Number(run.outputs.elapsedMs)).toBeLessThan(2_500);
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
     // The tasks never asked about are told apart from those Kie.ai did not answer.
