@@ -54966,6 +54966,13 @@ function overallState(tasks) {
     };
     return states.reduce((least, state) => (progress(state) < progress(least) ? state : least), 'success');
 }
+/**
+ * Tasks that succeeded end to end, their results written too: the count the summary heading and
+ * the failure message ("2 of 3 tasks did not succeed") agree with.
+ */
+function succeededCount(tasks) {
+    return tasks.filter((task) => !task.problem).length;
+}
 function isFailed(task) {
     return task.outcome.record?.state === 'fail' || task.outcome.ending === 'error';
 }
@@ -55025,7 +55032,7 @@ function reportFields(report) {
         [Outputs.Transcript]: first?.transcript ?? '',
         [Outputs.Language]: first?.language ?? '',
         [Outputs.Tasks]: tasks,
-        [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
+        [Outputs.Succeeded]: succeededCount(report.tasks),
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
         [Outputs.CreditsBefore]: report.credits?.before ?? '',
         [Outputs.CreditsAfter]: report.credits?.after ?? '',
@@ -55115,8 +55122,7 @@ function taskCard(task, report) {
 }
 function taskTable(report) {
     const state = overallState(report.tasks);
-    // "Succeeded" as the failure message counts: a task that did not succeed has a problem.
-    const succeeded = report.tasks.filter((task) => !task.problem).length;
+    const succeeded = succeededCount(report.tasks);
     // A column for what each task cost, when any record says.
     const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
     const lines = [

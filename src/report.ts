@@ -61,6 +61,14 @@ export function overallState(tasks: TaskReport[]): string {
   );
 }
 
+/**
+ * Tasks that succeeded end to end, their results written too: the count the summary heading and
+ * the failure message ("2 of 3 tasks did not succeed") agree with.
+ */
+export function succeededCount(tasks: TaskReport[]): number {
+  return tasks.filter((task) => !task.problem).length;
+}
+
 function isFailed(task: TaskReport): boolean {
   return task.outcome.record?.state === 'fail' || task.outcome.ending === 'error';
 }
@@ -124,7 +132,7 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.Transcript]: first?.transcript ?? '',
     [Outputs.Language]: first?.language ?? '',
     [Outputs.Tasks]: tasks,
-    [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
+    [Outputs.Succeeded]: succeededCount(report.tasks),
     [Outputs.Failed]: report.tasks.filter(isFailed).length,
     [Outputs.CreditsBefore]: report.credits?.before ?? '',
     [Outputs.CreditsAfter]: report.credits?.after ?? '',

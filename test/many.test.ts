@@ -90,6 +90,16 @@ describe('several task ids', () => {
     expect(run.outputs).toMatchObject({ state: 'fail', succeeded: '1', failed: '1' });
   });
 
+  it('counts a task whose download failed as not succeeded, in the outputs and the summary alike', async () => {
+    kie.script('a', [{ state: 'success' }], succeeds([media.route('/a.png', { body: 'A' })]));
+    kie.script('b', [{ state: 'success' }], succeeds([media.route('/b.png', { status: 404 })]));
+    const run = await runInProcess(inputs({ 'task-id': 'a b', download: 'true' }));
+    expect(run.failed).toBe(true);
+    expect(run.outputs).toMatchObject({ state: 'success', succeeded: '1', failed: '0' });
+    expect(run.summary).toContain('2 Kie.ai tasks: 1 succeeded');
+    expect(errors(run.log)[0]).toMatch(/^::error::1 of 2 tasks did not succeed/);
+  });
+
   it('waits once for a duplicated id, with a warning', async () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);

@@ -54844,6 +54844,13 @@ function overallState(tasks) {
     };
     return states.reduce((least, state) => (progress(state) < progress(least) ? state : least), 'success');
 }
+/**
+ * Tasks that succeeded end to end, their results written too: the count the summary heading and
+ * the failure message ("2 of 3 tasks did not succeed") agree with.
+ */
+function succeededCount(tasks) {
+    return tasks.filter((task) => !task.problem).length;
+}
 function isFailed(task) {
     return task.outcome.record?.state === 'fail' || task.outcome.ending === 'error';
 }
@@ -54903,7 +54910,7 @@ function reportFields(report) {
         [Outputs.Transcript]: first?.transcript ?? '',
         [Outputs.Language]: first?.language ?? '',
         [Outputs.Tasks]: tasks,
-        [Outputs.Succeeded]: tasks.filter((task) => task.state === 'success').length,
+        [Outputs.Succeeded]: succeededCount(report.tasks),
         [Outputs.Failed]: report.tasks.filter(isFailed).length,
         [Outputs.CreditsBefore]: report.credits?.before ?? '',
         [Outputs.CreditsAfter]: report.credits?.after ?? '',

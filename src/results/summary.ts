@@ -2,7 +2,7 @@
 // main.ts writes it. One task gets a card; several get a table, a row each.
 import path from 'node:path';
 import { creditsLine } from '../credits.js';
-import { overallState, type Report, type TaskReport } from '../report.js';
+import { overallState, succeededCount, type Report, type TaskReport } from '../report.js';
 import { formatDuration, formatSize, plural } from '../units.js';
 
 const MAX_INLINE_IMAGES = 4;
@@ -81,8 +81,7 @@ function taskCard(task: TaskReport, report: Report): string[] {
 
 function taskTable(report: Report): string[] {
   const state = overallState(report.tasks);
-  // "Succeeded" as the failure message counts: a task that did not succeed has a problem.
-  const succeeded = report.tasks.filter((task) => !task.problem).length;
+  const succeeded = succeededCount(report.tasks);
   // A column for what each task cost, when any record says.
   const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
   const lines = [
