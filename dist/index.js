@@ -54539,8 +54539,10 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
     // Once base-url is given up on, every task fails with that at once, queued or not.
     let unreachable;
     const stopIfUnreachable = () => {
-        if (unreachable)
-            throw unreachable;
+        if (!unreachable)
+            return;
+        const { kind, message, code, more } = unreachable;
+        throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
     };
     return {
         async getTaskRecord(taskId, deadline) {
@@ -54622,11 +54624,11 @@ async function waitForTask(options, deps) {
     for (;;) {
         if (deps.signal?.aborted)
             return cancelled();
-        progress.polls++;
         let retryAfterMs = 0;
         let retryBy = Infinity;
         try {
             const record = await source.getTaskRecord(taskId, deadline);
+            progress.polls++;
             progress.elapsedMs = now() - startedAt;
             // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
             // still generating): each change is news.
@@ -54647,6 +54649,9 @@ async function waitForTask(options, deps) {
                 return { ...progress, ending: 'finished', record };
         }
         catch (error) {
+            // A poll the budget never sent is not one.
+            if (!(error instanceof KieApiError && error.more.queued))
+                progress.polls++;
             // A request cut short by the cancellation is no fault of the API's.
             if (deps.signal?.aborted)
                 return cancelled();

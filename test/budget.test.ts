@@ -321,7 +321,8 @@ describe('a budgeted source', () => {
       );
       expect(slow).toMatchObject({ ending: 'finished', elapsedMs: 60_200 });
       expect(other).toMatchObject({ ending: 'finished', elapsedMs: 59_995 });
-      expect(quick).toMatchObject({ ending: 'timeout', elapsedMs: 5_000, polls: 1 });
+      // Refused by the budget at its deadline, 'quick' sent no request: no poll is counted.
+      expect(quick).toMatchObject({ ending: 'timeout', elapsedMs: 5_000, polls: 0 });
     } finally {
       client.dispose();
     }
@@ -335,8 +336,9 @@ describe('a budgeted source', () => {
       logger: silentLogger,
       now: clock.now,
     });
+    let sent = 0;
     const http: TaskSource = {
-      getTaskRecord: (taskId) => clock.outside(client.getTaskRecord(taskId)),
+      getTaskRecord: (taskId) => (sent++, clock.outside(client.getTaskRecord(taskId))),
     };
     // 300 tasks at 1.5 requests a second: one round alone would take 200 s.
     const source = budgetedSource(http, new RequestBudget(1.5, clock));
@@ -370,6 +372,9 @@ describe('a budgeted source', () => {
           /^No answer from http:\/\/127\.0\.0\.1:9 in 1m 30s .*Check 'base-url'/,
         );
     }
+    // Only the requests sent count as polls, not those refused once base-url was given up on.
+    expect(outcomes.reduce((sum, outcome) => sum + outcome.polls, 0)).toBe(sent);
+    expect(sent).toBeLessThan(300);
     // All at the same moment: the first try after the limit, ~1.5 min in.
     const ends = new Set(outcomes.map((outcome) => outcome.elapsedMs));
     expect(ends.size).toBe(1);

@@ -25,7 +25,7 @@ export class KieApiError extends Error {
       retryBy?: number;
       /** base-url never answered: every request of the step fails with this error from now on. */
       unreachable?: boolean;
-      /** No request was sent: the request budget had no slot before the deadline. */
+      /** No request was sent: the budget had no slot before the deadline, or gave up on base-url. */
       queued?: boolean;
       /** For an id that stays unknown: what the user can check (its API family's hint). */
       hint?: string;

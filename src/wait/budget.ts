@@ -130,7 +130,9 @@ export function budgetedSource(
   // Once base-url is given up on, every task fails with that at once, queued or not.
   let unreachable: KieApiError | undefined;
   const stopIfUnreachable = () => {
-    if (unreachable) throw unreachable;
+    if (!unreachable) return;
+    const { kind, message, code, more } = unreachable;
+    throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
   };
   return {
     async getTaskRecord(taskId, deadline) {

@@ -79,11 +79,11 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
   });
   for (;;) {
     if (deps.signal?.aborted) return cancelled();
-    progress.polls++;
     let retryAfterMs = 0;
     let retryBy = Infinity;
     try {
       const record = await source.getTaskRecord(taskId, deadline);
+      progress.polls++;
       progress.elapsedMs = now() - startedAt;
       // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
       // still generating): each change is news.
@@ -106,6 +106,8 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       notReadySince = undefined;
       if (isTerminal(record.state)) return { ...progress, ending: 'finished', record };
     } catch (error) {
+      // A poll the budget never sent is not one.
+      if (!(error instanceof KieApiError && error.more.queued)) progress.polls++;
       // A request cut short by the cancellation is no fault of the API's.
       if (deps.signal?.aborted) return cancelled();
       if (!(error instanceof KieApiError)) throw error;
