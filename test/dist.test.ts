@@ -2,9 +2,10 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { REPO_ROOT, runDist } from './support/action.js';
+import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
+import { localInputs, REPO_ROOT, runDist, scratchDir } from './support/action.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
+import { startMediaServer } from './support/media-server.js';
 
 let kie: KieServer;
 beforeEach(async () => {
@@ -102,4 +103,31 @@ it('warns, and does not fail, when the job summary cannot be written', async () 
   );
   expect(run.exitCode).toBe(0);
   expect(run.log).toMatch(/::warning::Could not write the job summary: /);
+});
+
+it('fails in one line, without retrying or leaving a partial file, when the disk refuses a write', async () => {
+  const media = await startMediaServer();
+  onTestFinished(() => media.close());
+  const url = media.route('/clip.mp4', { size: 4 * 1024 * 1024, contentType: 'video/mp4' });
+  kie.script('full-disk', [{ state: 'success' }], {
+    resultJson: JSON.stringify({ resultUrls: [url] }),
+  });
+  const dir = await scratchDir('kie-full-disk-');
+
+  // Files over 1 MiB fail as on a full disk (EFBIG here, ENOSPC there: the same write error).
+  const run = await runDist(
+    { ...localInputs(kie, { 'task-id': 'full-disk', download: 'true', 'download-dir': dir }) },
+    {},
+    { fileSizeLimitKiB: 1024 },
+  );
+
+  expect(run.exitCode).toBe(1);
+  expect(run.stderr).toBe('');
+  const errors = run.log.split('\n').filter((line) => line.startsWith('::error::'));
+  expect(errors).toEqual([
+    `::error::Could not download ${url}: could not write clip.mp4 in ${dir}: EFBIG: file too large, write`,
+  ]);
+  expect(media.requestsTo('/clip.mp4')).toHaveLength(1);
+  expect(await readdir(dir)).toEqual([]);
+  expect(run.outputs).toMatchObject({ state: 'success', resultUrls: JSON.stringify([url]) });
 });

@@ -499,7 +499,7 @@ describe('downloadAll', () => {
     const error = await downloading;
 
     expect(error.message).toMatch(
-      `Could not download ${url}: could not write ${path.join(dir, 'clip.mp4')}: EISDIR`,
+      `Could not download ${url}: could not write clip.mp4 in ${dir}: EISDIR`,
     );
     expect(await readdir(dir)).toEqual(['clip.mp4']);
     expect(server.requests).toHaveLength(1);

@@ -53726,8 +53726,9 @@ async function save(job, response, context, signal, alive) {
         await (0,promises_.rm)(partPath, { force: true });
         if (error instanceof Failure || context.signal.aborted)
             throw error;
+        // Named as the user knows it, not by its hidden temporary name; a full disk is not retried.
         if (writeError)
-            throw new Failure(`could not write ${partPath}: ${writeError.message}`, false);
+            throw new Failure(`could not write ${name} in ${dir}: ${writeError.message}`, false);
         const reason = signal.aborted ? signal.reason.message : error.message;
         const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
         throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
@@ -53737,7 +53738,7 @@ async function save(job, response, context, signal, alive) {
     }
     catch (error) {
         await (0,promises_.rm)(partPath, { force: true });
-        throw new Failure(`could not write ${finalPath}: ${error.message}`, false);
+        throw new Failure(`could not write ${name} in ${dir}: ${error.message}`, false);
     }
     return { url: job.url.href, path: finalPath, bytes, contentType };
 }

@@ -119,7 +119,9 @@ async function save(
     if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await rm(partPath, { force: true });
     if (error instanceof Failure || context.signal.aborted) throw error;
-    if (writeError) throw new Failure(`could not write ${partPath}: ${writeError.message}`, false);
+    // Named as the user knows it, not by its hidden temporary name; a full disk is not retried.
+    if (writeError)
+      throw new Failure(`could not write ${name} in ${dir}: ${writeError.message}`, false);
     const reason = signal.aborted ? (signal.reason as Error).message : (error as Error).message;
     const received = contentLength === undefined ? `${bytes}` : `${bytes} of ${contentLength}`;
     throw new Failure(`connection lost after ${received} bytes (${reason})`, true);
@@ -128,7 +130,7 @@ async function save(
     await rename(partPath, finalPath);
   } catch (error) {
     await rm(partPath, { force: true });
-    throw new Failure(`could not write ${finalPath}: ${(error as Error).message}`, false);
+    throw new Failure(`could not write ${name} in ${dir}: ${(error as Error).message}`, false);
   }
   return { url: job.url.href, path: finalPath, bytes, contentType };
 }

@@ -84,9 +84,17 @@ export async function runInProcess(
 export async function runDist(
   inputs: Record<string, string>,
   env: Record<string, string | undefined> = {},
+  /** The largest file the process may write, in KiB, as a full disk or a quota refuses writes. */
+  options: { fileSizeLimitKiB?: number } = {},
 ): Promise<ActionRun & { exitCode: number | null; stderr: string }> {
   const { vars, collect } = await prepare(inputs, env);
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/index.js')], {
+  const command = [process.execPath, path.join(REPO_ROOT, 'dist/index.js')];
+  const unlimited = options.fileSizeLimitKiB === undefined;
+  // bash's ulimit -f counts KiB; the limit then holds for the process it execs.
+  const [file, ...args] = unlimited
+    ? command
+    : ['bash', '-c', `ulimit -f ${options.fileSizeLimitKiB} && exec "$@"`, 'bash', ...command];
+  const child = spawn(file!, args, {
     env: { PATH: process.env.PATH, ...vars },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
