@@ -55548,8 +55548,12 @@ signal) {
     try {
         const settings = readSettings();
         const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
-        await setOutputs(report, settings);
+        // Outputs that cannot be written (a full disk) fail the step, but the summary still tells
+        // what the task produced.
+        const outputsError = await setOutputs(report, settings).then(() => undefined, (error) => error);
         await writeSummary(report);
+        if (outputsError)
+            lib_core/* setFailed */.C1(`Could not write the step's outputs: ${outputsError.message}`);
         if (report.failure)
             lib_core/* setFailed */.C1(report.failure.message);
     }

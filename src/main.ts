@@ -26,8 +26,14 @@ export async function run(
   try {
     const settings = readSettings();
     const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
-    await setOutputs(report, settings);
+    // Outputs that cannot be written (a full disk) fail the step, but the summary still tells
+    // what the task produced.
+    const outputsError = await setOutputs(report, settings).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
     await writeSummary(report);
+    if (outputsError) core.setFailed(`Could not write the step's outputs: ${outputsError.message}`);
     if (report.failure) core.setFailed(report.failure.message);
   } catch (error) {
     if (error instanceof InputError) {

@@ -131,3 +131,28 @@ it('fails in one line, without retrying or leaving a partial file, when the disk
   expect(await readdir(dir)).toEqual([]);
   expect(run.outputs).toMatchObject({ state: 'success', resultUrls: JSON.stringify([url]) });
 });
+
+it('fails naming the outputs when they cannot be written, and still writes the summary', async () => {
+  // resultJson carries 3 KB of text the summary does not show: GITHUB_OUTPUT goes over 2 KiB.
+  const resultJson = JSON.stringify({
+    resultUrls: ['https://cdn.example/a.png'],
+    seed: 'x'.repeat(3000),
+  });
+  kie.script('no-room', [{ state: 'success' }], { resultJson });
+
+  const run = await runDist(
+    localInputs(kie, { 'task-id': 'no-room' }),
+    {},
+    { fileSizeLimitKiB: 2 },
+  );
+
+  expect(run.exitCode).toBe(1);
+  expect(run.stderr).toBe('');
+  expect(run.log.split('\n').filter((line) => line.startsWith('::error::'))).toEqual([
+    "::error::Could not write the step's outputs: EFBIG: file too large, write",
+  ]);
+  // The task did succeed, and the summary still says what it made.
+  expect(run.summary).toMatch(/^## ✅ Kie\.ai task <code>no-room<\/code>: success\n/);
+  expect(run.summary).toContain('<img src="https://cdn.example/a.png"');
+  expect(run.log).not.toContain('::warning::');
+});

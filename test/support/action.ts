@@ -114,7 +114,9 @@ export function parseOutputFile(text: string): Record<string, string> {
     const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
     if (!match) continue;
     const [, name, delimiter] = match;
-    const end = lines.indexOf(delimiter!, i + 1);
+    // A block cut short (the writer stopped) runs to the end of the file.
+    const found = lines.indexOf(delimiter!, i + 1);
+    const end = found === -1 ? lines.length : found;
     outputs[name!] = lines.slice(i + 1, end).join('\n');
     i = end;
   }
