@@ -42026,7 +42026,7 @@ const utf16Bytes = (name, value) => 2 * (name.length + value.length);
 /**
  * The output fields within `maxBytes`. The small outputs are kept whole; the large ones share
  * what is left fairly: each gets an equal share, and what a small one leaves over goes to the
- * rest. `fileFor(name)` says where the whole of a cut output will be written.
+ * rest. `fileFor(name)` says where the whole of a cut output will be written, if anywhere.
  */
 function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
     const outputs = {};
@@ -42074,7 +42074,9 @@ function shorten(value, chars, file) {
     // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
     if (isJson(text))
         return marker.length <= chars ? marker : '';
-    const note = `\n[cut: the whole text is in ${file}]`;
+    const note = file
+        ? `\n[cut: the whole text is in ${file}]`
+        : '\n[cut: the whole text could not be kept]';
     return chars > note.length ? `${cutAt(text, chars - note.length)}${note}` : '';
 }
 const MAX_FIELD_CHARS = 1_000;
@@ -55578,7 +55580,9 @@ async function setOutputs(report, settings) {
     // Written as result files are (never through a link or over a file not ours), so a name may
     // come out as `resultJson-2.json`: bound again with the names the files really got.
     const kept = new Map();
-    const fileFor = (name) => kept.get(name) ?? external_node_path_default().join(folder, fileName(name));
+    let keepFailed = false;
+    // Once the files cannot be written, a cut output names none rather than one that is not there.
+    const fileFor = (name) => kept.get(name) ?? (keepFailed ? undefined : external_node_path_default().join(folder, fileName(name)));
     const fields = reportFields(report);
     let bounded = boundOutputs(fields, fileFor);
     for (let missing = bounded.cut; missing.length > 0;) {
@@ -55588,16 +55592,18 @@ async function setOutputs(report, settings) {
         }
         catch (error) {
             lib_core/* warning */.$e(`Could not keep the whole of the cut outputs: ${error.message}`);
-            break;
+            keepFailed = true;
         }
         bounded = boundOutputs(fields, fileFor);
-        missing = bounded.cut.filter(({ name }) => !kept.has(name));
+        missing = keepFailed ? [] : bounded.cut.filter(({ name }) => !kept.has(name));
     }
     for (const [name, value] of Object.entries(bounded.outputs))
         lib_core/* setOutput */.uH(name, value);
     if (bounded.cut.length === 0)
         return;
-    const list = bounded.cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+    const list = bounded.cut
+        .map(({ name, file }) => (file ? `${name} (whole in ${file})` : name))
+        .join(', ');
     lib_core/* warning */.$e(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 /** The summary is for people: one that cannot be written (no file, a full disk) fails nothing. */

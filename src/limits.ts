@@ -22,8 +22,8 @@ export interface CutOutput {
   name: OutputName;
   /** The whole value, as the output would have held it. */
   whole: string;
-  /** Where the caller keeps `whole`; the cut output names it. */
-  file: string;
+  /** Where the caller keeps `whole`, which the cut output names; unset when it could not be kept. */
+  file?: string;
 }
 
 export interface BoundedOutputs {
@@ -41,11 +41,11 @@ const utf16Bytes = (name: string, value: string) => 2 * (name.length + value.len
 /**
  * The output fields within `maxBytes`. The small outputs are kept whole; the large ones share
  * what is left fairly: each gets an equal share, and what a small one leaves over goes to the
- * rest. `fileFor(name)` says where the whole of a cut output will be written.
+ * rest. `fileFor(name)` says where the whole of a cut output will be written, if anywhere.
  */
 export function boundOutputs(
   fields: Record<OutputName, unknown>,
-  fileFor: (name: OutputName) => string,
+  fileFor: (name: OutputName) => string | undefined,
   maxBytes = MAX_OUTPUT_BYTES,
 ): BoundedOutputs {
   const outputs: Record<string, string> = {};
@@ -75,7 +75,7 @@ export function boundOutputs(
 }
 
 /** A value cut to at most `chars` characters that still reads as what it was. */
-function shorten(value: unknown, chars: number, file: string): string {
+function shorten(value: unknown, chars: number, file: string | undefined): string {
   if (Array.isArray(value)) {
     // Whole elements only, so the array stays valid JSON with the same kind of items; a long text
     // inside an element (a task's transcript) is cut first, so more elements fit.
@@ -93,13 +93,15 @@ function shorten(value: unknown, chars: number, file: string): string {
   const marker = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), file });
   // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
   if (isJson(text)) return marker.length <= chars ? marker : '';
-  const note = `\n[cut: the whole text is in ${file}]`;
+  const note = file
+    ? `\n[cut: the whole text is in ${file}]`
+    : '\n[cut: the whole text could not be kept]';
   return chars > note.length ? `${cutAt(text, chars - note.length)}${note}` : '';
 }
 
 const MAX_FIELD_CHARS = 1_000;
 
-function shortenFields(element: unknown, file: string): unknown {
+function shortenFields(element: unknown, file: string | undefined): unknown {
   if (element === null || typeof element !== 'object' || Array.isArray(element)) return element;
   return Object.fromEntries(
     Object.entries(element).map(([key, value]) => [

@@ -56,7 +56,10 @@ async function setOutputs(report: Report, settings: Settings): Promise<void> {
   // Written as result files are (never through a link or over a file not ours), so a name may
   // come out as `resultJson-2.json`: bound again with the names the files really got.
   const kept = new Map<OutputName, string>();
-  const fileFor = (name: OutputName) => kept.get(name) ?? path.join(folder, fileName(name));
+  let keepFailed = false;
+  // Once the files cannot be written, a cut output names none rather than one that is not there.
+  const fileFor = (name: OutputName) =>
+    kept.get(name) ?? (keepFailed ? undefined : path.join(folder, fileName(name)));
   const fields = reportFields(report);
   let bounded = boundOutputs(fields, fileFor);
   for (let missing = bounded.cut; missing.length > 0;) {
@@ -68,14 +71,16 @@ async function setOutputs(report: Report, settings: Settings): Promise<void> {
       missing.forEach(({ name }, i) => kept.set(name, written[i]!.path));
     } catch (error) {
       core.warning(`Could not keep the whole of the cut outputs: ${(error as Error).message}`);
-      break;
+      keepFailed = true;
     }
     bounded = boundOutputs(fields, fileFor);
-    missing = bounded.cut.filter(({ name }) => !kept.has(name));
+    missing = keepFailed ? [] : bounded.cut.filter(({ name }) => !kept.has(name));
   }
   for (const [name, value] of Object.entries(bounded.outputs)) core.setOutput(name, value);
   if (bounded.cut.length === 0) return;
-  const list = bounded.cut.map(({ name, file }) => `${name} (whole in ${file})`).join(', ');
+  const list = bounded.cut
+    .map(({ name, file }) => (file ? `${name} (whole in ${file})` : name))
+    .join(', ');
   core.warning(`Cut to fit GitHub's limit on a job's outputs (1 MB): ${list}.`);
 }
 

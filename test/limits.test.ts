@@ -137,6 +137,32 @@ describe('the action with an hour-long transcript', () => {
     );
   });
 
+  it('names no file for a cut value it could not keep', async () => {
+    const resultJson = JSON.stringify(hourOfSpeech());
+    kie.script('stt', [{ state: 'success' }], { model: 'elevenlabs/speech-to-text', resultJson });
+    const dir = await mkdtemp(path.join(tmpdir(), 'kie-limits-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(path.join(dir, 'outputs'), 'a file where the folder would go');
+
+    const run = await runInProcess(localInputs(kie, { 'task-id': 'stt', 'download-dir': dir }));
+
+    expect(run.failed).toBe(false);
+    expect(utf16Total(run.outputs)).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
+    expect(JSON.parse(run.outputs.resultJson!)).toEqual({
+      truncated: true,
+      bytes: Buffer.byteLength(resultJson),
+    });
+    expect(run.outputs.transcript).toMatch(/\n\[cut: the whole text could not be kept\]$/);
+    const warnings = run.log.split('\n').filter((line) => line.startsWith('::warning::'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^::warning::Could not keep the whole of the cut outputs: /),
+      expect.stringMatching(
+        /^::warning::Cut to fit GitHub's limit on a job's outputs \(1 MB\): [a-zA-Z, ]+\.$/,
+      ),
+    ]);
+    expect(warnings[1]).toContain('resultJson');
+  });
+
   it('never writes a kept value through a link already in the outputs folder', async () => {
     const resultJson = JSON.stringify(hourOfSpeech());
     kie.script('stt', [{ state: 'success' }], { model: 'elevenlabs/speech-to-text', resultJson });
