@@ -51831,27 +51831,33 @@ function lookup(table, raw) {
         ? { state, apiState, documented: true }
         : { state: 'generating', apiState, documented: false };
 }
+/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
+const MAX_URL_DEPTH = 4;
 /**
  * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on.
+ * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
+ * is nesting deeper than any documented shape, which would otherwise overflow the stack.
  */
 function urlsIn(...values) {
     const found = [];
-    const visit = (value) => {
+    const visit = (value, depth) => {
         if (typeof value === 'string') {
             if (value.trim() !== '')
                 found.push(value.trim());
         }
+        else if (depth === MAX_URL_DEPTH) {
+            return;
+        }
         else if (Array.isArray(value)) {
             for (const item of value)
-                visit(item);
+                visit(item, depth + 1);
         }
         else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-            visit(value.resultUrl);
+            visit(value.resultUrl, depth + 1);
         }
     };
     for (const value of values)
-        visit(value);
+        visit(value, 0);
     return [...new Set(found)];
 }
 /** A field of an object that may be anything (null, a string, an array). */
