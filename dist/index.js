@@ -55385,9 +55385,19 @@ function settingsSchema(names) {
         [Inputs.Model]: schemas_string(),
         [Inputs.Input]: taskInput,
         [Inputs.CallbackUrl]: refined(Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
-        [Inputs.ApiKey]: schemas_string().min(1, 
+        [Inputs.ApiKey]: schemas_string()
+            .min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
-        `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`),
+        `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`)
+            .superRefine((key, ctx) => {
+            // A character no HTTP header can carry (a pasted zero-width space) would fail every
+            // request as if base-url were down. The key itself is never echoed.
+            const at = key.search(/[^\x21-\x7e]/);
+            if (at === -1)
+                return;
+            const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
+            problem(ctx, Inputs.ApiKey, `${subject(Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
+        }),
         [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
