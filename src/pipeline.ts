@@ -77,7 +77,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       } catch (error) {
         if (error instanceof CancelledError) {
           const message = 'Cancelled before a task was created: nothing was created.';
-          return { tasks: [], failure: { kind: 'cancelled', message } };
+          return { tasks: [], credits, failure: { kind: 'cancelled', message } };
         }
         if (!(error instanceof KieApiError)) throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -87,7 +87,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
           (unsure
             ? " A task may have been created anyway: check Kie.ai's logs before running again."
             : '');
-        return { tasks: [], credits, failure: { kind: 'api', message } };
+        const kind = error.more.queued ? 'timeout' : 'api';
+        return { tasks: [], credits, failure: { kind, message } };
       }
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
@@ -169,10 +170,20 @@ async function createTask(
 ): Promise<string> {
   let lastError: KieApiError | undefined;
   for (let attempt = 1; ; attempt++) {
-    // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
-    // retry may get none before the timeout.
+    // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+    // means nothing was sent: the last fault says why, else the timeout does.
     if (!(await budget.acquire(deadline))) {
-      throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+      if (deps.signal?.aborted) throw new CancelledError();
+      throw (
+        lastError ??
+        new KieApiError(
+          'transient',
+          `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`,
+          undefined,
+          undefined,
+          { neverSent: true, queued: true },
+        )
+      );
     }
     try {
       const taskId = await client.createTask(request);

@@ -254,6 +254,20 @@ describe('kie-task create', () => {
     });
   });
 
+  it('exits 3, not as a cancellation, when the timeout comes before the create could be sent', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    // One request every 2 s: the balance read min-credits needs takes the only slot within 1 s.
+    const args = ['create', '--model', 'm', '--json', '--base-url', kie.url, '--min-credits', '1'];
+    const run = await cli([...args, '--max-requests-per-second', '0.5', '--timeout', '1s']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      "Could not create a task for model m: no request slot came free before the timeout (see '--max-requests-per-second'). Nothing was created.",
+    );
+    expect(run.stderr).not.toMatch(/Cancelled|may have been created/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ taskId: '', creditsBefore: expect.any(Number) });
+    expect(kie.taskRequests()).toEqual([]);
+  });
+
   it.each([
     [['create', '--input', '{}'], 'kie-task create takes no task id, and needs --model.'],
     [['create', 't1', '--model', 'm'], 'kie-task create takes no task id, and needs --model.'],

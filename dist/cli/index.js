@@ -54658,7 +54658,7 @@ async function runPipeline(settings, given) {
             catch (error) {
                 if (error instanceof CancelledError) {
                     const message = 'Cancelled before a task was created: nothing was created.';
-                    return { tasks: [], failure: { kind: 'cancelled', message } };
+                    return { tasks: [], credits, failure: { kind: 'cancelled', message } };
                 }
                 if (!(error instanceof KieApiError))
                     throw error;
@@ -54668,7 +54668,8 @@ async function runPipeline(settings, given) {
                     (unsure
                         ? " A task may have been created anyway: check Kie.ai's logs before running again."
                         : '');
-                return { tasks: [], credits, failure: { kind: 'api', message } };
+                const kind = error.more.queued ? 'timeout' : 'api';
+                return { tasks: [], credits, failure: { kind, message } };
             }
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
@@ -54732,10 +54733,13 @@ const MAX_CREATE_ATTEMPTS = 5;
 async function createTask(client, budget, request, deadline, deps) {
     let lastError;
     for (let attempt = 1;; attempt++) {
-        // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
-        // retry may get none before the timeout.
+        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+        // means nothing was sent: the last fault says why, else the timeout does.
         if (!(await budget.acquire(deadline))) {
-            throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+            if (deps.signal?.aborted)
+                throw new CancelledError();
+            throw (lastError ??
+                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(constants_Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
         }
         try {
             const taskId = await client.createTask(request);
