@@ -52883,8 +52883,14 @@ class KieClient {
             ? `the task for model ${request.model}`
             : `the ${this.api.label} task`;
         const envelope = await this.call('POST', url, { creating }, JSON.stringify(this.api.create.body(request)));
-        const taskId = envelope.data?.taskId;
-        if (typeof taskId !== 'string' || taskId === '') {
+        const given = envelope.data?.taskId;
+        // A number too, as status replies may carry one: the task is paid for, so it is waited for.
+        const taskId = typeof given === 'string'
+            ? given.trim()
+            : Number.isSafeInteger(given) && given >= 0
+                ? String(given)
+                : '';
+        if (taskId === '') {
             throw new KieApiError('fatal', `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`, envelope.code);
         }
         return taskId;

@@ -98,8 +98,15 @@ export class KieClient {
       { creating },
       JSON.stringify(this.api.create.body(request)),
     );
-    const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
-    if (typeof taskId !== 'string' || taskId === '') {
+    const given = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
+    // A number too, as status replies may carry one: the task is paid for, so it is waited for.
+    const taskId =
+      typeof given === 'string'
+        ? given.trim()
+        : Number.isSafeInteger(given) && (given as number) >= 0
+          ? String(given)
+          : '';
+    if (taskId === '') {
       throw new KieApiError(
         'fatal',
         `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`,
