@@ -65,7 +65,12 @@ function tableRows(markdown: string, heading: string): string[][] {
   const end = rest.findIndex((line) => line.startsWith('## '));
   return (end === -1 ? rest : rest.slice(0, end))
     .filter((line) => line.startsWith('|'))
-    .map((line) => line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
 }
 
 /** The names in the first column of that table. */
