@@ -195,6 +195,16 @@ describe('usage', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('exits 2, sending nothing, for a key no HTTP header can carry', async () => {
+    const key = `${kie.apiKey} x`;
+    const run = await cli(['wait', 't1'], { KIE_API_KEY: key });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: Option KIE_API_KEY must be printable ASCII without spaces, as Kie.ai API keys are (character ${key.indexOf(' ') + 1}, U+0020, is not). See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
   it('exits 2 without a key', async () => {
     const run = await cli(['wait', 't1'], { KIE_API_KEY: undefined });
     expect(run.code).toBe(2);
