@@ -42138,6 +42138,20 @@ function abortableSleep(sleep, signal) {
     });
     return (ms) => Promise.race([sleep(ms, signal), aborted]);
 }
+/**
+ * `work`, or a CancelledError as soon as the signal aborts: for work that takes no signal of its
+ * own, which is then left to end with the process.
+ */
+function untilCancelled(work, signal) {
+    if (signal.aborted)
+        return Promise.reject(new CancelledError());
+    let stop = () => { };
+    const cancelled = new Promise((_, reject) => {
+        stop = () => reject(new CancelledError());
+        signal.addEventListener('abort', stop, { once: true });
+    });
+    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+}
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
     const aborted = new Promise((_, reject) => {
@@ -52899,9 +52913,9 @@ class KieClient {
      * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
      * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
      */
-    async freshDownloadUrl(taskId, fileUrl) {
+    async freshDownloadUrl(taskId, fileUrl, signal) {
         const { path, body } = this.api.freshLink(taskId, fileUrl);
-        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body));
+        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body), signal);
         const link = typeof envelope.data === 'string' ? envelope.data : undefined;
         if (!link || !URL.canParse(link)) {
             throw new KieApiError('fatal', `Kie.ai gave no download link (${describeShape(envelope.data)}).`, envelope.code);
@@ -52922,18 +52936,22 @@ class KieClient {
     dispose() {
         this.http.dispose();
     }
-    async call(method, url, subject, body) {
+    async call(method, url, subject, body, signal) {
         if (this.unreachable)
             throw this.unreachable;
+        signal?.throwIfAborted();
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
         let status;
         let headers;
         let reply;
         try {
-            ({ status, headers, body: reply } = await this.send(method, url, body));
+            ({ status, headers, body: reply } = await this.send(method, url, body, signal));
         }
         catch (error) {
+            // Given up on by the caller: says nothing about base-url.
+            if (signal?.aborted)
+                throw signal.reason;
             throw this.connectionFault(error, started);
         }
         this.answered = true;
@@ -52959,15 +52977,22 @@ class KieClient {
             `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
         return this.unreachable;
     }
-    async send(method, url, body) {
+    async send(method, url, body, signal) {
         let response;
         let timer;
+        let abort = () => { };
         // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
+        // It takes no AbortSignal, so the caller's is raced too.
         const deadline = new Promise((_, reject) => {
             timer = setTimeout(() => {
                 response?.message.destroy();
                 reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
             }, this.requestTimeoutMs);
+            abort = () => {
+                response?.message.destroy();
+                reject(signal.reason);
+            };
+            signal?.addEventListener('abort', abort, { once: true });
         });
         try {
             const exchange = (async () => {
@@ -52984,6 +53009,7 @@ class KieClient {
         }
         finally {
             clearTimeout(timer);
+            signal?.removeEventListener('abort', abort);
         }
     }
     classify(status, headers, body, subject) {
@@ -53219,16 +53245,22 @@ function isKieHosted(url) {
 /**
  * The `refreshUrl` hook for downloadAll: a fresh link for a Kie-hosted URL, or undefined (no
  * fresh link: the download fails as before). The key goes only to base-url, as every request of
- * the client; the fresh link itself is downloaded without it.
+ * the client; the fresh link itself is downloaded without it. When `signal` aborts (the download's
+ * timeout, or cancellation), the wait for a slot and the request stop, rejecting with its reason.
  */
 function freshLinkFor(options) {
     const { client, budget, taskId, logger } = options;
-    return async (url) => {
+    return async (url, signal) => {
         if (!isKieHosted(url))
             return undefined;
-        await budget.acquire();
+        if (!(await budget.acquire(Infinity, signal))) {
+            signal?.throwIfAborted();
+            // The budget was cancelled: this run sends Kie.ai nothing more.
+            logger.warning(`Task ${taskId}: no fresh link asked for ${url}: no more requests to Kie.ai.`);
+            return undefined;
+        }
         try {
-            const link = await client.freshDownloadUrl(taskId, url);
+            const link = await client.freshDownloadUrl(taskId, url, signal);
             budget.succeeded();
             return link;
         }
@@ -54072,6 +54104,12 @@ function parseUrl(text) {
 function lateReason({ deadline }) {
     return `not done when ${deadline.name} (${formatDuration(deadline.ms)}) ran out`;
 }
+/** What to throw once the downloads' signal aborted: the deadline, named, or the error itself. */
+function stopped(url, error, context) {
+    if (!context.deadline?.signal.aborted)
+        return error;
+    return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+}
 async function downloadWithRetries(job, context) {
     const { logger, retries, retryDelayMs, signal } = context;
     const url = job.url.href;
@@ -54087,12 +54125,8 @@ async function downloadWithRetries(job, context) {
             return file;
         }
         catch (error) {
-            if (signal.aborted) {
-                if (context.deadline?.signal.aborted) {
-                    throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
-                }
-                throw error;
-            }
+            if (signal.aborted)
+                throw stopped(url, error, context);
             const reason = error instanceof Error ? error.message : String(error);
             if (error instanceof Failure && EXPIRED_STATUSES.has(error.status) && !refreshed) {
                 refreshed = true;
@@ -54124,9 +54158,12 @@ async function freshLink(url, reason, context) {
     context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
     let fresh;
     try {
-        fresh = await context.refreshUrl(url);
+        fresh = await context.refreshUrl(url, context.signal);
+        context.signal.throwIfAborted();
     }
     catch (error) {
+        if (context.signal.aborted)
+            throw stopped(url, error, context);
         throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
     }
     if (fresh === undefined)
@@ -54470,13 +54507,20 @@ class RequestBudget {
     }
     /**
      * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
-     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
+     * also at once when `signal` aborts (a download's own timeout or cancellation).
      */
-    acquire(deadline = Infinity) {
-        if (this.cancelled)
+    acquire(deadline = Infinity, signal) {
+        if (this.cancelled || signal?.aborted)
             return Promise.resolve(false);
-        return new Promise((grant) => {
+        return new Promise((resolve) => {
+            const abandon = () => this.refuse(caller);
+            const grant = (granted) => {
+                signal?.removeEventListener('abort', abandon);
+                resolve(granted);
+            };
             const caller = { grant, deadline };
+            signal?.addEventListener('abort', abandon, { once: true });
             this.waiting.push(caller);
             // The dispatcher runs exactly while someone waits: start it for the first in line.
             if (!this.dispatching) {
@@ -54824,18 +54868,20 @@ async function runPipeline(settings, given) {
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact && !signal.aborted) {
             try {
-                const artifact = await upload(report, taskIds, settings, deps);
+                // @actions/artifact's upload takes no AbortSignal, so it is raced: on SIGINT the outputs
+                // and summary are written before GitHub kills the step, however long the upload hangs.
+                const artifact = await untilCancelled(upload(report, taskIds, settings, deps), signal);
                 if (artifact)
                     report.artifact = artifact;
             }
             catch (error) {
-                const message = error.message;
-                return {
-                    ...report,
-                    failure: failure
-                        ? { ...failure, message: `${failure.message}\n${message}` }
-                        : { kind: 'results', message },
-                };
+                const cancelled = error instanceof CancelledError;
+                const message = cancelled
+                    ? `Cancelled while uploading the artifact; the downloaded files stay in ${report.downloadDir}.`
+                    : error.message;
+                const kind = cancelled ? 'cancelled' : (failure?.kind ?? 'results');
+                const both = failure ? `${failure.message}\n${message}` : message;
+                return { ...report, failure: { kind, message: both } };
             }
         }
         return failure ? { ...report, failure } : report;
