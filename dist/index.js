@@ -42045,7 +42045,7 @@ function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
         const share = Math.floor(Math.max(0, available) / (large.length - index));
         if (utf16Bytes(name, whole) > share) {
             const file = fileFor(name);
-            outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file);
+            outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file, name);
             cut.push({ name, whole, file });
         }
         available -= utf16Bytes(name, outputs[name]);
@@ -42054,7 +42054,7 @@ function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
     return { outputs, cut };
 }
 /** A value cut to at most `chars` characters that still reads as what it was. */
-function shorten(value, chars, file) {
+function shorten(value, chars, file, name) {
     if (Array.isArray(value)) {
         // Whole elements only, so the array stays valid JSON with the same kind of items; a long text
         // inside an element (a task's transcript) is cut first, so more elements fit.
@@ -42072,7 +42072,8 @@ function shorten(value, chars, file) {
     const text = outputText(value);
     const marker = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), file });
     // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
-    if (isJson(text))
+    // Told by the output's name: a transcript may well start with "[music]".
+    if (name === Outputs.ResultJson)
         return marker.length <= chars ? marker : '';
     const note = file
         ? `\n[cut: the whole text is in ${file}]`
@@ -42086,13 +42087,9 @@ function shortenFields(element, file) {
     return Object.fromEntries(Object.entries(element).map(([key, value]) => [
         key,
         typeof value === 'string' && value.length > MAX_FIELD_CHARS
-            ? shorten(value, MAX_FIELD_CHARS, file)
+            ? shorten(value, MAX_FIELD_CHARS, file, key)
             : value,
     ]));
-}
-function isJson(text) {
-    const start = text.trimStart()[0];
-    return start === '{' || start === '[';
 }
 /** The first `chars` UTF-16 units of `text`, never splitting a surrogate pair. */
 function cutAt(text, chars) {

@@ -65,7 +65,7 @@ export function boundOutputs(
     const share = Math.floor(Math.max(0, available) / (large.length - index));
     if (utf16Bytes(name, whole) > share) {
       const file = fileFor(name);
-      outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file);
+      outputs[name] = shorten(fields[name], Math.max(0, share / 2 - name.length), file, name);
       cut.push({ name, whole, file });
     }
     available -= utf16Bytes(name, outputs[name]!);
@@ -75,7 +75,7 @@ export function boundOutputs(
 }
 
 /** A value cut to at most `chars` characters that still reads as what it was. */
-function shorten(value: unknown, chars: number, file: string | undefined): string {
+function shorten(value: unknown, chars: number, file: string | undefined, name: string): string {
   if (Array.isArray(value)) {
     // Whole elements only, so the array stays valid JSON with the same kind of items; a long text
     // inside an element (a task's transcript) is cut first, so more elements fit.
@@ -92,7 +92,8 @@ function shorten(value: unknown, chars: number, file: string | undefined): strin
   const text = outputText(value);
   const marker = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), file });
   // JSON is replaced by a small object that says where it is: a cut JSON text parses as nothing.
-  if (isJson(text)) return marker.length <= chars ? marker : '';
+  // Told by the output's name: a transcript may well start with "[music]".
+  if (name === Outputs.ResultJson) return marker.length <= chars ? marker : '';
   const note = file
     ? `\n[cut: the whole text is in ${file}]`
     : '\n[cut: the whole text could not be kept]';
@@ -107,15 +108,10 @@ function shortenFields(element: unknown, file: string | undefined): unknown {
     Object.entries(element).map(([key, value]) => [
       key,
       typeof value === 'string' && value.length > MAX_FIELD_CHARS
-        ? shorten(value, MAX_FIELD_CHARS, file)
+        ? shorten(value, MAX_FIELD_CHARS, file, key)
         : value,
     ]),
   );
-}
-
-function isJson(text: string): boolean {
-  const start = text.trimStart()[0];
-  return start === '{' || start === '[';
 }
 
 /** The first `chars` UTF-16 units of `text`, never splitting a surrogate pair. */

@@ -88,6 +88,20 @@ describe('boundOutputs', () => {
     expect(cut.find(({ name }) => name === 'transcript')!.whole).toBe(transcript);
   });
 
+  it('cuts a transcript that starts like JSON as text, keeping its start', () => {
+    const transcript = `[music] ${'hello world. '.repeat(50_000)}`;
+    const { outputs } = boundOutputs(
+      fields({ transcript, tasks: [{ taskId: 't', transcript }] }),
+      fileFor,
+      100_000,
+    );
+    expect(outputs.transcript).toMatch(
+      /^\[music\] hello world\. .*\n\[cut: the whole text is in \/results\/outputs\/transcript\]$/s,
+    );
+    const [task] = JSON.parse(outputs.tasks!) as { transcript: string }[];
+    expect(task!.transcript).toMatch(/^\[music\] hello world\. .*\n\[cut: /s);
+  });
+
   it('gives what a short output leaves over to the others', () => {
     const transcript = 'a'.repeat(60_000);
     const { cut } = boundOutputs(fields({ transcript }), fileFor, 150_000);
