@@ -100,6 +100,18 @@ describe('several task ids', () => {
     expect(errors(run.log)[0]).toMatch(/^::error::1 of 2 tasks did not succeed/);
   });
 
+  it("keeps each task's result object in tasks, files or none", async () => {
+    kie.script('a', [{ state: 'success' }], { resultJson: '{"character_id":"char-a"}' });
+    kie.script('b', [{ state: 'success' }], { resultJson: '{"character_id":"char-b"}' });
+    const run = await runInProcess(inputs({ 'task-id': 'a b' }));
+    const tasks = JSON.parse(run.outputs.tasks!) as { resultJson: string }[];
+    expect(tasks.map((task) => JSON.parse(task.resultJson))).toEqual([
+      { character_id: 'char-a' },
+      { character_id: 'char-b' },
+    ]);
+    expect(run.outputs.resultJson).toBe('');
+  });
+
   it('waits once for a duplicated id, with a warning', async () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);

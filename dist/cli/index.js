@@ -54950,7 +54950,11 @@ function taskFields(task) {
  * the single-task fields summarise them and `tasks` holds each one.
  */
 function reportFields(report) {
-    const tasks = report.tasks.map(taskFields);
+    // With several tasks, each element carries its result object too: the only place one with no
+    // files (lyrics, a character id) is kept. With one, the resultJson output has it, once.
+    const tasks = report.tasks.map((task) => report.tasks.length > 1
+        ? { ...taskFields(task), resultJson: compactResultJson(task.result) }
+        : taskFields(task));
     const only = report.tasks.length === 1 ? report.tasks[0] : undefined;
     const models = [...new Set(tasks.map((task) => task.model))];
     const apiStates = [...new Set(tasks.map((task) => task.apiState))];
