@@ -175,7 +175,7 @@ async function createTask(
       throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
     }
     try {
-      const taskId = await client.createTask(request);
+      const taskId = await client.createTask(request, deadline);
       budget.succeeded();
       deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
       return taskId;

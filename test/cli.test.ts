@@ -3,6 +3,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { scratchDir } from './support/action.js';
@@ -148,6 +149,23 @@ describe('kie-task wait', () => {
     const run = await cli(['wait', 't1', '--download', dir, ...fast()]);
     expect(run.code).toBe(5);
     expect(run.stderr).toContain(gone);
+  });
+});
+
+describe('a --timeout that holds', () => {
+  // Each run raced against a limit many times its timeout: without the bound it took 30 s.
+  const within = <T>(run: Promise<T>, ms: number) =>
+    Promise.race([run, sleep(ms).then(() => 'still running' as const)]);
+
+  it('cuts a poll in flight off shortly after the deadline: exit 3, base-url not blamed', async () => {
+    kie.script('t1', [{ state: 'generating', delayMs: 120_000 }]);
+    const run = await within(cli(['wait', 't1', '--base-url', kie.url, '--timeout', '1s']), 8_000);
+    expect(run).not.toBe('still running');
+    const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/Timed out after .* waiting for task t1, with no state seen/);
+    expect(stderr).toContain('had not answered within');
+    expect(stderr).not.toContain('--base-url');
   });
 });
 

@@ -37,6 +37,10 @@ export interface KieClientOptions {
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 export const UNANSWERED_LIMIT_MS = 90_000;
 
+/** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
+ * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
+export const POLL_GRACE_MS = 1_000;
+
 export class KieClient {
   readonly api: ApiFamily;
   private readonly http: HttpClient;
@@ -68,13 +72,12 @@ export class KieClient {
     });
   }
 
-  /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
-  async getTaskRecord(taskId: string): Promise<TaskRecord> {
+  /** GET the family's status endpoint: the task's current record. Throws KieApiError. With the
+   * step's `deadline` (epoch ms), the request is cut off POLL_GRACE_MS after it. */
+  async getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord> {
     const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, {
-      taskId,
-      hint: this.api.unknownTaskHint(this.names),
-    });
+    const hint = this.api.unknownTaskHint(this.names);
+    const envelope = await this.call('GET', url, { taskId, hint }, this.graced(deadline));
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(
@@ -86,18 +89,15 @@ export class KieClient {
     return record;
   }
 
-  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
-  async createTask(request: CreateRequest): Promise<string> {
+  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
+   * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
+  async createTask(request: CreateRequest, deadline?: number): Promise<string> {
     const url = `${this.baseUrl}${this.api.create.path}`;
     const creating = request.model
       ? `the task for model ${request.model}`
       : `the ${this.api.label} task`;
-    const envelope = await this.call(
-      'POST',
-      url,
-      { creating },
-      JSON.stringify(this.api.create.body(request)),
-    );
+    const body = JSON.stringify(this.api.create.body(request));
+    const envelope = await this.call('POST', url, { creating }, this.graced(deadline), body);
     const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
     if (typeof taskId !== 'string' || taskId === '') {
       throw new KieApiError(
@@ -115,12 +115,9 @@ export class KieClient {
    */
   async freshDownloadUrl(taskId: string, fileUrl: string): Promise<string> {
     const { path, body } = this.api.freshLink(taskId, fileUrl);
-    const envelope = await this.call(
-      'POST',
-      `${this.baseUrl}${path}`,
-      { endpoint: `POST ${path}` },
-      JSON.stringify(body),
-    );
+    const url = `${this.baseUrl}${path}`;
+    const sent = JSON.stringify(body);
+    const envelope = await this.call('POST', url, { endpoint: `POST ${path}` }, undefined, sent);
     const link = typeof envelope.data === 'string' ? envelope.data : undefined;
     if (!link || !URL.canParse(link)) {
       throw new KieApiError(
@@ -132,10 +129,12 @@ export class KieClient {
     return link;
   }
 
-  /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
-  async getCredits(): Promise<number> {
+  /** GET /api/v1/chat/credit: the account's balance in credits, the request cut off at `cutOffAt`
+   * (epoch ms) if given. Throws KieApiError. */
+  async getCredits(cutOffAt?: number): Promise<number> {
     const path = '/api/v1/chat/credit';
-    const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+    const url = `${this.baseUrl}${path}`;
+    const envelope = await this.call('GET', url, { endpoint: `GET ${path}` }, cutOffAt);
     const credits = creditsSchema.safeParse(envelope.data);
     if (!credits.success) {
       throw new KieApiError(
@@ -152,10 +151,15 @@ export class KieClient {
     this.http.dispose();
   }
 
+  private graced(deadline: number | undefined): number | undefined {
+    return deadline === undefined ? undefined : Math.max(deadline, this.now()) + POLL_GRACE_MS;
+  }
+
   private async call(
     method: 'GET' | 'POST',
     url: string,
     subject: Subject,
+    cutOffAt?: number,
     body?: string,
   ): Promise<Envelope> {
     if (this.unreachable) throw this.unreachable;
@@ -165,8 +169,9 @@ export class KieClient {
     let headers: HttpClientResponse['message']['headers'];
     let reply: string;
     try {
-      ({ status, headers, body: reply } = await this.send(method, url, body));
+      ({ status, headers, body: reply } = await this.send(method, url, cutOffAt, body));
     } catch (error) {
+      if (error instanceof KieApiError) throw error;
       throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
     this.answered = true;
@@ -205,15 +210,19 @@ export class KieClient {
     return this.unreachable;
   }
 
-  private async send(method: 'GET' | 'POST', url: string, body?: string) {
+  private async send(method: 'GET' | 'POST', url: string, cutOffAt?: number, body?: string) {
     let response: HttpClientResponse | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const ms = Math.max(0, Math.min(this.requestTimeoutMs, (cutOffAt ?? Infinity) - this.now()));
     // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         response?.message.destroy();
-        reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
-      }, this.requestTimeoutMs);
+        // Cut off by the caller's time limit rather than a silent API: no fault of base-url's.
+        const cut = `Kie.ai had not answered within the ${formatDuration(ms)} left for this request.`;
+        if (ms < this.requestTimeoutMs) reject(new KieApiError('transient', cut));
+        else reject(new Error(`no complete reply within ${ms}ms`));
+      }, ms);
     });
     try {
       const exchange = (async () => {

@@ -148,7 +148,8 @@ export function budgetedSource(
         );
       }
       try {
-        const record = await source.getTaskRecord(taskId);
+        // The deadline bounds the request in flight too, not only the wait for its slot.
+        const record = await source.getTaskRecord(taskId, deadline);
         budget.succeeded();
         return record;
       } catch (error) {

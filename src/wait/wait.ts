@@ -8,7 +8,8 @@ import { formatDuration, plural } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {
-  /** `deadline` (epoch ms): a source that has to queue the request gives up then. */
+  /** `deadline` (epoch ms): a source that has to queue the request gives up then, and cuts a
+   * request in flight off shortly after. */
   getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord>;
 }
 
