@@ -68,7 +68,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
     if (unusable) return { tasks: [], failure: unusable };
-    const refused = await balance.before();
+    const refused = await balance.before(deadline);
     if (refused) return { tasks: [], credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {

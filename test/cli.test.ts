@@ -167,6 +167,26 @@ describe('a --timeout that holds', () => {
     expect(stderr).toContain('had not answered within');
     expect(stderr).not.toContain('--base-url');
   });
+
+  it('holds while a slow balance is read before the wait, and still polls', async () => {
+    kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 5 }, delayMs: 9_000 }]);
+    kie.script('t1', [{ state: 'generating' }]);
+    const run = await within(cli(['wait', 't1', '--base-url', kie.url, '--timeout', '2s']), 6_000);
+    expect(run).not.toBe('still running');
+    const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
+    expect(code).toBe(3);
+    expect(stderr).toContain('Could not read the Kie.ai credit balance');
+    expect(stderr).toMatch(/last state: generating/);
+  });
+
+  it('polls a task that is already done even after failing balance reads', async () => {
+    const serverError = { status: 500, body: { code: 500, msg: 'try again later' } };
+    kie.scriptCredits([serverError, serverError, serverError]);
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await cli(['wait', 't1', '--base-url', kie.url, '--timeout', '2s']);
+    expect(run.stderr).not.toMatch(/max-requests-per-second/);
+    expect(run.code).toBe(0);
+  });
 });
 
 describe('a --download folder that cannot be used', () => {
