@@ -96,6 +96,8 @@ describe('the balance before and after', () => {
       localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
     );
     expect(guarded.outputs.creditsBefore).toBe('60.62');
+    // The read took the only slot before the deadline: the task is still asked about once.
+    expect(guarded.outputs).toMatchObject({ pollCount: '1', state: 'generating' });
   });
 
   it('leaves the Credits column out when no task reports its cost', async () => {

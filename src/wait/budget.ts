@@ -42,9 +42,13 @@ export class RequestBudget {
   /**
    * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
    * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+   * A task's `first` poll may also take a slot that comes within one spacing of asking, however
+   * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
+   * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
    */
-  acquire(deadline = Infinity): Promise<boolean> {
+  acquire(deadline = Infinity, first = false): Promise<boolean> {
     if (this.cancelled) return Promise.resolve(false);
+    if (first) deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
     return new Promise((grant) => {
       const caller: Caller = { grant, deadline };
       this.waiting.push(caller);
@@ -135,9 +139,9 @@ export function budgetedSource(
     throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
   };
   return {
-    async getTaskRecord(taskId, deadline) {
+    async getTaskRecord(taskId, deadline, first) {
       stopIfUnreachable();
-      if (!(await budget.acquire(deadline))) {
+      if (!(await budget.acquire(deadline, first))) {
         stopIfUnreachable();
         throw new KieApiError(
           'transient',
