@@ -22,7 +22,7 @@ import {
   writeResults,
   type DownloadControls,
 } from './results/results.js';
-import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
+import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
@@ -124,16 +124,18 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     // What the tasks that did succeed produced is kept even when others failed.
     if (settings.uploadArtifact && !signal.aborted) {
       try {
-        const artifact = await upload(report, taskIds, settings, deps);
+        // @actions/artifact's upload takes no AbortSignal, so it is raced: on SIGINT the outputs
+        // and summary are written before GitHub kills the step, however long the upload hangs.
+        const artifact = await untilCancelled(upload(report, taskIds, settings, deps), signal);
         if (artifact) report.artifact = artifact;
       } catch (error) {
-        const message = (error as Error).message;
-        return {
-          ...report,
-          failure: failure
-            ? { ...failure, message: `${failure.message}\n${message}` }
-            : { kind: 'results', message },
-        };
+        const cancelled = error instanceof CancelledError;
+        const message = cancelled
+          ? `Cancelled while uploading the artifact; the downloaded files stay in ${report.downloadDir}.`
+          : (error as Error).message;
+        const kind = cancelled ? 'cancelled' : (failure?.kind ?? 'results');
+        const both = failure ? `${failure.message}\n${message}` : message;
+        return { ...report, failure: { kind, message: both } };
       }
     }
     return failure ? { ...report, failure } : report;

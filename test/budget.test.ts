@@ -172,6 +172,33 @@ describe('the request budget', () => {
     ]);
   });
 
+  it('lets a caller whose signal aborts leave the line at once, the next taking its slot', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const leaving = new AbortController();
+    const caller = async (name: string, signal?: AbortSignal) => {
+      answers.push(`${name}:${await budget.acquire(Infinity, signal)}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('first'),
+        caller('leaving', leaving.signal),
+        caller('next'),
+        clock.sleep(300).then(() => {
+          leaving.abort();
+          return caller('asks-after', leaving.signal);
+        }),
+      ]),
+    );
+    expect(answers).toEqual([
+      'first:true@0',
+      'leaving:false@300',
+      'asks-after:false@300',
+      'next:true@1000',
+    ]);
+  });
+
   it('refuses every caller once cancelled, those asking later too', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);

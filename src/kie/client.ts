@@ -120,13 +120,14 @@ export class KieClient {
    * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
    * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
    */
-  async freshDownloadUrl(taskId: string, fileUrl: string): Promise<string> {
+  async freshDownloadUrl(taskId: string, fileUrl: string, signal?: AbortSignal): Promise<string> {
     const { path, body } = this.api.freshLink(taskId, fileUrl);
     const envelope = await this.call(
       'POST',
       `${this.baseUrl}${path}`,
       { endpoint: `POST ${path}` },
       JSON.stringify(body),
+      signal,
     );
     const link = typeof envelope.data === 'string' ? envelope.data : undefined;
     if (!link || !URL.canParse(link)) {
@@ -164,16 +165,20 @@ export class KieClient {
     url: string,
     subject: Subject,
     body?: string,
+    signal?: AbortSignal,
   ): Promise<Envelope> {
     if (this.unreachable) throw this.unreachable;
+    signal?.throwIfAborted();
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
     let status: number;
     let headers: HttpClientResponse['message']['headers'];
     let reply: string;
     try {
-      ({ status, headers, body: reply } = await this.send(method, url, body));
+      ({ status, headers, body: reply } = await this.send(method, url, body, signal));
     } catch (error) {
+      // Given up on by the caller: says nothing about base-url.
+      if (signal?.aborted) throw signal.reason;
       throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
     this.answered = true;
@@ -212,15 +217,22 @@ export class KieClient {
     return this.unreachable;
   }
 
-  private async send(method: 'GET' | 'POST', url: string, body?: string) {
+  private async send(method: 'GET' | 'POST', url: string, body?: string, signal?: AbortSignal) {
     let response: HttpClientResponse | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let abort = () => {};
     // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
+    // It takes no AbortSignal, so the caller's is raced too.
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         response?.message.destroy();
         reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
       }, this.requestTimeoutMs);
+      abort = () => {
+        response?.message.destroy();
+        reject(signal!.reason as Error);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
     });
     try {
       const exchange = (async () => {
@@ -236,6 +248,7 @@ export class KieClient {
       return await Promise.race([exchange, deadline]);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
     }
   }
 

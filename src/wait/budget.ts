@@ -41,12 +41,19 @@ export class RequestBudget {
 
   /**
    * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
-   * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+   * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
+   * also at once when `signal` aborts (a download's own timeout or cancellation).
    */
-  acquire(deadline = Infinity): Promise<boolean> {
-    if (this.cancelled) return Promise.resolve(false);
-    return new Promise((grant) => {
+  acquire(deadline = Infinity, signal?: AbortSignal): Promise<boolean> {
+    if (this.cancelled || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const abandon = () => this.refuse(caller);
+      const grant = (granted: boolean) => {
+        signal?.removeEventListener('abort', abandon);
+        resolve(granted);
+      };
       const caller: Caller = { grant, deadline };
+      signal?.addEventListener('abort', abandon, { once: true });
       this.waiting.push(caller);
       // The dispatcher runs exactly while someone waits: start it for the first in line.
       if (!this.dispatching) {
