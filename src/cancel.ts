@@ -20,6 +20,20 @@ export function abortableSleep(sleep: Runtime['sleep'], signal: AbortSignal): Ru
   return (ms) => Promise.race([sleep(ms, signal), aborted]);
 }
 
+/**
+ * `work`, or a CancelledError as soon as the signal aborts: for work that takes no signal of its
+ * own, which is then left to end with the process.
+ */
+export function untilCancelled<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  let stop = () => {};
+  const cancelled = new Promise<never>((_, reject) => {
+    stop = () => reject(new CancelledError());
+    signal.addEventListener('abort', stop, { once: true });
+  });
+  return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+}
+
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 export function cancellableSource(source: TaskSource, signal: AbortSignal): TaskSource {
   const aborted = new Promise<never>((_, reject) => {

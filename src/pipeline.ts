@@ -22,7 +22,7 @@ import {
   writeResults,
   type DownloadControls,
 } from './results/results.js';
-import { abortableSleep, CancelledError, cancellableSource } from './cancel.js';
+import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
 import type { Runtime } from './runtime.js';
 import type { Settings } from './settings.js';
 import { formatDuration } from './units.js';
@@ -77,7 +77,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       } catch (error) {
         if (error instanceof CancelledError) {
           const message = 'Cancelled before a task was created: nothing was created.';
-          return { tasks: [], failure: { kind: 'cancelled', message } };
+          return { tasks: [], credits, failure: { kind: 'cancelled', message } };
         }
         if (!(error instanceof KieApiError)) throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -87,7 +87,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
           (unsure
             ? " A task may have been created anyway: check Kie.ai's logs before running again."
             : '');
-        return { tasks: [], credits, failure: { kind: 'api', message } };
+        const kind = error.more.queued ? 'timeout' : 'api';
+        return { tasks: [], credits, failure: { kind, message } };
       }
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
@@ -123,16 +124,18 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     // What the tasks that did succeed produced is kept even when others failed.
     if (settings.uploadArtifact && !signal.aborted) {
       try {
-        const artifact = await upload(report, taskIds, settings, deps);
+        // @actions/artifact's upload takes no AbortSignal, so it is raced: on SIGINT the outputs
+        // and summary are written before GitHub kills the step, however long the upload hangs.
+        const artifact = await untilCancelled(upload(report, taskIds, settings, deps), signal);
         if (artifact) report.artifact = artifact;
       } catch (error) {
-        const message = (error as Error).message;
-        return {
-          ...report,
-          failure: failure
-            ? { ...failure, message: `${failure.message}\n${message}` }
-            : { kind: 'results', message },
-        };
+        const cancelled = error instanceof CancelledError;
+        const message = cancelled
+          ? `Cancelled while uploading the artifact; the downloaded files stay in ${report.downloadDir}.`
+          : (error as Error).message;
+        const kind = cancelled ? 'cancelled' : (failure?.kind ?? 'results');
+        const both = failure ? `${failure.message}\n${message}` : message;
+        return { ...report, failure: { kind, message: both } };
       }
     }
     return failure ? { ...report, failure } : report;
@@ -169,10 +172,20 @@ async function createTask(
 ): Promise<string> {
   let lastError: KieApiError | undefined;
   for (let attempt = 1; ; attempt++) {
-    // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
-    // retry may get none before the timeout.
+    // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+    // means nothing was sent: the last fault says why, else the timeout does.
     if (!(await budget.acquire(deadline))) {
-      throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+      if (deps.signal?.aborted) throw new CancelledError();
+      throw (
+        lastError ??
+        new KieApiError(
+          'transient',
+          `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`,
+          undefined,
+          undefined,
+          { neverSent: true, queued: true },
+        )
+      );
     }
     try {
       const taskId = await client.createTask(request, deadline);

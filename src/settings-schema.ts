@@ -101,11 +101,25 @@ export function settingsSchema(names: InputNames) {
           (text) => text === '' || isHttpUrl(text),
           'an http(s) URL',
         ),
-        [Inputs.ApiKey]: z.string().min(
-          1,
-          // Only the action gets here: the CLI reads the key from the environment alone.
-          `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`,
-        ),
+        [Inputs.ApiKey]: z
+          .string()
+          .min(
+            1,
+            // Only the action gets here: the CLI reads the key from the environment alone.
+            `${names.noun} '${Inputs.ApiKey}' is required (or set the ${API_KEY_ENV} environment variable).`,
+          )
+          .superRefine((key, ctx) => {
+            // A character no HTTP header can carry (a pasted zero-width space) would fail every
+            // request as if base-url were down. The key itself is never echoed.
+            const at = key.search(/[^\x21-\x7e]/);
+            if (at === -1) return;
+            const code = key.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0');
+            problem(
+              ctx,
+              Inputs.ApiKey,
+              `${subject(Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`,
+            );
+          }),
         [Inputs.BaseUrl]: refined(
           Inputs.BaseUrl,
           isHttpUrl,

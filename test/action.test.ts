@@ -230,6 +230,11 @@ describe('bad inputs fail the step with one line naming the input', () => {
     ['an empty task-id', { 'task-id': ' ' }, "Input 'task-id' is required"],
     ['no key anywhere', { 'api-key': '' }, "Input 'api-key' is required (or set the KIE_API_KEY"],
     [
+      'a key with a zero-width space pasted in',
+      { 'api-key': 'abc\u200bdef' },
+      "Input 'api-key' (or KIE_API_KEY) must be printable ASCII without spaces, as Kie.ai API keys are (character 4, U+200B, is not).",
+    ],
+    [
       'poll-interval: fast',
       { 'poll-interval': 'fast' },
       "Input 'poll-interval' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'fast').",

@@ -177,7 +177,7 @@ describe('the request budget', () => {
     const budget = new RequestBudget(1, clock);
     const answers: string[] = [];
     const caller = async (name: string, deadline: number, first: boolean) => {
-      const granted = await budget.acquire(deadline, first);
+      const granted = await budget.acquire(deadline, undefined, first);
       answers.push(`${name}:${granted}@${clock.now()}`);
     };
     // A balance read took the slot at 0; then three tasks with timeout 0 ask at once. The first
@@ -199,6 +199,33 @@ describe('the request budget', () => {
     budget.rateLimited(60_000);
     await clock.run(caller('paused', clock.now() + 500, true));
     expect(answers).toEqual(['paused:false@13000']);
+  });
+
+  it('lets a caller whose signal aborts leave the line at once, the next taking its slot', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const leaving = new AbortController();
+    const caller = async (name: string, signal?: AbortSignal) => {
+      answers.push(`${name}:${await budget.acquire(Infinity, signal)}@${clock.now()}`);
+    };
+    await clock.run(
+      Promise.all([
+        caller('first'),
+        caller('leaving', leaving.signal),
+        caller('next'),
+        clock.sleep(300).then(() => {
+          leaving.abort();
+          return caller('asks-after', leaving.signal);
+        }),
+      ]),
+    );
+    expect(answers).toEqual([
+      'first:true@0',
+      'leaving:false@300',
+      'asks-after:false@300',
+      'next:true@1000',
+    ]);
   });
 
   it('refuses every caller once cancelled, those asking later too', async () => {

@@ -15,6 +15,7 @@ import {
 } from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
+import { startResultsService } from './support/results-service.js';
 import { useLocalServers } from './support/servers.js';
 
 let kie: KieServer;
@@ -93,6 +94,37 @@ describe('a cancelled download', () => {
     );
     expect(await readdir(dir)).toEqual([]);
     await expect.poll(() => media.active).toBe(0);
+  });
+});
+
+describe('a cancelled upload', () => {
+  it('ends the run with its outputs and summary while the upload hangs', async () => {
+    const url = media.route('/a.png', { body: 'png', contentType: 'image/png' });
+    kie.script('t1', [{ state: 'success' }], { resultJson: JSON.stringify({ resultUrls: [url] }) });
+    const service = await startResultsService();
+    onTestFinished(() => service.close());
+    // The zip is uploaded; the call that would make it an artifact is never answered.
+    service.override('FinalizeArtifact', 'hang');
+    const controller = new AbortController();
+    const timer = setInterval(() => {
+      if (service.twirpCalls.includes('FinalizeArtifact')) controller.abort();
+    }, 5);
+    onTestFinished(() => clearInterval(timer));
+    const dir = await scratchDir('kie-cancel-');
+
+    const run = await runInProcess(
+      localInputs(kie, { 'task-id': 't1', 'upload-artifact': 'true', 'download-dir': dir }),
+      { env: { ...service.env, GITHUB_RETENTION_DAYS: undefined }, signal: controller.signal },
+    );
+
+    expect(controller.signal.aborted).toBe(true);
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain(
+      `::error::Cancelled while uploading the artifact; the downloaded files stay in ${dir}.`,
+    );
+    expect(JSON.parse(run.outputs.files!)).toEqual([path.join(dir, 'a.png')]);
+    expect(run.outputs.artifactId).toBe('');
+    expect(run.summary).toContain('Cancelled while uploading the artifact');
   });
 });
 

@@ -233,6 +233,16 @@ describe('usage', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('exits 2, sending nothing, for a key no HTTP header can carry', async () => {
+    const key = `${kie.apiKey} x`;
+    const run = await cli(['wait', 't1'], { KIE_API_KEY: key });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: Option KIE_API_KEY must be printable ASCII without spaces, as Kie.ai API keys are (character ${key.indexOf(' ') + 1}, U+0020, is not). See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
   it('exits 2 without a key', async () => {
     const run = await cli(['wait', 't1'], { KIE_API_KEY: undefined });
     expect(run.code).toBe(2);
@@ -280,6 +290,20 @@ describe('kie-task create', () => {
       path: '/api/v1/jobs/createTask',
       body: { model: 'nano-banana-pro', input: { prompt: 'a cat', aspect_ratio: '1:1' } },
     });
+  });
+
+  it('exits 3, not as a cancellation, when the timeout comes before the create could be sent', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    // One request every 2 s: the balance read min-credits needs takes the only slot within 1 s.
+    const args = ['create', '--model', 'm', '--json', '--base-url', kie.url, '--min-credits', '1'];
+    const run = await cli([...args, '--max-requests-per-second', '0.5', '--timeout', '1s']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      "Could not create a task for model m: no request slot came free before the timeout (see '--max-requests-per-second'). Nothing was created.",
+    );
+    expect(run.stderr).not.toMatch(/Cancelled|may have been created/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ taskId: '', creditsBefore: expect.any(Number) });
+    expect(kie.taskRequests()).toEqual([]);
   });
 
   it.each([

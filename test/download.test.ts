@@ -605,6 +605,40 @@ describe('downloadAll: deadline, cancellation and fresh links', () => {
     },
   );
 
+  /** A refreshUrl hook still waiting for Kie.ai: it ends only when its signal aborts. */
+  const neverAnswered = (_url: string, signal: AbortSignal) =>
+    new Promise<undefined>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+
+  it('holds its timeout while a fresh link is asked for', async () => {
+    const expired = server.route('/signed/slow.png', { status: 403 });
+
+    const error = await rejection(
+      download([expired], { timeoutMs: 200, refreshUrl: neverAnswered }),
+    );
+
+    expect(error.message).toBe(
+      `Could not download ${expired}: not done when the download timeout (200ms) ran out`,
+    );
+  });
+
+  it('stops on its signal while a fresh link is asked for', async () => {
+    const expired = server.route('/signed/asked.png', { status: 403 });
+    const cancel = new AbortController();
+    let asked = 0;
+    const downloading = download([expired], {
+      signal: cancel.signal,
+      refreshUrl: (url, signal) => (asked++, neverAnswered(url, signal)),
+    });
+    await expect.poll(() => asked).toBe(1);
+    const reason = new Error('Received SIGINT.');
+
+    cancel.abort(reason);
+
+    await expect(downloading).rejects.toBe(reason);
+  });
+
   it('fails as before when no fresh link comes back', async () => {
     const expired = server.route('/signed/c.png', { status: 410 });
     let calls = 0;

@@ -111,6 +111,21 @@ describe('the API families', () => {
   });
 });
 
+describe('shapes no doc describes', () => {
+  it('skips result URLs nested deeper than any documented shape, without overflowing the stack', () => {
+    const depth = 20_000;
+    const nested = JSON.parse(
+      `${'['.repeat(depth)}"https://cdn.example/deep.mp4"${']'.repeat(depth)}`,
+    ) as unknown;
+    const shallow = 'https://cdn.example/a.mp4';
+    for (const family of FAMILIES.filter((family) => family.media > 0)) {
+      const record = read(family.api, family.success([shallow, nested as string]));
+      expect(record.resultUrls, family.api).toContain(shallow);
+      expect(record.resultUrls, family.api).not.toContainEqual(nested);
+    }
+  });
+});
+
 describe('where the docs disagree', () => {
   it('4o Image: resultUrls (reference) and result_urls (quickstart) are both read', () => {
     const urls = ['https://tempfile.aiquickdraw.com/4o/a.png'];

@@ -48,6 +48,27 @@ describe('an expired result link', () => {
     expect(run.log).toMatch(/fresh link/i);
   });
 
+  it('fails at download-timeout, naming the URL, while Kie.ai is slow to give a fresh link', async () => {
+    const old = await kieHosted('/v/slow.mp4');
+    media.route('/v/slow.mp4', { status: 403, body: 'expired' });
+    // Later than the test's timeout: without the download's deadline the step would wait it out.
+    kie.scriptFreshLinks({ [old]: await kieHosted('/v/fresh.mp4') }, 30_000);
+    kie.script('v1', [{ data: { successFlag: 1, response: { resultUrls: [old] } } }], {}, 'veo');
+    const run = await runInProcess(
+      localInputs(kie, {
+        api: 'veo',
+        'task-id': 'v1',
+        download: 'true',
+        'download-timeout': '500ms',
+      }),
+      { env: { http_proxy: proxy!.url, no_proxy: '127.0.0.1' } },
+    );
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain(
+      `Could not download ${old}: not done when 'download-timeout' (500ms) ran out`,
+    );
+  });
+
   it('fails as before when Kie.ai has no fresh link', async () => {
     const old = await kieHosted('/v/gone.mp4');
     media.route('/v/gone.mp4', { status: 410, body: 'gone' });

@@ -1,5 +1,6 @@
 // Fresh links for expired Kie-hosted result URLs: the refreshUrl hook the pipeline gives the
 // downloader, against the local Kie server's download-url endpoints.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiFamily } from '../src/kie/apis/index.js';
 import { KieClient } from '../src/kie/client.js';
@@ -16,7 +17,10 @@ afterEach(() => kie.close());
 const expired = 'https://tempfile.aiquickdraw.com/r/task-1_0.mp4';
 const fresh = 'https://r2.example/presigned/task-1_0.mp4?X-Amz-Expires=1200';
 
-function hook(api = 'market') {
+function hook(
+  api = 'market',
+  budget = new RequestBudget(100, { now: Date.now, sleep: async () => {} }),
+) {
   const warnings: string[] = [];
   const logger = { info() {}, warning: (m: string) => warnings.push(m), debug() {} };
   const client = new KieClient({
@@ -25,7 +29,6 @@ function hook(api = 'market') {
     api: apiFamily(api),
     logger,
   });
-  const budget = new RequestBudget(100, { now: Date.now, sleep: async () => {} });
   const refreshUrl = freshLinkFor({ client, budget, taskId: 'task-1', logger });
   return { refreshUrl, warnings, dispose: () => client.dispose() };
 }
@@ -88,6 +91,50 @@ describe('the refreshUrl hook', () => {
       expect.stringMatching(
         /^Task task-1: Kie.ai gave no fresh link for https:\/\/tempfile.aiquickdraw.com\/r\/task-1_0.mp4: .*422/,
       ),
+    ]);
+  });
+
+  it('stops the request when its signal aborts, rejecting with the reason', async () => {
+    kie.scriptFreshLinks({ [expired]: fresh }, 30_000); // past the test's timeout
+    const { refreshUrl, dispose } = hook();
+    const cancel = new AbortController();
+    const asking = refreshUrl(expired, cancel.signal);
+    await expect.poll(() => kie.requests).toHaveLength(1);
+    const reason = new Error('Received SIGINT.');
+
+    cancel.abort(reason);
+
+    await expect(asking).rejects.toBe(reason);
+    dispose();
+  });
+
+  it("leaves the request budget's queue when its signal aborts, sending nothing", async () => {
+    // One request per 1000 s: with the slot just taken, the ask waits in line.
+    const slow = { now: Date.now, sleep: (ms: number) => sleep(ms, undefined, { ref: false }) };
+    const budget = new RequestBudget(0.001, slow);
+    expect(await budget.acquire()).toBe(true);
+    const { refreshUrl, dispose } = hook('market', budget);
+    const cancel = new AbortController();
+    const asking = refreshUrl(expired, cancel.signal);
+    const reason = new Error('download-timeout ran out');
+
+    cancel.abort(reason);
+
+    await expect(asking).rejects.toBe(reason);
+    dispose();
+    expect(kie.requests).toHaveLength(0);
+  });
+
+  it('asks nothing once the request budget is cancelled (base-url given up on)', async () => {
+    kie.scriptFreshLinks({ [expired]: fresh });
+    const budget = new RequestBudget(100, { now: Date.now, sleep: async () => {} });
+    budget.cancel();
+    const { refreshUrl, warnings, dispose } = hook('market', budget);
+    expect(await refreshUrl(expired)).toBeUndefined();
+    dispose();
+    expect(kie.requests).toHaveLength(0);
+    expect(warnings).toEqual([
+      `Task task-1: no fresh link asked for ${expired}: no more requests to Kie.ai.`,
     ]);
   });
 

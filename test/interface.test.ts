@@ -57,14 +57,26 @@ const sorted = (names: Iterable<string>) => [...names].sort();
 const without = (names: string[], excluded: string[]) =>
   names.filter((name) => !excluded.includes(name));
 
-/** The names in the first column of the table under a `## <heading>` section of README.md. */
-function tableNames(markdown: string, heading: string): string[] {
+/** The rows of the table under a `## <heading>` section of README.md, split into cells. */
+function tableRows(markdown: string, heading: string): string[][] {
   const start = markdown.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
   if (start === -1) return [];
   const rest = markdown.slice(start).split('\n').slice(1);
   const end = rest.findIndex((line) => line.startsWith('## '));
-  return (end === -1 ? rest : rest.slice(0, end)).flatMap((line) => {
-    const match = /^\|\s*`([^`]+)`\s*\|/.exec(line);
+  return (end === -1 ? rest : rest.slice(0, end))
+    .filter((line) => line.startsWith('|'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
+}
+
+/** The names in the first column of that table. */
+function tableNames(markdown: string, heading: string): string[] {
+  return tableRows(markdown, heading).flatMap(([first]) => {
+    const match = /^`([^`]+)`$/.exec(first ?? '');
     return match ? [match[1]!] : [];
   });
 }
@@ -92,6 +104,11 @@ describe('the action interface', () => {
     const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8').catch(() => '');
     expect(sorted(tableNames(readme, 'Inputs'))).toEqual(sorted(Object.keys(action.inputs)));
     expect(sorted(tableNames(readme, 'Outputs'))).toEqual(sorted(Object.keys(action.outputs)));
+    // Every row has the header's cells, so none has lost its default or its description.
+    for (const heading of ['Inputs', 'Outputs']) {
+      const [header, ...rows] = tableRows(readme, heading);
+      for (const row of rows) expect(row, row[0]).toHaveLength(header!.length);
+    }
   });
 
   describe('the reusable workflow', () => {

@@ -337,6 +337,14 @@ describe('create and wait', () => {
     expect(run.log).toContain('Created task new-1 for model nano-banana-pro.');
   });
 
+  it('waits for a task whose id createTask gave as a number', async () => {
+    kie.scriptCreate([{ body: { code: 200, msg: 'success', data: { taskId: 12345 } } }]);
+    kie.script('12345', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ model: 'nano-banana-pro', input: '{}' }));
+    expect(run.failed).toBe(false);
+    expect(run.outputs).toMatchObject({ taskId: '12345', state: 'success' });
+  });
+
   it('reads a YAML input', async () => {
     kie.scriptCreate([created('new-2')]);
     const run = await runInProcess(

@@ -51831,27 +51831,33 @@ function lookup(table, raw) {
         ? { state, apiState, documented: true }
         : { state: 'generating', apiState, documented: false };
 }
+/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
+const MAX_URL_DEPTH = 4;
 /**
  * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on.
+ * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
+ * is nesting deeper than any documented shape, which would otherwise overflow the stack.
  */
 function urlsIn(...values) {
     const found = [];
-    const visit = (value) => {
+    const visit = (value, depth) => {
         if (typeof value === 'string') {
             if (value.trim() !== '')
                 found.push(value.trim());
         }
+        else if (depth === MAX_URL_DEPTH) {
+            return;
+        }
         else if (Array.isArray(value)) {
             for (const item of value)
-                visit(item);
+                visit(item, depth + 1);
         }
         else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-            visit(value.resultUrl);
+            visit(value.resultUrl, depth + 1);
         }
     };
     for (const value of values)
-        visit(value);
+        visit(value, 0);
     return [...new Set(found)];
 }
 /** A field of an object that may be anything (null, a string, an array). */
@@ -52755,8 +52761,14 @@ class KieClient {
             ? `the task for model ${request.model}`
             : `the ${this.api.label} task`;
         const envelope = await this.call('POST', url, { creating }, JSON.stringify(this.api.create.body(request)));
-        const taskId = envelope.data?.taskId;
-        if (typeof taskId !== 'string' || taskId === '') {
+        const given = envelope.data?.taskId;
+        // A number too, as status replies may carry one: the task is paid for, so it is waited for.
+        const taskId = typeof given === 'string'
+            ? given.trim()
+            : Number.isSafeInteger(given) && given >= 0
+                ? String(given)
+                : '';
+        if (taskId === '') {
             throw new KieApiError('fatal', `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`, envelope.code);
         }
         return taskId;
@@ -54652,7 +54664,7 @@ async function runPipeline(settings, given) {
             catch (error) {
                 if (error instanceof CancelledError) {
                     const message = 'Cancelled before a task was created: nothing was created.';
-                    return { tasks: [], failure: { kind: 'cancelled', message } };
+                    return { tasks: [], credits, failure: { kind: 'cancelled', message } };
                 }
                 if (!(error instanceof KieApiError))
                     throw error;
@@ -54662,7 +54674,8 @@ async function runPipeline(settings, given) {
                     (unsure
                         ? " A task may have been created anyway: check Kie.ai's logs before running again."
                         : '');
-                return { tasks: [], credits, failure: { kind: 'api', message } };
+                const kind = error.more.queued ? 'timeout' : 'api';
+                return { tasks: [], credits, failure: { kind, message } };
             }
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
@@ -54726,10 +54739,13 @@ const MAX_CREATE_ATTEMPTS = 5;
 async function createTask(client, budget, request, deadline, deps) {
     let lastError;
     for (let attempt = 1;; attempt++) {
-        // The first try always gets a slot (the budget is fresh) unless the run was cancelled; a
-        // retry may get none before the timeout.
+        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+        // means nothing was sent: the last fault says why, else the timeout does.
         if (!(await budget.acquire(deadline))) {
-            throw deps.signal?.aborted || !lastError ? new CancelledError() : lastError;
+            if (deps.signal?.aborted)
+                throw new CancelledError();
+            throw (lastError ??
+                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(constants_Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
         }
         try {
             const taskId = await client.createTask(request);
@@ -55071,9 +55087,19 @@ function settingsSchema(names) {
         [constants_Inputs.Model]: schemas_string(),
         [constants_Inputs.Input]: taskInput,
         [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
-        [constants_Inputs.ApiKey]: schemas_string().min(1, 
+        [constants_Inputs.ApiKey]: schemas_string()
+            .min(1, 
         // Only the action gets here: the CLI reads the key from the environment alone.
-        `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`),
+        `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`)
+            .superRefine((key, ctx) => {
+            // A character no HTTP header can carry (a pasted zero-width space) would fail every
+            // request as if base-url were down. The key itself is never echoed.
+            const at = key.search(/[^\x21-\x7e]/);
+            if (at === -1)
+                return;
+            const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
+            problem(ctx, constants_Inputs.ApiKey, `${subject(constants_Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
+        }),
         [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
+import { exchange, type Exchange, type Limits } from './exchange.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
 import { describeShape, excerpt, parseEnvelope, parseRetryAfter } from './replies.js';
 import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
@@ -77,7 +78,8 @@ export class KieClient {
   async getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord> {
     const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
     const hint = this.api.unknownTaskHint(this.names);
-    const envelope = await this.call('GET', url, { taskId, hint }, this.graced(deadline));
+    const limits = { cutOffAt: this.graced(deadline) };
+    const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(
@@ -97,9 +99,17 @@ export class KieClient {
       ? `the task for model ${request.model}`
       : `the ${this.api.label} task`;
     const body = JSON.stringify(this.api.create.body(request));
-    const envelope = await this.call('POST', url, { creating }, this.graced(deadline), body);
-    const taskId = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
-    if (typeof taskId !== 'string' || taskId === '') {
+    const limits = { cutOffAt: this.graced(deadline) };
+    const envelope = await this.call('POST', url, { creating }, body, limits);
+    const given = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
+    // A number too, as status replies may carry one: the task is paid for, so it is waited for.
+    const taskId =
+      typeof given === 'string'
+        ? given.trim()
+        : Number.isSafeInteger(given) && (given as number) >= 0
+          ? String(given)
+          : '';
+    if (taskId === '') {
       throw new KieApiError(
         'fatal',
         `Kie.ai accepted ${creating} but returned no taskId (${describeShape(envelope.data)}).`,
@@ -113,11 +123,11 @@ export class KieClient {
    * A fresh link to a file Kie.ai generated for `taskId` (valid 20 minutes), from the family's
    * download-url endpoint. Throws KieApiError (422 when Kie.ai does not host that URL).
    */
-  async freshDownloadUrl(taskId: string, fileUrl: string): Promise<string> {
+  async freshDownloadUrl(taskId: string, fileUrl: string, signal?: AbortSignal): Promise<string> {
     const { path, body } = this.api.freshLink(taskId, fileUrl);
     const url = `${this.baseUrl}${path}`;
     const sent = JSON.stringify(body);
-    const envelope = await this.call('POST', url, { endpoint: `POST ${path}` }, undefined, sent);
+    const envelope = await this.call('POST', url, { endpoint: `POST ${path}` }, sent, { signal });
     const link = typeof envelope.data === 'string' ? envelope.data : undefined;
     if (!link || !URL.canParse(link)) {
       throw new KieApiError(
@@ -134,7 +144,9 @@ export class KieClient {
   async getCredits(cutOffAt?: number): Promise<number> {
     const path = '/api/v1/chat/credit';
     const url = `${this.baseUrl}${path}`;
-    const envelope = await this.call('GET', url, { endpoint: `GET ${path}` }, cutOffAt);
+    const envelope = await this.call('GET', url, { endpoint: `GET ${path}` }, undefined, {
+      cutOffAt,
+    });
     const credits = creditsSchema.safeParse(envelope.data);
     if (!credits.success) {
       throw new KieApiError(
@@ -159,24 +171,27 @@ export class KieClient {
     method: 'GET' | 'POST',
     url: string,
     subject: Subject,
-    cutOffAt?: number,
     body?: string,
+    limits: Limits = {},
   ): Promise<Envelope> {
+    const { signal } = limits;
     if (this.unreachable) throw this.unreachable;
+    signal?.throwIfAborted();
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
-    let status: number;
-    let headers: HttpClientResponse['message']['headers'];
-    let reply: string;
+    let reply: Exchange;
     try {
-      ({ status, headers, body: reply } = await this.send(method, url, cutOffAt, body));
+      const request = { method, url, body };
+      reply = await exchange(this.http, request, this.requestTimeoutMs, limits, this.now);
     } catch (error) {
+      // Given up on by the caller, or cut off by its time limit: says nothing about base-url.
+      if (signal?.aborted) throw signal.reason;
       if (error instanceof KieApiError) throw error;
       throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
     this.answered = true;
-    this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
-    return this.classify(status, headers, reply, subject);
+    this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
+    return this.classify(reply.status, reply.headers, reply.body, subject);
   }
 
   /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
@@ -208,37 +223,6 @@ export class KieClient {
       { neverSent, unreachable: true },
     );
     return this.unreachable;
-  }
-
-  private async send(method: 'GET' | 'POST', url: string, cutOffAt?: number, body?: string) {
-    let response: HttpClientResponse | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const ms = Math.max(0, Math.min(this.requestTimeoutMs, (cutOffAt ?? Infinity) - this.now()));
-    // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        response?.message.destroy();
-        // Cut off by the caller's time limit rather than a silent API: no fault of base-url's.
-        const cut = `Kie.ai had not answered within the ${formatDuration(ms)} left for this request.`;
-        if (ms < this.requestTimeoutMs) reject(new KieApiError('transient', cut));
-        else reject(new Error(`no complete reply within ${ms}ms`));
-      }, ms);
-    });
-    try {
-      const exchange = (async () => {
-        const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-        response = await this.http.request(method, url, body ?? null, headers);
-        const text = await response.readBody();
-        return {
-          status: response.message.statusCode ?? 0,
-          headers: response.message.headers,
-          body: text,
-        };
-      })();
-      return await Promise.race([exchange, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private classify(

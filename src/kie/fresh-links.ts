@@ -32,17 +32,23 @@ export interface FreshLinkOptions {
 /**
  * The `refreshUrl` hook for downloadAll: a fresh link for a Kie-hosted URL, or undefined (no
  * fresh link: the download fails as before). The key goes only to base-url, as every request of
- * the client; the fresh link itself is downloaded without it.
+ * the client; the fresh link itself is downloaded without it. When `signal` aborts (the download's
+ * timeout, or cancellation), the wait for a slot and the request stop, rejecting with its reason.
  */
 export function freshLinkFor(
   options: FreshLinkOptions,
-): (url: string) => Promise<string | undefined> {
+): (url: string, signal?: AbortSignal) => Promise<string | undefined> {
   const { client, budget, taskId, logger } = options;
-  return async (url) => {
+  return async (url, signal) => {
     if (!isKieHosted(url)) return undefined;
-    await budget.acquire();
+    if (!(await budget.acquire(Infinity, signal))) {
+      signal?.throwIfAborted();
+      // The budget was cancelled: this run sends Kie.ai nothing more.
+      logger.warning(`Task ${taskId}: no fresh link asked for ${url}: no more requests to Kie.ai.`);
+      return undefined;
+    }
     try {
-      const link = await client.freshDownloadUrl(taskId, url);
+      const link = await client.freshDownloadUrl(taskId, url, signal);
       budget.succeeded();
       return link;
     } catch (error) {

@@ -38,9 +38,10 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /**
    * Asked at most once per URL for a fresh link when a download answers 403, 404 or 410 (a signed
-   * URL that expired); undefined keeps the failure.
+   * URL that expired); undefined keeps the failure. It should stop when `signal` aborts: the
+   * downloads' timeout ran out, or they were cancelled.
    */
-  refreshUrl?: (url: string) => Promise<string | undefined>;
+  refreshUrl?: (url: string, signal: AbortSignal) => Promise<string | undefined>;
   /** For network errors, 5xx, 408, 429 and truncated bodies (not for invalid ones); default 3. */
   retries?: number;
   /** First backoff, doubling after each retry; default 1000. */
@@ -148,6 +149,12 @@ function lateReason({ deadline }: Context): string {
   return `not done when ${deadline!.name} (${formatDuration(deadline!.ms)}) ran out`;
 }
 
+/** What to throw once the downloads' signal aborted: the deadline, named, or the error itself. */
+function stopped(url: string, error: unknown, context: Context): unknown {
+  if (!context.deadline?.signal.aborted) return error;
+  return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+}
+
 async function downloadWithRetries(job: Job, context: Context): Promise<DownloadedFile> {
   const { logger, retries, retryDelayMs, signal } = context;
   const url = job.url.href;
@@ -164,12 +171,7 @@ async function downloadWithRetries(job: Job, context: Context): Promise<Download
       );
       return file;
     } catch (error) {
-      if (signal.aborted) {
-        if (context.deadline?.signal.aborted) {
-          throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
-        }
-        throw error;
-      }
+      if (signal.aborted) throw stopped(url, error, context);
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof Failure && EXPIRED_STATUSES.has(error.status!) && !refreshed) {
         refreshed = true;
@@ -202,8 +204,10 @@ async function freshLink(url: string, reason: string, context: Context): Promise
   context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
   let fresh: string | undefined;
   try {
-    fresh = await context.refreshUrl(url);
+    fresh = await context.refreshUrl(url, context.signal);
+    context.signal.throwIfAborted();
   } catch (error) {
+    if (context.signal.aborted) throw stopped(url, error, context);
     throw new DownloadError(
       url,
       `Could not download ${url}: ${reason}, and no fresh link: ${(error as Error).message}`,

@@ -41,16 +41,23 @@ export class RequestBudget {
 
   /**
    * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
-   * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout.
+   * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
+   * also at once when `signal` aborts (a download's own timeout or cancellation).
    * A task's `first` poll may also take a slot that comes within one spacing of asking, however
    * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
    * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
    */
-  acquire(deadline = Infinity, first = false): Promise<boolean> {
-    if (this.cancelled) return Promise.resolve(false);
+  acquire(deadline = Infinity, signal?: AbortSignal, first = false): Promise<boolean> {
+    if (this.cancelled || signal?.aborted) return Promise.resolve(false);
     if (first) deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
-    return new Promise((grant) => {
+    return new Promise((resolve) => {
+      const abandon = () => this.refuse(caller);
+      const grant = (granted: boolean) => {
+        signal?.removeEventListener('abort', abandon);
+        resolve(granted);
+      };
       const caller: Caller = { grant, deadline };
+      signal?.addEventListener('abort', abandon, { once: true });
       this.waiting.push(caller);
       // The dispatcher runs exactly while someone waits: start it for the first in line.
       if (!this.dispatching) {
@@ -141,7 +148,7 @@ export function budgetedSource(
   return {
     async getTaskRecord(taskId, deadline, first) {
       stopIfUnreachable();
-      if (!(await budget.acquire(deadline, first))) {
+      if (!(await budget.acquire(deadline, undefined, first))) {
         stopIfUnreachable();
         throw new KieApiError(
           'transient',

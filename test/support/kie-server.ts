@@ -68,9 +68,10 @@ export interface KieServer {
   scriptCreate(replies: CreateReply[], api?: Api): void;
   /**
    * Fresh links for Kie-hosted URLs, for the download-url endpoints (the common one, and 4o's,
-   * which also needs the task id). A URL not listed gets the documented 422.
+   * which also needs the task id). A URL not listed gets the documented 422. Each answer comes
+   * `delayMs` late, if given.
    */
-  scriptFreshLinks(links: Record<string, string>): void;
+  scriptFreshLinks(links: Record<string, string>, delayMs?: number): void;
   /**
    * The account balance GET /api/v1/chat/credit serves (60.62 at the start, as seen live). Each
    * task's first `success` reply takes its cost off: its record's creditsConsumed, else 1.
@@ -90,6 +91,7 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
   const requests: RecordedRequest[] = [];
   const creations = new Map<Api, { replies: CreateReply[]; served: number }>();
   let freshLinks: Record<string, string> = {};
+  let freshLinkDelayMs: number | undefined;
   let creditReplies: RawReply[] = [];
   const charged = new Set<string>();
   const account = { balance: INITIAL_BALANCE };
@@ -132,7 +134,9 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
       if (scripted) return send(res, scripted);
       return send(res, { body: { code: 200, msg: 'success', data: account.balance } });
     }
-    if (freshLink) return send(res, { body: answerFreshLink(freshLink, body) });
+    if (freshLink) {
+      return send(res, { body: answerFreshLink(freshLink, body), delayMs: freshLinkDelayMs });
+    }
     if (create) {
       const scripted = creations.get(create.api);
       const reply = scripted?.replies[Math.min(scripted.served++, scripted.replies.length - 1)];
@@ -223,8 +227,9 @@ export async function startKieServer(apiKey = TEST_API_KEY): Promise<KieServer> 
     scriptCreate(replies, api = 'market') {
       creations.set(api, { replies, served: 0 });
     },
-    scriptFreshLinks(links) {
+    scriptFreshLinks(links, delayMs) {
       freshLinks = links;
+      freshLinkDelayMs = delayMs;
     },
     get balance() {
       return account.balance;

@@ -48,8 +48,8 @@ export interface ResultsService {
   artifacts: StoredArtifact[];
   /** Every Twirp call received, failed ones included, so tests can count the client's retries. */
   twirpCalls: TwirpMethod[];
-  /** Answers every later call of `method` with `reply` (undefined: handle it again). */
-  override(method: TwirpMethod, reply: TwirpReply | undefined): void;
+  /** Answers every later call of `method` with `reply` ('hang': never; undefined: as usual). */
+  override(method: TwirpMethod, reply: TwirpReply | 'hang' | undefined): void;
   close(): Promise<void>;
 }
 
@@ -74,12 +74,12 @@ export async function startResultsService(): Promise<ResultsService> {
   const artifacts: StoredArtifact[] = [];
   const blobs = new Map<string, Blob>();
   const twirpCalls: TwirpMethod[] = [];
-  const overrides = new Map<TwirpMethod, TwirpReply>();
+  const overrides = new Map<TwirpMethod, TwirpReply | 'hang'>();
   let origin = '';
 
   function handleTwirp(method: TwirpMethod, request: Record<string, unknown>): TwirpReply {
     const override = overrides.get(method);
-    if (override) return override;
+    if (override && override !== 'hang') return override;
     if (
       request.workflow_run_backend_id !== WORKFLOW_RUN_BACKEND_ID ||
       request.workflow_job_run_backend_id !== WORKFLOW_JOB_RUN_BACKEND_ID
@@ -135,6 +135,7 @@ export async function startResultsService(): Promise<ResultsService> {
       if (req.headers.authorization !== `Bearer ${token}`) {
         return sendJson(res, twirpError(401, 'unauthenticated', 'invalid runtime token'));
       }
+      if (overrides.get(method) === 'hang') return; // close() ends the connection
       return sendJson(res, handleTwirp(method, JSON.parse(body.toString('utf8'))));
     }
 

@@ -103,22 +103,28 @@ export function lookup(
     : { state: 'generating', apiState, documented: false };
 }
 
+/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
+const MAX_URL_DEPTH = 4;
+
 /**
  * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on.
+ * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
+ * is nesting deeper than any documented shape, which would otherwise overflow the stack.
  */
 export function urlsIn(...values: unknown[]): string[] {
   const found: string[] = [];
-  const visit = (value: unknown) => {
+  const visit = (value: unknown, depth: number) => {
     if (typeof value === 'string') {
       if (value.trim() !== '') found.push(value.trim());
+    } else if (depth === MAX_URL_DEPTH) {
+      return;
     } else if (Array.isArray(value)) {
-      for (const item of value) visit(item);
+      for (const item of value) visit(item, depth + 1);
     } else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-      visit(value.resultUrl);
+      visit(value.resultUrl, depth + 1);
     }
   };
-  for (const value of values) visit(value);
+  for (const value of values) visit(value, 0);
   return [...new Set(found)];
 }
 
