@@ -43,9 +43,9 @@ export function cancellableSource(source: TaskSource, signal: AbortSignal): Task
   });
   aborted.catch(() => {}); // rejected only for those who race it
   return {
-    getTaskRecord(taskId, deadline) {
+    getTaskRecord(taskId, deadline, first) {
       if (signal.aborted) return Promise.reject(new CancelledError());
-      return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+      return Promise.race([source.getTaskRecord(taskId, deadline, first), aborted]);
     },
   };
 }

@@ -19,6 +19,12 @@ export const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
 // Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
 const MAX_ATTEMPTS = 3;
 const PATIENCE_MS = 20_000;
+// `timeout` covers the step, so the read before may take a quarter of it (at least 1 s, so that
+// `timeout: 0` with min-credits can still check); the read after, once the tasks are done, 5 s.
+const BEFORE_SHARE = 1 / 4;
+const BEFORE_FLOOR_MS = 1_000;
+const AFTER_MS = 5_000;
+const NO_SLOT = 'No request slot came free for it in time.';
 
 export interface BalanceDeps extends Runtime {
   logger: Logger;
@@ -46,20 +52,26 @@ export function balanceClient(
 
 /**
  * The balance, through the step's request budget; transient faults are tried again a few times,
- * waiting `retryDelayMs` and doubling. Throws the last KieApiError.
+ * waiting `retryDelayMs` and doubling, all of it done by `until` (epoch ms). Throws the last
+ * KieApiError.
  */
 export async function readBalance(
   client: KieClient,
   budget: RequestBudget,
   deps: BalanceDeps,
   retryDelayMs: number,
+  until = Infinity,
 ): Promise<number> {
   const startedAt = deps.now();
+  const endAt = Math.min(startedAt + PATIENCE_MS, until);
   for (let attempt = 1; ; attempt++) {
-    // The budget grants nothing once the run is cancelled.
-    if (!(await budget.acquire()) || deps.signal?.aborted) throw new CancelledError();
+    // The budget refuses early only once the run is cancelled (or base-url given up on).
+    const granted = await budget.acquire(until);
+    if (deps.signal?.aborted || (!granted && deps.now() < until)) throw new CancelledError();
+    if (!granted)
+      throw new KieApiError('transient', NO_SLOT, undefined, undefined, { queued: true });
     try {
-      const credits = await untilAborted(client.getCredits(), deps.signal);
+      const credits = await untilAborted(client.getCredits(until), deps.signal);
       budget.succeeded();
       return credits;
     } catch (error) {
@@ -67,7 +79,7 @@ export async function readBalance(
       if (error.code === 429) budget.rateLimited(error.retryAfterMs);
       else if (error.code !== undefined) budget.succeeded();
       const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
-      const late = deps.now() - startedAt + delay >= PATIENCE_MS;
+      const late = deps.now() + delay >= endAt;
       if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late) throw error;
       deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
       await deps.sleep(delay);
@@ -109,8 +121,9 @@ export class StepBalance {
     this.names = deps.names ?? ACTION_NAMES;
   }
 
-  /** The first read; a Failure when the step must not start (below min-credits, or unreadable with it set). */
-  async before(): Promise<Failure | undefined> {
+  /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
+   * must not start (below min-credits, or unreadable with it set). */
+  async before(deadline: number): Promise<Failure | undefined> {
     const { minCredits, create } = this.settings;
     const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
     // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
@@ -122,8 +135,10 @@ export class StepBalance {
       this.credits.skipped = true;
       return undefined;
     }
+    const now = this.deps.now();
+    const share = Math.max(BEFORE_SHARE * (deadline - now), BEFORE_FLOOR_MS);
     try {
-      this.credits.before = await this.read();
+      this.credits.before = await this.read(now + share);
     } catch (error) {
       if (error instanceof CancelledError) {
         return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
@@ -152,7 +167,7 @@ export class StepBalance {
     // A cancelled run has seconds to report before it is killed: none for the balance.
     if (this.credits.before === undefined || this.deps.signal?.aborted) return;
     try {
-      this.credits.after = await this.read();
+      this.credits.after = await this.read(this.deps.now() + AFTER_MS);
     } catch (error) {
       if (error instanceof CancelledError) return;
       this.deps.logger.warning(
@@ -169,8 +184,9 @@ export class StepBalance {
     this.client.dispose();
   }
 
-  private read(): Promise<number> {
-    return readBalance(this.client, this.budget, this.deps, this.settings.pollIntervalMs);
+  private read(until: number): Promise<number> {
+    const { pollIntervalMs } = this.settings;
+    return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
   }
 }
 

@@ -68,7 +68,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
     if (unusable) return { tasks: [], failure: unusable };
-    const refused = await balance.before();
+    const refused = await balance.before(deadline);
     if (refused) return { tasks: [], credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
@@ -188,7 +188,7 @@ async function createTask(
       );
     }
     try {
-      const taskId = await client.createTask(request);
+      const taskId = await client.createTask(request, deadline);
       budget.succeeded();
       deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
       return taskId;

@@ -172,6 +172,35 @@ describe('the request budget', () => {
     ]);
   });
 
+  it("gives a task's first request a slot free within one spacing, even past its deadline", async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const caller = async (name: string, deadline: number, first: boolean) => {
+      const granted = await budget.acquire(deadline, undefined, first);
+      answers.push(`${name}:${granted}@${clock.now()}`);
+    };
+    // A balance read took the slot at 0; then three tasks with timeout 0 ask at once. The first
+    // is asked a spacing later; the others queue behind it and give up, as do later polls.
+    await clock.run(
+      Promise.all([
+        caller('balance', Infinity, false),
+        caller('a', 0, true),
+        caller('b', 0, true),
+        caller('again', 0, false),
+      ]),
+    );
+    expect(answers).toEqual(['balance:true@0', 'again:false@0', 'a:true@1000', 'b:false@1000']);
+
+    // Nor does a first request wait out a 429's pause: at 11 s it gives up one (halved, 2 s)
+    // spacing later, not at 71 s.
+    answers.length = 0;
+    await clock.run(clock.sleep(10_000));
+    budget.rateLimited(60_000);
+    await clock.run(caller('paused', clock.now() + 500, true));
+    expect(answers).toEqual(['paused:false@13000']);
+  });
+
   it('lets a caller whose signal aborts leave the line at once, the next taking its slot', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);

@@ -3,6 +3,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { scratchDir } from './support/action.js';
@@ -148,6 +149,43 @@ describe('kie-task wait', () => {
     const run = await cli(['wait', 't1', '--download', dir, ...fast()]);
     expect(run.code).toBe(5);
     expect(run.stderr).toContain(gone);
+  });
+});
+
+describe('a --timeout that holds', () => {
+  // Each run raced against a limit many times its timeout: without the bound it took 30 s.
+  const within = <T>(run: Promise<T>, ms: number) =>
+    Promise.race([run, sleep(ms).then(() => 'still running' as const)]);
+
+  it('cuts a poll in flight off shortly after the deadline: exit 3, base-url not blamed', async () => {
+    kie.script('t1', [{ state: 'generating', delayMs: 120_000 }]);
+    const run = await within(cli(['wait', 't1', '--base-url', kie.url, '--timeout', '1s']), 8_000);
+    expect(run).not.toBe('still running');
+    const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/Timed out after .* waiting for task t1, with no state seen/);
+    expect(stderr).toContain('had not answered within');
+    expect(stderr).not.toContain('--base-url');
+  });
+
+  it('holds while a slow balance is read before the wait, and still polls', async () => {
+    kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 5 }, delayMs: 9_000 }]);
+    kie.script('t1', [{ state: 'generating' }]);
+    const run = await within(cli(['wait', 't1', '--base-url', kie.url, '--timeout', '2s']), 6_000);
+    expect(run).not.toBe('still running');
+    const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
+    expect(code).toBe(3);
+    expect(stderr).toContain('Could not read the Kie.ai credit balance');
+    expect(stderr).toMatch(/last state: generating/);
+  });
+
+  it('polls a task that is already done even after failing balance reads', async () => {
+    const serverError = { status: 500, body: { code: 500, msg: 'try again later' } };
+    kie.scriptCredits([serverError, serverError, serverError]);
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await cli(['wait', 't1', '--base-url', kie.url, '--timeout', '2s']);
+    expect(run.stderr).not.toMatch(/max-requests-per-second/);
+    expect(run.code).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 // Spend: the balance before and after, min-credits, task costs and the credit outputs, through the
 // whole action and the CLI against the local Kie server's balance endpoint.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { readBalance, balanceClient } from '../src/credits.js';
@@ -95,6 +96,8 @@ describe('the balance before and after', () => {
       localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
     );
     expect(guarded.outputs.creditsBefore).toBe('60.62');
+    // The read took the only slot before the deadline: the task is still asked about once.
+    expect(guarded.outputs).toMatchObject({ pollCount: '1', state: 'generating' });
   });
 
   it('leaves the Credits column out when no task reports its cost', async () => {
@@ -143,6 +146,23 @@ describe('the balance before and after', () => {
     expect(balanceReads()).toHaveLength(4);
     expect(warnings(run.log)).toEqual([]);
   });
+
+  it('gives the read after the tasks 5 s at most', async () => {
+    kie.scriptCredits([
+      { body: { code: 200, data: 5 } },
+      { body: { code: 200, data: 4 }, delayMs: 20_000 },
+    ]);
+    kie.script('t1', [{ state: 'success' }]);
+    const run = runInProcess(inputs({ 'task-id': 't1' }));
+    // Without the bound it waits for the 10 s request timeout, then tries again.
+    const first = await Promise.race([run, sleep(9_000).then(() => 'still running' as const)]);
+    expect(first).not.toBe('still running');
+    const { outputs, log } = first as Awaited<typeof run>;
+    expect(outputs).toMatchObject({ creditsBefore: '5', creditsAfter: '', state: 'success' });
+    expect(warnings(log).join('\n')).toContain(
+      'Could not read the Kie.ai credit balance after the tasks',
+    );
+  }, 15_000);
 
   it('keeps the balance before when only the read after fails', async () => {
     kie.script('t1', [running, { state: 'success' }]);
@@ -272,6 +292,19 @@ describe('readBalance', () => {
         /no complete reply within 50ms/,
       );
       expect(balanceReads()).toHaveLength(3);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('ends by `until`, a request in flight included', async () => {
+    kie.scriptCredits(always({ body: { code: 200, data: 1 }, delayMs: 5_000 }));
+    const client = balanceClient({ baseUrl: kie.url, apiKey: kie.apiKey }, deps());
+    try {
+      const budget = new RequestBudget(100, deps());
+      const read = readBalance(client, budget, deps(), 10, Date.now() + 100);
+      await expect(read).rejects.toThrow(/had not answered within/);
+      expect(balanceReads()).toHaveLength(1);
     } finally {
       client.dispose();
     }

@@ -1,6 +1,7 @@
 // Several tasks in one step, and create-and-wait, through the whole action against the local Kie
 // server (and media host and artifact service where results are involved).
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { localInputs, runInProcess } from './support/action.js';
 import { type KieReply, type KieServer } from './support/kie-server.js';
@@ -413,6 +414,19 @@ describe('create and wait', () => {
     expect(kie.taskRequests()).toHaveLength(1);
     // Neither the backoff nor the budget's pause for Retry-After waits past the 1 s timeout.
     expect(Math.max(...sleeps)).toBeLessThanOrEqual(1_000);
+  });
+
+  it('cuts a creation that gets no reply off after the timeout, saying it may have created', async () => {
+    kie.scriptCreate([{ body: { code: 200, data: { taskId: 'late' } }, delayMs: 120_000 }]);
+    const run = runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }));
+    // Without the bound it waits for the 30 s request timeout.
+    const first = await Promise.race([run, sleep(8_000).then(() => 'still running' as const)]);
+    expect(first).not.toBe('still running');
+    const { failed, log } = first as Awaited<typeof run>;
+    expect(failed).toBe(true);
+    expect(errors(log)[0]).toMatch(/Could not create a task for model m: Kie.ai had not answered/);
+    expect(errors(log)[0]).toContain('A task may have been created anyway');
+    expect(kie.taskRequests()).toHaveLength(1);
   });
 
   it('repeats a creation that was rate-limited, which creates nothing', async () => {

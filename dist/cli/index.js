@@ -42041,10 +42041,10 @@ function cancellableSource(source, signal) {
     });
     aborted.catch(() => { }); // rejected only for those who race it
     return {
-        getTaskRecord(taskId, deadline) {
+        getTaskRecord(taskId, deadline, first) {
             if (signal.aborted)
                 return Promise.reject(new CancelledError());
-            return Promise.race([source.getTaskRecord(taskId, deadline), aborted]);
+            return Promise.race([source.getTaskRecord(taskId, deadline, first), aborted]);
         },
     };
 }
@@ -52645,6 +52645,56 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
 
+;// CONCATENATED MODULE: ./src/kie/exchange.ts
+
+
+/**
+ * Rejects after `requestTimeoutMs` with a plain Error (a silent API: a connection fault), or
+ * sooner at `cutOffAt` with a transient KieApiError (the caller's limit says nothing about the
+ * API), or with the signal's reason.
+ */
+async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, signal }, now) {
+    const { method, url, body } = request;
+    let response;
+    let timer;
+    let abort = () => { };
+    const ms = Math.max(0, Math.min(requestTimeoutMs, cutOffAt - now()));
+    // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
+    // It takes no AbortSignal, so the caller's is raced too.
+    const deadline = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+            response?.message.destroy();
+            const cut = `Kie.ai had not answered within the ${formatDuration(ms)} left for this request.`;
+            if (ms < requestTimeoutMs)
+                reject(new KieApiError('transient', cut));
+            else
+                reject(new Error(`no complete reply within ${ms}ms`));
+        }, ms);
+        abort = () => {
+            response?.message.destroy();
+            reject(signal.reason);
+        };
+        signal?.addEventListener('abort', abort, { once: true });
+    });
+    try {
+        const reply = (async () => {
+            const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+            response = await http.request(method, url, body ?? null, headers);
+            const text = await response.readBody();
+            return {
+                status: response.message.statusCode ?? 0,
+                headers: response.message.headers,
+                body: text,
+            };
+        })();
+        return await Promise.race([reply, deadline]);
+    }
+    finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+    }
+}
+
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: ./src/kie/replies.ts
@@ -52721,11 +52771,15 @@ function describeShape(value) {
 
 
 
+
 // Connection errors that happen before a byte of the request leaves this machine.
 const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A base-url that has never answered is given up on this long after the first try, so the step
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 const UNANSWERED_LIMIT_MS = 90_000;
+/** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
+ * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
+const POLL_GRACE_MS = 1_000;
 class KieClient {
     api;
     http;
@@ -52755,26 +52809,29 @@ class KieClient {
             headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
         });
     }
-    /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
-    async getTaskRecord(taskId) {
+    /** GET the family's status endpoint: the task's current record. Throws KieApiError. With the
+     * step's `deadline` (epoch ms), the request is cut off POLL_GRACE_MS after it. */
+    async getTaskRecord(taskId, deadline) {
         const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
-        const envelope = await this.call('GET', url, {
-            taskId,
-            hint: this.api.unknownTaskHint(this.names),
-        });
+        const hint = this.api.unknownTaskHint(this.names);
+        const limits = { cutOffAt: this.graced(deadline) };
+        const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
         const record = this.api.read(envelope.data);
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
         }
         return record;
     }
-    /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
-    async createTask(request) {
+    /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
+     * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
+    async createTask(request, deadline) {
         const url = `${this.baseUrl}${this.api.create.path}`;
         const creating = request.model
             ? `the task for model ${request.model}`
             : `the ${this.api.label} task`;
-        const envelope = await this.call('POST', url, { creating }, JSON.stringify(this.api.create.body(request)));
+        const body = JSON.stringify(this.api.create.body(request));
+        const limits = { cutOffAt: this.graced(deadline) };
+        const envelope = await this.call('POST', url, { creating }, body, limits);
         const given = envelope.data?.taskId;
         // A number too, as status replies may carry one: the task is paid for, so it is waited for.
         const taskId = typeof given === 'string'
@@ -52793,17 +52850,23 @@ class KieClient {
      */
     async freshDownloadUrl(taskId, fileUrl, signal) {
         const { path, body } = this.api.freshLink(taskId, fileUrl);
-        const envelope = await this.call('POST', `${this.baseUrl}${path}`, { endpoint: `POST ${path}` }, JSON.stringify(body), signal);
+        const url = `${this.baseUrl}${path}`;
+        const sent = JSON.stringify(body);
+        const envelope = await this.call('POST', url, { endpoint: `POST ${path}` }, sent, { signal });
         const link = typeof envelope.data === 'string' ? envelope.data : undefined;
         if (!link || !URL.canParse(link)) {
             throw new KieApiError('fatal', `Kie.ai gave no download link (${describeShape(envelope.data)}).`, envelope.code);
         }
         return link;
     }
-    /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
-    async getCredits() {
+    /** GET /api/v1/chat/credit: the account's balance in credits, the request cut off at `cutOffAt`
+     * (epoch ms) if given. Throws KieApiError. */
+    async getCredits(cutOffAt) {
         const path = '/api/v1/chat/credit';
-        const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+        const url = `${this.baseUrl}${path}`;
+        const envelope = await this.call('GET', url, { endpoint: `GET ${path}` }, undefined, {
+            cutOffAt,
+        });
         const credits = creditsSchema.safeParse(envelope.data);
         if (!credits.success) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable credit balance (${describeShape(envelope.data)}).`, 200);
@@ -52814,27 +52877,32 @@ class KieClient {
     dispose() {
         this.http.dispose();
     }
-    async call(method, url, subject, body, signal) {
+    graced(deadline) {
+        return deadline === undefined ? undefined : Math.max(deadline, this.now()) + POLL_GRACE_MS;
+    }
+    async call(method, url, subject, body, limits = {}) {
+        const { signal } = limits;
         if (this.unreachable)
             throw this.unreachable;
         signal?.throwIfAborted();
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
-        let status;
-        let headers;
         let reply;
         try {
-            ({ status, headers, body: reply } = await this.send(method, url, body, signal));
+            const request = { method, url, body };
+            reply = await exchange(this.http, request, this.requestTimeoutMs, limits, this.now);
         }
         catch (error) {
-            // Given up on by the caller: says nothing about base-url.
+            // Given up on by the caller, or cut off by its time limit: says nothing about base-url.
             if (signal?.aborted)
                 throw signal.reason;
+            if (error instanceof KieApiError)
+                throw error;
             throw this.connectionFault(error, started);
         }
         this.answered = true;
-        this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
-        return this.classify(status, headers, reply, subject);
+        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
+        return this.classify(reply.status, reply.headers, reply.body, subject);
     }
     /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
     connectionFault(error, started) {
@@ -52854,41 +52922,6 @@ class KieClient {
         this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
             `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
         return this.unreachable;
-    }
-    async send(method, url, body, signal) {
-        let response;
-        let timer;
-        let abort = () => { };
-        // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
-        // It takes no AbortSignal, so the caller's is raced too.
-        const deadline = new Promise((_, reject) => {
-            timer = setTimeout(() => {
-                response?.message.destroy();
-                reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
-            }, this.requestTimeoutMs);
-            abort = () => {
-                response?.message.destroy();
-                reject(signal.reason);
-            };
-            signal?.addEventListener('abort', abort, { once: true });
-        });
-        try {
-            const exchange = (async () => {
-                const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-                response = await this.http.request(method, url, body ?? null, headers);
-                const text = await response.readBody();
-                return {
-                    status: response.message.statusCode ?? 0,
-                    headers: response.message.headers,
-                    body: text,
-                };
-            })();
-            return await Promise.race([exchange, deadline]);
-        }
-        finally {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', abort);
-        }
     }
     classify(status, headers, body, subject) {
         if (status === 429) {
@@ -52935,6 +52968,12 @@ const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
 // Tries for a balance that fails transiently (5xx, an HTML page, a reset), and the time they may take.
 const MAX_ATTEMPTS = 3;
 const PATIENCE_MS = 20_000;
+// `timeout` covers the step, so the read before may take a quarter of it (at least 1 s, so that
+// `timeout: 0` with min-credits can still check); the read after, once the tasks are done, 5 s.
+const BEFORE_SHARE = 1 / 4;
+const BEFORE_FLOOR_MS = 1_000;
+const AFTER_MS = 5_000;
+const NO_SLOT = 'No request slot came free for it in time.';
 /** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
 function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT_MS) {
     const { baseUrl, apiKey } = settings;
@@ -52949,16 +52988,21 @@ function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT
 }
 /**
  * The balance, through the step's request budget; transient faults are tried again a few times,
- * waiting `retryDelayMs` and doubling. Throws the last KieApiError.
+ * waiting `retryDelayMs` and doubling, all of it done by `until` (epoch ms). Throws the last
+ * KieApiError.
  */
-async function readBalance(client, budget, deps, retryDelayMs) {
+async function readBalance(client, budget, deps, retryDelayMs, until = Infinity) {
     const startedAt = deps.now();
+    const endAt = Math.min(startedAt + PATIENCE_MS, until);
     for (let attempt = 1;; attempt++) {
-        // The budget grants nothing once the run is cancelled.
-        if (!(await budget.acquire()) || deps.signal?.aborted)
+        // The budget refuses early only once the run is cancelled (or base-url given up on).
+        const granted = await budget.acquire(until);
+        if (deps.signal?.aborted || (!granted && deps.now() < until))
             throw new CancelledError();
+        if (!granted)
+            throw new KieApiError('transient', NO_SLOT, undefined, undefined, { queued: true });
         try {
-            const credits = await untilAborted(client.getCredits(), deps.signal);
+            const credits = await untilAborted(client.getCredits(until), deps.signal);
             budget.succeeded();
             return credits;
         }
@@ -52970,7 +53014,7 @@ async function readBalance(client, budget, deps, retryDelayMs) {
             else if (error.code !== undefined)
                 budget.succeeded();
             const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
-            const late = deps.now() - startedAt + delay >= PATIENCE_MS;
+            const late = deps.now() + delay >= endAt;
             if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
                 throw error;
             deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
@@ -53008,8 +53052,9 @@ class StepBalance {
         this.client = balanceClient(settings, deps);
         this.names = deps.names ?? ACTION_NAMES;
     }
-    /** The first read; a Failure when the step must not start (below min-credits, or unreadable with it set). */
-    async before() {
+    /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
+     * must not start (below min-credits, or unreadable with it set). */
+    async before(deadline) {
         const { minCredits, create } = this.settings;
         const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
         // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
@@ -53019,8 +53064,10 @@ class StepBalance {
             this.credits.skipped = true;
             return undefined;
         }
+        const now = this.deps.now();
+        const share = Math.max(BEFORE_SHARE * (deadline - now), BEFORE_FLOOR_MS);
         try {
-            this.credits.before = await this.read();
+            this.credits.before = await this.read(now + share);
         }
         catch (error) {
             if (error instanceof CancelledError) {
@@ -53052,7 +53099,7 @@ class StepBalance {
         if (this.credits.before === undefined || this.deps.signal?.aborted)
             return;
         try {
-            this.credits.after = await this.read();
+            this.credits.after = await this.read(this.deps.now() + AFTER_MS);
         }
         catch (error) {
             if (error instanceof CancelledError)
@@ -53065,8 +53112,9 @@ class StepBalance {
     dispose() {
         this.client.dispose();
     }
-    read() {
-        return readBalance(this.client, this.budget, this.deps, this.settings.pollIntervalMs);
+    read(until) {
+        const { pollIntervalMs } = this.settings;
+        return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
     }
 }
 /** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
@@ -54385,10 +54433,15 @@ class RequestBudget {
      * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
      * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
      * also at once when `signal` aborts (a download's own timeout or cancellation).
+     * A task's `first` poll may also take a slot that comes within one spacing of asking, however
+     * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
+     * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
      */
-    acquire(deadline = Infinity, signal) {
+    acquire(deadline = Infinity, signal, first = false) {
         if (this.cancelled || signal?.aborted)
             return Promise.resolve(false);
+        if (first)
+            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
         return new Promise((resolve) => {
             const abandon = () => this.refuse(caller);
             const grant = (granted) => {
@@ -54480,14 +54533,15 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
         throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
     };
     return {
-        async getTaskRecord(taskId, deadline) {
+        async getTaskRecord(taskId, deadline, first) {
             stopIfUnreachable();
-            if (!(await budget.acquire(deadline))) {
+            if (!(await budget.acquire(deadline, undefined, first))) {
                 stopIfUnreachable();
                 throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { queued: true });
             }
             try {
-                const record = await source.getTaskRecord(taskId);
+                // The deadline bounds the request in flight too, not only the wait for its slot.
+                const record = await source.getTaskRecord(taskId, deadline);
                 budget.succeeded();
                 return record;
             }
@@ -54562,7 +54616,7 @@ async function waitForTask(options, deps) {
         let retryAfterMs = 0;
         let retryBy = Infinity;
         try {
-            const record = await source.getTaskRecord(taskId, deadline);
+            const record = await source.getTaskRecord(taskId, deadline, progress.polls === 0);
             progress.polls++;
             progress.elapsedMs = now() - startedAt;
             // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
@@ -54697,7 +54751,7 @@ async function runPipeline(settings, given) {
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
         if (unusable)
             return { tasks: [], failure: unusable };
-        const refused = await balance.before();
+        const refused = await balance.before(deadline);
         if (refused)
             return { tasks: [], credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
@@ -54794,7 +54848,7 @@ async function createTask(client, budget, request, deadline, deps) {
                 new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(constants_Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
         }
         try {
-            const taskId = await client.createTask(request);
+            const taskId = await client.createTask(request, deadline);
             budget.succeeded();
             deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
             return taskId;

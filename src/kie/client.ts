@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { formatDuration } from '../units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
+import { exchange, type Exchange, type Limits } from './exchange.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
 import { describeShape, excerpt, parseEnvelope, parseRetryAfter } from './replies.js';
 import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
@@ -36,6 +37,10 @@ export interface KieClientOptions {
 /** A base-url that has never answered is given up on this long after the first try, so the step
  * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
 export const UNANSWERED_LIMIT_MS = 90_000;
+
+/** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
+ * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
+export const POLL_GRACE_MS = 1_000;
 
 export class KieClient {
   readonly api: ApiFamily;
@@ -68,13 +73,13 @@ export class KieClient {
     });
   }
 
-  /** GET the family's status endpoint: the task's current record. Throws KieApiError. */
-  async getTaskRecord(taskId: string): Promise<TaskRecord> {
+  /** GET the family's status endpoint: the task's current record. Throws KieApiError. With the
+   * step's `deadline` (epoch ms), the request is cut off POLL_GRACE_MS after it. */
+  async getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord> {
     const url = `${this.baseUrl}${this.api.statusPath}?taskId=${encodeURIComponent(taskId)}`;
-    const envelope = await this.call('GET', url, {
-      taskId,
-      hint: this.api.unknownTaskHint(this.names),
-    });
+    const hint = this.api.unknownTaskHint(this.names);
+    const limits = { cutOffAt: this.graced(deadline) };
+    const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(
@@ -86,18 +91,16 @@ export class KieClient {
     return record;
   }
 
-  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries. */
-  async createTask(request: CreateRequest): Promise<string> {
+  /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
+   * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
+  async createTask(request: CreateRequest, deadline?: number): Promise<string> {
     const url = `${this.baseUrl}${this.api.create.path}`;
     const creating = request.model
       ? `the task for model ${request.model}`
       : `the ${this.api.label} task`;
-    const envelope = await this.call(
-      'POST',
-      url,
-      { creating },
-      JSON.stringify(this.api.create.body(request)),
-    );
+    const body = JSON.stringify(this.api.create.body(request));
+    const limits = { cutOffAt: this.graced(deadline) };
+    const envelope = await this.call('POST', url, { creating }, body, limits);
     const given = (envelope.data as { taskId?: unknown } | null | undefined)?.taskId;
     // A number too, as status replies may carry one: the task is paid for, so it is waited for.
     const taskId =
@@ -122,13 +125,9 @@ export class KieClient {
    */
   async freshDownloadUrl(taskId: string, fileUrl: string, signal?: AbortSignal): Promise<string> {
     const { path, body } = this.api.freshLink(taskId, fileUrl);
-    const envelope = await this.call(
-      'POST',
-      `${this.baseUrl}${path}`,
-      { endpoint: `POST ${path}` },
-      JSON.stringify(body),
-      signal,
-    );
+    const url = `${this.baseUrl}${path}`;
+    const sent = JSON.stringify(body);
+    const envelope = await this.call('POST', url, { endpoint: `POST ${path}` }, sent, { signal });
     const link = typeof envelope.data === 'string' ? envelope.data : undefined;
     if (!link || !URL.canParse(link)) {
       throw new KieApiError(
@@ -140,10 +139,14 @@ export class KieClient {
     return link;
   }
 
-  /** GET /api/v1/chat/credit: the account's balance in credits. Throws KieApiError. */
-  async getCredits(): Promise<number> {
+  /** GET /api/v1/chat/credit: the account's balance in credits, the request cut off at `cutOffAt`
+   * (epoch ms) if given. Throws KieApiError. */
+  async getCredits(cutOffAt?: number): Promise<number> {
     const path = '/api/v1/chat/credit';
-    const envelope = await this.call('GET', `${this.baseUrl}${path}`, { endpoint: `GET ${path}` });
+    const url = `${this.baseUrl}${path}`;
+    const envelope = await this.call('GET', url, { endpoint: `GET ${path}` }, undefined, {
+      cutOffAt,
+    });
     const credits = creditsSchema.safeParse(envelope.data);
     if (!credits.success) {
       throw new KieApiError(
@@ -160,30 +163,35 @@ export class KieClient {
     this.http.dispose();
   }
 
+  private graced(deadline: number | undefined): number | undefined {
+    return deadline === undefined ? undefined : Math.max(deadline, this.now()) + POLL_GRACE_MS;
+  }
+
   private async call(
     method: 'GET' | 'POST',
     url: string,
     subject: Subject,
     body?: string,
-    signal?: AbortSignal,
+    limits: Limits = {},
   ): Promise<Envelope> {
+    const { signal } = limits;
     if (this.unreachable) throw this.unreachable;
     signal?.throwIfAborted();
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
-    let status: number;
-    let headers: HttpClientResponse['message']['headers'];
-    let reply: string;
+    let reply: Exchange;
     try {
-      ({ status, headers, body: reply } = await this.send(method, url, body, signal));
+      const request = { method, url, body };
+      reply = await exchange(this.http, request, this.requestTimeoutMs, limits, this.now);
     } catch (error) {
-      // Given up on by the caller: says nothing about base-url.
+      // Given up on by the caller, or cut off by its time limit: says nothing about base-url.
       if (signal?.aborted) throw signal.reason;
+      if (error instanceof KieApiError) throw error;
       throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
     this.answered = true;
-    this.logger.debug(`HTTP ${status} in ${this.now() - started}ms: ${excerpt(reply)}`);
-    return this.classify(status, headers, reply, subject);
+    this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
+    return this.classify(reply.status, reply.headers, reply.body, subject);
   }
 
   /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
@@ -215,41 +223,6 @@ export class KieClient {
       { neverSent, unreachable: true },
     );
     return this.unreachable;
-  }
-
-  private async send(method: 'GET' | 'POST', url: string, body?: string, signal?: AbortSignal) {
-    let response: HttpClientResponse | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let abort = () => {};
-    // http-client's socketTimeout ends idle sockets; this deadline also bounds a body that trickles.
-    // It takes no AbortSignal, so the caller's is raced too.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        response?.message.destroy();
-        reject(new Error(`no complete reply within ${this.requestTimeoutMs}ms`));
-      }, this.requestTimeoutMs);
-      abort = () => {
-        response?.message.destroy();
-        reject(signal!.reason as Error);
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-    });
-    try {
-      const exchange = (async () => {
-        const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-        response = await this.http.request(method, url, body ?? null, headers);
-        const text = await response.readBody();
-        return {
-          status: response.message.statusCode ?? 0,
-          headers: response.message.headers,
-          body: text,
-        };
-      })();
-      return await Promise.race([exchange, deadline]);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
-    }
   }
 
   private classify(

@@ -43,9 +43,13 @@ export class RequestBudget {
    * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
    * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
    * also at once when `signal` aborts (a download's own timeout or cancellation).
+   * A task's `first` poll may also take a slot that comes within one spacing of asking, however
+   * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
+   * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
    */
-  acquire(deadline = Infinity, signal?: AbortSignal): Promise<boolean> {
+  acquire(deadline = Infinity, signal?: AbortSignal, first = false): Promise<boolean> {
     if (this.cancelled || signal?.aborted) return Promise.resolve(false);
+    if (first) deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
     return new Promise((resolve) => {
       const abandon = () => this.refuse(caller);
       const grant = (granted: boolean) => {
@@ -142,9 +146,9 @@ export function budgetedSource(
     throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
   };
   return {
-    async getTaskRecord(taskId, deadline) {
+    async getTaskRecord(taskId, deadline, first) {
       stopIfUnreachable();
-      if (!(await budget.acquire(deadline))) {
+      if (!(await budget.acquire(deadline, undefined, first))) {
         stopIfUnreachable();
         throw new KieApiError(
           'transient',
@@ -155,7 +159,8 @@ export function budgetedSource(
         );
       }
       try {
-        const record = await source.getTaskRecord(taskId);
+        // The deadline bounds the request in flight too, not only the wait for its slot.
+        const record = await source.getTaskRecord(taskId, deadline);
         budget.succeeded();
         return record;
       } catch (error) {

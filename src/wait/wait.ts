@@ -8,8 +8,12 @@ import { formatDuration, plural } from '../units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {
-  /** `deadline` (epoch ms): a source that has to queue the request gives up then. */
-  getTaskRecord(taskId: string, deadline?: number): Promise<TaskRecord>;
+  /**
+   * `deadline` (epoch ms): a source that has to queue the request gives up then, and cuts a
+   * request in flight off shortly after. A task's `first` poll may still take a slot free just
+   * after it, so the time spent before the wait cannot leave the task unasked.
+   */
+  getTaskRecord(taskId: string, deadline?: number, first?: boolean): Promise<TaskRecord>;
 }
 
 export interface WaitDeps {
@@ -82,7 +86,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     let retryAfterMs = 0;
     let retryBy = Infinity;
     try {
-      const record = await source.getTaskRecord(taskId, deadline);
+      const record = await source.getTaskRecord(taskId, deadline, progress.polls === 0);
       progress.polls++;
       progress.elapsedMs = now() - startedAt;
       // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is

@@ -56,7 +56,7 @@ const DEFAULT_TASK_COST = 1;
 /** One answer to a createTask call: a new task (scripted like `script`), or any raw reply. */
 export type CreateReply =
   | { taskId: string; replies: KieReply[] }
-  | { status?: number; body: string | object; headers?: Record<string, string> };
+  | { status?: number; body: string | object; headers?: Record<string, string>; delayMs?: number };
 
 export interface KieServer {
   url: string;
