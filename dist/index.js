@@ -55667,7 +55667,10 @@ function readSettings() {
 
 
 const coreLogger = {
-    info: (message) => lib_core/* info */.pq(message),
+    // Our messages are one line each; a line break inside comes from API text (a state, a message)
+    // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
+    // escapes warnings and debug lines, not info.
+    info: (message) => lib_core/* info */.pq(message.replace(/\r\n|\r|\n/g, '\\n')),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };
