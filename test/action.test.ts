@@ -266,6 +266,11 @@ describe('bad inputs fail the step with one line naming the input', () => {
       "Input 'base-url' must be an http(s) URL such as https://api.kie.ai (got 'api.kie.ai').",
     ],
     [
+      'a base-url with credentials in it',
+      { 'base-url': 'https://user:secret@api.kie.ai' },
+      "Input 'base-url' must not hold a user name or password; the API key is all Kie.ai needs (got 'https://api.kie.ai' with them).",
+    ],
+    [
       'an ftp base-url',
       { 'base-url': 'ftp://api.kie.ai' },
       "Input 'base-url' must be an http(s) URL",

@@ -55204,7 +55204,14 @@ function settingsSchema(names) {
             const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
             problem(ctx, constants_Inputs.ApiKey, `${subject(constants_Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
         }),
-        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
+            // Credentials in it would be printed with every message that names the host.
+            const url = URL.parse(text);
+            if (url && (url.username || url.password)) {
+                url.username = url.password = '';
+                problem(ctx, constants_Inputs.BaseUrl, `${subject(constants_Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
+            }
+        }),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
