@@ -54200,7 +54200,6 @@ async function downloadWithRetries(job, context) {
 async function freshLink(url, reason, context) {
     if (!context.refreshUrl)
         return undefined;
-    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
     let fresh;
     try {
         fresh = await context.refreshUrl(url, context.signal);
@@ -54211,8 +54210,10 @@ async function freshLink(url, reason, context) {
             throw stopped(url, error, context);
         throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
     }
+    // Said only once there is one: most hosts are never asked (fresh-links.ts).
     if (fresh === undefined)
         return undefined;
+    context.logger.info(`${url}: ${reason}; trying the fresh link Kie.ai gave.`);
     try {
         return parseUrl(fresh);
     }
