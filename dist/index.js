@@ -54871,11 +54871,12 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
-            return { tasks: [], failure: unusable };
+            return { tasks: [], notWaitedFor: given, failure: unusable };
         const refused = await balance.before(deadline);
         if (refused)
-            return { tasks: [], credits, failure: refused };
+            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
@@ -55182,7 +55183,7 @@ const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 function renderSummary(report) {
     const lines = report.tasks.length === 0
-        ? ['## ❌ No Kie.ai task was created', '']
+        ? [`## ❌ ${notStarted(report.notWaitedFor ?? [])}`, '']
         : report.tasks.length === 1
             ? taskCard(report.tasks[0], report)
             : taskTable(report);
@@ -55197,6 +55198,13 @@ function renderSummary(report) {
     if (credits)
         lines.push(escapeHtml(credits), '');
     return lines.join('\n');
+}
+function notStarted(ids) {
+    if (ids.length === 0)
+        return 'No Kie.ai task was created';
+    return ids.length === 1
+        ? `Kie.ai task ${code(ids[0])} was not waited for`
+        : `${ids.length} Kie.ai tasks were not waited for`;
 }
 function taskCard(task, report) {
     const { outcome, result } = task;

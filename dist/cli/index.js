@@ -54750,11 +54750,12 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
-            return { tasks: [], failure: unusable };
+            return { tasks: [], notWaitedFor: given, failure: unusable };
         const refused = await balance.before(deadline);
         if (refused)
-            return { tasks: [], credits, failure: refused };
+            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
