@@ -53072,6 +53072,78 @@ class KieClient {
     }
 }
 
+;// CONCATENATED MODULE: ./src/create.ts
+// Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
+// repeated only when it surely created nothing, and a failure says whether a task may exist.
+
+
+
+
+const MAX_CREATE_ATTEMPTS = 5;
+/** The new task's id, or why there is none (the report's failure). */
+async function createTask(client, budget, request, deadline, deps) {
+    try {
+        return { taskId: await sendCreate(client, budget, request, deadline, deps) };
+    }
+    catch (error) {
+        if (error instanceof CancelledError) {
+            const message = 'Cancelled before a task was created: nothing was created.';
+            return { failure: { kind: 'cancelled', message } };
+        }
+        if (!(error instanceof KieApiError))
+            throw error;
+        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
+        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
+        const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
+            (unsure
+                ? " A task may have been created anyway: check Kie.ai's logs before running again."
+                : '');
+        return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
+    }
+}
+async function sendCreate(client, budget, request, deadline, deps) {
+    let lastError;
+    for (let attempt = 1;; attempt++) {
+        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+        // means nothing was sent: the last fault says why, else the timeout does.
+        if (!(await budget.acquire(deadline))) {
+            if (deps.signal?.aborted)
+                throw new CancelledError();
+            throw (lastError ??
+                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
+        }
+        try {
+            const taskId = await client.createTask(request, deadline);
+            budget.succeeded();
+            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
+            return taskId;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            // Creating a task costs credits, so repeat the request only when it surely created nothing:
+            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
+            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
+            const rateLimited = error.code === 429;
+            if (rateLimited)
+                budget.rateLimited(error.retryAfterMs);
+            const remaining = deadline - deps.now();
+            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
+                throw error;
+            }
+            lastError = error;
+            // As with polls, the last try lands on the deadline.
+            const delay = Math.min(1_000 * 2 ** attempt, remaining);
+            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
+            await deps.sleep(delay);
+        }
+    }
+}
+/** "for model X", or "on Runway" for a family whose request has no model. */
+function creating(client, request) {
+    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
+}
+
 ;// CONCATENATED MODULE: ./src/credits.ts
 // The account's credit balance, read once before a step creates or waits and once after its last
 // task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
@@ -54846,6 +54918,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54879,25 +54952,10 @@ async function runPipeline(settings, given) {
             return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
-            try {
-                taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
-            }
-            catch (error) {
-                if (error instanceof CancelledError) {
-                    const message = 'Cancelled before a task was created: nothing was created.';
-                    return { tasks: [], credits, failure: { kind: 'cancelled', message } };
-                }
-                if (!(error instanceof KieApiError))
-                    throw error;
-                // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
-                const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
-                const message = `Could not create a task ${creating(client, settings.create)}: ${error.message}` +
-                    (unsure
-                        ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                        : '');
-                const kind = error.more.queued ? 'timeout' : 'api';
-                return { tasks: [], credits, failure: { kind, message } };
-            }
+            const created = await createTask(client, budget, settings.create, deadline, deps);
+            if ('failure' in created)
+                return { tasks: [], credits, failure: created.failure };
+            taskIds = [created.taskId];
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
@@ -54957,49 +55015,6 @@ async function unusableDownloadDir(settings, deps) {
         const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
         return { kind: 'results', message };
     }
-}
-const MAX_CREATE_ATTEMPTS = 5;
-async function createTask(client, budget, request, deadline, deps) {
-    let lastError;
-    for (let attempt = 1;; attempt++) {
-        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
-        // means nothing was sent: the last fault says why, else the timeout does.
-        if (!(await budget.acquire(deadline))) {
-            if (deps.signal?.aborted)
-                throw new CancelledError();
-            throw (lastError ??
-                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
-        }
-        try {
-            const taskId = await client.createTask(request, deadline);
-            budget.succeeded();
-            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
-            return taskId;
-        }
-        catch (error) {
-            if (!(error instanceof KieApiError))
-                throw error;
-            // Creating a task costs credits, so repeat the request only when it surely created nothing:
-            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
-            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
-            const rateLimited = error.code === 429;
-            if (rateLimited)
-                budget.rateLimited(error.retryAfterMs);
-            const remaining = deadline - deps.now();
-            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
-                throw error;
-            }
-            lastError = error;
-            // As with polls, the last try lands on the deadline.
-            const delay = Math.min(1_000 * 2 ** attempt, remaining);
-            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
-            await deps.sleep(delay);
-        }
-    }
-}
-/** "for model X", or "on Runway" for a family whose request has no model. */
-function creating(client, request) {
-    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
 async function runTask(taskId, dir, settings, source, downloads, deps) {
     const { logger } = deps;
