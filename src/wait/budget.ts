@@ -87,6 +87,11 @@ export class RequestBudget {
     this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
   }
 
+  /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
+  pausedPast(at: number): boolean {
+    return !this.cancelled && this.pausedUntil > at;
+  }
+
   /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
    * probes the limit gently yet is back at full rate in 8 replies after one halving. */
   succeeded(): void {
