@@ -54200,7 +54200,6 @@ async function downloadWithRetries(job, context) {
 async function freshLink(url, reason, context) {
     if (!context.refreshUrl)
         return undefined;
-    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
     let fresh;
     try {
         fresh = await context.refreshUrl(url, context.signal);
@@ -54211,8 +54210,10 @@ async function freshLink(url, reason, context) {
             throw stopped(url, error, context);
         throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
     }
+    // Said only once there is one: most hosts are never asked (fresh-links.ts).
     if (fresh === undefined)
         return undefined;
+    context.logger.info(`${url}: ${reason}; trying the fresh link Kie.ai gave.`);
     try {
         return parseUrl(fresh);
     }
@@ -54870,11 +54871,12 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
-            return { tasks: [], failure: unusable };
+            return { tasks: [], notWaitedFor: given, failure: unusable };
         const refused = await balance.before(deadline);
         if (refused)
-            return { tasks: [], credits, failure: refused };
+            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
@@ -55181,7 +55183,7 @@ const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 function renderSummary(report) {
     const lines = report.tasks.length === 0
-        ? ['## ❌ No Kie.ai task was created', '']
+        ? [`## ❌ ${notStarted(report.notWaitedFor ?? [])}`, '']
         : report.tasks.length === 1
             ? taskCard(report.tasks[0], report)
             : taskTable(report);
@@ -55196,6 +55198,13 @@ function renderSummary(report) {
     if (credits)
         lines.push(escapeHtml(credits), '');
     return lines.join('\n');
+}
+function notStarted(ids) {
+    if (ids.length === 0)
+        return 'No Kie.ai task was created';
+    return ids.length === 1
+        ? `Kie.ai task ${code(ids[0])} was not waited for`
+        : `${ids.length} Kie.ai tasks were not waited for`;
 }
 function taskCard(task, report) {
     const { outcome, result } = task;
@@ -55509,7 +55518,14 @@ function settingsSchema(names) {
             const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
             problem(ctx, Inputs.ApiKey, `${subject(Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
         }),
-        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
+        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
+            // Credentials in it would be printed with every message that names the host.
+            const url = URL.parse(text);
+            if (url && (url.username || url.password)) {
+                url.username = url.password = '';
+                problem(ctx, Inputs.BaseUrl, `${subject(Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
+            }
+        }),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
@@ -55667,7 +55683,10 @@ function readSettings() {
 
 
 const coreLogger = {
-    info: (message) => lib_core/* info */.pq(message),
+    // Our messages are one line each; a line break inside comes from API text (a state, a message)
+    // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
+    // escapes warnings and debug lines, not info.
+    info: (message) => lib_core/* info */.pq(message.replace(/\r\n|\r|\n/g, '\\n')),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };

@@ -67,9 +67,10 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
-    if (unusable) return { tasks: [], failure: unusable };
+    const given = settings.taskIds; // told in the summary when the step stops before the wait
+    if (unusable) return { tasks: [], notWaitedFor: given, failure: unusable };
     const refused = await balance.before(deadline);
-    if (refused) return { tasks: [], credits, failure: refused };
+    if (refused) return { tasks: [], notWaitedFor: given, credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
       try {

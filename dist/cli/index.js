@@ -54079,7 +54079,6 @@ async function downloadWithRetries(job, context) {
 async function freshLink(url, reason, context) {
     if (!context.refreshUrl)
         return undefined;
-    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
     let fresh;
     try {
         fresh = await context.refreshUrl(url, context.signal);
@@ -54090,8 +54089,10 @@ async function freshLink(url, reason, context) {
             throw stopped(url, error, context);
         throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
     }
+    // Said only once there is one: most hosts are never asked (fresh-links.ts).
     if (fresh === undefined)
         return undefined;
+    context.logger.info(`${url}: ${reason}; trying the fresh link Kie.ai gave.`);
     try {
         return parseUrl(fresh);
     }
@@ -54749,11 +54750,12 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
-            return { tasks: [], failure: unusable };
+            return { tasks: [], notWaitedFor: given, failure: unusable };
         const refused = await balance.before(deadline);
         if (refused)
-            return { tasks: [], credits, failure: refused };
+            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
             try {
@@ -55204,7 +55206,14 @@ function settingsSchema(names) {
             const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
             problem(ctx, constants_Inputs.ApiKey, `${subject(constants_Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
         }),
-        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
+            // Credentials in it would be printed with every message that names the host.
+            const url = URL.parse(text);
+            if (url && (url.username || url.password)) {
+                url.username = url.password = '';
+                problem(ctx, constants_Inputs.BaseUrl, `${subject(constants_Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
+            }
+        }),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
