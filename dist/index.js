@@ -42133,7 +42133,7 @@ function abortableSleep(sleep, signal) {
         else
             signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    return (ms) => Promise.race([sleep(ms, signal), aborted]);
+    return (ms, own) => Promise.race([sleep(ms, own ? AbortSignal.any([signal, own]) : signal), aborted]);
 }
 /**
  * `work`, or a CancelledError as soon as the signal aborts: for work that takes no signal of its
@@ -53165,6 +53165,7 @@ const BEFORE_SHARE = 1 / 4;
 const BEFORE_FLOOR_MS = 1_000;
 const AFTER_MS = 5_000;
 const NO_SLOT = 'No request slot came free for it in time.';
+const PAUSED = "Kie.ai's rate limit (HTTP 429) pauses requests for longer than it may take.";
 /** The KieClient for balance reads: the step's key and address, a shorter request timeout. */
 function balanceClient(settings, deps, requestTimeoutMs = CREDIT_REQUEST_TIMEOUT_MS) {
     const { baseUrl, apiKey } = settings;
@@ -53186,6 +53187,10 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
     const startedAt = deps.now();
     const endAt = Math.min(startedAt + PATIENCE_MS, until);
     for (let attempt = 1;; attempt++) {
+        // Waiting in line for a pause that ends past `until` would only spend the time it may take.
+        if (budget.pausedPast(until)) {
+            throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
+        }
         // The budget refuses early only once the run is cancelled (or base-url given up on).
         const granted = await budget.acquire(until);
         if (deps.signal?.aborted || (!granted && deps.now() < until))
@@ -54615,6 +54620,8 @@ class RequestBudget {
     cancelled = false;
     /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
     sleepingUntil;
+    /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
+    wake;
     constructor(configuredRate, clock) {
         this.configuredRate = configuredRate;
         this.clock = clock;
@@ -54638,8 +54645,10 @@ class RequestBudget {
             deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
         return new Promise((resolve) => {
             const abandon = () => this.refuse(caller);
+            const timer = new AbortController();
             const grant = (granted) => {
                 signal?.removeEventListener('abort', abandon);
+                timer.abort();
                 resolve(granted);
             };
             const caller = { grant, deadline };
@@ -54651,9 +54660,10 @@ class RequestBudget {
             }
             else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
                 // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
-                // a timer of this caller's own says no right at the deadline. It ends before the
-                // dispatcher's, so it keeps nothing alive.
-                void this.clock.sleep(deadline - this.clock.now()).then(() => this.refuse(caller));
+                // a timer of this caller's own says no right at the deadline, cleared once it is answered.
+                void this.clock
+                    .sleep(deadline - this.clock.now(), timer.signal)
+                    .then(() => this.refuse(caller));
             }
         });
     }
@@ -54662,6 +54672,7 @@ class RequestBudget {
         this.cancelled = true;
         for (const caller of this.waiting.splice(0))
             caller.grant(false);
+        this.wake?.abort();
     }
     /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
     rateLimited(retryAfterMs) {
@@ -54671,6 +54682,10 @@ class RequestBudget {
             this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
         }
         this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+    }
+    /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
+    pausedPast(at) {
+        return !this.cancelled && this.pausedUntil > at;
     }
     /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
      * probes the limit gently yet is back at full rate in 8 replies after one halving. */
@@ -54703,8 +54718,9 @@ class RequestBudget {
             }
             const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
             this.sleepingUntil = wakeAt;
-            await this.clock.sleep(wakeAt - now);
-            this.sleepingUntil = undefined;
+            this.wake = new AbortController();
+            await this.clock.sleep(wakeAt - now, this.wake.signal);
+            this.sleepingUntil = this.wake = undefined;
         }
         this.dispatching = false;
     }
@@ -54714,6 +54730,8 @@ class RequestBudget {
             return; // granted or refused already
         this.waiting.splice(index, 1);
         caller.grant(false);
+        if (this.waiting.length === 0)
+            this.wake?.abort();
     }
 }
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
@@ -54876,7 +54894,13 @@ async function waitForTask(options, deps) {
         // The last poll lands on the deadline, so a task finishing just before it is not missed.
         const delay = Math.min(Math.max(nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options), retryAfterMs), remaining, Math.max(0, retryBy - now()));
         const fault = progress.lastFault;
-        if (fault?.kind === 'transient') {
+        // A Retry-After past the deadline leaves no try before it: the wait ends there, at the timeout.
+        const pausedPastDeadline = fault?.kind === 'transient' && retryAfterMs > remaining;
+        if (pausedPastDeadline) {
+            logger.info(`${fault.message} Its pause of ${formatDuration(retryAfterMs)} outlasts the timeout: no more tries in the ${formatDuration(remaining)} left.`);
+            lastLogAt = now();
+        }
+        else if (fault?.kind === 'transient') {
             // Info, not a warning: each warning is an annotation, and a retry that works needs no one.
             logger.info(`${fault.message} Trying again in ${formatDuration(delay)}.`);
             lastLogAt = now();
@@ -54892,6 +54916,9 @@ async function waitForTask(options, deps) {
         }
         logger.debug(`Next poll in ${formatDuration(delay)}.`);
         await sleep(delay);
+        if (pausedPastDeadline && !deps.signal?.aborted) {
+            return { ...progress, elapsedMs: now() - startedAt, ending: 'timeout' };
+        }
     }
 }
 /** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
