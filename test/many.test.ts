@@ -303,10 +303,12 @@ describe('the shared request budget', () => {
     const times = kie.requests.map((request) => request.at).sort((a, b) => a - b);
     expect(times).toHaveLength(14); // 12 polls, 2 balance reads
     // 50/s is 20 ms apart. The first 429 (the first poll, after the balance read) halves the rate
-    // for everyone: the next request, another task's, waits the doubled spacing (40 ms), not 20.
-    const gaps = times.slice(1).map((at, i) => at - times[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(18);
-    expect(gaps[1]).toBeGreaterThanOrEqual(38);
+    // for everyone: the next requests, other tasks', wait the doubled spacing (40 ms), not 20.
+    // Measured over two gaps: a request the busy event loop sends a few ms late shortens one gap
+    // but lengthens the next, so only a span's ends can be off (15 ms allowed for that).
+    const spans = times.slice(2).map((at, i) => at - times[i]!);
+    expect(Math.min(...spans)).toBeGreaterThanOrEqual(2 * 20 - 15);
+    expect(times[3]! - times[1]!).toBeGreaterThanOrEqual(2 * 40 - 15);
   });
 
   it('rejects a budget that is not a positive number', async () => {
