@@ -12,6 +12,7 @@ import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, parseSettings, type Settings } from './settings.js';
 import { startDisplay } from './cli-display.js';
+import { guard, type CliStream, type Output } from './cli-io.js';
 import { HELP } from './cli-help.js';
 import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { VERSION } from './version.js';
@@ -59,15 +60,17 @@ const OPTIONS = {
 
 /** What the CLI touches of the world: given as an argument, so tests run it in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown };
-  /** `isTTY`: draw the live state line. */
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdout: CliStream;
+  stderr: CliStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
   runtime?: Runtime;
   /** Aborted on Ctrl-C: the run stops and reports what it saw. */
   signal?: AbortSignal;
 }
+
+/** The io a command writes to: writes that never throw. */
+export type RunIo = Omit<CliIo, 'stdout' | 'stderr'> & { stdout: Output; stderr: Output };
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
 const OPTION_OF: Partial<Record<InputName, string>> = {
@@ -84,17 +87,25 @@ export const CLI_NAMES: InputNames = {
 };
 
 /** Runs one command; resolves to the exit code, never rejects. */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], given: CliIo): Promise<number> {
+  const stdout = guard(given.stdout);
+  const io: RunIo = { ...given, stdout, stderr: guard(given.stderr) };
+  let code: number;
   try {
-    return await command(argv, io);
+    code = await command(argv, io);
   } catch (error) {
     io.stderr.write(`kie-task: unexpected error: ${(error as Error).message}\n`);
     if (io.env.KIE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
-    return ExitCode.Internal;
+    code = ExitCode.Internal;
   }
+  // A reader that stopped reading (`| head`) is no failure; a stdout that lost the results is.
+  const failure = await stdout.settled();
+  if (!failure || failure.code === 'EPIPE') return code;
+  io.stderr.write(`kie-task: Could not write the output to stdout: ${failure.message}\n`);
+  return code === ExitCode.Success ? ExitCode.Results : code;
 }
 
-async function command(argv: string[], io: CliIo): Promise<number> {
+async function command(argv: string[], io: RunIo): Promise<number> {
   const usageError = (message: string) => {
     // One line a problem, each pointing to the help.
     const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
@@ -223,7 +234,7 @@ function argumentError(error: Error & { code?: string }): string {
   return error.message;
 }
 
-function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
+function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   const names = [
     ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
@@ -238,9 +249,8 @@ function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   }
 }
 
-/** A list of names, wrapped under the help's option descriptions. */
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
-async function printCredits(io: CliIo, settings: Settings, json: boolean): Promise<number> {
+async function printCredits(io: RunIo, settings: Settings, json: boolean): Promise<number> {
   const display = startDisplay(io);
   const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
   const client = balanceClient(settings, deps);
@@ -264,7 +274,7 @@ async function printCredits(io: CliIo, settings: Settings, json: boolean): Promi
   return ExitCode.Api;
 }
 
-function print(io: CliIo, text: string, code: number): number {
+function print(io: RunIo, text: string, code: number): number {
   io.stdout.write(text);
   return code;
 }

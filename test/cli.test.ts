@@ -3,9 +3,10 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { main, type CliIo } from '../src/cli.js';
 import { scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
@@ -323,5 +324,61 @@ describe('kie-task create', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(kie.requests).toHaveLength(0);
+  });
+});
+
+describe('a stdout that is closed or full', () => {
+  const errno = (code: string) => Object.assign(new Error(`write ${code}`), { code });
+  // As process.stdout fails: the write's callback and an 'error' event, both on a later tick.
+  const failingStream = (code: string) => {
+    const stream = new EventEmitter();
+    return Object.assign(stream, {
+      write: (_text: string, done?: (error: Error) => void) => {
+        const error = errno(code);
+        process.nextTick(() => (done?.(error), stream.emit('error', error)));
+        return false;
+      },
+    });
+  };
+  const run = async (args: string[], stdout: CliIo['stdout']) => {
+    let stderr = '';
+    const code = await main([...args, ...fast()], {
+      stdout,
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { KIE_API_KEY: kie.apiKey },
+      cwd: process.cwd(),
+    });
+    return { code, stderr };
+  };
+
+  it('exits quietly with the code the run earned when the reader has gone (EPIPE)', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const stdout = failingStream('EPIPE');
+    const ok = await run(['wait', 't1', '--json'], stdout);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(stdout.listenerCount('error')).toBe(1); // without one, the process dies on the event
+    expect(ok.stderr).not.toMatch(/EPIPE|unexpected|\n\s+at /);
+    kie.script('t2', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+    const failed = await run(['wait', 't2'], failingStream('EPIPE'));
+    expect(failed.code).toBe(1);
+  });
+
+  it('says so in one line and exits 5 when the results cannot be written', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    for (const stdout of [
+      failingStream('ENOSPC'),
+      {
+        write: (): never => {
+          throw errno('ENOSPC');
+        },
+      },
+    ]) {
+      const { code, stderr } = await run(['wait', 't1'], stdout);
+      expect(code).toBe(5);
+      expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+        'kie-task: Could not write the output to stdout: write ENOSPC',
+      );
+      expect(stderr).not.toMatch(/unexpected|\n\s+at /);
+    }
   });
 });

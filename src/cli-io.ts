@@ -1,0 +1,46 @@
+// What main writes goes through here: a closed or failing stdout (`| head`, `>/dev/full`) neither
+// crashes the process with an unhandled 'error' event nor loses the exit code the run earned.
+
+/** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
+export interface CliStream {
+  write(text: string, done?: (error?: Error | null) => void): unknown;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  /** On stderr: draw the live state line. */
+  isTTY?: boolean;
+}
+
+/** A stream main writes to: never throws, never emits. */
+export interface Output {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+export interface GuardedOutput extends Output {
+  /** Resolves once every write has been flushed, to the first write error, if any. */
+  settled(): Promise<NodeJS.ErrnoException | undefined>;
+}
+
+export function guard(stream: CliStream): GuardedOutput {
+  let failure: NodeJS.ErrnoException | undefined;
+  const fail = (error: Error) => void (failure ??= error);
+  const pending = new Set<Promise<void>>();
+  stream.on?.('error', fail);
+  return {
+    isTTY: stream.isTTY === true,
+    write(text) {
+      // After a failure the rest would fail too (or, after EPIPE, reach nobody).
+      if (failure) return;
+      try {
+        if (!stream.on) return void stream.write(text);
+        const written = new Promise<void>((resolve) =>
+          stream.write(text, (error) => (error && fail(error), resolve())),
+        );
+        pending.add(written);
+        void written.then(() => pending.delete(written));
+      } catch (error) {
+        fail(error as Error);
+      }
+    },
+    settled: () => Promise.all(pending).then(() => failure),
+  };
+}
