@@ -1,5 +1,6 @@
-// What main writes goes through here: a closed or failing stdout (`| head`, `>/dev/full`) neither
-// crashes the process with an unhandled 'error' event nor loses the exit code the run earned.
+// What main writes goes through here: the API key masked wherever it appears (a server may echo
+// it back), and a closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process
+// with an unhandled 'error' event nor loses the exit code the run earned.
 
 /** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
 export interface CliStream {
@@ -20,23 +21,24 @@ export interface GuardedOutput extends Output {
   settled(): Promise<NodeJS.ErrnoException | undefined>;
 }
 
-export function guard(stream: CliStream): GuardedOutput {
+export function guard(stream: CliStream, secret: string | undefined): GuardedOutput {
   let failure: NodeJS.ErrnoException | undefined;
   const fail = (error: Error) => void (failure ??= error);
   const pending = new Set<Promise<void>>();
   stream.on?.('error', fail);
   return {
     isTTY: stream.isTTY === true,
-    write(text) {
+    write(written) {
+      const text = secret ? written.replaceAll(secret, '***') : written;
       // After a failure the rest would fail too (or, after EPIPE, reach nobody).
       if (failure) return;
       try {
         if (!stream.on) return void stream.write(text);
-        const written = new Promise<void>((resolve) =>
+        const flushed = new Promise<void>((resolve) =>
           stream.write(text, (error) => (error && fail(error), resolve())),
         );
-        pending.add(written);
-        void written.then(() => pending.delete(written));
+        pending.add(flushed);
+        void flushed.then(() => pending.delete(flushed));
       } catch (error) {
         fail(error as Error);
       }

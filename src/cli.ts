@@ -88,8 +88,9 @@ export const CLI_NAMES: InputNames = {
 
 /** Runs one command; resolves to the exit code, never rejects. */
 export async function main(argv: string[], given: CliIo): Promise<number> {
-  const stdout = guard(given.stdout);
-  const io: RunIo = { ...given, stdout, stderr: guard(given.stderr) };
+  const secret = given.env[API_KEY_ENV]?.trim();
+  const stdout = guard(given.stdout, secret);
+  const io: RunIo = { ...given, stdout, stderr: guard(given.stderr, secret) };
   let code: number;
   try {
     code = await command(argv, io);

@@ -327,6 +327,24 @@ describe('kie-task create', () => {
   });
 });
 
+describe('an API key the server echoes back', () => {
+  it('is masked in everything the CLI prints, debug lines included', async () => {
+    const echo = {
+      status: 500,
+      body: { code: 500, msg: `Authorization Bearer ${kie.apiKey} invalid` },
+    };
+    kie.scriptCredits([echo, echo, echo, echo, echo, echo]);
+    kie.script('t1', [{ state: 'success' }]);
+    const waited = await cli(['wait', 't1', '--min-credits', '1', ...fast()], { KIE_DEBUG: '1' });
+    const credits = await cli(['credits', ...fast()], { KIE_DEBUG: '1' });
+    for (const run of [waited, credits]) {
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('Authorization Bearer *** invalid');
+      expect(run.stdout + run.stderr).not.toContain(kie.apiKey);
+    }
+  });
+});
+
 describe('a stdout that is closed or full', () => {
   const errno = (code: string) => Object.assign(new Error(`write ${code}`), { code });
   // As process.stdout fails: the write's callback and an 'error' event, both on a later tick.
