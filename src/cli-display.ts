@@ -9,7 +9,7 @@ export function startDisplay(io: Pick<RunIo, 'stderr' | 'env'>) {
   const tty = stderr.isTTY;
   const started = Date.now();
   let state = 'starting';
-  const clearLine = () => tty && stderr.write('\r\x1b[K');
+  const clearLine = () => tty && stderr.control('\r\x1b[K');
   const drawLine = () =>
     tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
   const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;

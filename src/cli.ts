@@ -210,7 +210,8 @@ async function command(argv: string[], io: RunIo): Promise<number> {
   }).finally(display.stop);
 
   const fields = reportFields(report);
-  if (values.json) io.stdout.write(`${JSON.stringify(fields)}\n`);
+  // JSON escapes every control character but DEL; escaped too, the output stays lossless.
+  if (values.json) io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
   else printHuman(io, fields);
   if (report.failure) {
     io.stderr.write(`kie-task: ${report.failure.message}\n`);

@@ -345,6 +345,31 @@ describe('an API key the server echoes back', () => {
   });
 });
 
+describe('control characters in API text', () => {
+  const failMsg = '\u001b[31mRED\u001b[0m\u001b]0;title\u0007 \r overwritten\u007f';
+  // eslint-disable-next-line no-control-regex
+  const control = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+  it.each([false, true])('are written out, not sent to the terminal (tty: %s)', async (tty) => {
+    kie.script('t1', [{ state: 'fail', record: { failMsg } }]);
+    const run = await cli(['wait', 't1', ...fast()], {}, { tty });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'failMsg: \\x1b[31mRED\\x1b[0m\\x1b]0;title\\x07 \\x0d overwritten\\x7f\n',
+    );
+    expect(run.stderr).toContain('\\x1b[31mRED');
+    // Only the live line's own sequence reaches the terminal.
+    expect(run.stdout + run.stderr.replaceAll('\r\x1b[K', '')).not.toMatch(control);
+  });
+
+  it('stay exact, as JSON escapes, with --json', async () => {
+    kie.script('t1', [{ state: 'fail', record: { failMsg } }]);
+    const run = await cli(['wait', 't1', '--json', ...fast()]);
+    expect(run.stdout).not.toMatch(control);
+    expect(JSON.parse(run.stdout).failMsg).toBe(failMsg);
+  });
+});
+
 describe('a stdout that is closed or full', () => {
   const errno = (code: string) => Object.assign(new Error(`write ${code}`), { code });
   // As process.stdout fails: the write's callback and an 'error' event, both on a later tick.
