@@ -3,7 +3,6 @@
 // kie-task.ts runs it on the real process.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { balanceClient, belowMinimum, readBalance } from './credits.js';
 import { KieApiError } from './kie/client.js';
@@ -11,10 +10,10 @@ import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, parseSettings, type Settings } from './settings.js';
+import { commandError, parseCommandLine } from './cli-args.js';
 import { startDisplay } from './cli-display.js';
 import { guard, type CliStream, type Output } from './cli-io.js';
 import { HELP } from './cli-help.js';
-import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { VERSION } from './version.js';
 import { RequestBudget } from './wait/budget.js';
 
@@ -37,26 +36,6 @@ const EXIT_FOR: Record<FailureKind, number> = {
   results: ExitCode.Results,
   cancelled: ExitCode.Cancelled,
 };
-
-const OPTIONS = {
-  model: { type: 'string' },
-  input: { type: 'string' },
-  'callback-url': { type: 'string' },
-  api: { type: 'string' },
-  timeout: { type: 'string' },
-  'poll-interval': { type: 'string' },
-  'max-poll-interval': { type: 'string' },
-  download: { type: 'string' },
-  'max-download-size': { type: 'string' },
-  'download-timeout': { type: 'string' },
-  'max-requests-per-second': { type: 'string' },
-  'base-url': { type: 'string' },
-  'min-credits': { type: 'string' },
-  'no-fail': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
 
 /** What the CLI touches of the world: given as an argument, so tests run it in-process. */
 export interface CliIo {
@@ -113,43 +92,15 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     io.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.Usage;
   };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    return usageError(argumentError(error as Error & { code?: string }));
-  }
+  const parsed = parseCommandLine(argv);
+  if (typeof parsed === 'string') return usageError(parsed);
   const { values, positionals } = parsed;
   if (values.help) return print(io, HELP, ExitCode.Success);
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait' && command !== 'create' && command !== 'credits') {
-    return usageError(
-      command
-        ? `Unknown command '${command}'. The commands are wait, create and credits.`
-        : 'No command given.',
-    );
-  }
-  if (command === 'wait' && taskIds.length === 0) {
-    return usageError('kie-task wait needs a task id.');
-  }
-  // Market needs a model; an API whose request has none is created from --input alone.
-  const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
-  if (
-    command === 'create' &&
-    (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))
-  ) {
-    return usageError(
-      `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`,
-    );
-  }
-  if (command === 'credits' && args.length > 0) {
-    return usageError('kie-task credits takes no task id.');
-  }
-  if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
-    return usageError("--model, --input and --callback-url go with 'kie-task create'.");
-  }
+  const problem = commandError(command, args, taskIds, values);
+  if (problem) return usageError(problem);
   let input = values.input;
   if (input?.startsWith('@')) {
     try {
@@ -218,22 +169,6 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     return EXIT_FOR[report.failure.kind];
   }
   return ExitCode.Success;
-}
-
-/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
-function argumentError(error: Error & { code?: string }): string {
-  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
-    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
-  }
-  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
-    return type === 'boolean'
-      ? `Option '${option}' takes no value.`
-      : `Option '${option}' needs a value: ${option} <value>.`;
-  }
-  return error.message;
 }
 
 function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>): void {

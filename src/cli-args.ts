@@ -1,0 +1,81 @@
+// The CLI's command line: node's parseArgs, and each way it can be wrong as one line that echoes
+// what was wrong and says what is allowed.
+import { parseArgs } from 'node:util';
+import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
+
+export const OPTIONS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'callback-url': { type: 'string' },
+  api: { type: 'string' },
+  timeout: { type: 'string' },
+  'poll-interval': { type: 'string' },
+  'max-poll-interval': { type: 'string' },
+  download: { type: 'string' },
+  'max-download-size': { type: 'string' },
+  'download-timeout': { type: 'string' },
+  'max-requests-per-second': { type: 'string' },
+  'base-url': { type: 'string' },
+  'min-credits': { type: 'string' },
+  'no-fail': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Parsed = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+>;
+
+/** The options and positionals, or the problem with them. */
+export function parseCommandLine(argv: string[]): Parsed | string {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    return argumentError(error as Error & { code?: string });
+  }
+}
+
+/** What is wrong with this command and its arguments, if anything. */
+export function commandError(
+  command: string | undefined,
+  args: string[],
+  taskIds: string[],
+  values: Parsed['values'],
+): string | undefined {
+  if (command !== 'wait' && command !== 'create' && command !== 'credits') {
+    return command
+      ? `Unknown command '${command}'. The commands are wait, create and credits.`
+      : 'No command given.';
+  }
+  if (command === 'wait' && taskIds.length === 0) return 'kie-task wait needs a task id.';
+  // Market needs a model; an API whose request has none is created from --input alone.
+  const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
+  if (
+    command === 'create' &&
+    (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))
+  ) {
+    return `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`;
+  }
+  if (command === 'credits' && args.length > 0) return 'kie-task credits takes no task id.';
+  if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
+    return "--model, --input and --callback-url go with 'kie-task create'.";
+  }
+  return undefined;
+}
+
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
+    return type === 'boolean'
+      ? `Option '${option}' takes no value.`
+      : `Option '${option}' needs a value: ${option} <value>.`;
+  }
+  return error.message;
+}
