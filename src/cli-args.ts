@@ -29,12 +29,20 @@ type Parsed = ReturnType<
 
 /** The options and positionals, or the problem with them. */
 export function parseCommandLine(argv: string[]): Parsed | string {
+  let parsed: Parsed;
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   } catch (error) {
     return argumentError(error as Error & { code?: string });
   }
+  // `--min-credits "$MIN"` with MIN unset must not quietly drop the check for the default.
+  const empty = Object.entries(parsed.values).find(
+    ([, value]) => typeof value === 'string' && value.trim() === '',
+  );
+  return empty ? needsValue(`--${empty[0]}`) : parsed;
 }
+
+const needsValue = (option: string) => `Option '${option}' needs a value: ${option} <value>.`;
 
 /** What is wrong with this command and its arguments, if anything. */
 export function commandError(
@@ -73,9 +81,7 @@ function argumentError(error: Error & { code?: string }): string {
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
-    return type === 'boolean'
-      ? `Option '${option}' takes no value.`
-      : `Option '${option}' needs a value: ${option} <value>.`;
+    return type === 'boolean' ? `Option '${option}' takes no value.` : needsValue(option);
   }
   return error.message;
 }

@@ -268,6 +268,31 @@ describe('argument errors', () => {
   });
 });
 
+describe('an empty value', () => {
+  // `--min-credits "$MIN"` with MIN unset must not run with no balance check.
+  it.each([
+    ['--min-credits', ''],
+    ['--base-url', ''],
+    ['--timeout', ''],
+    ['--download', ''],
+    ['--download', '  '],
+  ])('is no value: %s %j exits 2, sending nothing', async (option, value) => {
+    // After the local server's options, so that without the check the run ends fast.
+    const run = await cli(['wait', 't1', ...fast(), '--timeout', '1s', option, value]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: Option '${option}' needs a value: ${option} <value>. See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
+  it('is no value after = either', async () => {
+    const run = await cli(['wait', 't1', ...fast(), '--timeout', '1s', '--api=']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Option '--api' needs a value");
+  });
+});
+
 describe('kie-task create', () => {
   it('creates the task from --model and an --input file, then waits for it', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kie-cli-'));
