@@ -31,7 +31,7 @@ type Parsed = ReturnType<
 export function parseCommandLine(argv: string[]): Parsed | string {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: withNegatives(argv), options: OPTIONS, allowPositionals: true });
   } catch (error) {
     return argumentError(error as Error & { code?: string });
   }
@@ -40,6 +40,27 @@ export function parseCommandLine(argv: string[]): Parsed | string {
     ([, value]) => typeof value === 'string' && value.trim() === '',
   );
   return empty ? needsValue(`--${empty[0]}`) : parsed;
+}
+
+/**
+ * `--timeout -5` as `--timeout=-5`: parseArgs reads -5 as an option, and the user would be told
+ * the value is missing instead of what values are allowed.
+ */
+function withNegatives(argv: string[]): string[] {
+  const args: string[] = [];
+  let joined = false;
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--') return [...args, ...argv.slice(i)];
+    if (joined) {
+      joined = false;
+      continue;
+    }
+    const next = argv[i + 1] ?? '';
+    const takesValue = OPTIONS[arg.slice(2) as keyof typeof OPTIONS]?.type === 'string';
+    joined = arg.startsWith('--') && takesValue && /^-\.?\d/.test(next);
+    args.push(joined ? `${arg}=${next}` : arg);
+  }
+  return args;
 }
 
 const needsValue = (option: string) => `Option '${option}' needs a value: ${option} <value>.`;

@@ -260,6 +260,10 @@ describe('argument errors', () => {
     [['wait', 't1', '--timeout'], "kie-task: Option '--timeout' needs a value: --timeout <value>."],
     [['wait', 't1', '--json=yes'], "kie-task: Option '--json' takes no value."],
     [['wait', 't1', '--timeout', 'soon'], "(got 'soon')"],
+    // A negative number is the option's value, not an option: the message says what is allowed.
+    [['wait', 't1', '--timeout', '-5'], "Option '--timeout' must be a duration such as 90"],
+    [['wait', 't1', '--min-credits', '-5'], "Option '--min-credits' must be a number"],
+    [['wait', 't1', '--poll-interval', '-.5s', '--json'], "(got '-.5s')"],
   ])('are one line for %j, echoing what was wrong', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
