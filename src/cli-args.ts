@@ -78,19 +78,33 @@ export function commandError(
       : 'No command given.';
   }
   if (command === 'wait' && taskIds.length === 0) return 'kie-task wait needs a task id.';
-  // Market needs a model; an API whose request has none is created from --input alone.
-  const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
-  if (
-    command === 'create' &&
-    (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))
-  ) {
-    return `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`;
+  if (command === 'create') {
+    const problems = [
+      taskIds.length > 0 &&
+        'kie-task create takes no task id: it creates the task (kie-task wait <task-id> waits for one).',
+      createNeeds(values),
+    ].filter(Boolean);
+    if (problems.length > 0) return problems.join('\n');
   }
   if (command === 'credits' && args.length > 0) return 'kie-task credits takes no task id.';
   if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
     return "--model, --input and --callback-url go with 'kie-task create'.";
   }
   return undefined;
+}
+
+/** What create lacks to know what to create: Market runs a model, most other APIs take --input alone. */
+function createNeeds(values: Parsed['values']): string | undefined {
+  const family = apiFamily(values.api ?? DEFAULT_API);
+  // An unknown --api is reported with the settings; what it needs depends on it.
+  if (!family || values.model || (family.create.model !== 'required' && values.input)) return;
+  if (family.create.model === 'required') {
+    return `kie-task create needs --model: the ${family.label} API runs a model (the other APIs, chosen with --api, can be created from --input alone).`;
+  }
+  const api = `kie-task create --api ${family.name}`;
+  return family.create.model === 'optional'
+    ? `${api} needs --input (and optionally --model).`
+    : `${api} needs --input: ${family.label}'s request has no model.`;
 }
 
 /** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */

@@ -337,8 +337,21 @@ describe('kie-task create', () => {
   });
 
   it.each([
-    [['create', '--input', '{}'], 'kie-task create takes no task id, and needs --model.'],
-    [['create', 't1', '--model', 'm'], 'kie-task create takes no task id, and needs --model.'],
+    // Each message says only what is wrong.
+    [
+      ['create', '--input', '{}'],
+      "kie-task: kie-task create needs --model: the Market API runs a model (the other APIs, chosen with --api, can be created from --input alone). See 'kie-task --help'.\n",
+    ],
+    [
+      ['create', 't1', '--model', 'm'],
+      "kie-task: kie-task create takes no task id: it creates the task (kie-task wait <task-id> waits for one). See 'kie-task --help'.\n",
+    ],
+    [
+      ['create', '--api', 'veo'],
+      'kie-task create --api veo needs --input (and optionally --model).',
+    ],
+    [['create', '--api', 'runway'], "kie-task create --api runway needs --input: Runway's request"],
+    [['create', 't1'], /takes no task id: .*\n.*needs --model: /],
     [
       ['wait', 't1', '--model', 'm'],
       "--model, --input and --callback-url go with 'kie-task create'.",
@@ -351,7 +364,8 @@ describe('kie-task create', () => {
   ])('exits 2 for %j', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
+    if (typeof message === 'string' && message.endsWith('\n')) expect(run.stderr).toBe(message);
+    else expect(run.stderr).toMatch(message);
     expect(kie.requests).toHaveLength(0);
   });
 });
