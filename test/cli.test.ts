@@ -220,6 +220,20 @@ describe('usage', () => {
     expect(run.stdout).toMatch(/Exit codes:[\s\S]*3 {2}timed out/);
   });
 
+  it('describes each option once, as the usage lines name it', async () => {
+    const { stdout } = await cli(['--help']);
+    for (const [option, value] of [
+      ['--model', '<model>'],
+      ['--input', '<json|yaml|@file>'],
+      ['--callback-url', '<url>'],
+    ]) {
+      const described = stdout.match(new RegExp(`^ {2}${option} .*`, 'gm')) ?? [];
+      expect(described).toHaveLength(1);
+      expect(described[0]).toContain(`${option} ${value} `);
+      expect(stdout).not.toMatch(new RegExp(`${option} (?!${value.replace('|', '\\|')})<`));
+    }
+  });
+
   it.each([
     [[], 'No command given.'],
     [['wat'], "Unknown command 'wat'."],
