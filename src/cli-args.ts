@@ -65,6 +65,15 @@ function withNegatives(argv: string[]): string[] {
 
 const needsValue = (option: string) => `Option '${option}' needs a value: ${option} <value>.`;
 
+// All a balance read uses (poll-interval: its retry wait); --help and --version end before it.
+const CREDITS_OPTIONS = new Set([
+  'min-credits',
+  'json',
+  'base-url',
+  'poll-interval',
+  'max-requests-per-second',
+]);
+
 /** What is wrong with this command and its arguments, if anything. */
 export function commandError(
   command: string | undefined,
@@ -87,6 +96,10 @@ export function commandError(
     if (problems.length > 0) return problems.join('\n');
   }
   if (command === 'credits' && args.length > 0) return 'kie-task credits takes no task id.';
+  const unused = Object.keys(values).find((name) => !CREDITS_OPTIONS.has(name));
+  if (command === 'credits' && unused) {
+    return `kie-task credits takes no --${unused}: it uses only ${[...CREDITS_OPTIONS].map((name) => `--${name}`).join(', ')}.`;
+  }
   if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
     return "--model, --input and --callback-url go with 'kie-task create'.";
   }

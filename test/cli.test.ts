@@ -226,7 +226,7 @@ describe('usage', () => {
       ['--model', '<model>'],
       ['--input', '<json|yaml|@file>'],
       ['--callback-url', '<url>'],
-    ]) {
+    ] as const) {
       const described = stdout.match(new RegExp(`^ {2}${option} .*`, 'gm')) ?? [];
       expect(described).toHaveLength(1);
       expect(described[0]).toContain(`${option} ${value} `);
@@ -283,6 +283,31 @@ describe('argument errors', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(message);
+  });
+});
+
+describe('kie-task credits', () => {
+  it.each([
+    [['credits', '--timeout', '5s'], '--timeout'],
+    [['credits', '--download', '/tmp/x'], '--download'],
+    [['credits', '--api', 'veo'], '--api'],
+    [['credits', '--no-fail'], '--no-fail'],
+  ])('refuses %j, an option it does not use', async (args, option) => {
+    const run = await cli([...args, '--base-url', kie.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: kie-task credits takes no ${option}: it uses only --min-credits, --json, --base-url, --poll-interval, --max-requests-per-second. See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
+  it('takes the options a balance read uses', async () => {
+    const run = await cli([
+      ...['credits', '--json', '--min-credits', '1', '--base-url', kie.url],
+      ...['--poll-interval', '20ms', '--max-requests-per-second', '100'],
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ credits: expect.any(Number) });
   });
 });
 
@@ -393,7 +418,9 @@ describe('an API key the server echoes back', () => {
     kie.scriptCredits([echo, echo, echo, echo, echo, echo]);
     kie.script('t1', [{ state: 'success' }]);
     const waited = await cli(['wait', 't1', '--min-credits', '1', ...fast()], { KIE_DEBUG: '1' });
-    const credits = await cli(['credits', ...fast()], { KIE_DEBUG: '1' });
+    const credits = await cli(['credits', '--base-url', kie.url, '--poll-interval', '20ms'], {
+      KIE_DEBUG: '1',
+    });
     for (const run of [waited, credits]) {
       expect(run.code).toBe(4);
       expect(run.stderr).toContain('Authorization Bearer *** invalid');
