@@ -53072,6 +53072,78 @@ class KieClient {
     }
 }
 
+;// CONCATENATED MODULE: ./src/create.ts
+// Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
+// repeated only when it surely created nothing, and a failure says whether a task may exist.
+
+
+
+
+const MAX_CREATE_ATTEMPTS = 5;
+/** The new task's id, or why there is none (the report's failure). */
+async function createTask(client, budget, request, deadline, deps) {
+    try {
+        return { taskId: await sendCreate(client, budget, request, deadline, deps) };
+    }
+    catch (error) {
+        if (error instanceof CancelledError) {
+            const message = 'Cancelled before a task was created: nothing was created.';
+            return { failure: { kind: 'cancelled', message } };
+        }
+        if (!(error instanceof KieApiError))
+            throw error;
+        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
+        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
+        const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
+            (unsure
+                ? " A task may have been created anyway: check Kie.ai's logs before running again."
+                : '');
+        return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
+    }
+}
+async function sendCreate(client, budget, request, deadline, deps) {
+    let lastError;
+    for (let attempt = 1;; attempt++) {
+        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+        // means nothing was sent: the last fault says why, else the timeout does.
+        if (!(await budget.acquire(deadline))) {
+            if (deps.signal?.aborted)
+                throw new CancelledError();
+            throw (lastError ??
+                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
+        }
+        try {
+            const taskId = await client.createTask(request, deadline);
+            budget.succeeded();
+            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
+            return taskId;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            // Creating a task costs credits, so repeat the request only when it surely created nothing:
+            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
+            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
+            const rateLimited = error.code === 429;
+            if (rateLimited)
+                budget.rateLimited(error.retryAfterMs);
+            const remaining = deadline - deps.now();
+            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
+                throw error;
+            }
+            lastError = error;
+            // As with polls, the last try lands on the deadline.
+            const delay = Math.min(1_000 * 2 ** attempt, remaining);
+            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
+            await deps.sleep(delay);
+        }
+    }
+}
+/** "for model X", or "on Runway" for a family whose request has no model. */
+function creating(client, request) {
+    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
+}
+
 ;// CONCATENATED MODULE: ./src/credits.ts
 // The account's credit balance, read once before a step creates or waits and once after its last
 // task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
@@ -54200,7 +54272,6 @@ async function downloadWithRetries(job, context) {
 async function freshLink(url, reason, context) {
     if (!context.refreshUrl)
         return undefined;
-    context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
     let fresh;
     try {
         fresh = await context.refreshUrl(url, context.signal);
@@ -54211,8 +54282,10 @@ async function freshLink(url, reason, context) {
             throw stopped(url, error, context);
         throw new DownloadError(url, `Could not download ${url}: ${reason}, and no fresh link: ${error.message}`);
     }
+    // Said only once there is one: most hosts are never asked (fresh-links.ts).
     if (fresh === undefined)
         return undefined;
+    context.logger.info(`${url}: ${reason}; trying the fresh link Kie.ai gave.`);
     try {
         return parseUrl(fresh);
     }
@@ -54845,6 +54918,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54870,32 +54944,18 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
+        const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
-            return { tasks: [], failure: unusable };
+            return { tasks: [], notWaitedFor: given, failure: unusable };
         const refused = await balance.before(deadline);
         if (refused)
-            return { tasks: [], credits, failure: refused };
+            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
-            try {
-                taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
-            }
-            catch (error) {
-                if (error instanceof CancelledError) {
-                    const message = 'Cancelled before a task was created: nothing was created.';
-                    return { tasks: [], credits, failure: { kind: 'cancelled', message } };
-                }
-                if (!(error instanceof KieApiError))
-                    throw error;
-                // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
-                const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
-                const message = `Could not create a task ${creating(client, settings.create)}: ${error.message}` +
-                    (unsure
-                        ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                        : '');
-                const kind = error.more.queued ? 'timeout' : 'api';
-                return { tasks: [], credits, failure: { kind, message } };
-            }
+            const created = await createTask(client, budget, settings.create, deadline, deps);
+            if ('failure' in created)
+                return { tasks: [], credits, failure: created.failure };
+            taskIds = [created.taskId];
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
@@ -54955,49 +55015,6 @@ async function unusableDownloadDir(settings, deps) {
         const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
         return { kind: 'results', message };
     }
-}
-const MAX_CREATE_ATTEMPTS = 5;
-async function createTask(client, budget, request, deadline, deps) {
-    let lastError;
-    for (let attempt = 1;; attempt++) {
-        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
-        // means nothing was sent: the last fault says why, else the timeout does.
-        if (!(await budget.acquire(deadline))) {
-            if (deps.signal?.aborted)
-                throw new CancelledError();
-            throw (lastError ??
-                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
-        }
-        try {
-            const taskId = await client.createTask(request, deadline);
-            budget.succeeded();
-            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
-            return taskId;
-        }
-        catch (error) {
-            if (!(error instanceof KieApiError))
-                throw error;
-            // Creating a task costs credits, so repeat the request only when it surely created nothing:
-            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
-            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
-            const rateLimited = error.code === 429;
-            if (rateLimited)
-                budget.rateLimited(error.retryAfterMs);
-            const remaining = deadline - deps.now();
-            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
-                throw error;
-            }
-            lastError = error;
-            // As with polls, the last try lands on the deadline.
-            const delay = Math.min(1_000 * 2 ** attempt, remaining);
-            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
-            await deps.sleep(delay);
-        }
-    }
-}
-/** "for model X", or "on Runway" for a family whose request has no model. */
-function creating(client, request) {
-    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
 async function runTask(taskId, dir, settings, source, downloads, deps) {
     const { logger } = deps;
@@ -55181,7 +55198,7 @@ const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 function renderSummary(report) {
     const lines = report.tasks.length === 0
-        ? ['## ❌ No Kie.ai task was created', '']
+        ? [`## ❌ ${notStarted(report.notWaitedFor ?? [])}`, '']
         : report.tasks.length === 1
             ? taskCard(report.tasks[0], report)
             : taskTable(report);
@@ -55196,6 +55213,13 @@ function renderSummary(report) {
     if (credits)
         lines.push(escapeHtml(credits), '');
     return lines.join('\n');
+}
+function notStarted(ids) {
+    if (ids.length === 0)
+        return 'No Kie.ai task was created';
+    return ids.length === 1
+        ? `Kie.ai task ${code(ids[0])} was not waited for`
+        : `${ids.length} Kie.ai tasks were not waited for`;
 }
 function taskCard(task, report) {
     const { outcome, result } = task;
@@ -55509,7 +55533,14 @@ function settingsSchema(names) {
             const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
             problem(ctx, Inputs.ApiKey, `${subject(Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
         }),
-        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai'),
+        [Inputs.BaseUrl]: refined(Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
+            // Credentials in it would be printed with every message that names the host.
+            const url = URL.parse(text);
+            if (url && (url.username || url.password)) {
+                url.username = url.password = '';
+                problem(ctx, Inputs.BaseUrl, `${subject(Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
+            }
+        }),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
@@ -55667,7 +55698,10 @@ function readSettings() {
 
 
 const coreLogger = {
-    info: (message) => lib_core/* info */.pq(message),
+    // Our messages are one line each; a line break inside comes from API text (a state, a message)
+    // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
+    // escapes warnings and debug lines, not info.
+    info: (message) => lib_core/* info */.pq(message.replace(/\r\n|\r|\n/g, '\\n')),
     warning: (message) => lib_core/* warning */.$e(message),
     debug: (message) => lib_core/* debug */.Yz(message),
 };

@@ -17,7 +17,8 @@ export function abortableSleep(sleep: Runtime['sleep'], signal: AbortSignal): Ru
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  return (ms) => Promise.race([sleep(ms, signal), aborted]);
+  return (ms, own) =>
+    Promise.race([sleep(ms, own ? AbortSignal.any([signal, own]) : signal), aborted]);
 }
 
 /**

@@ -25,6 +25,7 @@ const BEFORE_SHARE = 1 / 4;
 const BEFORE_FLOOR_MS = 1_000;
 const AFTER_MS = 5_000;
 const NO_SLOT = 'No request slot came free for it in time.';
+const PAUSED = "Kie.ai's rate limit (HTTP 429) pauses requests for longer than it may take.";
 
 export interface BalanceDeps extends Runtime {
   logger: Logger;
@@ -65,6 +66,10 @@ export async function readBalance(
   const startedAt = deps.now();
   const endAt = Math.min(startedAt + PATIENCE_MS, until);
   for (let attempt = 1; ; attempt++) {
+    // Waiting in line for a pause that ends past `until` would only spend the time it may take.
+    if (budget.pausedPast(until)) {
+      throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
+    }
     // The budget refuses early only once the run is cancelled (or base-url given up on).
     const granted = await budget.acquire(until);
     if (deps.signal?.aborted || (!granted && deps.now() < until)) throw new CancelledError();

@@ -13,7 +13,10 @@ import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, readSettings, type Settings } from './settings.js';
 
 const coreLogger: Logger = {
-  info: (message) => core.info(message),
+  // Our messages are one line each; a line break inside comes from API text (a state, a message)
+  // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
+  // escapes warnings and debug lines, not info.
+  info: (message) => core.info(message.replace(/\r\n|\r|\n/g, '\\n')),
   warning: (message) => core.warning(message),
   debug: (message) => core.debug(message),
 };

@@ -3,9 +3,9 @@
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { createTask } from './create.js';
 import { StepBalance } from './credits.js';
-import type { CreateRequest } from './kie/apis/index.js';
-import { KieApiError, KieClient } from './kie/client.js';
+import { KieClient } from './kie/client.js';
 import { sendsKeyInClearText } from './kie/replies.js';
 import { freshLinkFor } from './kie/fresh-links.js';
 import { resultOf } from './kie/schema.js';
@@ -67,29 +67,15 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
-    if (unusable) return { tasks: [], failure: unusable };
+    const given = settings.taskIds; // told in the summary when the step stops before the wait
+    if (unusable) return { tasks: [], notWaitedFor: given, failure: unusable };
     const refused = await balance.before(deadline);
-    if (refused) return { tasks: [], credits, failure: refused };
+    if (refused) return { tasks: [], notWaitedFor: given, credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
-      try {
-        taskIds = [await createTask(client, budget, settings.create, deadline, deps)];
-      } catch (error) {
-        if (error instanceof CancelledError) {
-          const message = 'Cancelled before a task was created: nothing was created.';
-          return { tasks: [], credits, failure: { kind: 'cancelled', message } };
-        }
-        if (!(error instanceof KieApiError)) throw error;
-        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
-        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
-        const message =
-          `Could not create a task ${creating(client, settings.create)}: ${error.message}` +
-          (unsure
-            ? " A task may have been created anyway: check Kie.ai's logs before running again."
-            : '');
-        const kind = error.more.queued ? 'timeout' : 'api';
-        return { tasks: [], credits, failure: { kind, message } };
-      }
+      const created = await createTask(client, budget, settings.create, deadline, deps);
+      if ('failure' in created) return { tasks: [], credits, failure: created.failure };
+      taskIds = [created.taskId];
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;
@@ -159,64 +145,6 @@ async function unusableDownloadDir(
     const message = `${names.noun} ${names.of(Inputs.DownloadDir)}: ${error.message}`;
     return { kind: 'results', message };
   }
-}
-
-const MAX_CREATE_ATTEMPTS = 5;
-
-async function createTask(
-  client: KieClient,
-  budget: RequestBudget,
-  request: CreateRequest,
-  deadline: number,
-  deps: PipelineDeps,
-): Promise<string> {
-  let lastError: KieApiError | undefined;
-  for (let attempt = 1; ; attempt++) {
-    // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
-    // means nothing was sent: the last fault says why, else the timeout does.
-    if (!(await budget.acquire(deadline))) {
-      if (deps.signal?.aborted) throw new CancelledError();
-      throw (
-        lastError ??
-        new KieApiError(
-          'transient',
-          `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`,
-          undefined,
-          undefined,
-          { neverSent: true, queued: true },
-        )
-      );
-    }
-    try {
-      const taskId = await client.createTask(request, deadline);
-      budget.succeeded();
-      deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
-      return taskId;
-    } catch (error) {
-      if (!(error instanceof KieApiError)) throw error;
-      // Creating a task costs credits, so repeat the request only when it surely created nothing:
-      // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
-      // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
-      const rateLimited = error.code === 429;
-      if (rateLimited) budget.rateLimited(error.retryAfterMs);
-      const remaining = deadline - deps.now();
-      if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
-        throw error;
-      }
-      lastError = error;
-      // As with polls, the last try lands on the deadline.
-      const delay = Math.min(1_000 * 2 ** attempt, remaining);
-      deps.logger.info(
-        `${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`,
-      );
-      await deps.sleep(delay);
-    }
-  }
-}
-
-/** "for model X", or "on Runway" for a family whose request has no model. */
-function creating(client: KieClient, request: CreateRequest): string {
-  return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
 
 async function runTask(

@@ -43,6 +43,8 @@ export interface Report {
   artifact?: UploadedArtifact & { name: string };
   /** Why the run failed, if it did. */
   failure?: Failure;
+  /** The ids given to wait for, when the step stopped before waiting (none when creating). */
+  notWaitedFor?: string[];
 }
 
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */

@@ -124,7 +124,18 @@ export function settingsSchema(names: InputNames) {
           Inputs.BaseUrl,
           isHttpUrl,
           'an http(s) URL such as https://api.kie.ai',
-        ),
+        ).superRefine((text, ctx) => {
+          // Credentials in it would be printed with every message that names the host.
+          const url = URL.parse(text);
+          if (url && (url.username || url.password)) {
+            url.username = url.password = '';
+            problem(
+              ctx,
+              Inputs.BaseUrl,
+              `${subject(Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`,
+            );
+          }
+        }),
         // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
         [Inputs.Timeout]: positiveAmount(Inputs.Timeout, parseDuration, DURATION_HELP, true),
         [Inputs.PollInterval]: duration(Inputs.PollInterval),

@@ -213,6 +213,15 @@ describe('the action', () => {
     expect(kie.requests[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
   });
 
+  it('never lets API text start a line the runner would read as a workflow command', async () => {
+    kie.script('task-1', [{ state: 'wai\n::warning::injected' }, { state: 'success' }]);
+    const run = await runInProcess(inputs());
+    expect(run.failed).toBe(false);
+    const lines = run.log.split('\n');
+    expect(lines.filter((line) => line.includes('injected'))).not.toHaveLength(0);
+    expect(lines.filter((line) => line.startsWith('::warning::injected'))).toEqual([]);
+  });
+
   it('masks the key and never prints it, even with debug logging on', async () => {
     kie.script('task-1', [{ body: { code: 500, msg: 'oops' } }, { state: 'success' }]);
     const run = await runInProcess(inputs(), {
@@ -255,6 +264,11 @@ describe('bad inputs fail the step with one line naming the input', () => {
       'a non-URL base-url',
       { 'base-url': 'api.kie.ai' },
       "Input 'base-url' must be an http(s) URL such as https://api.kie.ai (got 'api.kie.ai').",
+    ],
+    [
+      'a base-url with credentials in it',
+      { 'base-url': 'https://user:secret@api.kie.ai' },
+      "Input 'base-url' must not hold a user name or password; the API key is all Kie.ai needs (got 'https://api.kie.ai' with them).",
     ],
     [
       'an ftp base-url',

@@ -228,6 +228,30 @@ describe('the request budget', () => {
     ]);
   });
 
+  it("leaves no timer behind once the line is empty, however long a 429's pause", async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const answers: string[] = [];
+    const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
+      answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
+    };
+    await clock.run(budget.acquire());
+    budget.rateLimited(60_000);
+    // A fresh link's wait, left when its download's own timeout aborts: the dispatcher slept on.
+    const download = new AbortController();
+    const leaving = caller('download', Infinity, download.signal);
+    await clock.run(clock.sleep(1_000).then(() => download.abort()));
+    await clock.run(leaving);
+    expect(clock.pendingTimers).toBe(0);
+
+    // A poll's own timer for its deadline, and the dispatcher's, once the run is cancelled.
+    const queued = Promise.all([caller('patient', 90_000), caller('poll', 5_000)]);
+    await clock.run(clock.sleep(1_000).then(() => budget.cancel()));
+    await clock.run(queued);
+    expect(clock.pendingTimers).toBe(0);
+    expect(answers).toEqual(['download:false@1000', 'patient:false@2000', 'poll:false@2000']);
+  });
+
   it('refuses every caller once cancelled, those asking later too', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { abortableSleep } from '../src/cancel.js';
 import { main } from '../src/cli.js';
+import { systemRuntime } from '../src/runtime.js';
 import {
   localInputs,
   parseOutputFile,
@@ -33,6 +35,17 @@ function abortAfterPolls(polls: number, afterMs = 0): AbortSignal {
   }, 5);
   return controller.signal;
 }
+
+describe('abortableSleep', () => {
+  it("ends, its timer cleared, when the caller's own signal aborts too", async () => {
+    const sleep = abortableSleep(systemRuntime.sleep, new AbortController().signal);
+    const own = new AbortController();
+    const slept = sleep(60_000, own.signal).then(() => 'woke' as const);
+    own.abort();
+    const first = await Promise.race([slept, sleep(2_000).then(() => 'still asleep' as const)]);
+    expect(first).toBe('woke');
+  });
+});
 
 describe('a cancelled action', () => {
   it('stops polling and reports the last state it saw', async () => {

@@ -180,6 +180,26 @@ describe('a --timeout that holds', () => {
     expect(stderr).toMatch(/last state: generating/);
   });
 
+  it("ends at the timeout when a 429's Retry-After outlasts it, the balance read after too", async () => {
+    const slow = {
+      status: 429,
+      body: { code: 429, msg: 'slow' },
+      headers: { 'retry-after': '30' },
+    };
+    kie.script('r', [slow, { state: 'success' }]);
+    const args = ['wait', 'r', '--base-url', kie.url, '--timeout', '1s', '--json'];
+    // 10 a second, so the balance is read before and after (the one after used to wait 5 s).
+    const run = await within(cli([...args, '--max-requests-per-second', '10']), 4_000);
+    expect(run).not.toBe('still running');
+    const { code, stdout, stderr } = run as Awaited<ReturnType<typeof cli>>;
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout).elapsedMs).toBeLessThan(3_000);
+    expect(stderr).toMatch(/Timed out after \d+ms waiting for task r/);
+    expect(stderr).toContain('outlasts the timeout');
+    expect(stderr).not.toContain('Trying again');
+    expect(stderr).toContain('pauses requests for longer than it may take');
+  });
+
   it('polls a task that is already done even after failing balance reads', async () => {
     const serverError = { status: 500, body: { code: 500, msg: 'try again later' } };
     kie.scriptCredits([serverError, serverError, serverError]);

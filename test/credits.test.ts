@@ -15,6 +15,7 @@ import {
   type RawReply,
 } from './support/kie-server.js';
 import { useLocalServers } from './support/servers.js';
+import { VirtualClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 useLocalServers((started) => ({ kie } = started));
@@ -305,6 +306,23 @@ describe('readBalance', () => {
       const read = readBalance(client, budget, deps(), 10, Date.now() + 100);
       await expect(read).rejects.toThrow(/had not answered within/);
       expect(balanceReads()).toHaveLength(1);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it("gives up at once, sending nothing, when a 429's pause lasts past `until`", async () => {
+    const clock = new VirtualClock(1_000_000);
+    const virtual = { ...deps(clock.now), sleep: clock.sleep };
+    const client = balanceClient({ baseUrl: kie.url, apiKey: kie.apiKey }, virtual);
+    try {
+      const budget = new RequestBudget(100, clock);
+      budget.rateLimited(30_000); // Retry-After: 30, from a task's poll
+      const read = readBalance(client, budget, virtual, 10, clock.now() + 5_000);
+      // Without the check it waits in line for its whole 5 s, then fails all the same.
+      await expect(clock.run(read)).rejects.toThrow(/pauses requests for longer than it may take/);
+      expect(clock.now()).toBe(1_000_000);
+      expect(balanceReads()).toEqual([]);
     } finally {
       client.dispose();
     }

@@ -572,6 +572,13 @@ describe('downloadAll: deadline, cancellation and fresh links', () => {
     await expect.poll(() => server.active).toBe(0);
   });
 
+  it('fails as before, saying nothing of fresh links, when there is none to be had', async () => {
+    const url = server.route('/elsewhere/photo.png', { status: 404 });
+    const error = await rejection(download([url], { refreshUrl: async () => undefined }));
+    expect(error.message).toBe(`Could not download ${url}: HTTP 404 Not Found`);
+    expect([...logs.info, ...logs.warning].join('\n')).not.toMatch(/fresh link/);
+  });
+
   it('asks once for a fresh link when a URL has expired, and downloads that', async () => {
     const fresh = otherOrigin.route('/signed/new', { body: 'fresh', contentType: 'image/png' });
     const expired = server.route('/signed/photo', { status: 410 });
@@ -584,7 +591,7 @@ describe('downloadAll: deadline, cancellation and fresh links', () => {
     expect(asked).toEqual([expired]);
     expect(file).toMatchObject({ url: expired, path: path.join(dir, 'photo.png'), bytes: 5 });
     expect(await readFile(file!.path, 'utf8')).toBe('fresh');
-    expect(logs.info).toContain(`${expired}: HTTP 410 Gone; asking for a fresh link.`);
+    expect(logs.info).toContain(`${expired}: HTTP 410 Gone; trying the fresh link Kie.ai gave.`);
     expect(logs.warning).toEqual([]);
   });
 

@@ -98,6 +98,15 @@ describe('the job summary', () => {
     expect(run.summary).not.toMatch(/unknown/i);
   });
 
+  it('names the tasks not waited for when the step stops before the wait', async () => {
+    kie.balance = 3;
+    const one = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
+    expect(one.summary).toMatch(/^## ❌ Kie\.ai task <code>abc123<\/code> was not waited for\n/);
+    const two = await runInProcess(inputs({ 'task-id': 'a b', 'min-credits': '10' }));
+    expect(two.summary).toMatch(/^## ❌ 2 Kie\.ai tasks were not waited for\n/);
+    expect(kie.taskRequests()).toEqual([]);
+  });
+
   it('says no task was created when creating it failed', async () => {
     kie.scriptCreate([{ body: { code: 402, msg: 'Insufficient credits' } }]);
     const run = await runInProcess(inputs({ model: 'test/model' }));

@@ -402,6 +402,21 @@ describe('timeout', () => {
     expect(outcome.elapsedMs).toBe(100_000);
   });
 
+  it("ends at the deadline, trying no more, when a 429's Retry-After outlasts it", async () => {
+    const slow = { status: 429, body: { code: 429, msg: 'slow' } };
+    const { outcome, sleeps, log, requests } = await waitFor(
+      [{ ...slow, headers: { 'retry-after': '99999999999' } }, { state: 'success' }],
+      { timeoutMs: 8_000 },
+    );
+    expect(outcome).toMatchObject({ ending: 'timeout', polls: 1, elapsedMs: 8_000 });
+    expect(sleeps).toEqual([8_000]);
+    expect(requests).toHaveLength(1);
+    expect(log).toContain(
+      'info: Kie.ai rate limit reached (HTTP 429). Its pause of 1m outlasts the timeout: no more tries in the 8.0s left.',
+    );
+    expect(log.join('\n')).not.toContain('Trying again');
+  });
+
   it('logs a heartbeat at most once a minute while the state does not change', async () => {
     const { log } = await waitFor([{ state: 'generating' }], { timeoutMs: 10 * 60_000 });
     const heartbeats = log.filter((line) => line.startsWith('info: Still waiting'));

@@ -201,7 +201,6 @@ async function downloadWithRetries(job: Job, context: Context): Promise<Download
 /** A fresh link for an expired one, if the caller can get one. */
 async function freshLink(url: string, reason: string, context: Context): Promise<URL | undefined> {
   if (!context.refreshUrl) return undefined;
-  context.logger.info(`${url}: ${reason}; asking for a fresh link.`);
   let fresh: string | undefined;
   try {
     fresh = await context.refreshUrl(url, context.signal);
@@ -213,7 +212,9 @@ async function freshLink(url: string, reason: string, context: Context): Promise
       `Could not download ${url}: ${reason}, and no fresh link: ${(error as Error).message}`,
     );
   }
+  // Said only once there is one: most hosts are never asked (fresh-links.ts).
   if (fresh === undefined) return undefined;
+  context.logger.info(`${url}: ${reason}; trying the fresh link Kie.ai gave.`);
   try {
     return parseUrl(fresh);
   } catch {

@@ -14,7 +14,7 @@ const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
 export function renderSummary(report: Report): string {
   const lines =
     report.tasks.length === 0
-      ? ['## ❌ No Kie.ai task was created', '']
+      ? [`## ❌ ${notStarted(report.notWaitedFor ?? [])}`, '']
       : report.tasks.length === 1
         ? taskCard(report.tasks[0]!, report)
         : taskTable(report);
@@ -27,6 +27,13 @@ export function renderSummary(report: Report): string {
   const credits = creditsLine(report);
   if (credits) lines.push(escapeHtml(credits), '');
   return lines.join('\n');
+}
+
+function notStarted(ids: string[]): string {
+  if (ids.length === 0) return 'No Kie.ai task was created';
+  return ids.length === 1
+    ? `Kie.ai task ${code(ids[0]!)} was not waited for`
+    : `${ids.length} Kie.ai tasks were not waited for`;
 }
 
 function taskCard(task: TaskReport, report: Report): string[] {

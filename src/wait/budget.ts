@@ -6,7 +6,8 @@ import type { TaskSource } from './wait.js';
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Ends early, its timer cleared, when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** 429s slow us down to this share of the configured rate at most; each success wins it back. */
@@ -29,6 +30,8 @@ export class RequestBudget {
   private cancelled = false;
   /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
   private sleepingUntil?: number;
+  /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
+  private wake?: AbortController;
 
   constructor(
     private readonly configuredRate: number,
@@ -52,8 +55,10 @@ export class RequestBudget {
     if (first) deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
     return new Promise((resolve) => {
       const abandon = () => this.refuse(caller);
+      const timer = new AbortController();
       const grant = (granted: boolean) => {
         signal?.removeEventListener('abort', abandon);
+        timer.abort();
         resolve(granted);
       };
       const caller: Caller = { grant, deadline };
@@ -64,9 +69,10 @@ export class RequestBudget {
         void this.dispatch();
       } else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
         // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
-        // a timer of this caller's own says no right at the deadline. It ends before the
-        // dispatcher's, so it keeps nothing alive.
-        void this.clock.sleep(deadline - this.clock.now()).then(() => this.refuse(caller));
+        // a timer of this caller's own says no right at the deadline, cleared once it is answered.
+        void this.clock
+          .sleep(deadline - this.clock.now(), timer.signal)
+          .then(() => this.refuse(caller));
       }
     });
   }
@@ -75,6 +81,7 @@ export class RequestBudget {
   cancel(): void {
     this.cancelled = true;
     for (const caller of this.waiting.splice(0)) caller.grant(false);
+    this.wake?.abort();
   }
 
   /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
@@ -85,6 +92,11 @@ export class RequestBudget {
       this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
     }
     this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+  }
+
+  /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
+  pausedPast(at: number): boolean {
+    return !this.cancelled && this.pausedUntil > at;
   }
 
   /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
@@ -118,8 +130,9 @@ export class RequestBudget {
       }
       const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
       this.sleepingUntil = wakeAt;
-      await this.clock.sleep(wakeAt - now);
-      this.sleepingUntil = undefined;
+      this.wake = new AbortController();
+      await this.clock.sleep(wakeAt - now, this.wake.signal);
+      this.sleepingUntil = this.wake = undefined;
     }
     this.dispatching = false;
   }
@@ -129,6 +142,7 @@ export class RequestBudget {
     if (index === -1) return; // granted or refused already
     this.waiting.splice(index, 1);
     caller.grant(false);
+    if (this.waiting.length === 0) this.wake?.abort();
   }
 }
 

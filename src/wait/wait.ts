@@ -165,7 +165,14 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       Math.max(0, retryBy - now()),
     );
     const fault = progress.lastFault;
-    if (fault?.kind === 'transient') {
+    // A Retry-After past the deadline leaves no try before it: the wait ends there, at the timeout.
+    const pausedPastDeadline = fault?.kind === 'transient' && retryAfterMs > remaining;
+    if (pausedPastDeadline) {
+      logger.info(
+        `${fault.message} Its pause of ${formatDuration(retryAfterMs)} outlasts the timeout: no more tries in the ${formatDuration(remaining)} left.`,
+      );
+      lastLogAt = now();
+    } else if (fault?.kind === 'transient') {
       // Info, not a warning: each warning is an annotation, and a retry that works needs no one.
       logger.info(`${fault.message} Trying again in ${formatDuration(delay)}.`);
       lastLogAt = now();
@@ -182,6 +189,9 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     }
     logger.debug(`Next poll in ${formatDuration(delay)}.`);
     await sleep(delay);
+    if (pausedPastDeadline && !deps.signal?.aborted) {
+      return { ...progress, elapsedMs: now() - startedAt, ending: 'timeout' };
+    }
   }
 }
 

@@ -20,13 +20,30 @@ export class VirtualClock {
 
   readonly now = (): number => this.time;
 
-  readonly sleep = (ms: number): Promise<void> =>
+  /** As the real one: ends at once, its timer removed, when `signal` aborts. */
+  readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise((wake) => {
+      if (signal?.aborted) return wake();
       const at = this.time + Math.max(0, ms);
       let index = this.timers.length;
       while (index > 0 && this.timers[index - 1]!.at > at) index--;
-      this.timers.splice(index, 0, { at, wake });
+      const timer = { at, wake };
+      this.timers.splice(index, 0, timer);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const position = this.timers.indexOf(timer);
+          if (position !== -1) this.timers.splice(position, 1);
+          wake();
+        },
+        { once: true },
+      );
     });
+
+  /** Timers set and not yet due: what would keep a real process alive. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
 
   /** Real work (HTTP to a local server) that virtual time waits for, so it takes no virtual time. */
   outside<T>(work: Promise<T>): Promise<T> {
