@@ -1,15 +1,15 @@
 // What the CLI shows while it runs: log lines on stderr and, on a terminal, a live state line.
-import type { CliIo } from './cli.js';
+import type { RunIo } from './cli.js';
 import type { Logger } from './logger.js';
 import { formatDuration } from './units.js';
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-export function startDisplay(io: Pick<CliIo, 'stderr' | 'env'>) {
+export function startDisplay(io: Pick<RunIo, 'stderr' | 'env'>) {
   const { stderr } = io;
-  const tty = stderr.isTTY === true;
+  const tty = stderr.isTTY;
   const started = Date.now();
   let state = 'starting';
-  const clearLine = () => tty && stderr.write('\r\x1b[K');
+  const clearLine = () => tty && stderr.control('\r\x1b[K');
   const drawLine = () =>
     tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
   const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;

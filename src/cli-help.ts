@@ -7,7 +7,8 @@ export const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its r
 
 Usage: kie-task wait <task-id>... [options]
        kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
-       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
+       kie-task credits [--min-credits <n>] [--json] [--base-url <url>]
+                        [--poll-interval <duration>] [--max-requests-per-second <n>]
 
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
@@ -22,7 +23,7 @@ Options:
   --model <model>                 create: the model to run (Market needs one; veo, suno and
                                   flux-kontext take one; the other APIs none: --input alone)
   --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
-                                  fields), inline or from a file
+                                  fields), as JSON or YAML, inline or from a file
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
                                   (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
@@ -38,11 +39,6 @@ Options:
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
-
-Create options (kie-task create makes one task, then waits for it):
-  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
-  --input <json>                  the request's fields, JSON or YAML
-  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
 The API key comes from the ${API_KEY_ENV} environment variable.

@@ -3,7 +3,6 @@
 // kie-task.ts runs it on the real process.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { balanceClient, belowMinimum, readBalance } from './credits.js';
 import { KieApiError } from './kie/client.js';
@@ -11,9 +10,10 @@ import { runPipeline } from './pipeline.js';
 import { reportFields, type FailureKind } from './report.js';
 import { systemRuntime, type Runtime } from './runtime.js';
 import { InputError, parseSettings, type Settings } from './settings.js';
+import { commandError, parseCommandLine } from './cli-args.js';
 import { startDisplay } from './cli-display.js';
+import { guard, type CliStream, type Output } from './cli-io.js';
 import { HELP } from './cli-help.js';
-import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
 import { VERSION } from './version.js';
 import { RequestBudget } from './wait/budget.js';
 
@@ -37,37 +37,19 @@ const EXIT_FOR: Record<FailureKind, number> = {
   cancelled: ExitCode.Cancelled,
 };
 
-const OPTIONS = {
-  model: { type: 'string' },
-  input: { type: 'string' },
-  'callback-url': { type: 'string' },
-  api: { type: 'string' },
-  timeout: { type: 'string' },
-  'poll-interval': { type: 'string' },
-  'max-poll-interval': { type: 'string' },
-  download: { type: 'string' },
-  'max-download-size': { type: 'string' },
-  'download-timeout': { type: 'string' },
-  'max-requests-per-second': { type: 'string' },
-  'base-url': { type: 'string' },
-  'min-credits': { type: 'string' },
-  'no-fail': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
-
 /** What the CLI touches of the world: given as an argument, so tests run it in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown };
-  /** `isTTY`: draw the live state line. */
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdout: CliStream;
+  stderr: CliStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
   runtime?: Runtime;
   /** Aborted on Ctrl-C: the run stops and reports what it saw. */
   signal?: AbortSignal;
 }
+
+/** The io a command writes to: writes that never throw. */
+export type RunIo = Omit<CliIo, 'stdout' | 'stderr'> & { stdout: Output; stderr: Output };
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
 const OPTION_OF: Partial<Record<InputName, string>> = {
@@ -84,60 +66,41 @@ export const CLI_NAMES: InputNames = {
 };
 
 /** Runs one command; resolves to the exit code, never rejects. */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], given: CliIo): Promise<number> {
+  const secret = given.env[API_KEY_ENV]?.trim();
+  const stdout = guard(given.stdout, secret);
+  const io: RunIo = { ...given, stdout, stderr: guard(given.stderr, secret) };
+  let code: number;
   try {
-    return await command(argv, io);
+    code = await command(argv, io);
   } catch (error) {
     io.stderr.write(`kie-task: unexpected error: ${(error as Error).message}\n`);
     if (io.env.KIE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
-    return ExitCode.Internal;
+    code = ExitCode.Internal;
   }
+  // A reader that stopped reading (`| head`) is no failure; a stdout that lost the results is.
+  const failure = await stdout.settled();
+  if (!failure || failure.code === 'EPIPE') return code;
+  io.stderr.write(`kie-task: Could not write the output to stdout: ${failure.message}\n`);
+  return code === ExitCode.Success ? ExitCode.Results : code;
 }
 
-async function command(argv: string[], io: CliIo): Promise<number> {
+async function command(argv: string[], io: RunIo): Promise<number> {
   const usageError = (message: string) => {
     // One line a problem, each pointing to the help.
     const lines = message.split('\n').map((line) => `kie-task: ${line} See 'kie-task --help'.`);
     io.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.Usage;
   };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    return usageError(argumentError(error as Error & { code?: string }));
-  }
+  const parsed = parseCommandLine(argv);
+  if (typeof parsed === 'string') return usageError(parsed);
   const { values, positionals } = parsed;
   if (values.help) return print(io, HELP, ExitCode.Success);
   if (values.version) return print(io, `${VERSION}\n`, ExitCode.Success);
   const [command, ...args] = positionals;
   const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-  if (command !== 'wait' && command !== 'create' && command !== 'credits') {
-    return usageError(
-      command
-        ? `Unknown command '${command}'. The commands are wait, create and credits.`
-        : 'No command given.',
-    );
-  }
-  if (command === 'wait' && taskIds.length === 0) {
-    return usageError('kie-task wait needs a task id.');
-  }
-  // Market needs a model; an API whose request has none is created from --input alone.
-  const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
-  if (
-    command === 'create' &&
-    (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))
-  ) {
-    return usageError(
-      `kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`,
-    );
-  }
-  if (command === 'credits' && args.length > 0) {
-    return usageError('kie-task credits takes no task id.');
-  }
-  if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
-    return usageError("--model, --input and --callback-url go with 'kie-task create'.");
-  }
+  const problem = commandError(command, args, taskIds, values);
+  if (problem) return usageError(problem);
   let input = values.input;
   if (input?.startsWith('@')) {
     try {
@@ -198,7 +161,8 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   }).finally(display.stop);
 
   const fields = reportFields(report);
-  if (values.json) io.stdout.write(`${JSON.stringify(fields)}\n`);
+  // JSON escapes every control character but DEL; escaped too, the output stays lossless.
+  if (values.json) io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
   else printHuman(io, fields);
   if (report.failure) {
     io.stderr.write(`kie-task: ${report.failure.message}\n`);
@@ -207,23 +171,7 @@ async function command(argv: string[], io: CliIo): Promise<number> {
   return ExitCode.Success;
 }
 
-/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
-function argumentError(error: Error & { code?: string }): string {
-  const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const known = Object.keys(OPTIONS).map((name) => `--${name}`);
-    return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
-  }
-  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const type = OPTIONS[option.replace(/^--/, '') as keyof typeof OPTIONS]?.type;
-    return type === 'boolean'
-      ? `Option '${option}' takes no value.`
-      : `Option '${option}' needs a value: ${option} <value>.`;
-  }
-  return error.message;
-}
-
-function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
+function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   const names = [
     ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
@@ -238,9 +186,8 @@ function printHuman(io: CliIo, fields: ReturnType<typeof reportFields>): void {
   }
 }
 
-/** A list of names, wrapped under the help's option descriptions. */
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
-async function printCredits(io: CliIo, settings: Settings, json: boolean): Promise<number> {
+async function printCredits(io: RunIo, settings: Settings, json: boolean): Promise<number> {
   const display = startDisplay(io);
   const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
   const client = balanceClient(settings, deps);
@@ -264,7 +211,7 @@ async function printCredits(io: CliIo, settings: Settings, json: boolean): Promi
   return ExitCode.Api;
 }
 
-function print(io: CliIo, text: string, code: number): number {
+function print(io: RunIo, text: string, code: number): number {
   io.stdout.write(text);
   return code;
 }

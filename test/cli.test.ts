@@ -3,9 +3,10 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { main, type CliIo } from '../src/cli.js';
 import { scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
@@ -239,6 +240,20 @@ describe('usage', () => {
     expect(run.stdout).toMatch(/Exit codes:[\s\S]*3 {2}timed out/);
   });
 
+  it('describes each option once, as the usage lines name it', async () => {
+    const { stdout } = await cli(['--help']);
+    for (const [option, value] of [
+      ['--model', '<model>'],
+      ['--input', '<json|yaml|@file>'],
+      ['--callback-url', '<url>'],
+    ] as const) {
+      const described = stdout.match(new RegExp(`^ {2}${option} .*`, 'gm')) ?? [];
+      expect(described).toHaveLength(1);
+      expect(described[0]).toContain(`${option} ${value} `);
+      expect(stdout).not.toMatch(new RegExp(`${option} (?!${value.replace('|', '\\|')})<`));
+    }
+  });
+
   it.each([
     [[], 'No command given.'],
     [['wat'], "Unknown command 'wat'."],
@@ -279,11 +294,65 @@ describe('argument errors', () => {
     [['wait', 't1', '--timeout'], "kie-task: Option '--timeout' needs a value: --timeout <value>."],
     [['wait', 't1', '--json=yes'], "kie-task: Option '--json' takes no value."],
     [['wait', 't1', '--timeout', 'soon'], "(got 'soon')"],
+    // A negative number is the option's value, not an option: the message says what is allowed.
+    [['wait', 't1', '--timeout', '-5'], "Option '--timeout' must be a duration such as 90"],
+    [['wait', 't1', '--min-credits', '-5'], "Option '--min-credits' must be a number"],
+    [['wait', 't1', '--poll-interval', '-.5s', '--json'], "(got '-.5s')"],
   ])('are one line for %j, echoing what was wrong', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(message);
+  });
+});
+
+describe('kie-task credits', () => {
+  it.each([
+    [['credits', '--timeout', '5s'], '--timeout'],
+    [['credits', '--download', '/tmp/x'], '--download'],
+    [['credits', '--api', 'veo'], '--api'],
+    [['credits', '--no-fail'], '--no-fail'],
+  ])('refuses %j, an option it does not use', async (args, option) => {
+    const run = await cli([...args, '--base-url', kie.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: kie-task credits takes no ${option}: it uses only --min-credits, --json, --base-url, --poll-interval, --max-requests-per-second. See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
+  it('takes the options a balance read uses', async () => {
+    const run = await cli([
+      ...['credits', '--json', '--min-credits', '1', '--base-url', kie.url],
+      ...['--poll-interval', '20ms', '--max-requests-per-second', '100'],
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ credits: expect.any(Number) });
+  });
+});
+
+describe('an empty value', () => {
+  // `--min-credits "$MIN"` with MIN unset must not run with no balance check.
+  it.each([
+    ['--min-credits', ''],
+    ['--base-url', ''],
+    ['--timeout', ''],
+    ['--download', ''],
+    ['--download', '  '],
+  ])('is no value: %s %j exits 2, sending nothing', async (option, value) => {
+    // After the local server's options, so that without the check the run ends fast.
+    const run = await cli(['wait', 't1', ...fast(), '--timeout', '1s', option, value]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `kie-task: Option '${option}' needs a value: ${option} <value>. See 'kie-task --help'.\n`,
+    );
+    expect(kie.requests).toEqual([]);
+  });
+
+  it('is no value after = either', async () => {
+    const run = await cli(['wait', 't1', ...fast(), '--timeout', '1s', '--api=']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Option '--api' needs a value");
   });
 });
 
@@ -327,8 +396,21 @@ describe('kie-task create', () => {
   });
 
   it.each([
-    [['create', '--input', '{}'], 'kie-task create takes no task id, and needs --model.'],
-    [['create', 't1', '--model', 'm'], 'kie-task create takes no task id, and needs --model.'],
+    // Each message says only what is wrong.
+    [
+      ['create', '--input', '{}'],
+      "kie-task: kie-task create needs --model: the Market API runs a model (the other APIs, chosen with --api, can be created from --input alone). See 'kie-task --help'.\n",
+    ],
+    [
+      ['create', 't1', '--model', 'm'],
+      "kie-task: kie-task create takes no task id: it creates the task (kie-task wait <task-id> waits for one). See 'kie-task --help'.\n",
+    ],
+    [
+      ['create', '--api', 'veo'],
+      'kie-task create --api veo needs --input (and optionally --model).',
+    ],
+    [['create', '--api', 'runway'], "kie-task create --api runway needs --input: Runway's request"],
+    [['create', 't1'], /takes no task id: .*\n.*needs --model: /],
     [
       ['wait', 't1', '--model', 'm'],
       "--model, --input and --callback-url go with 'kie-task create'.",
@@ -341,7 +423,109 @@ describe('kie-task create', () => {
   ])('exits 2 for %j', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
+    if (typeof message === 'string' && message.endsWith('\n')) expect(run.stderr).toBe(message);
+    else expect(run.stderr).toMatch(message);
     expect(kie.requests).toHaveLength(0);
+  });
+});
+
+describe('an API key the server echoes back', () => {
+  it('is masked in everything the CLI prints, debug lines included', async () => {
+    const echo = {
+      status: 500,
+      body: { code: 500, msg: `Authorization Bearer ${kie.apiKey} invalid` },
+    };
+    kie.scriptCredits([echo, echo, echo, echo, echo, echo]);
+    kie.script('t1', [{ state: 'success' }]);
+    const waited = await cli(['wait', 't1', '--min-credits', '1', ...fast()], { KIE_DEBUG: '1' });
+    const credits = await cli(['credits', '--base-url', kie.url, '--poll-interval', '20ms'], {
+      KIE_DEBUG: '1',
+    });
+    for (const run of [waited, credits]) {
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('Authorization Bearer *** invalid');
+      expect(run.stdout + run.stderr).not.toContain(kie.apiKey);
+    }
+  });
+});
+
+describe('control characters in API text', () => {
+  const failMsg = '\u001b[31mRED\u001b[0m\u001b]0;title\u0007 \r overwritten\u007f';
+  // eslint-disable-next-line no-control-regex
+  const control = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+  it.each([false, true])('are written out, not sent to the terminal (tty: %s)', async (tty) => {
+    kie.script('t1', [{ state: 'fail', record: { failMsg } }]);
+    const run = await cli(['wait', 't1', ...fast()], {}, { tty });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'failMsg: \\x1b[31mRED\\x1b[0m\\x1b]0;title\\x07 \\x0d overwritten\\x7f\n',
+    );
+    expect(run.stderr).toContain('\\x1b[31mRED');
+    // Only the live line's own sequence reaches the terminal.
+    expect(run.stdout + run.stderr.replaceAll('\r\x1b[K', '')).not.toMatch(control);
+  });
+
+  it('stay exact, as JSON escapes, with --json', async () => {
+    kie.script('t1', [{ state: 'fail', record: { failMsg } }]);
+    const run = await cli(['wait', 't1', '--json', ...fast()]);
+    expect(run.stdout).not.toMatch(control);
+    expect(JSON.parse(run.stdout).failMsg).toBe(failMsg);
+  });
+});
+
+describe('a stdout that is closed or full', () => {
+  const errno = (code: string) => Object.assign(new Error(`write ${code}`), { code });
+  // As process.stdout fails: the write's callback and an 'error' event, both on a later tick.
+  const failingStream = (code: string) => {
+    const stream = new EventEmitter();
+    return Object.assign(stream, {
+      write: (_text: string, done?: (error: Error) => void) => {
+        const error = errno(code);
+        process.nextTick(() => (done?.(error), stream.emit('error', error)));
+        return false;
+      },
+    });
+  };
+  const run = async (args: string[], stdout: CliIo['stdout']) => {
+    let stderr = '';
+    const code = await main([...args, ...fast()], {
+      stdout,
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { KIE_API_KEY: kie.apiKey },
+      cwd: process.cwd(),
+    });
+    return { code, stderr };
+  };
+
+  it('exits quietly with the code the run earned when the reader has gone (EPIPE)', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const stdout = failingStream('EPIPE');
+    const ok = await run(['wait', 't1', '--json'], stdout);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(stdout.listenerCount('error')).toBe(1); // without one, the process dies on the event
+    expect(ok.stderr).not.toMatch(/EPIPE|unexpected|\n\s+at /);
+    kie.script('t2', [{ state: 'fail', record: { failMsg: 'flagged' } }]);
+    const failed = await run(['wait', 't2'], failingStream('EPIPE'));
+    expect(failed.code).toBe(1);
+  });
+
+  it('says so in one line and exits 5 when the results cannot be written', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    for (const stdout of [
+      failingStream('ENOSPC'),
+      {
+        write: (): never => {
+          throw errno('ENOSPC');
+        },
+      },
+    ]) {
+      const { code, stderr } = await run(['wait', 't1'], stdout);
+      expect(code).toBe(5);
+      expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+        'kie-task: Could not write the output to stdout: write ENOSPC',
+      );
+      expect(stderr).not.toMatch(/unexpected|\n\s+at /);
+    }
   });
 });

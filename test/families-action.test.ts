@@ -267,7 +267,7 @@ describe('kie-task --api', () => {
     });
     const market = await cli(['create', '--input', 'prompt: x']);
     expect(market.code).toBe(2);
-    expect(market.stderr).toContain('kie-task create takes no task id, and needs --model.');
+    expect(market.stderr).toContain('kie-task create needs --model: the Market API runs a model');
   });
 
   it('names --api and the allowed values for an unknown one', async () => {

@@ -41938,8 +41938,6 @@ var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(57975);
 ;// CONCATENATED MODULE: ./src/constants.ts
 // The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
 // settings.ts reads the inputs by these names, report.ts sets the outputs by them.
@@ -55400,15 +55398,141 @@ function readSettings() {
     return parseSettings((name) => core.getInput(name));
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(57975);
+;// CONCATENATED MODULE: ./src/cli-args.ts
+// The CLI's command line: node's parseArgs, and each way it can be wrong as one line that echoes
+// what was wrong and says what is allowed.
+
+
+const OPTIONS = {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    'callback-url': { type: 'string' },
+    api: { type: 'string' },
+    timeout: { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'max-poll-interval': { type: 'string' },
+    download: { type: 'string' },
+    'max-download-size': { type: 'string' },
+    'download-timeout': { type: 'string' },
+    'max-requests-per-second': { type: 'string' },
+    'base-url': { type: 'string' },
+    'min-credits': { type: 'string' },
+    'no-fail': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+};
+/** The options and positionals, or the problem with them. */
+function parseCommandLine(argv) {
+    let parsed;
+    try {
+        parsed = (0,external_node_util_.parseArgs)({ args: withNegatives(argv), options: OPTIONS, allowPositionals: true });
+    }
+    catch (error) {
+        return argumentError(error);
+    }
+    // `--min-credits "$MIN"` with MIN unset must not quietly drop the check for the default.
+    const empty = Object.entries(parsed.values).find(([, value]) => typeof value === 'string' && value.trim() === '');
+    return empty ? needsValue(`--${empty[0]}`) : parsed;
+}
+/**
+ * `--timeout -5` as `--timeout=-5`: parseArgs reads -5 as an option, and the user would be told
+ * the value is missing instead of what values are allowed.
+ */
+function withNegatives(argv) {
+    const args = [];
+    let joined = false;
+    for (const [i, arg] of argv.entries()) {
+        if (arg === '--')
+            return [...args, ...argv.slice(i)];
+        if (joined) {
+            joined = false;
+            continue;
+        }
+        const next = argv[i + 1] ?? '';
+        const takesValue = OPTIONS[arg.slice(2)]?.type === 'string';
+        joined = arg.startsWith('--') && takesValue && /^-\.?\d/.test(next);
+        args.push(joined ? `${arg}=${next}` : arg);
+    }
+    return args;
+}
+const needsValue = (option) => `Option '${option}' needs a value: ${option} <value>.`;
+// All a balance read uses (poll-interval: its retry wait); --help and --version end before it.
+const CREDITS_OPTIONS = new Set([
+    'min-credits',
+    'json',
+    'base-url',
+    'poll-interval',
+    'max-requests-per-second',
+]);
+/** What is wrong with this command and its arguments, if anything. */
+function commandError(command, args, taskIds, values) {
+    if (command !== 'wait' && command !== 'create' && command !== 'credits') {
+        return command
+            ? `Unknown command '${command}'. The commands are wait, create and credits.`
+            : 'No command given.';
+    }
+    if (command === 'wait' && taskIds.length === 0)
+        return 'kie-task wait needs a task id.';
+    if (command === 'create') {
+        const problems = [
+            taskIds.length > 0 &&
+                'kie-task create takes no task id: it creates the task (kie-task wait <task-id> waits for one).',
+            createNeeds(values),
+        ].filter(Boolean);
+        if (problems.length > 0)
+            return problems.join('\n');
+    }
+    if (command === 'credits' && args.length > 0)
+        return 'kie-task credits takes no task id.';
+    const unused = Object.keys(values).find((name) => !CREDITS_OPTIONS.has(name));
+    if (command === 'credits' && unused) {
+        return `kie-task credits takes no --${unused}: it uses only ${[...CREDITS_OPTIONS].map((name) => `--${name}`).join(', ')}.`;
+    }
+    if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
+        return "--model, --input and --callback-url go with 'kie-task create'.";
+    }
+    return undefined;
+}
+/** What create lacks to know what to create: Market runs a model, most other APIs take --input alone. */
+function createNeeds(values) {
+    const family = apiFamily(values.api ?? DEFAULT_API);
+    // An unknown --api is reported with the settings; what it needs depends on it.
+    if (!family || values.model || (family.create.model !== 'required' && values.input))
+        return;
+    if (family.create.model === 'required') {
+        return `kie-task create needs --model: the ${family.label} API runs a model (the other APIs, chosen with --api, can be created from --input alone).`;
+    }
+    const api = `kie-task create --api ${family.name}`;
+    return family.create.model === 'optional'
+        ? `${api} needs --input (and optionally --model).`
+        : `${api} needs --input: ${family.label}'s request has no model.`;
+}
+/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
+function argumentError(error) {
+    const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        const known = Object.keys(OPTIONS).map((name) => `--${name}`);
+        return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
+    }
+    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+        const type = OPTIONS[option.replace(/^--/, '')]?.type;
+        return type === 'boolean' ? `Option '${option}' takes no value.` : needsValue(option);
+    }
+    return error.message;
+}
+
 ;// CONCATENATED MODULE: ./src/cli-display.ts
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
 function startDisplay(io) {
     const { stderr } = io;
-    const tty = stderr.isTTY === true;
+    const tty = stderr.isTTY;
     const started = Date.now();
     let state = 'starting';
-    const clearLine = () => tty && stderr.write('\r\x1b[K');
+    const clearLine = () => tty && stderr.control('\r\x1b[K');
     const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
     const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
     const line = (text) => {
@@ -55432,6 +55556,48 @@ function startDisplay(io) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/cli-io.ts
+// What main writes goes through here: the API key masked wherever it appears (a server may echo
+// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process
+// with an unhandled 'error' event nor loses the exit code the run earned.
+// C0 but newline and tab, and DEL: ESC, BEL, CR could recolour, retitle or overwrite the terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+function harmless(text) {
+    return text
+        .replaceAll('\r\n', '\n')
+        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+function guard(stream, secret) {
+    let failure;
+    const fail = (error) => void (failure ??= error);
+    const pending = new Set();
+    stream.on?.('error', fail);
+    const send = (unmasked) => {
+        const text = secret ? unmasked.replaceAll(secret, '***') : unmasked;
+        // After a failure the rest would fail too (or, after EPIPE, reach nobody).
+        if (failure)
+            return;
+        try {
+            if (!stream.on)
+                return void stream.write(text);
+            const flushed = new Promise((resolve) => stream.write(text, (error) => (error && fail(error), resolve())));
+            pending.add(flushed);
+            void flushed.then(() => pending.delete(flushed));
+        }
+        catch (error) {
+            fail(error);
+        }
+    };
+    return {
+        isTTY: stream.isTTY === true,
+        write: (text) => send(harmless(text)),
+        control: send,
+        settled: () => Promise.all(pending).then(() => failure),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/cli-help.ts
 // The CLI's --help: every command, option and exit code.
 
@@ -55441,7 +55607,8 @@ const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 
 Usage: kie-task wait <task-id>... [options]
        kie-task create [--api <api>] [--model <model>] [--input <json|yaml|@file>] [options]
-       kie-task credits [--min-credits <n>] [--base-url <url>] [--json]
+       kie-task credits [--min-credits <n>] [--json] [--base-url <url>]
+                        [--poll-interval <duration>] [--max-requests-per-second <n>]
 
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
@@ -55456,7 +55623,7 @@ Options:
   --model <model>                 create: the model to run (Market needs one; veo, suno and
                                   flux-kontext take one; the other APIs none: --input alone)
   --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
-                                  fields), inline or from a file
+                                  fields), as JSON or YAML, inline or from a file
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
                                   (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
@@ -55472,11 +55639,6 @@ Options:
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
-
-Create options (kie-task create makes one task, then waits for it):
-  --model <model>                 the model (Market needs one; Veo, Suno, Flux Kontext take one)
-  --input <json>                  the request's fields, JSON or YAML
-  --callback-url <url>            the callBackUrl Kie.ai notifies (Suno requires one)
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
 The API key comes from the ${constants_API_KEY_ENV} environment variable.
@@ -55542,25 +55704,6 @@ const EXIT_FOR = {
     results: ExitCode.Results,
     cancelled: ExitCode.Cancelled,
 };
-const OPTIONS = {
-    model: { type: 'string' },
-    input: { type: 'string' },
-    'callback-url': { type: 'string' },
-    api: { type: 'string' },
-    timeout: { type: 'string' },
-    'poll-interval': { type: 'string' },
-    'max-poll-interval': { type: 'string' },
-    download: { type: 'string' },
-    'max-download-size': { type: 'string' },
-    'download-timeout': { type: 'string' },
-    'max-requests-per-second': { type: 'string' },
-    'base-url': { type: 'string' },
-    'min-credits': { type: 'string' },
-    'no-fail': { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-    version: { type: 'boolean', short: 'v' },
-};
 /** The option each input is given by, for messages; inputs without one keep their own name. */
 const OPTION_OF = {
     [constants_Inputs.DownloadDir]: `'--download'`,
@@ -55574,16 +55717,26 @@ const CLI_NAMES = {
     of: (input) => OPTION_OF[input] ?? `'--${input}'`,
 };
 /** Runs one command; resolves to the exit code, never rejects. */
-async function main(argv, io) {
+async function main(argv, given) {
+    const secret = given.env[constants_API_KEY_ENV]?.trim();
+    const stdout = guard(given.stdout, secret);
+    const io = { ...given, stdout, stderr: guard(given.stderr, secret) };
+    let code;
     try {
-        return await command(argv, io);
+        code = await command(argv, io);
     }
     catch (error) {
         io.stderr.write(`kie-task: unexpected error: ${error.message}\n`);
         if (io.env.KIE_DEBUG)
             io.stderr.write(`${error.stack}\n`);
-        return ExitCode.Internal;
+        code = ExitCode.Internal;
     }
+    // A reader that stopped reading (`| head`) is no failure; a stdout that lost the results is.
+    const failure = await stdout.settled();
+    if (!failure || failure.code === 'EPIPE')
+        return code;
+    io.stderr.write(`kie-task: Could not write the output to stdout: ${failure.message}\n`);
+    return code === ExitCode.Success ? ExitCode.Results : code;
 }
 async function command(argv, io) {
     const usageError = (message) => {
@@ -55592,13 +55745,9 @@ async function command(argv, io) {
         io.stderr.write(`${lines.join('\n')}\n`);
         return ExitCode.Usage;
     };
-    let parsed;
-    try {
-        parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true });
-    }
-    catch (error) {
-        return usageError(argumentError(error));
-    }
+    const parsed = parseCommandLine(argv);
+    if (typeof parsed === 'string')
+        return usageError(parsed);
     const { values, positionals } = parsed;
     if (values.help)
         return print(io, HELP, ExitCode.Success);
@@ -55606,26 +55755,9 @@ async function command(argv, io) {
         return print(io, `${VERSION}\n`, ExitCode.Success);
     const [command, ...args] = positionals;
     const taskIds = args.flatMap((arg) => arg.split(/[\s,]+/)).filter(Boolean);
-    if (command !== 'wait' && command !== 'create' && command !== 'credits') {
-        return usageError(command
-            ? `Unknown command '${command}'. The commands are wait, create and credits.`
-            : 'No command given.');
-    }
-    if (command === 'wait' && taskIds.length === 0) {
-        return usageError('kie-task wait needs a task id.');
-    }
-    // Market needs a model; an API whose request has none is created from --input alone.
-    const needsModel = apiFamily(values.api ?? DEFAULT_API)?.create.model === 'required';
-    if (command === 'create' &&
-        (taskIds.length > 0 || !(values.model || (!needsModel && values.input)))) {
-        return usageError(`kie-task create takes no task id, and needs --model${needsModel ? '' : ' or --input'}.`);
-    }
-    if (command === 'credits' && args.length > 0) {
-        return usageError('kie-task credits takes no task id.');
-    }
-    if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
-        return usageError("--model, --input and --callback-url go with 'kie-task create'.");
-    }
+    const problem = commandError(command, args, taskIds, values);
+    if (problem)
+        return usageError(problem);
     let input = values.input;
     if (input?.startsWith('@')) {
         try {
@@ -55679,8 +55811,9 @@ async function command(argv, io) {
         signal: io.signal,
     }).finally(display.stop);
     const fields = reportFields(report);
+    // JSON escapes every control character but DEL; escaped too, the output stays lossless.
     if (values.json)
-        io.stdout.write(`${JSON.stringify(fields)}\n`);
+        io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
     else
         printHuman(io, fields);
     if (report.failure) {
@@ -55688,21 +55821,6 @@ async function command(argv, io) {
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
-}
-/** parseArgs' complaint as one line that echoes what was wrong and says what is allowed. */
-function argumentError(error) {
-    const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
-    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-        const known = Object.keys(OPTIONS).map((name) => `--${name}`);
-        return `Unknown option '${option}'. The options are ${known.join(', ')}.`;
-    }
-    if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-        const type = OPTIONS[option.replace(/^--/, '')]?.type;
-        return type === 'boolean'
-            ? `Option '${option}' takes no value.`
-            : `Option '${option}' needs a value: ${option} <value>.`;
-    }
-    return error.message;
 }
 function printHuman(io, fields) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
@@ -55720,7 +55838,6 @@ function printHuman(io, fields) {
         io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
     }
 }
-/** A list of names, wrapped under the help's option descriptions. */
 /** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
 async function printCredits(io, settings, json) {
     const display = startDisplay(io);

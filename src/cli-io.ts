@@ -1,0 +1,64 @@
+// What main writes goes through here: the API key masked wherever it appears (a server may echo
+// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process
+// with an unhandled 'error' event nor loses the exit code the run earned.
+
+/** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
+export interface CliStream {
+  write(text: string, done?: (error?: Error | null) => void): unknown;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  /** On stderr: draw the live state line. */
+  isTTY?: boolean;
+}
+
+/** A stream main writes to: never throws, never emits. */
+export interface Output {
+  /** Text, its control characters made visible. */
+  write(text: string): void;
+  /** The live display's own terminal sequences, as they are. */
+  control(sequence: string): void;
+  isTTY: boolean;
+}
+
+export interface GuardedOutput extends Output {
+  /** Resolves once every write has been flushed, to the first write error, if any. */
+  settled(): Promise<NodeJS.ErrnoException | undefined>;
+}
+
+// C0 but newline and tab, and DEL: ESC, BEL, CR could recolour, retitle or overwrite the terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+export function harmless(text: string): string {
+  return text
+    .replaceAll('\r\n', '\n')
+    .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function guard(stream: CliStream, secret: string | undefined): GuardedOutput {
+  let failure: NodeJS.ErrnoException | undefined;
+  const fail = (error: Error) => void (failure ??= error);
+  const pending = new Set<Promise<void>>();
+  stream.on?.('error', fail);
+  const send = (unmasked: string) => {
+    const text = secret ? unmasked.replaceAll(secret, '***') : unmasked;
+    // After a failure the rest would fail too (or, after EPIPE, reach nobody).
+    if (failure) return;
+    try {
+      if (!stream.on) return void stream.write(text);
+      const flushed = new Promise<void>((resolve) =>
+        stream.write(text, (error) => (error && fail(error), resolve())),
+      );
+      pending.add(flushed);
+      void flushed.then(() => pending.delete(flushed));
+    } catch (error) {
+      fail(error as Error);
+    }
+  };
+  return {
+    isTTY: stream.isTTY === true,
+    write: (text) => send(harmless(text)),
+    control: send,
+    settled: () => Promise.all(pending).then(() => failure),
+  };
+}
