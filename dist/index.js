@@ -54146,6 +54146,8 @@ class DownloadPool {
 
 class DownloadError extends Error {
     url;
+    /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
+    completed = [];
     constructor(url, message) {
         super(message);
         this.url = url;
@@ -54202,11 +54204,15 @@ async function downloadAll(options) {
             throw options.signal.reason;
         // A download that ran failed first; the ones still queued only stopped because of it.
         const first = failures.find(({ job }) => job.started) ?? failures[0];
-        if (first.error instanceof DownloadError || !deadline?.signal.aborted)
+        if (!(first.error instanceof DownloadError) && !deadline?.signal.aborted)
             throw first.error;
-        // Stopped by the deadline while waiting for the pool or between retries.
+        // Else stopped by the deadline while waiting for the pool or between retries.
         const url = first.job.url.href;
-        throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+        const error = first.error instanceof DownloadError
+            ? first.error
+            : new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+        error.completed = files.filter((file) => file !== undefined);
+        throw error;
     }
     return files;
 }
@@ -54539,6 +54545,7 @@ function toVtt(cues) {
 ;// CONCATENATED MODULE: ./src/results/results.ts
 // A finished task's results on disk: downloaded media, transcript files, or result.json for data
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
+
 
 
 
@@ -55079,7 +55086,10 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
             const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
             return { ...report, problem: { kind: 'cancelled', message } };
         }
-        return { ...report, problem: { kind: 'results', message: error.message } };
+        // The files that did download stay listed (and go into the artifact): nothing is lost.
+        const files = error instanceof DownloadError ? error.completed : [];
+        const kept = files.length > 0 ? { files, downloadDir: dir } : {};
+        return { ...report, ...kept, problem: { kind: 'results', message: error.message } };
     }
 }
 async function upload(report, taskIds, settings, deps) {

@@ -16,6 +16,7 @@ import { artifactNameFor, uploadArtifact } from './results/artifact.js';
 import { baseDir, resultsDir } from './results/locations.js';
 import {
   DownloadDirError,
+  DownloadError,
   DownloadPool,
   prepareDownloadDir,
   transcriptOf,
@@ -186,7 +187,10 @@ async function runTask(
       const message = `Cancelled while downloading the results of task ${taskId}; nothing partial was kept.`;
       return { ...report, problem: { kind: 'cancelled', message } };
     }
-    return { ...report, problem: { kind: 'results', message: (error as Error).message } };
+    // The files that did download stay listed (and go into the artifact): nothing is lost.
+    const files = error instanceof DownloadError ? error.completed : [];
+    const kept = files.length > 0 ? { files, downloadDir: dir } : {};
+    return { ...report, ...kept, problem: { kind: 'results', message: (error as Error).message } };
   }
 }
 

@@ -422,6 +422,17 @@ describe('downloadAll', () => {
     expect(server.requestsTo('/later.png')).toEqual([]);
   });
 
+  it('tells which files it did download when a later one fails, and keeps them', async () => {
+    const done = server.route('/done.png', { body: 'png' });
+    const gone = server.route('/gone.png', { status: 404, delayMs: 100 });
+
+    const error = await rejection(download([done, gone]));
+
+    expect(error.url).toBe(gone);
+    expect(error.completed).toEqual([expect.objectContaining({ url: done, bytes: 3 })]);
+    expect(await readFile(error.completed[0]!.path, 'utf8')).toBe('png');
+  });
+
   it('rejects URLs it cannot fetch before sending anything', async () => {
     const error = await rejection(download([server.route('/a.png', { body: 'a' }), 'ftp://x/y']));
     expect(error).toMatchObject({ url: 'ftp://x/y', message: expect.stringMatching(/only http/) });

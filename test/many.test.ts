@@ -93,12 +93,17 @@ describe('several task ids', () => {
 
   it('counts a task whose download failed as not succeeded, in the outputs and the summary alike', async () => {
     kie.script('a', [{ state: 'success' }], succeeds([media.route('/a.png', { body: 'A' })]));
-    kie.script('b', [{ state: 'success' }], succeeds([media.route('/b.png', { status: 404 })]));
+    const good = media.route('/b/good.png', { body: 'B' });
+    const gone = media.route('/b/gone.png', { status: 404, delayMs: 100 });
+    kie.script('b', [{ state: 'success' }], succeeds([good, gone]));
     const run = await runInProcess(inputs({ 'task-id': 'a b', download: 'true' }));
     expect(run.failed).toBe(true);
     expect(run.outputs).toMatchObject({ state: 'success', succeeded: '1', failed: '0' });
     expect(run.summary).toContain('2 Kie.ai tasks: 1 succeeded');
     expect(errors(run.log)[0]).toMatch(/^::error::1 of 2 tasks did not succeed/);
+    // What b did download is still listed: the artifact and later steps get it.
+    const files = (JSON.parse(run.outputs.files!) as string[]).map((file) => path.basename(file));
+    expect(files).toEqual(['a.png', 'good.png']);
   });
 
   it("keeps each task's result object in tasks, files or none", async () => {

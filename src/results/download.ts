@@ -13,6 +13,9 @@ import { DownloadPool } from './pool.js';
 export type { DownloadedFile } from './attempt.js';
 
 export class DownloadError extends Error {
+  /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
+  completed: DownloadedFile[] = [];
+
   constructor(
     readonly url: string,
     message: string,
@@ -124,10 +127,15 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
     if (options.signal?.aborted) throw options.signal.reason;
     // A download that ran failed first; the ones still queued only stopped because of it.
     const first = failures.find(({ job }) => job.started) ?? failures[0]!;
-    if (first.error instanceof DownloadError || !deadline?.signal.aborted) throw first.error;
-    // Stopped by the deadline while waiting for the pool or between retries.
+    if (!(first.error instanceof DownloadError) && !deadline?.signal.aborted) throw first.error;
+    // Else stopped by the deadline while waiting for the pool or between retries.
     const url = first.job.url.href;
-    throw new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    const error =
+      first.error instanceof DownloadError
+        ? first.error
+        : new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    error.completed = files.filter((file) => file !== undefined);
+    throw error;
   }
   return files as DownloadedFile[];
 }

@@ -7,6 +7,7 @@ import { writeTextFiles, type WrittenFile } from './files.js';
 import { buildTranscript, type Transcript } from './transcript.js';
 
 export { DownloadDirError, prepareDownloadDir, type WrittenFile } from './files.js';
+export { DownloadError } from './download.js';
 export { DownloadPool } from './pool.js';
 
 /** How a task's downloads are run: the step's pool, deadline and cancellation. */
