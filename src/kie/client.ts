@@ -254,13 +254,13 @@ export class KieClient {
       if (status === 404) {
         throw new KieApiError(
           'fatal',
-          `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`,
+          `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}.`,
           404,
         );
       }
       throw new KieApiError(
         'transient',
-        `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`,
+        `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}.`,
         status,
       );
     }

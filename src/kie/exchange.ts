@@ -40,7 +40,7 @@ export async function exchange(
       response?.message.destroy();
       const cut = `Kie.ai had not answered within the ${formatDuration(ms)} left for this request.`;
       if (ms < requestTimeoutMs) reject(new KieApiError('transient', cut));
-      else reject(new Error(`no complete reply within ${ms}ms`));
+      else reject(new Error(`no complete reply within ${formatDuration(ms)}`));
     }, ms);
     abort = () => {
       response?.message.destroy();
