@@ -52787,7 +52787,7 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
             if (ms < requestTimeoutMs)
                 reject(new KieApiError('transient', cut));
             else
-                reject(new Error(`no complete reply within ${ms}ms`));
+                reject(new Error(`no complete reply within ${formatDuration(ms)}`));
         }, ms);
         abort = () => {
             response?.message.destroy();
@@ -53056,9 +53056,9 @@ class KieClient {
             if (status === 401 || status === 402)
                 throw describeCode(status, '', subject, this.names);
             if (status === 404) {
-                throw new KieApiError('fatal', `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}`, 404);
+                throw new KieApiError('fatal', `The API answered HTTP 404 with a non-Kie page (check ${this.names.of(Inputs.BaseUrl)}): ${excerpt(body)}.`, 404);
             }
-            throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}`, status);
+            throw new KieApiError('transient', `Kie.ai answered HTTP ${status} with a body that is not a Kie.ai reply: ${excerpt(body)}.`, status);
         }
         const code = envelope.code === 200 && status >= 400 ? status : envelope.code;
         if (status >= 500 && code === 200) {
@@ -55494,6 +55494,8 @@ var dist = __nccwpck_require__(38815);
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
+/** One request every 16 minutes 40 seconds: slower is no use to anyone. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
 /** The longest value, in hours, of the durations that have a limit below Node's timers'. */
 const LONGEST = [
     [Inputs.PollInterval, 1],
@@ -55583,7 +55585,9 @@ function settingsSchema(names) {
         [Inputs.PollInterval]: duration(Inputs.PollInterval),
         [Inputs.MaxPollInterval]: duration(Inputs.MaxPollInterval),
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
-        [Inputs.MaxRequestsPerSecond]: refined(Inputs.MaxRequestsPerSecond, (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
+        [Inputs.MaxRequestsPerSecond]: refined(Inputs.MaxRequestsPerSecond, 
+        // A floor, so the spacing between requests (1000 / rate ms) is a number a timer can take.
+        (text) => Number(text) >= MIN_REQUESTS_PER_SECOND && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number from ${MIN_REQUESTS_PER_SECOND} to ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: schemas_string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),

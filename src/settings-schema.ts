@@ -9,6 +9,8 @@ import { parseDuration, parseSize } from './units.js';
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
 const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
 const MAX_REQUESTS_PER_SECOND = 100;
+/** One request every 16 minutes 40 seconds: slower is no use to anyone. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
 /** The longest value, in hours, of the durations that have a limit below Node's timers'. */
 const LONGEST = [
   [Inputs.PollInterval, 1],
@@ -143,8 +145,10 @@ export function settingsSchema(names: InputNames) {
         [Inputs.FailOnTaskFailure]: boolean(Inputs.FailOnTaskFailure),
         [Inputs.MaxRequestsPerSecond]: refined(
           Inputs.MaxRequestsPerSecond,
-          (text) => Number(text) > 0 && Number(text) <= MAX_REQUESTS_PER_SECOND,
-          `a number above 0 and at most ${MAX_REQUESTS_PER_SECOND}, such as 1.5`,
+          // A floor, so the spacing between requests (1000 / rate ms) is a number a timer can take.
+          (text) =>
+            Number(text) >= MIN_REQUESTS_PER_SECOND && Number(text) <= MAX_REQUESTS_PER_SECOND,
+          `a number from ${MIN_REQUESTS_PER_SECOND} to ${MAX_REQUESTS_PER_SECOND}, such as 1.5`,
         ).transform(Number),
         [Inputs.Download]: boolean(Inputs.Download),
         [Inputs.DownloadDir]: z.string(),

@@ -316,11 +316,12 @@ describe('the shared request budget', () => {
     expect(times[3]! - times[1]!).toBeGreaterThanOrEqual(2 * 40 - 15);
   });
 
-  it('rejects a budget that is not a positive number', async () => {
-    const run = await runInProcess(inputs({ 'task-id': 'a', 'max-requests-per-second': 'lots' }));
+  it.each(['lots', '0', '1e-310', '101'])('rejects a budget of %s', async (rate) => {
+    const run = await runInProcess(inputs({ 'task-id': 'a', 'max-requests-per-second': rate }));
     expect(errors(run.log)).toEqual([
-      "::error::Input 'max-requests-per-second' must be a number above 0 and at most 100, such as 1.5 (got 'lots').",
+      `::error::Input 'max-requests-per-second' must be a number from 0.001 to 100, such as 1.5 (got '${rate}').`,
     ]);
+    expect(kie.requests).toEqual([]);
   });
 });
 
