@@ -55189,7 +55189,10 @@ function reportFields(report) {
     const apiStates = [...new Set(tasks.map((task) => task.apiState))];
     const first = only && tasks[0];
     return {
-        [Outputs.TaskId]: report.tasks.map((task) => task.taskId).join(','),
+        // The ids given, even when the step stopped before waiting: a later step can wait for them.
+        [Outputs.TaskId]: (report.tasks.length > 0
+            ? report.tasks.map((task) => task.taskId)
+            : (report.notWaitedFor ?? [])).join(','),
         [Outputs.State]: overallState(report.tasks),
         // With several tasks, the family's own value only when they all share it.
         [Outputs.ApiState]: apiStates.length === 1 ? apiStates[0] : '',

@@ -198,7 +198,8 @@ describe('min-credits', () => {
       "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100). No task was waited for.",
     ]);
     expect(kie.taskRequests()).toEqual([]);
-    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: '' });
+    // The id stays in the output, so a later step can wait for it.
+    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: 't1' });
     expect(run.summary).toContain("below 'min-credits' (100)");
     expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
   });

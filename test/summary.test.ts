@@ -104,6 +104,7 @@ describe('the job summary', () => {
     expect(one.summary).toMatch(/^## ❌ Kie\.ai task <code>abc123<\/code> was not waited for\n/);
     const two = await runInProcess(inputs({ 'task-id': 'a b', 'min-credits': '10' }));
     expect(two.summary).toMatch(/^## ❌ 2 Kie\.ai tasks were not waited for\n/);
+    expect(two.outputs).toMatchObject({ taskId: 'a,b', state: '', tasks: '[]' });
     expect(kie.taskRequests()).toEqual([]);
   });
 
