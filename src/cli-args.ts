@@ -87,6 +87,11 @@ export function commandError(
       : 'No command given.';
   }
   if (command === 'wait' && taskIds.length === 0) return 'kie-task wait needs a task id.';
+  // `—timeout` pasted from a page that turned `--` into a dash would be waited for as a task id.
+  const dashed = args.find((arg) => /^[\u2012-\u2015\u2212]/.test(arg));
+  if (dashed) {
+    return `'${dashed}' starts with a dash character, not two hyphens: write --${dashed.slice(1)} for the option.`;
+  }
   if (command === 'create') {
     const problems = [
       taskIds.length > 0 &&

@@ -261,6 +261,10 @@ describe('usage', () => {
     [['wait', ','], 'kie-task wait needs a task id.'],
     [['wait', 't1', '--timeout', 'soon'], "Option '--timeout' must be a duration"],
     [['wait', 't1', '--bogus'], "Unknown option '--bogus'"],
+    [
+      ['wait', 't1', '\u2014timeout', '5s'],
+      "'\u2014timeout' starts with a dash character, not two hyphens: write --timeout for the option.",
+    ],
   ])('exits 2 for %j', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
