@@ -55515,7 +55515,12 @@ function settingsSchema(names) {
     /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
     const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
         const value = parse(text);
-        if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
+        if (value === 0 && !allowZero) {
+            // A valid duration or size, just not one this input can take.
+            problem(ctx, input, `${subject(input)} must be more than 0 (got '${text}').`);
+            return NEVER;
+        }
+        if (value === undefined || value < 0) {
             problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
             return NEVER;
         }

@@ -36,7 +36,12 @@ export function settingsSchema(names: InputNames) {
   ) =>
     z.string().transform((text, ctx) => {
       const value = parse(text);
-      if (value === undefined || value < 0 || (value === 0 && !allowZero)) {
+      if (value === 0 && !allowZero) {
+        // A valid duration or size, just not one this input can take.
+        problem(ctx, input, `${subject(input)} must be more than 0 (got '${text}').`);
+        return z.NEVER;
+      }
+      if (value === undefined || value < 0) {
         problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
         return z.NEVER;
       }

@@ -249,7 +249,16 @@ describe('bad inputs fail the step with one line naming the input', () => {
       "Input 'poll-interval' must be a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m (got 'fast').",
     ],
     ['a negative timeout', { timeout: '-1s' }, "Input 'timeout' must be a duration"],
-    ['a zero poll-interval', { 'poll-interval': '0' }, "Input 'poll-interval' must be a duration"],
+    [
+      'a zero poll-interval',
+      { 'poll-interval': '0s' },
+      "Input 'poll-interval' must be more than 0 (got '0s').",
+    ],
+    [
+      'a zero max-download-size',
+      { 'max-download-size': '0MB' },
+      "Input 'max-download-size' must be more than 0 (got '0MB').",
+    ],
     [
       'max-poll-interval under poll-interval',
       { 'max-poll-interval': '1s', 'poll-interval': '2s' },
