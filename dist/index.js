@@ -53980,9 +53980,10 @@ async function downloadOnce(job, url, context) {
 /** Streams the body to a hidden temporary file, then renames it into place. */
 async function save(job, response, context, signal, alive) {
     const { dir, maxBytes } = context;
+    const limit = `the ${formatSize(maxBytes)} limit${context.maxBytesName ? ` (${context.maxBytesName})` : ''}`;
     const contentLength = parseContentLength(response.headers['content-length']);
     if (contentLength !== undefined && contentLength > maxBytes) {
-        throw new Failure(`${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`, false);
+        throw new Failure(`${formatSize(contentLength)} is over ${limit}`, false);
     }
     const contentType = response.headers['content-type'];
     const name = finalName(job.name, contentType);
@@ -53994,7 +53995,7 @@ async function save(job, response, context, signal, alive) {
             alive();
             bytes += chunk.length;
             if (bytes > maxBytes)
-                done(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
+                done(new Failure(`over ${limit}`, false));
             else
                 done(null, chunk);
         },
@@ -54179,6 +54180,7 @@ async function downloadAll(options) {
     const context = {
         dir,
         maxBytes: options.maxBytes,
+        maxBytesName: options.maxBytesName,
         retries: options.retries ?? 3,
         retryDelayMs: options.retryDelayMs ?? 1_000,
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
@@ -54998,6 +55000,7 @@ async function runPipeline(settings, given) {
             pool: new DownloadPool(),
             timeoutMs: settings.downloadTimeoutMs,
             timeoutName: names.of(Inputs.DownloadTimeout),
+            maxBytesName: names.of(Inputs.MaxDownloadSize),
             signal,
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);

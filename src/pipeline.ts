@@ -85,6 +85,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       pool: new DownloadPool(),
       timeoutMs: settings.downloadTimeoutMs,
       timeoutName: names.of(Inputs.DownloadTimeout),
+      maxBytesName: names.of(Inputs.MaxDownloadSize),
       signal,
     };
     logger.info(

@@ -75,7 +75,9 @@ describe('downloads', () => {
     succeedWith([media.route('/big.mp4', { size: 3_000_000, contentType: 'video/mp4' })]);
     const run = await runInProcess(inputs({ download: 'true', 'max-download-size': '1MB' }));
     expect(run.failed).toBe(true);
-    expect(run.log).toMatch(/::error::.*1\.0 MB/);
+    expect(run.log).toMatch(
+      /::error::.*: 2\.9 MB is over the 1\.0 MB limit \('max-download-size'\)$/m,
+    );
     expect(await readdir(run.outputs.downloadDir || '/nonexistent').catch(() => [])).toEqual([]);
   });
 

@@ -28,6 +28,8 @@ export interface AttemptContext {
   /** Resolved. */
   dir: string;
   maxBytes: number;
+  /** How messages call that limit, if they should. */
+  maxBytesName?: string;
   idleTimeoutMs: number;
   logger: Logger;
   /** Aborts the attempt from outside: it then rejects with the signal's reason. */
@@ -86,12 +88,10 @@ async function save(
   alive: () => void,
 ): Promise<DownloadedFile> {
   const { dir, maxBytes } = context;
+  const limit = `the ${formatSize(maxBytes)} limit${context.maxBytesName ? ` (${context.maxBytesName})` : ''}`;
   const contentLength = parseContentLength(response.headers['content-length']);
   if (contentLength !== undefined && contentLength > maxBytes) {
-    throw new Failure(
-      `${formatSize(contentLength)} is over the ${formatSize(maxBytes)} limit`,
-      false,
-    );
+    throw new Failure(`${formatSize(contentLength)} is over ${limit}`, false);
   }
   const contentType = response.headers['content-type'];
   const name = finalName(job.name, contentType);
@@ -102,7 +102,7 @@ async function save(
     transform(chunk: Buffer, _encoding, done) {
       alive();
       bytes += chunk.length;
-      if (bytes > maxBytes) done(new Failure(`over the ${formatSize(maxBytes)} limit`, false));
+      if (bytes > maxBytes) done(new Failure(`over ${limit}`, false));
       else done(null, chunk);
     },
   });

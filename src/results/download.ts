@@ -31,6 +31,8 @@ export interface DownloadOptions {
   dir: string;
   /** Per file. */
   maxBytes: number;
+  /** How messages call that limit, e.g. `'max-download-size'`. */
+  maxBytesName?: string;
   /** The step's pool, shared by every task; default a pool of 4 for these URLs alone. */
   pool?: DownloadPool;
   /** For all these downloads together, waiting for the pool and retries included. */
@@ -63,6 +65,7 @@ interface Job extends Attempt {
 interface Context {
   dir: string;
   maxBytes: number;
+  maxBytesName?: string;
   retries: number;
   retryDelayMs: number;
   idleTimeoutMs: number;
@@ -99,6 +102,7 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
   const context: Context = {
     dir,
     maxBytes: options.maxBytes,
+    maxBytesName: options.maxBytesName,
     retries: options.retries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,

@@ -13,7 +13,7 @@ export { DownloadPool } from './pool.js';
 /** How a task's downloads are run: the step's pool, deadline and cancellation. */
 export type DownloadControls = Pick<
   DownloadOptions,
-  'pool' | 'timeoutMs' | 'timeoutName' | 'signal' | 'refreshUrl'
+  'pool' | 'timeoutMs' | 'timeoutName' | 'maxBytesName' | 'signal' | 'refreshUrl'
 >;
 
 export interface TaskFiles {
