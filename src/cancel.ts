@@ -37,16 +37,10 @@ export function untilCancelled<T>(work: Promise<T>, signal: AbortSignal): Promis
 
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 export function cancellableSource(source: TaskSource, signal: AbortSignal): TaskSource {
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(new CancelledError());
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
-  aborted.catch(() => {}); // rejected only for those who race it
   return {
-    getTaskRecord(taskId, deadline, first) {
-      if (signal.aborted) return Promise.reject(new CancelledError());
-      return Promise.race([source.getTaskRecord(taskId, deadline, first), aborted]);
-    },
+    getTaskRecord: (taskId, deadline, first) =>
+      signal.aborted
+        ? Promise.reject(new CancelledError())
+        : untilCancelled(source.getTaskRecord(taskId, deadline, first), signal),
   };
 }

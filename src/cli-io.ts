@@ -1,6 +1,7 @@
 // What main writes goes through here: the API key masked wherever it appears (a server may echo
-// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process
-// with an unhandled 'error' event nor loses the exit code the run earned.
+// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a
+// closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process with an unhandled
+// 'error' event nor loses the exit code the run earned.
 
 /** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
 export interface CliStream {

@@ -1,13 +1,13 @@
 // Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
 // repeated only when it surely created nothing, and a failure says whether a task may exist.
-import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { ACTION_NAMES, type InputNames } from './constants.js';
 import { CancelledError } from './cancel.js';
 import type { CreateRequest } from './kie/apis/index.js';
 import { KieApiError, type KieClient } from './kie/client.js';
 import type { Logger } from './logger.js';
 import type { Failure } from './report.js';
 import type { Runtime } from './runtime.js';
-import type { RequestBudget } from './wait/budget.js';
+import { noSlot, type RequestBudget } from './wait/budget.js';
 import { formatDuration } from './units.js';
 
 const MAX_CREATE_ATTEMPTS = 5;
@@ -40,7 +40,9 @@ export async function createTask(
       `Could not create a task ${creating(client, request)}: ${error.message}` +
       (unsure
         ? " A task may have been created anyway: check Kie.ai's logs before running again."
-        : '');
+        : error.more.queued
+          ? ' Nothing was created.'
+          : '');
     return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
   }
 }
@@ -58,16 +60,7 @@ async function sendCreate(
     // means nothing was sent: the last fault says why, else the timeout does.
     if (!(await budget.acquire(deadline))) {
       if (deps.signal?.aborted) throw new CancelledError();
-      throw (
-        lastError ??
-        new KieApiError(
-          'transient',
-          `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(Inputs.MaxRequestsPerSecond)}). Nothing was created.`,
-          undefined,
-          undefined,
-          { neverSent: true, queued: true },
-        )
-      );
+      throw lastError ?? noSlot(deps.names ?? ACTION_NAMES);
     }
     try {
       const taskId = await client.createTask(request, deadline);

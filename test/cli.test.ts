@@ -392,7 +392,7 @@ describe('kie-task create', () => {
     const run = await cli([...args, '--max-requests-per-second', '0.5', '--timeout', '1s']);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(
-      "Could not create a task for model m: no request slot came free before the timeout (see '--max-requests-per-second'). Nothing was created.",
+      "Could not create a task for model m: No request slot came free before the timeout (see '--max-requests-per-second'). Nothing was created.",
     );
     expect(run.stderr).not.toMatch(/Cancelled|may have been created/);
     expect(JSON.parse(run.stdout)).toMatchObject({ taskId: '', creditsBefore: expect.any(Number) });

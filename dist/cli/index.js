@@ -42030,20 +42030,10 @@ function untilCancelled(work, signal) {
 }
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
-    const aborted = new Promise((_, reject) => {
-        const fail = () => reject(new CancelledError());
-        if (signal.aborted)
-            fail();
-        else
-            signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => { }); // rejected only for those who race it
     return {
-        getTaskRecord(taskId, deadline, first) {
-            if (signal.aborted)
-                return Promise.reject(new CancelledError());
-            return Promise.race([source.getTaskRecord(taskId, deadline, first), aborted]);
-        },
+        getTaskRecord: (taskId, deadline, first) => signal.aborted
+            ? Promise.reject(new CancelledError())
+            : untilCancelled(source.getTaskRecord(taskId, deadline, first), signal),
     };
 }
 
@@ -53154,9 +53144,190 @@ function sum(values) {
     return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }
 
+;// CONCATENATED MODULE: ./src/wait/budget.ts
+// One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
+// requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+
+
+/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
+const RATE_STEP_SHARE = 1 / 16;
+/** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
+ * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
+ * that has been due longest goes first. */
+class RequestBudget {
+    configuredRate;
+    clock;
+    rate;
+    waiting = [];
+    lastGrantedAt = -Infinity;
+    pausedUntil = -Infinity;
+    dispatching = false;
+    cancelled = false;
+    /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
+    sleepingUntil;
+    /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
+    wake;
+    constructor(configuredRate, clock) {
+        this.configuredRate = configuredRate;
+        this.clock = clock;
+        // NaN would space nothing, so unlimited; 0 would wait forever.
+        if (!(configuredRate > 0))
+            throw new RangeError(`Not a request rate: ${configuredRate}.`);
+        this.rate = configuredRate;
+    }
+    /**
+     * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
+     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
+     * also at once when `signal` aborts (a download's own timeout or cancellation).
+     * A task's `first` poll may also take a slot that comes within one spacing of asking, however
+     * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
+     * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
+     */
+    acquire(deadline = Infinity, signal, first = false) {
+        if (this.cancelled || signal?.aborted)
+            return Promise.resolve(false);
+        if (first)
+            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
+        return new Promise((resolve) => {
+            const abandon = () => this.refuse(caller);
+            const timer = new AbortController();
+            const grant = (granted) => {
+                signal?.removeEventListener('abort', abandon);
+                timer.abort();
+                resolve(granted);
+            };
+            const caller = { grant, deadline };
+            signal?.addEventListener('abort', abandon, { once: true });
+            this.waiting.push(caller);
+            // The dispatcher runs exactly while someone waits: start it for the first in line.
+            if (!this.dispatching) {
+                void this.dispatch();
+            }
+            else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
+                // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
+                // a timer of this caller's own says no right at the deadline, cleared once it is answered.
+                void this.clock
+                    .sleep(deadline - this.clock.now(), timer.signal)
+                    .then(() => this.refuse(caller));
+            }
+        });
+    }
+    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
+    cancel() {
+        this.cancelled = true;
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
+        this.wake?.abort();
+    }
+    /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
+    rateLimited(retryAfterMs) {
+        const now = this.clock.now();
+        // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
+        if (now >= this.pausedUntil) {
+            this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
+        }
+        this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+    }
+    /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
+    pausedPast(at) {
+        return !this.cancelled && this.pausedUntil > at;
+    }
+    /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
+     * probes the limit gently yet is back at full rate in 8 replies after one halving. */
+    succeeded() {
+        this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
+    }
+    // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
+    spacingMs() {
+        return Math.ceil(1_000 / this.rate);
+    }
+    // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
+    // also holds back callers already queued, and a timer firing early cannot break the spacing.
+    async dispatch() {
+        this.dispatching = true;
+        while (this.waiting.length > 0) {
+            const now = this.clock.now();
+            const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
+            if (nextSlotAt <= now) {
+                this.lastGrantedAt = now;
+                this.waiting.shift().grant(true);
+                continue;
+            }
+            const expired = this.waiting.filter((caller) => caller.deadline <= now);
+            if (expired.length > 0) {
+                for (const caller of expired)
+                    this.waiting.splice(this.waiting.indexOf(caller), 1);
+                for (const caller of expired)
+                    caller.grant(false);
+                continue;
+            }
+            const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+            this.sleepingUntil = wakeAt;
+            this.wake = new AbortController();
+            await this.clock.sleep(wakeAt - now, this.wake.signal);
+            this.sleepingUntil = this.wake = undefined;
+        }
+        this.dispatching = false;
+    }
+    refuse(caller) {
+        const index = this.waiting.indexOf(caller);
+        if (index === -1)
+            return; // granted or refused already
+        this.waiting.splice(index, 1);
+        caller.grant(false);
+        if (this.waiting.length === 0)
+            this.wake?.abort();
+    }
+}
+/** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
+/** The budget had no slot before the deadline: nothing was sent. */
+function noSlot(names, forWhat = '') {
+    return new KieApiError('transient', `No request slot came free${forWhat} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { neverSent: true, queued: true });
+}
+function budgetedSource(source, budget, names = ACTION_NAMES) {
+    // Once base-url is given up on, every task fails with that at once, queued or not.
+    let unreachable;
+    const stopIfUnreachable = () => {
+        if (!unreachable)
+            return;
+        const { kind, message, code, more } = unreachable;
+        throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
+    };
+    return {
+        async getTaskRecord(taskId, deadline, first) {
+            stopIfUnreachable();
+            if (!(await budget.acquire(deadline, undefined, first))) {
+                stopIfUnreachable();
+                throw noSlot(names, ` for task ${taskId}`);
+            }
+            try {
+                // The deadline bounds the request in flight too, not only the wait for its slot.
+                const record = await source.getTaskRecord(taskId, deadline);
+                budget.succeeded();
+                return record;
+            }
+            catch (error) {
+                // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
+                if (error instanceof KieApiError) {
+                    if (error.more.unreachable && !unreachable) {
+                        unreachable = error;
+                        budget.cancel();
+                    }
+                    if (error.code === 429)
+                        budget.rateLimited(error.retryAfterMs);
+                    else if (error.code !== undefined)
+                        budget.succeeded();
+                }
+                throw error;
+            }
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/create.ts
 // Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
 // repeated only when it surely created nothing, and a failure says whether a task may exist.
+
 
 
 
@@ -53179,7 +53350,9 @@ async function createTask(client, budget, request, deadline, deps) {
         const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
             (unsure
                 ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : '');
+                : error.more.queued
+                    ? ' Nothing was created.'
+                    : '');
         return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
     }
 }
@@ -53191,8 +53364,7 @@ async function sendCreate(client, budget, request, deadline, deps) {
         if (!(await budget.acquire(deadline))) {
             if (deps.signal?.aborted)
                 throw new CancelledError();
-            throw (lastError ??
-                new KieApiError('transient', `no request slot came free before the timeout (see ${(deps.names ?? ACTION_NAMES).of(constants_Inputs.MaxRequestsPerSecond)}). Nothing was created.`, undefined, undefined, { neverSent: true, queued: true }));
+            throw lastError ?? noSlot(deps.names ?? ACTION_NAMES);
         }
         try {
             const taskId = await client.createTask(request, deadline);
@@ -54087,9 +54259,7 @@ async function downloadAll(options) {
             throw first.error;
         // Else stopped by the deadline while waiting for the pool or between retries.
         const url = first.job.url.href;
-        const error = first.error instanceof DownloadError
-            ? first.error
-            : new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+        const error = first.error instanceof DownloadError ? first.error : lateError(url, context);
         error.completed = files.filter((file) => file !== undefined);
         throw error;
     }
@@ -54111,11 +54281,12 @@ function parseUrl(text) {
 function lateReason({ deadline }) {
     return `not done when ${deadline.name} (${formatDuration(deadline.ms)}) ran out`;
 }
+function lateError(url, context) {
+    return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+}
 /** What to throw once the downloads' signal aborted: the deadline, named, or the error itself. */
 function stopped(url, error, context) {
-    if (!context.deadline?.signal.aborted)
-        return error;
-    return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    return context.deadline?.signal.aborted ? lateError(url, context) : error;
 }
 async function downloadWithRetries(job, context) {
     const { logger, retries, retryDelayMs, signal } = context;
@@ -54483,182 +54654,6 @@ function requestedDiarization(param) {
     };
     const input = parsed(param)?.input;
     return parsed(input)?.diarize === true;
-}
-
-;// CONCATENATED MODULE: ./src/wait/budget.ts
-// One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
-// requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
-
-
-/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
-const RATE_STEP_SHARE = 1 / 16;
-/** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
- * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
- * that has been due longest goes first. */
-class RequestBudget {
-    configuredRate;
-    clock;
-    rate;
-    waiting = [];
-    lastGrantedAt = -Infinity;
-    pausedUntil = -Infinity;
-    dispatching = false;
-    cancelled = false;
-    /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
-    sleepingUntil;
-    /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
-    wake;
-    constructor(configuredRate, clock) {
-        this.configuredRate = configuredRate;
-        this.clock = clock;
-        // NaN would space nothing, so unlimited; 0 would wait forever.
-        if (!(configuredRate > 0))
-            throw new RangeError(`Not a request rate: ${configuredRate}.`);
-        this.rate = configuredRate;
-    }
-    /**
-     * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
-     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
-     * also at once when `signal` aborts (a download's own timeout or cancellation).
-     * A task's `first` poll may also take a slot that comes within one spacing of asking, however
-     * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
-     * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
-     */
-    acquire(deadline = Infinity, signal, first = false) {
-        if (this.cancelled || signal?.aborted)
-            return Promise.resolve(false);
-        if (first)
-            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
-        return new Promise((resolve) => {
-            const abandon = () => this.refuse(caller);
-            const timer = new AbortController();
-            const grant = (granted) => {
-                signal?.removeEventListener('abort', abandon);
-                timer.abort();
-                resolve(granted);
-            };
-            const caller = { grant, deadline };
-            signal?.addEventListener('abort', abandon, { once: true });
-            this.waiting.push(caller);
-            // The dispatcher runs exactly while someone waits: start it for the first in line.
-            if (!this.dispatching) {
-                void this.dispatch();
-            }
-            else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
-                // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
-                // a timer of this caller's own says no right at the deadline, cleared once it is answered.
-                void this.clock
-                    .sleep(deadline - this.clock.now(), timer.signal)
-                    .then(() => this.refuse(caller));
-            }
-        });
-    }
-    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
-    cancel() {
-        this.cancelled = true;
-        for (const caller of this.waiting.splice(0))
-            caller.grant(false);
-        this.wake?.abort();
-    }
-    /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
-    rateLimited(retryAfterMs) {
-        const now = this.clock.now();
-        // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
-        if (now >= this.pausedUntil) {
-            this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
-        }
-        this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
-    }
-    /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
-    pausedPast(at) {
-        return !this.cancelled && this.pausedUntil > at;
-    }
-    /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
-     * probes the limit gently yet is back at full rate in 8 replies after one halving. */
-    succeeded() {
-        this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
-    }
-    // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
-    spacingMs() {
-        return Math.ceil(1_000 / this.rate);
-    }
-    // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
-    // also holds back callers already queued, and a timer firing early cannot break the spacing.
-    async dispatch() {
-        this.dispatching = true;
-        while (this.waiting.length > 0) {
-            const now = this.clock.now();
-            const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
-            if (nextSlotAt <= now) {
-                this.lastGrantedAt = now;
-                this.waiting.shift().grant(true);
-                continue;
-            }
-            const expired = this.waiting.filter((caller) => caller.deadline <= now);
-            if (expired.length > 0) {
-                for (const caller of expired)
-                    this.waiting.splice(this.waiting.indexOf(caller), 1);
-                for (const caller of expired)
-                    caller.grant(false);
-                continue;
-            }
-            const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
-            this.sleepingUntil = wakeAt;
-            this.wake = new AbortController();
-            await this.clock.sleep(wakeAt - now, this.wake.signal);
-            this.sleepingUntil = this.wake = undefined;
-        }
-        this.dispatching = false;
-    }
-    refuse(caller) {
-        const index = this.waiting.indexOf(caller);
-        if (index === -1)
-            return; // granted or refused already
-        this.waiting.splice(index, 1);
-        caller.grant(false);
-        if (this.waiting.length === 0)
-            this.wake?.abort();
-    }
-}
-/** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-function budgetedSource(source, budget, names = ACTION_NAMES) {
-    // Once base-url is given up on, every task fails with that at once, queued or not.
-    let unreachable;
-    const stopIfUnreachable = () => {
-        if (!unreachable)
-            return;
-        const { kind, message, code, more } = unreachable;
-        throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
-    };
-    return {
-        async getTaskRecord(taskId, deadline, first) {
-            stopIfUnreachable();
-            if (!(await budget.acquire(deadline, undefined, first))) {
-                stopIfUnreachable();
-                throw new KieApiError('transient', `No request slot came free for task ${taskId} before the timeout (see ${names.of(constants_Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { queued: true });
-            }
-            try {
-                // The deadline bounds the request in flight too, not only the wait for its slot.
-                const record = await source.getTaskRecord(taskId, deadline);
-                budget.succeeded();
-                return record;
-            }
-            catch (error) {
-                // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
-                if (error instanceof KieApiError) {
-                    if (error.more.unreachable && !unreachable) {
-                        unreachable = error;
-                        budget.cancel();
-                    }
-                    if (error.code === 429)
-                        budget.rateLimited(error.retryAfterMs);
-                    else if (error.code !== undefined)
-                        budget.succeeded();
-                }
-                throw error;
-            }
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/wait/schedule.ts
@@ -55588,8 +55583,9 @@ function startDisplay(io) {
 
 ;// CONCATENATED MODULE: ./src/cli-io.ts
 // What main writes goes through here: the API key masked wherever it appears (a server may echo
-// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process
-// with an unhandled 'error' event nor loses the exit code the run earned.
+// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a
+// closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process with an unhandled
+// 'error' event nor loses the exit code the run earned.
 // C0 but newline and tab, and DEL: ESC, BEL, CR could recolour, retitle or overwrite the terminal.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;

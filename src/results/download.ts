@@ -134,10 +134,7 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
     if (!(first.error instanceof DownloadError) && !deadline?.signal.aborted) throw first.error;
     // Else stopped by the deadline while waiting for the pool or between retries.
     const url = first.job.url.href;
-    const error =
-      first.error instanceof DownloadError
-        ? first.error
-        : new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+    const error = first.error instanceof DownloadError ? first.error : lateError(url, context);
     error.completed = files.filter((file) => file !== undefined);
     throw error;
   }
@@ -161,10 +158,13 @@ function lateReason({ deadline }: Context): string {
   return `not done when ${deadline!.name} (${formatDuration(deadline!.ms)}) ran out`;
 }
 
+function lateError(url: string, context: Context): DownloadError {
+  return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+}
+
 /** What to throw once the downloads' signal aborted: the deadline, named, or the error itself. */
 function stopped(url: string, error: unknown, context: Context): unknown {
-  if (!context.deadline?.signal.aborted) return error;
-  return new DownloadError(url, `Could not download ${url}: ${lateReason(context)}`);
+  return context.deadline?.signal.aborted ? lateError(url, context) : error;
 }
 
 async function downloadWithRetries(job: Job, context: Context): Promise<DownloadedFile> {

@@ -147,6 +147,17 @@ export class RequestBudget {
 }
 
 /** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
+/** The budget had no slot before the deadline: nothing was sent. */
+export function noSlot(names: InputNames, forWhat = ''): KieApiError {
+  return new KieApiError(
+    'transient',
+    `No request slot came free${forWhat} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
+    undefined,
+    undefined,
+    { neverSent: true, queued: true },
+  );
+}
+
 export function budgetedSource(
   source: TaskSource,
   budget: RequestBudget,
@@ -164,13 +175,7 @@ export function budgetedSource(
       stopIfUnreachable();
       if (!(await budget.acquire(deadline, undefined, first))) {
         stopIfUnreachable();
-        throw new KieApiError(
-          'transient',
-          `No request slot came free for task ${taskId} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`,
-          undefined,
-          undefined,
-          { queued: true },
-        );
+        throw noSlot(names, ` for task ${taskId}`);
       }
       try {
         // The deadline bounds the request in flight too, not only the wait for its slot.
