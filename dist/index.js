@@ -41941,9 +41941,9 @@ var lib_core = __nccwpck_require__(77094);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/constants.ts
+;// CONCATENATED MODULE: ./src/settings/constants.ts
 // The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
-// settings.ts reads the inputs by these names, report.ts sets the outputs by them.
+// settings.ts reads the inputs by these names, report/report.ts sets the outputs by them.
 const Inputs = {
     TaskId: 'task-id',
     Api: 'api',
@@ -42000,7 +42000,7 @@ const ACTION_NAMES = {
     of: (input) => (input === Inputs.ApiKey ? `'${input}' (or ${API_KEY_ENV})` : `'${input}'`),
 };
 
-;// CONCATENATED MODULE: ./src/limits.ts
+;// CONCATENATED MODULE: ./src/action/limits.ts
 // GitHub's size limits on what a step hands back: a job's outputs may total 1 MB (counted as
 // UTF-16, two bytes a character, names and values together) and a step's summary 1 MiB. A task
 // can produce more (an hour of speech-to-text is ~2 MB of resultJson), so the large outputs share
@@ -42118,7 +42118,7 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
     ].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/cancel.ts
+;// CONCATENATED MODULE: ./src/run/cancel.ts
 class CancelledError extends Error {
     name = 'CancelledError';
     constructor() {
@@ -42160,7 +42160,7 @@ function cancellableSource(source, signal) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
-;// CONCATENATED MODULE: ./src/units.ts
+;// CONCATENATED MODULE: ./src/settings/units.ts
 // Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
@@ -53242,7 +53242,7 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/create.ts
+;// CONCATENATED MODULE: ./src/run/create.ts
 // Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
 // repeated only when it surely created nothing, and a failure says whether a task may exist.
 
@@ -53316,13 +53316,29 @@ function creating(client, request) {
     return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
 
-;// CONCATENATED MODULE: ./src/credits.ts
+;// CONCATENATED MODULE: ./src/report/credits.ts
+/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
+function creditsUsed({ before, after }) {
+    if (before === undefined || after === undefined)
+        return undefined;
+    return Math.round((before - after) * 100) / 100;
+}
+/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
+function taskCost(record) {
+    return {
+        ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
+        ...(record?.costTime != null && { costTime: record.costTime }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/credits.ts
 // The account's credit balance, read once before a step creates or waits and once after its last
 // task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
 // the account's, so whatever else spends on it meanwhile is counted in `used` too.
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
+
 
 
 
@@ -53485,39 +53501,6 @@ class StepBalance {
         return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
     }
 }
-/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
-function creditsUsed({ before, after }) {
-    if (before === undefined || after === undefined)
-        return undefined;
-    return Math.round((before - after) * 100) / 100;
-}
-/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
-function taskCost(record) {
-    return {
-        ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
-        ...(record?.costTime != null && { costTime: record.costTime }),
-    };
-}
-const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
-/** The summary's credit line; undefined when the step read no balance at all. */
-function creditsLine(report) {
-    const { credits } = report;
-    if (!credits || credits.skipped)
-        return undefined;
-    const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
-    const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
-    const used = creditsUsed(credits);
-    if (used !== undefined) {
-        return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after)} (was ${amount(credits.before)}; other spending on the account meanwhile counts too)`;
-    }
-    if (credits.before !== undefined) {
-        return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
-    }
-    return `Credits: the balance could not be read${tasksSay}`;
-}
-function sum(values) {
-    return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
-}
 
 ;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
 
@@ -53569,7 +53552,7 @@ function freshLinkFor(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/failures.ts
+;// CONCATENATED MODULE: ./src/run/failures.ts
 // Why a task did not succeed, and what the step's failure says about all of them: the advice
 // fits the cause, and the counts agree with the job summary's.
 
@@ -54930,9 +54913,9 @@ function describeState(record) {
     return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline.ts
+;// CONCATENATED MODULE: ./src/run/pipeline.ts
 // The action's work, free of any runner: (create ->) wait -> results -> artifact, returning a
-// Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
+// Report. The GitHub Action (action/main.ts) and the CLI (cli/main.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 
@@ -55118,8 +55101,8 @@ function unique(taskIds, logger) {
     return once;
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
-// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+;// CONCATENATED MODULE: ./src/report/report.ts
+// The Report: what a run of the pipeline found, and the output fields it becomes. action/main.ts sets
 // these as the action's outputs, the CLI prints them, the summary renders the Report.
 
 
@@ -55217,14 +55200,14 @@ function reportFields(report) {
         [Outputs.CreditsBefore]: report.credits?.before ?? '',
         [Outputs.CreditsAfter]: report.credits?.after ?? '',
         [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
-        // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+        // Filled in by boundOutputs (action/limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
 }
 
-;// CONCATENATED MODULE: ./src/results/summary.ts
+;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
-// main.ts writes it. One task gets a card; several get a table, a row each.
+// action/main.ts writes it. One task gets a card; several get a table, a row each.
 
 
 
@@ -55414,9 +55397,29 @@ function escapeHtml(text) {
         .replaceAll('"', '&quot;')
         .replaceAll('|', '&#124;');
 }
+const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+/** The summary's credit line; undefined when the step read no balance at all. */
+function creditsLine(report) {
+    const { credits } = report;
+    if (!credits || credits.skipped)
+        return undefined;
+    const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
+    const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
+    const used = creditsUsed(credits);
+    if (used !== undefined) {
+        return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after)} (was ${amount(credits.before)}; other spending on the account meanwhile counts too)`;
+    }
+    if (credits.before !== undefined) {
+        return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
+    }
+    return `Credits: the balance could not be read${tasksSay}`;
+}
+function sum(values) {
+    return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
+}
 
 ;// CONCATENATED MODULE: ./src/runtime.ts
-// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
 // the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
 
 const systemRuntime = {
@@ -55440,7 +55443,7 @@ function cancelOnSignals(exitCode) {
     return controller.signal;
 }
 
-;// CONCATENATED MODULE: ./src/create-inputs.ts
+;// CONCATENATED MODULE: ./src/settings/create-inputs.ts
 // Creating a task instead of waiting for one: which inputs that takes depends on the API family
 // (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
 // settings schema can report every mistake at once.
@@ -55484,7 +55487,7 @@ function createProblems(s, names) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(38815);
-;// CONCATENATED MODULE: ./src/settings-schema.ts
+;// CONCATENATED MODULE: ./src/settings/schema.ts
 // The rules every input must follow, as one zod schema. settings.ts reads the inputs and runs it.
 
 
@@ -55638,10 +55641,10 @@ function isHttpUrl(text) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/settings.ts
+;// CONCATENATED MODULE: ./src/settings/settings.ts
 // The only reader of the action's inputs. Every input is read and checked here, once, so the rest
 // of the code gets typed values and a user gets one clear line for each mistake. The rules are in
-// settings-schema.ts.
+// schema.ts.
 
 
 
@@ -55732,7 +55735,7 @@ function readSettings() {
     return parseSettings((name) => lib_core/* getInput */.V4(name));
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/action/main.ts
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 
 
@@ -55827,7 +55830,7 @@ async function writeSummary(report) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/index.ts
+;// CONCATENATED MODULE: ./src/action/index.ts
 
 
 void run(systemRuntime, cancelOnSignals(1));

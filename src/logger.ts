@@ -1,4 +1,4 @@
-/** What core code may say. main.ts backs it with @actions/core, tests with an array. */
+/** What core code may say. action/main.ts backs it with @actions/core, tests with an array. */
 export interface Logger {
   info(message: string): void;
   warning(message: string): void;

@@ -1,4 +1,4 @@
-// The runner's clock, sleep and randomness: the one real set, shared by the action (main.ts) and
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
 // the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
 import { setTimeout as delay } from 'node:timers/promises';
 

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { abortableSleep } from '../src/cancel.js';
-import { main } from '../src/cli.js';
+import { abortableSleep } from '../src/run/cancel.js';
+import { main } from '../src/cli/main.js';
 import { systemRuntime } from '../src/runtime.js';
 import {
   localInputs,

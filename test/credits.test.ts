@@ -2,8 +2,8 @@
 // whole action and the CLI against the local Kie server's balance endpoint.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
-import { readBalance, balanceClient } from '../src/credits.js';
+import { main } from '../src/cli/main.js';
+import { readBalance, balanceClient } from '../src/run/credits.js';
 import { KieApiError } from '../src/kie/client.js';
 import { RequestBudget } from '../src/wait/budget.js';
 import { localInputs, runInProcess } from './support/action.js';

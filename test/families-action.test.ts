@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/main.js';
 import { localInputs, runInProcess } from './support/action.js';
 import { FAMILIES, type FamilyCase } from './support/kie-families.js';
 import { ROUTES } from './support/kie-routes.js';

@@ -1,4 +1,4 @@
-// The action's interface is written down in several places: the code (src/settings.ts), action.yml,
+// The action's interface is written down in several places: the code (src/settings/settings.ts), action.yml,
 // the reusable workflow and README.md. These tests hold them to one another, so none can drift.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Inputs, Outputs } from '../src/constants.js';
-import { DEFAULTS } from '../src/settings.js';
+import { Inputs, Outputs } from '../src/settings/constants.js';
+import { DEFAULTS } from '../src/settings/settings.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REUSABLE_WORKFLOW = '.github/workflows/kie-task.yml';

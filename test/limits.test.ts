@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { boundOutputs, boundSummary, MAX_OUTPUT_BYTES } from '../src/limits.js';
+import { boundOutputs, boundSummary, MAX_OUTPUT_BYTES } from '../src/action/limits.js';
 import { localInputs, runInProcess } from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import { useLocalServers } from './support/servers.js';

@@ -1,8 +1,8 @@
 // Settings errors name the input at fault as data, and each surface words them its own way.
 import { describe, expect, it } from 'vitest';
-import { CLI_NAMES } from '../src/cli.js';
-import { Inputs } from '../src/constants.js';
-import { InputError, parseSettings } from '../src/settings.js';
+import { CLI_NAMES } from '../src/cli/main.js';
+import { Inputs } from '../src/settings/constants.js';
+import { InputError, parseSettings } from '../src/settings/settings.js';
 
 function problemsOf(inputs: Record<string, string>, names?: typeof CLI_NAMES) {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatSize, parseDuration, parseSize } from '../src/units.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../src/settings/units.js';
 
 describe('durations', () => {
   it.each([

@@ -5,9 +5,9 @@
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
-import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../units.js';
+import { formatDuration } from '../settings/units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { exchange, type Exchange, type Limits } from './exchange.js';

@@ -1,7 +1,7 @@
 // One HTTP request and its whole reply, within a time limit and the caller's signal: what
 // @actions/http-client does not bound by itself.
 import type { HttpClient, HttpClientResponse } from '@actions/http-client';
-import { formatDuration } from '../units.js';
+import { formatDuration } from '../settings/units.js';
 import { KieApiError } from './faults.js';
 
 /** What ends a request early: `cutOffAt` (epoch ms), the caller's time limit, and its signal. */

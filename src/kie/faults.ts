@@ -1,6 +1,6 @@
 // What can go wrong talking to Kie.ai, sorted by what a poller should do about it: the error
 // type, and the meaning of each of the API's codes.
-import { Inputs, type InputNames } from '../constants.js';
+import { Inputs, type InputNames } from '../settings/constants.js';
 
 /**
  * - `transient`: try again later (network, 5xx, 429, 455, proxy pages).

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { formatSize } from '../units.js';
+import { formatSize } from '../settings/units.js';
 
 export interface UploadedArtifact {
   id: number;

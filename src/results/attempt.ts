@@ -6,7 +6,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.js';
-import { formatDuration, formatSize } from '../units.js';
+import { formatDuration, formatSize } from '../settings/units.js';
 import { tempPath } from './files.js';
 import { ConnectionError, requestMedia } from './media-request.js';
 import { finalName, pathInside, type ClaimedName } from './naming.js';

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
-import { formatDuration, formatSize } from '../units.js';
+import { formatDuration, formatSize } from '../settings/units.js';
 import { downloadOnce, Failure, type Attempt, type DownloadedFile } from './attempt.js';
 import { makeDirectory } from './files.js';
 import { fileNameFor, NameRegistry } from './naming.js';

@@ -1,6 +1,6 @@
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
-import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import { KieApiError } from '../kie/client.js';
 import type { TaskSource } from './wait.js';
 

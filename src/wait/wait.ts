@@ -1,10 +1,10 @@
 // The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
 // it in virtual time.
-import { ACTION_NAMES, Inputs, type InputNames } from '../constants.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
 import { isTerminal, type TaskRecord } from '../kie/schema.js';
-import { formatDuration, plural } from '../units.js';
+import { formatDuration, plural } from '../settings/units.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { run } from '../../src/main.js';
+import { run } from '../../src/action/main.js';
 import type { Runtime } from '../../src/runtime.js';
 
 export interface ActionRun {

@@ -2,7 +2,7 @@
 // data: its endpoints, how its create body is built, and how its status reply becomes the one
 // normalised TaskRecord. Nothing after the client knows which family a record came from.
 import { z } from 'zod';
-import { Inputs, type InputNames } from '../../constants.js';
+import { Inputs, type InputNames } from '../../settings/constants.js';
 import { message, safeStringify, text, time, type TaskRecord, type TaskState } from '../schema.js';
 
 export interface CreateRequest {

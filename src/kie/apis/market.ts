@@ -2,7 +2,7 @@
 // is the one the action started with: `state` already speaks the common vocabulary and
 // `resultJson` is a JSON string. Source: docs market/common/get-task-detail.md, live captures.
 import { z } from 'zod';
-import { Inputs } from '../../constants.js';
+import { Inputs } from '../../settings/constants.js';
 import { message, parseResult, safeStringify, text, time } from '../schema.js';
 import { defineFamily, lookup, taskId } from './family.js';
 

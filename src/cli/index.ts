@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `kie-task` command: runs the CLI on this process.
-import { ExitCode, main } from './cli.js';
-import { cancelOnSignals } from './runtime.js';
+import { ExitCode, main } from './main.js';
+import { cancelOnSignals } from '../runtime.js';
 
 void main(process.argv.slice(2), {
   stdout: process.stdout,

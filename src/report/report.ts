@@ -1,11 +1,11 @@
-// The Report: what a run of the pipeline found, and the output fields it becomes. main.ts sets
+// The Report: what a run of the pipeline found, and the output fields it becomes. action/main.ts sets
 // these as the action's outputs, the CLI prints them, the summary renders the Report.
-import { compactResultJson, KNOWN_STATES, type TaskResult } from './kie/schema.js';
-import { Outputs, type OutputName } from './constants.js';
-import { creditsUsed, taskCost } from './credits.js';
-import type { UploadedArtifact } from './results/artifact.js';
-import type { TaskFiles, WrittenFile } from './results/results.js';
-import type { WaitOutcome } from './wait/wait.js';
+import { compactResultJson, KNOWN_STATES, type TaskResult } from '../kie/schema.js';
+import { Outputs, type OutputName } from '../settings/constants.js';
+import { creditsUsed, taskCost, type CreditReport } from './credits.js';
+import type { UploadedArtifact } from '../results/artifact.js';
+import type { TaskFiles, WrittenFile } from '../results/results.js';
+import type { WaitOutcome } from '../wait/wait.js';
 
 export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results' | 'cancelled';
 
@@ -24,14 +24,6 @@ export interface TaskReport {
   transcript?: TaskFiles['transcript'];
   /** Why this task did not succeed, if it did not (a `fail` state included). */
   problem?: Failure;
-}
-
-/** The account's balance when the step started and after its last task; unset when unreadable. */
-export interface CreditReport {
-  before?: number;
-  after?: number;
-  /** Not read at all: the timeout left no request for it. */
-  skipped?: boolean;
 }
 
 export interface Report {
@@ -149,7 +141,7 @@ export function reportFields(report: Report): Record<OutputName, unknown> {
     [Outputs.CreditsBefore]: report.credits?.before ?? '',
     [Outputs.CreditsAfter]: report.credits?.after ?? '',
     [Outputs.CreditsUsed]: (report.credits && creditsUsed(report.credits)) ?? '',
-    // Filled in by boundOutputs (limits.ts) when an output had to be cut.
+    // Filled in by boundOutputs (action/limits.ts) when an output had to be cut.
     [Outputs.Truncated]: '',
   };
 }

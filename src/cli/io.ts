@@ -2,6 +2,7 @@
 // it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a
 // closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process with an unhandled
 // 'error' event nor loses the exit code the run earned.
+import type { Runtime } from '../runtime.js';
 
 /** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
 export interface CliStream {
@@ -63,3 +64,17 @@ export function guard(stream: CliStream, secret: string | undefined): GuardedOut
     settled: () => Promise.all(pending).then(() => failure),
   };
 }
+
+/** What the CLI touches of the world: given as an argument, so tests run it in-process. */
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runtime?: Runtime;
+  /** Aborted on Ctrl-C: the run stops and reports what it saw. */
+  signal?: AbortSignal;
+}
+
+/** The io a command writes to: writes that never throw. */
+export type RunIo = Omit<CliIo, 'stdout' | 'stderr'> & { stdout: Output; stderr: Output };

@@ -1,7 +1,7 @@
 // The CLI's command line: node's parseArgs, and each way it can be wrong as one line that echoes
 // what was wrong and says what is allowed.
 import { parseArgs } from 'node:util';
-import { apiFamily, DEFAULT_API } from './kie/apis/index.js';
+import { apiFamily, DEFAULT_API } from '../kie/apis/index.js';
 
 export const OPTIONS = {
   model: { type: 'string' },

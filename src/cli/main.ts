@@ -1,21 +1,21 @@
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
 // same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
-// kie-task.ts runs it on the real process.
+// index.ts runs it on the real process.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
-import { balanceClient, belowMinimum, readBalance } from './credits.js';
-import { KieApiError } from './kie/client.js';
-import { runPipeline } from './pipeline.js';
-import { reportFields, type FailureKind } from './report.js';
-import { systemRuntime, type Runtime } from './runtime.js';
-import { InputError, parseSettings, type Settings } from './settings.js';
-import { commandError, parseCommandLine } from './cli-args.js';
-import { startDisplay } from './cli-display.js';
-import { guard, type CliStream, type Output } from './cli-io.js';
-import { HELP } from './cli-help.js';
-import { VERSION } from './version.js';
-import { RequestBudget } from './wait/budget.js';
+import { API_KEY_ENV, Inputs, type InputName, type InputNames } from '../settings/constants.js';
+import { balanceClient, belowMinimum, readBalance } from '../run/credits.js';
+import { KieApiError } from '../kie/client.js';
+import { runPipeline } from '../run/pipeline.js';
+import { reportFields, type FailureKind } from '../report/report.js';
+import { systemRuntime } from '../runtime.js';
+import { InputError, parseSettings, type Settings } from '../settings/settings.js';
+import { commandError, parseCommandLine } from './args.js';
+import { startDisplay } from './display.js';
+import { guard, type CliIo, type RunIo } from './io.js';
+import { HELP } from './help.js';
+import { VERSION } from '../version.js';
+import { RequestBudget } from '../wait/budget.js';
 
 export const ExitCode = {
   Success: 0,
@@ -36,20 +36,6 @@ const EXIT_FOR: Record<FailureKind, number> = {
   results: ExitCode.Results,
   cancelled: ExitCode.Cancelled,
 };
-
-/** What the CLI touches of the world: given as an argument, so tests run it in-process. */
-export interface CliIo {
-  stdout: CliStream;
-  stderr: CliStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  runtime?: Runtime;
-  /** Aborted on Ctrl-C: the run stops and reports what it saw. */
-  signal?: AbortSignal;
-}
-
-/** The io a command writes to: writes that never throw. */
-export type RunIo = Omit<CliIo, 'stdout' | 'stderr'> & { stdout: Output; stderr: Output };
 
 /** The option each input is given by, for messages; inputs without one keep their own name. */
 const OPTION_OF: Partial<Record<InputName, string>> = {

@@ -2,7 +2,7 @@
 // (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
 // settings schema can report every mistake at once.
 import { Inputs, type InputName, type InputNames } from './constants.js';
-import { apiFamily, type ApiFamily } from './kie/apis/index.js';
+import { apiFamily, type ApiFamily } from '../kie/apis/index.js';
 
 export interface CreateInputs {
   [Inputs.TaskId]: string[];

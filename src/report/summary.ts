@@ -1,9 +1,9 @@
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
-// main.ts writes it. One task gets a card; several get a table, a row each.
+// action/main.ts writes it. One task gets a card; several get a table, a row each.
 import path from 'node:path';
-import { creditsLine } from '../credits.js';
-import { overallState, succeededCount, type Report, type TaskReport } from '../report.js';
-import { formatDuration, formatSize, plural } from '../units.js';
+import { creditsUsed } from './credits.js';
+import { overallState, succeededCount, type Report, type TaskReport } from './report.js';
+import { formatDuration, formatSize, plural } from '../settings/units.js';
 
 const MAX_INLINE_IMAGES = 4;
 const TRANSCRIPT_PREVIEW_LINES = 5;
@@ -198,4 +198,26 @@ function escapeHtml(text: string): string {
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;')
     .replaceAll('|', '&#124;');
+}
+
+const amount = (credits: number) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** The summary's credit line; undefined when the step read no balance at all. */
+export function creditsLine(report: Report): string | undefined {
+  const { credits } = report;
+  if (!credits || credits.skipped) return undefined;
+  const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
+  const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
+  const used = creditsUsed(credits);
+  if (used !== undefined) {
+    return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after!)} (was ${amount(credits.before!)}; other spending on the account meanwhile counts too)`;
+  }
+  if (credits.before !== undefined) {
+    return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
+  }
+  return `Credits: the balance could not be read${tasksSay}`;
+}
+
+function sum(values: number[]): number {
+  return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }

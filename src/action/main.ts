@@ -1,16 +1,16 @@
 // The GitHub Action: settings from inputs, the pipeline, then outputs, summary and the verdict.
 import * as core from '@actions/core';
 import path from 'node:path';
-import type { OutputName } from './constants.js';
+import type { OutputName } from '../settings/constants.js';
 import { boundOutputs, boundSummary } from './limits.js';
-import type { Logger } from './logger.js';
-import { runPipeline } from './pipeline.js';
-import { reportFields, type Report } from './report.js';
-import { writeTextFiles } from './results/files.js';
-import { baseDir } from './results/locations.js';
-import { renderSummary } from './results/summary.js';
-import { systemRuntime, type Runtime } from './runtime.js';
-import { InputError, readSettings, type Settings } from './settings.js';
+import type { Logger } from '../logger.js';
+import { runPipeline } from '../run/pipeline.js';
+import { reportFields, type Report } from '../report/report.js';
+import { writeTextFiles } from '../results/files.js';
+import { baseDir } from '../results/locations.js';
+import { renderSummary } from '../report/summary.js';
+import { systemRuntime, type Runtime } from '../runtime.js';
+import { InputError, readSettings, type Settings } from '../settings/settings.js';
 
 const coreLogger: Logger = {
   // Our messages are one line each; a line break inside comes from API text (a state, a message)

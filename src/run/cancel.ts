@@ -1,8 +1,8 @@
 // Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
 // then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
 // pipeline, which stops polling and downloading and reports what it had seen.
-import type { Runtime } from './runtime.js';
-import type { TaskSource } from './wait/wait.js';
+import type { Runtime } from '../runtime.js';
+import type { TaskSource } from '../wait/wait.js';
 
 export class CancelledError extends Error {
   override readonly name = 'CancelledError';

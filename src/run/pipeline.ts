@@ -1,19 +1,19 @@
 // The action's work, free of any runner: (create ->) wait -> results -> artifact, returning a
-// Report. The GitHub Action (main.ts) and the CLI (cli.ts) both run this and only differ in how they
+// Report. The GitHub Action (action/main.ts) and the CLI (cli/main.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
-import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import { createTask } from './create.js';
 import { StepBalance } from './credits.js';
-import { KieClient } from './kie/client.js';
-import { sendsKeyInClearText } from './kie/replies.js';
-import { freshLinkFor } from './kie/fresh-links.js';
-import { resultOf } from './kie/schema.js';
+import { KieClient } from '../kie/client.js';
+import { sendsKeyInClearText } from '../kie/replies.js';
+import { freshLinkFor } from '../kie/fresh-links.js';
+import { resultOf } from '../kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
-import type { Logger } from './logger.js';
-import type { Failure, Report, TaskReport } from './report.js';
-import { artifactNameFor, uploadArtifact } from './results/artifact.js';
-import { baseDir, resultsDir } from './results/locations.js';
+import type { Logger } from '../logger.js';
+import type { Failure, Report, TaskReport } from '../report/report.js';
+import { artifactNameFor, uploadArtifact } from '../results/artifact.js';
+import { baseDir, resultsDir } from '../results/locations.js';
 import {
   DownloadDirError,
   DownloadError,
@@ -22,13 +22,13 @@ import {
   transcriptOf,
   writeResults,
   type DownloadControls,
-} from './results/results.js';
+} from '../results/results.js';
 import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
-import type { Runtime } from './runtime.js';
-import type { Settings } from './settings.js';
-import { formatDuration } from './units.js';
-import { budgetedSource, RequestBudget } from './wait/budget.js';
-import { waitForTask, type TaskProgress, type TaskSource } from './wait/wait.js';
+import type { Runtime } from '../runtime.js';
+import type { Settings } from '../settings/settings.js';
+import { formatDuration } from '../settings/units.js';
+import { budgetedSource, RequestBudget } from '../wait/budget.js';
+import { waitForTask, type TaskProgress, type TaskSource } from '../wait/wait.js';
 
 export interface PipelineDeps extends Runtime {
   logger: Logger;

@@ -5,14 +5,14 @@
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
 import { CancelledError } from './cancel.js';
-import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
-import { KieApiError, KieClient } from './kie/client.js';
-import type { TaskRecord } from './kie/schema.js';
-import type { Logger } from './logger.js';
-import type { CreditReport, Failure, Report } from './report.js';
-import type { Runtime } from './runtime.js';
-import type { Settings } from './settings.js';
-import type { RequestBudget } from './wait/budget.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
+import { KieApiError, KieClient } from '../kie/client.js';
+import type { Logger } from '../logger.js';
+import { creditsUsed, type CreditReport } from '../report/credits.js';
+import type { Failure } from '../report/report.js';
+import type { Runtime } from '../runtime.js';
+import type { Settings } from '../settings/settings.js';
+import type { RequestBudget } from '../wait/budget.js';
 
 // The balance is one small reply: a slow one is not worth the 30 s a task poll may take.
 export const CREDIT_REQUEST_TIMEOUT_MS = 10_000;
@@ -193,40 +193,4 @@ export class StepBalance {
     const { pollIntervalMs } = this.settings;
     return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
   }
-}
-
-/** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
-export function creditsUsed({ before, after }: CreditReport): number | undefined {
-  if (before === undefined || after === undefined) return undefined;
-  return Math.round((before - after) * 100) / 100;
-}
-
-/** What a task's record says it cost, for its element of `tasks`: only the fields it carries. */
-export function taskCost(record: TaskRecord | undefined) {
-  return {
-    ...(record?.creditsConsumed != null && { creditsConsumed: record.creditsConsumed }),
-    ...(record?.costTime != null && { costTime: record.costTime }),
-  };
-}
-
-const amount = (credits: number) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
-
-/** The summary's credit line; undefined when the step read no balance at all. */
-export function creditsLine(report: Report): string | undefined {
-  const { credits } = report;
-  if (!credits || credits.skipped) return undefined;
-  const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
-  const tasksSay = own.length > 0 ? ` · the tasks report ${amount(sum(own))}` : '';
-  const used = creditsUsed(credits);
-  if (used !== undefined) {
-    return `Credits: ${amount(used)} used${tasksSay} · balance ${amount(credits.after!)} (was ${amount(credits.before!)}; other spending on the account meanwhile counts too)`;
-  }
-  if (credits.before !== undefined) {
-    return `Credits: balance ${amount(credits.before)} at the start, none read after${tasksSay}`;
-  }
-  return `Credits: the balance could not be read${tasksSay}`;
-}
-
-function sum(values: number[]): number {
-  return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { createProblems } from './create-inputs.js';
-import { API_NAMES, apiFamily } from './kie/apis/index.js';
+import { API_NAMES, apiFamily } from '../kie/apis/index.js';
 import { parseDuration, parseSize } from './units.js';
 
 const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';

@@ -1,11 +1,11 @@
 // Why a task did not succeed, and what the step's failure says about all of them: the advice
 // fits the cause, and the counts agree with the job summary's.
-import { ACTION_NAMES, Inputs, type InputNames } from './constants.js';
-import type { Logger } from './logger.js';
-import type { Failure, FailureKind, TaskReport } from './report.js';
-import type { Settings } from './settings.js';
-import { formatDuration } from './units.js';
-import type { WaitOutcome } from './wait/wait.js';
+import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
+import type { Logger } from '../logger.js';
+import type { Failure, FailureKind, TaskReport } from '../report/report.js';
+import type { Settings } from '../settings/settings.js';
+import { formatDuration } from '../settings/units.js';
+import type { WaitOutcome } from '../wait/wait.js';
 
 export function taskProblem(
   taskId: string,

@@ -1,14 +1,14 @@
 // Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
 // repeated only when it surely created nothing, and a failure says whether a task may exist.
-import { ACTION_NAMES, type InputNames } from './constants.js';
+import { ACTION_NAMES, type InputNames } from '../settings/constants.js';
 import { CancelledError } from './cancel.js';
-import type { CreateRequest } from './kie/apis/index.js';
-import { KieApiError, type KieClient } from './kie/client.js';
-import type { Logger } from './logger.js';
-import type { Failure } from './report.js';
-import type { Runtime } from './runtime.js';
-import { noSlot, type RequestBudget } from './wait/budget.js';
-import { formatDuration } from './units.js';
+import type { CreateRequest } from '../kie/apis/index.js';
+import { KieApiError, type KieClient } from '../kie/client.js';
+import type { Logger } from '../logger.js';
+import type { Failure } from '../report/report.js';
+import type { Runtime } from '../runtime.js';
+import { noSlot, type RequestBudget } from '../wait/budget.js';
+import { formatDuration } from '../settings/units.js';
 
 const MAX_CREATE_ATTEMPTS = 5;
 

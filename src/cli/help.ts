@@ -1,7 +1,7 @@
 // The CLI's --help: every command, option and exit code.
-import { API_KEY_ENV } from './constants.js';
-import { API_NAMES } from './kie/apis/index.js';
-import { VERSION } from './version.js';
+import { API_KEY_ENV } from '../settings/constants.js';
+import { API_NAMES } from '../kie/apis/index.js';
+import { VERSION } from '../version.js';
 
 export const HELP = `kie-task ${VERSION}: wait for a Kie.ai task and fetch its results.
 

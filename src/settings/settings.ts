@@ -1,13 +1,13 @@
 // The only reader of the action's inputs. Every input is read and checked here, once, so the rest
 // of the code gets typed values and a user gets one clear line for each mistake. The rules are in
-// settings-schema.ts.
+// schema.ts.
 import * as core from '@actions/core';
 import { z } from 'zod';
 import path from 'node:path';
 import { ACTION_NAMES, API_KEY_ENV, Inputs, type InputName, type InputNames } from './constants.js';
 import { creates } from './create-inputs.js';
-import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './kie/apis/index.js';
-import { settingsSchema } from './settings-schema.js';
+import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from '../kie/apis/index.js';
+import { settingsSchema } from './schema.js';
 
 export interface Settings {
   /** The tasks to wait for, in the order given; empty when `create` is set. */

@@ -2,7 +2,7 @@
 // UTF-16, two bytes a character, names and values together) and a step's summary 1 MiB. A task
 // can produce more (an hour of speech-to-text is ~2 MB of resultJson), so the large outputs share
 // a budget and whatever does not fit is cut here, with its whole value kept for a file.
-import { Outputs, type OutputName } from './constants.js';
+import { Outputs, type OutputName } from '../settings/constants.js';
 
 /** Half of the job's 1 MB, so the outputs of the job's other steps still fit beside ours. */
 export const MAX_OUTPUT_BYTES = 512 * 1024;

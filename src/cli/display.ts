@@ -1,7 +1,7 @@
 // What the CLI shows while it runs: log lines on stderr and, on a terminal, a live state line.
-import type { RunIo } from './cli.js';
-import type { Logger } from './logger.js';
-import { formatDuration } from './units.js';
+import type { RunIo } from './io.js';
+import type { Logger } from '../logger.js';
+import { formatDuration } from '../settings/units.js';
 
 /** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
 export function startDisplay(io: Pick<RunIo, 'stderr' | 'env'>) {

@@ -1,5 +1,5 @@
 // The names of the action's inputs and outputs, in one place (as actions/cache keeps them):
-// settings.ts reads the inputs by these names, report.ts sets the outputs by them.
+// settings.ts reads the inputs by these names, report/report.ts sets the outputs by them.
 
 export const Inputs = {
   TaskId: 'task-id',
