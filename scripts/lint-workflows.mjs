@@ -29,6 +29,8 @@ const { runLint: actionlint } = createRequire(import.meta.url)('@tktco/node-acti
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORKFLOW_DIRS = ['.github/workflows', 'examples'];
+/** Examples for other CI systems, which are not GitHub workflows. */
+const OTHER_CI = /^\.gitlab-ci\.ya?ml$/;
 
 // What GitHub added after actionlint 1.7.7 was built, which it reports as undefined: the job
 // context's workflow_* properties, which tell a reusable workflow its own repository and commit.
@@ -41,7 +43,7 @@ async function defaultFiles() {
   for (const dir of WORKFLOW_DIRS) {
     const entries = await readdir(path.join(ROOT, dir)).catch(() => []);
     for (const name of entries.sort()) {
-      if (/\.ya?ml$/.test(name)) files.push(path.join(ROOT, dir, name));
+      if (/\.ya?ml$/.test(name) && !OTHER_CI.test(name)) files.push(path.join(ROOT, dir, name));
     }
   }
   return files;

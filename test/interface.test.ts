@@ -192,6 +192,25 @@ describe('the action interface', () => {
   });
 });
 
+describe('the examples for other CI systems', () => {
+  it.each(['examples/.gitlab-ci.yml', 'examples/Jenkinsfile'])(
+    '%s installs the npm package, runs its bin, and is shown whole in docs/cli.md',
+    async (file) => {
+      const example = await readFile(path.join(ROOT, file), 'utf8');
+      const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+        name: string;
+        bin: Record<string, string>;
+      };
+      expect(example).toMatch(new RegExp(`npm install .*${manifest.name}@`));
+      for (const bin of Object.keys(manifest.bin)) {
+        expect(example).toMatch(new RegExp(`^\\s+${bin} create `, 'm'));
+      }
+      const cli = await readFile(path.join(ROOT, 'docs/cli.md'), 'utf8');
+      expect(cli).toContain(example);
+    },
+  );
+});
+
 describe('scripts/lint-workflows.mjs', () => {
   const lint = (...files: string[]) =>
     new Promise<{ code: number; stdout: string }>((resolve) => {
