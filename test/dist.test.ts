@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
+import { parse } from 'yaml';
 import { localInputs, REPO_ROOT, runDist, scratchDir } from './support/action.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { startMediaServer } from './support/media-server.js';
@@ -56,7 +57,7 @@ it('ships the license of every package the code imports, each bundled (a devDepe
   const imported = new Set<string>();
   for (const file of sources) {
     const code = await readFile(path.join(src, file), 'utf8');
-    for (const [, specifier] of code.matchAll(/from '([^.'][^']*)'/g)) {
+    for (const [, specifier] of code.matchAll(/(?:from |import\()'([^.'][^']*)'/g)) {
       if (specifier!.startsWith('node:')) continue;
       const parts = specifier!.split('/');
       imported.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
@@ -73,6 +74,14 @@ it('ships the license of every package the code imports, each bundled (a devDepe
   expect(imported.size).toBeGreaterThan(4);
   // ncc bundles them: an installed package (the CLI) or a runner (the action) needs no node_modules.
   expect(manifest.dependencies ?? {}).toEqual({});
+  // Dependabot groups them apart from the tools, as their updates need a rebuild of dist/.
+  const dependabot = parse(
+    await readFile(path.join(REPO_ROOT, '.github/dependabot.yml'), 'utf8'),
+  ) as {
+    updates: { 'package-ecosystem': string; groups: Record<string, { patterns: string[] }> }[];
+  };
+  const npm = dependabot.updates.find((update) => update['package-ecosystem'] === 'npm')!;
+  expect([...npm.groups.bundled!.patterns].sort()).toEqual([...imported].sort());
   for (const name of imported) {
     expect(manifest.devDependencies, name).toHaveProperty([name]);
     expect(licensed.has(name), name).toBe(true);
