@@ -1,13 +1,15 @@
 // ci.yml's `action` job runs the action with `uses: ./` against scripts/simulator.ts. This test runs
 // the same job here: the simulator started as the job starts it, and each `uses: ./` step's inputs
-// through the committed bundle, with the job's checks, so the job cannot drift from the action.
+// through a copy of action.yml and dist/ where no node_modules is in reach (the job deletes it),
+// with the job's checks, so the job cannot drift from the action.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT, runDist } from './support/action.js';
+import { parseOutputFile, REPO_ROOT } from './support/action.js';
 
 interface Step {
   id?: string;
@@ -29,9 +31,55 @@ function evaluate(value: string, env: Record<string, string>): string {
   return done;
 }
 
+/** Whether a node_modules folder is in Node's reach from `dir` (in it or in a folder above). */
+async function nodeModulesInReach(dir: string): Promise<boolean> {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (
+      await stat(path.join(at, 'node_modules')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+    if (path.dirname(at) === at) return false;
+  }
+}
+
+/** Runs the copied action as a runner runs a step: node on runs.main, in the workspace. */
+async function runStep(
+  action: string,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+) {
+  const workspace = await mkdtemp(path.join(tmpdir(), 'kie-ci-workspace-'));
+  const outputFile = path.join(workspace, '.output');
+  await writeFile(outputFile, '');
+  const vars: Record<string, string> = { GITHUB_OUTPUT: outputFile, GITHUB_WORKSPACE: workspace };
+  for (const [name, value] of Object.entries(inputs)) vars[`INPUT_${name.toUpperCase()}`] = value;
+  const child = spawn(process.execPath, [path.join(action, 'dist/index.js')], {
+    cwd: workspace,
+    env: { PATH: process.env.PATH, ...env, ...vars },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const [exitCode] = (await once(child, 'close')) as [number];
+  const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
+  const files = JSON.parse(outputs.files || '[]') as string[];
+  // PNG files begin with \x89PNG.
+  const pngs = await Promise.all(
+    files.map(async (file) => (await readFile(file)).subarray(1, 4).toString() === 'PNG'),
+  );
+  await rm(workspace, { recursive: true, force: true });
+  return { exitCode, log, stderr, outputs, files, pngs };
+}
+
 describe("ci.yml's job that runs the action with `uses: ./`", () => {
   let job: Job;
   let simulator: ReturnType<typeof spawn>;
+  let action: string;
   const env: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -41,6 +89,11 @@ describe("ci.yml's job that runs the action with `uses: ./`", () => {
     job = Object.values(ci.jobs).find((candidate) =>
       candidate.steps.some((step) => step.uses === './'),
     )!;
+    action = await mkdtemp(path.join(tmpdir(), 'kie-ci-action-'));
+    await mkdir(path.join(action, 'dist'));
+    await cp(path.join(REPO_ROOT, 'dist'), path.join(action, 'dist'), { recursive: true });
+    await cp(path.join(REPO_ROOT, 'action.yml'), path.join(action, 'action.yml'));
+
     const start = job.steps.find((step) => step.run?.includes('scripts/simulator.ts'));
     expect(start?.run).toMatch(/npx tsx scripts\/simulator\.ts > "\$RUNNER_TEMP\/simulator\.env"/);
 
@@ -59,6 +112,7 @@ describe("ci.yml's job that runs the action with `uses: ./`", () => {
     }
   }, 30_000);
   afterAll(async () => {
+    await rm(action, { recursive: true, force: true });
     const exited = once(simulator, 'exit');
     simulator.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
@@ -78,7 +132,13 @@ describe("ci.yml's job that runs the action with `uses: ./`", () => {
   });
 
   it('waits for sim-image and creates sim-created, as the job checks', async () => {
-    const outputs: Record<string, Record<string, string>> = {};
+    expect(await nodeModulesInReach(action)).toBe(false);
+    const { runs } = parse(await readFile(path.join(action, 'action.yml'), 'utf8')) as {
+      runs: { main: string };
+    };
+    expect(runs.main).toBe('dist/index.js');
+
+    const results: Record<string, Awaited<ReturnType<typeof runStep>>> = {};
     for (const step of job.steps.filter((candidate) => candidate.uses === './')) {
       const inputs = Object.fromEntries(
         Object.entries(step.with ?? {}).map(([name, value]) => [
@@ -86,16 +146,16 @@ describe("ci.yml's job that runs the action with `uses: ./`", () => {
           evaluate(String(value), env),
         ]),
       );
-      const run = await runDist(inputs, { KIE_API_KEY: env.KIE_API_KEY });
-      expect(run.stderr, step.id).toBe('');
-      expect(run.exitCode, `${step.id}: ${run.log}`).toBe(0);
-      outputs[step.id!] = run.outputs;
+      const result = await runStep(action, inputs, { KIE_API_KEY: env.KIE_API_KEY! });
+      expect(result.stderr, step.id).toBe('');
+      expect(result.exitCode, `${step.id}: ${result.log}`).toBe(0);
+      results[step.id!] = result;
     }
-    expect(Object.keys(outputs)).toEqual(['wait', 'create']);
-    expect(outputs.wait).toMatchObject({ taskId: 'sim-image', state: 'success' });
-    expect(JSON.parse(outputs.wait!.files!)).toHaveLength(2);
-    expect(outputs.create).toMatchObject({ taskId: 'sim-created', state: 'success' });
-    const created = JSON.parse(outputs.create!.files!) as string[];
-    expect(created.map((file) => path.basename(file))).toEqual(['created.png']);
+    expect(Object.keys(results)).toEqual(['wait', 'create']);
+    expect(results.wait!.outputs).toMatchObject({ taskId: 'sim-image', state: 'success' });
+    expect(results.wait!.pngs).toEqual([true, true]);
+    expect(results.create!.outputs).toMatchObject({ taskId: 'sim-created', state: 'success' });
+    expect(results.create!.files.map((file) => path.basename(file))).toEqual(['created.png']);
+    expect(results.create!.pngs).toEqual([true]);
   }, 30_000);
 });
