@@ -79,7 +79,13 @@ describe('release.yml', () => {
   it('tags and releases only after npm has the package', () => {
     expect(needs(workflow.jobs.release!)).toEqual(expect.arrayContaining(['npm']));
     const tag = stepOf('release', (step) => /gh release create/.test(step.run ?? ''));
-    expect(tag.run).toContain('gh release create "v$VERSION" "$TARBALL"');
+    expect(tag.run).toContain(
+      'gh release create "v$VERSION" "$TARBALL" provenance/*.sigstore.json',
+    );
+    // The attestation bundle the attest job kept is what the release attaches.
+    const kept = stepOf('attest', (step) => /\.sigstore\.json/.test(step.run ?? ''));
+    expect(kept.env!.BUNDLE).toBe('${{ steps.attest.outputs.bundle-path }}');
+    expect(needs(workflow.jobs.release!)).toEqual(expect.arrayContaining(['attest']));
   });
 });
 
