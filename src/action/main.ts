@@ -70,6 +70,7 @@ async function setOutputs(report: Report, settings: Settings): Promise<void> {
       const written = await writeTextFiles(
         folder,
         Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])),
+        baseDir(settings),
       );
       missing.forEach(({ name }, i) => kept.set(name, written[i]!.path));
     } catch (error) {

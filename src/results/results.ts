@@ -13,7 +13,14 @@ export { DownloadPool } from './pool.js';
 /** How a task's downloads are run: the step's pool, deadline and cancellation. */
 export type DownloadControls = Pick<
   DownloadOptions,
-  'pool' | 'timeoutMs' | 'timeoutName' | 'maxBytesName' | 'signal' | 'refreshUrl'
+  | 'pool'
+  | 'timeoutMs'
+  | 'timeoutName'
+  | 'maxBytesName'
+  | 'signal'
+  | 'refreshUrl'
+  | 'root'
+  | 'addresses'
 >;
 
 export interface TaskFiles {
@@ -46,7 +53,7 @@ export function transcriptOf(record: TaskRecord, result: TaskResult): Transcript
 export async function writeResults(options: WriteResultsOptions): Promise<TaskFiles> {
   const { result, transcript, dir, logger } = options;
   if (transcript) {
-    const files = await writeTextFiles(dir, transcript.files);
+    const files = await writeTextFiles(dir, transcript.files, options.downloads?.root);
     logger.info(`Wrote the transcript to ${dir}.`);
     return { files, transcript: { text: transcript.text, language: transcript.language } };
   }
@@ -64,7 +71,7 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
   if (result.raw.trim() !== '') {
     const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
     const text = pretty === undefined ? result.raw : `${pretty}\n`;
-    return { files: await writeTextFiles(dir, { 'result.json': text }) };
+    return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
   }
   return { files: [] };
 }
