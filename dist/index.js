@@ -43224,6 +43224,84 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/net/server-text.ts
+// Text from a server, made safe where it enters and where it is shown: the API key (which a
+// server may echo back) redacted, length capped, and control characters written out so no
+// terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
+/** What a message or reason from the server may fill in a log line, an output or the summary. */
+const MAX_SERVER_TEXT_CHARS = 2_000;
+/** At most `max` characters, with a note saying how many more there were. */
+function capText(text, max = MAX_SERVER_TEXT_CHARS) {
+    if (text.length <= max)
+        return text;
+    return `${text.slice(0, max)}… (${text.length - max} more characters not shown)`;
+}
+// C0 but newline and tab, DEL, and C1: ESC, BEL, CR, CSI (U+009B) could recolour, retitle or
+// overwrite a terminal, or hide what comes before them.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+function escapeControls(text) {
+    return text
+        .replaceAll('\r\n', '\n')
+        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const REDACTED = '***';
+/**
+ * `text` with every secret replaced by `***`: as is, percent-encoded, or hidden behind percent
+ * escapes that decode to it (a URL's query string). JSON escapes are undone by the JSON parser
+ * first: see redactingReviver.
+ */
+function redact(text, secrets) {
+    let result = text;
+    for (const secret of secrets) {
+        result = result.replaceAll(secret, REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            result = result.replaceAll(encoded, REDACTED);
+    }
+    if (!result.includes('%'))
+        return result;
+    const decoded = percentDecoded(result);
+    return secrets.some((secret) => decoded.includes(secret)) ? redact(decoded, secrets) : result;
+}
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** For JSON.parse: every string value of the reply redacted, whatever escapes spelt it. */
+function redactingReviver(secrets) {
+    return (_key, value) => typeof value === 'string' && secrets.length > 0 ? redact(value, secrets) : value;
+}
+/**
+ * JSON text (a result nested in the reply as a string, whose own escapes the envelope's parser
+ * did not undo) redacted: re-serialised only when a secret was found in it, so the text stays as
+ * sent otherwise. Text that is not strict JSON is redacted as text.
+ */
+function redactJsonText(text, secrets) {
+    const plain = redact(text, secrets);
+    if (secrets.length === 0 || !/[\\%]/.test(plain))
+        return plain;
+    let found = false;
+    const reviver = redactingReviver(secrets);
+    let value;
+    try {
+        value = JSON.parse(plain, (key, item) => {
+            const redacted = reviver(key, item);
+            found ||= redacted !== item;
+            return redacted;
+        });
+    }
+    catch {
+        return plain;
+    }
+    return found ? JSON.stringify(value) : plain;
+}
+
 ;// CONCATENATED MODULE: ./src/run/cancel.ts
 class CancelledError extends Error {
     name = 'CancelledError';
@@ -52892,10 +52970,67 @@ function coerce_date(params) {
 // EXTERNAL MODULE: ./node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(84841);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
+;// CONCATENATED MODULE: ./src/kie/json-text.ts
+// JSON as Kie.ai wrote it: re-serialising a parsed value rewrites what JavaScript cannot hold (a
+// 30-digit seed becomes 1.2345678901234568e+29, 1e999 becomes null), so the text is kept instead
+// wherever that would change it.
+/** `text` without the whitespace between tokens: every number and string exactly as written. */
+function compactJson(text) {
+    let compact = '';
+    let start = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (inString) {
+            if (char === '\\')
+                i++;
+            else if (char === '"')
+                inString = false;
+        }
+        else if (char === '"') {
+            inString = true;
+        }
+        else if (char === ' ' || char === '\n' || char === '\r' || char === '\t') {
+            compact += text.slice(start, i);
+            start = i + 1;
+        }
+    }
+    return compact + text.slice(start);
+}
+/**
+ * `value` (parsed from `raw`) as JSON text that says what `raw` says: compact, or indented by
+ * `indent` when re-serialising keeps every number and string; else raw, compacted unless indented.
+ */
+function faithfulJson(value, raw, indent) {
+    let text;
+    try {
+        text = JSON.stringify(value);
+    }
+    catch {
+        return undefined; // nested deeper than the stack goes
+    }
+    const compact = compactJson(raw);
+    if (text === compact || !isStrictJson(compact)) {
+        return indent === undefined ? text : JSON.stringify(value, null, indent);
+    }
+    return indent === undefined ? compact : raw.trim();
+}
+function isStrictJson(text) {
+    try {
+        JSON.parse(text);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/kie/schema.ts
 // Zod schemas for what Kie.ai sends, loose on purpose: the documented replies and the real ones
 // differ (`message` vs `msg`, numbers as strings, fields that come and go), and an extra field must
 // never fail a poll.
+
+
 
 
 const envelopeSchema = looseObject({
@@ -52916,8 +53051,7 @@ const schema_time = unknown()
     .transform((value) => parseTime(value))
     .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
-const MAX_MESSAGE_CHARS = 2_000;
-const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+const message = schema_text.transform((message) => capText(message));
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 const creditsSchema = union([
     schemas_number().finite(),
@@ -52965,9 +53099,9 @@ function safeStringify(value, indent) {
         return undefined;
     }
 }
-/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+/** The result as compact JSON, every number as sent; its raw text when it was unreadable. */
 function compactResultJson(result) {
-    return (result.value !== undefined && safeStringify(result.value)) || result.raw;
+    return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
 /** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
 function parseResult(raw) {
@@ -53863,6 +53997,8 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
 ;// CONCATENATED MODULE: ./src/kie/exchange.ts
 
 
+/** The largest reply read: Kie.ai's records are kilobytes, a transcript a few megabytes. */
+const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /**
  * Rejects after `requestTimeoutMs` with a plain Error (a silent API: a connection fault), or
  * sooner at `cutOffAt` with a transient KieApiError (the caller's limit says nothing about the
@@ -53895,11 +54031,10 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         const reply = (async () => {
             const headers = body === undefined ? {} : { 'content-type': 'application/json' };
             response = await http.request(method, url, body ?? null, headers);
-            const text = await response.readBody();
             return {
                 status: response.message.statusCode ?? 0,
                 headers: response.message.headers,
-                body: text,
+                body: await readReply(response, `${method} ${new URL(url).pathname}`),
             };
         })();
         return await Promise.race([reply, deadline]);
@@ -53909,12 +54044,34 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         signal?.removeEventListener('abort', abort);
     }
 }
+/**
+ * The body as UTF-8 text, read in one pass (http-client's readBody concatenates per chunk, which
+ * is quadratic), refused once it passes MAX_REPLY_BYTES.
+ */
+async function readReply(response, request) {
+    const tooLarge = () => {
+        response.message.destroy();
+        return new KieApiError('fatal', `The reply to ${request} is larger than ${formatSize(MAX_REPLY_BYTES)}: refused unread.`);
+    };
+    if (Number(response.message.headers['content-length']) > MAX_REPLY_BYTES)
+        throw tooLarge();
+    const chunks = [];
+    let bytes = 0;
+    for await (const chunk of response.message) {
+        bytes += chunk.length;
+        if (bytes > MAX_REPLY_BYTES)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, bytes).toString('utf8');
+}
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: ./src/kie/replies.ts
 // The client's pure helpers: whether base-url would carry the key in clear text, and reading a
 // reply as text (the envelope, Retry-After, short descriptions of what came back for messages).
+
 
 
 const BODY_EXCERPT_CHARS = 120;
@@ -53933,10 +54090,11 @@ function sendsKeyInClearText(baseUrl) {
     const family = (0,external_node_net_.isIP)(host);
     return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
-function parseEnvelope(body) {
+/** The reply's envelope, every string in it redacted of `secrets` however the JSON spelt them. */
+function parseEnvelope(body, secrets = []) {
     let json;
     try {
-        json = JSON.parse(body);
+        json = JSON.parse(body, redactingReviver(secrets));
     }
     catch {
         return undefined;
@@ -53969,6 +54127,24 @@ function describeShape(value) {
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
+/**
+ * A record as it may go on to outputs, files and logs: the secrets redacted where the envelope's
+ * parser could not see them (inside resultJson's own JSON, percent-encoded in a URL), and the
+ * server's words capped.
+ */
+function sanitisedRecord(record, secrets) {
+    const words = (text) => capText(redact(text, secrets));
+    return {
+        ...record,
+        resultJson: redactJsonText(record.resultJson, secrets),
+        resultUrls: record.resultUrls.map((url) => redact(url, secrets)),
+        failMsg: redact(record.failMsg, secrets), // capped as it was read
+        failCode: words(record.failCode),
+        apiState: words(record.apiState),
+        model: words(record.model),
+        warnings: record.warnings.map(words),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/kie/client.ts
 // The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
@@ -53977,6 +54153,7 @@ function describeShape(value) {
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
+
 
 
 
@@ -54003,6 +54180,8 @@ class KieClient {
     logger;
     now;
     names;
+    /** Redacted from every reply: a server may echo the key back in a message or a URL. */
+    secrets;
     /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
     answered = false;
     unansweredSince;
@@ -54014,6 +54193,7 @@ class KieClient {
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
         this.names = options.names ?? ACTION_NAMES;
+        this.secrets = [options.apiKey].filter(Boolean);
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -54035,7 +54215,7 @@ class KieClient {
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
         }
-        return record;
+        return sanitisedRecord(record, this.secrets);
     }
     /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
      * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
@@ -54116,8 +54296,9 @@ class KieClient {
             throw this.connectionFault(error, started);
         }
         this.answered = true;
-        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
-        return this.classify(reply.status, reply.headers, reply.body, subject);
+        const text = redact(reply.body, this.secrets);
+        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
+        return this.classify(reply.status, reply.headers, text, subject);
     }
     /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
     connectionFault(error, started) {
@@ -54143,9 +54324,9 @@ class KieClient {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`, status);
         }
-        const envelope = parseEnvelope(body);
+        const envelope = parseEnvelope(body, this.secrets);
         if (!envelope) {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
@@ -54162,7 +54343,7 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
+            throw describeCode(code, capText(envelope.msg ?? envelope.message ?? ''), subject, this.names, retryAfterMs);
         }
         return envelope;
     }
@@ -56047,7 +56228,7 @@ async function writeResults(options) {
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
-        const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+        const pretty = result.value === undefined ? undefined : faithfulJson(result.value, result.raw, 2);
         const text = pretty === undefined ? result.raw : `${pretty}\n`;
         return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
     }
@@ -57065,13 +57246,15 @@ function readSettings() {
 
 
 
+
 const coreLogger = {
     // Our messages are one line each; a line break inside comes from API text (a state, a message)
     // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
-    // escapes warnings and debug lines, not info.
-    info: (message) => lib_core/* info */.pq(message.replace(/\r\n|\r|\n/g, '\\n')),
-    warning: (message) => lib_core/* warning */.$e(message),
-    debug: (message) => lib_core/* debug */.Yz(message),
+    // escapes warnings and debug lines, not info. Control characters from the server (ESC, BEL)
+    // are written out, as the CLI does, so the log viewer shows them rather than acting on them.
+    info: (message) => lib_core/* info */.pq(escapeControls(message).replace(/\n/g, '\\n')),
+    warning: (message) => lib_core/* warning */.$e(escapeControls(message)),
+    debug: (message) => lib_core/* debug */.Yz(escapeControls(message)),
 };
 async function run(runtime = systemRuntime, 
 /** index.ts aborts it on SIGINT or SIGTERM. */
@@ -57086,7 +57269,7 @@ signal) {
         if (outputsError)
             lib_core/* setFailed */.C1(`Could not write the step's outputs: ${outputsError.message}`);
         if (report.failure)
-            lib_core/* setFailed */.C1(report.failure.message);
+            lib_core/* setFailed */.C1(escapeControls(report.failure.message));
     }
     catch (error) {
         if (error instanceof InputError) {

@@ -73,10 +73,10 @@ async function run(
     'download-dir': dir,
     ...extra,
   };
-  const env = { http_proxy: proxy!.url, no_proxy: 'media.example' };
+  const env = { http_proxy: proxy.url, no_proxy: 'media.example' };
   const result = await runInProcess(inputs, { env, deps: { ...systemRuntime, resolve } });
   // Whole URLs for plain http downloads; host:port for CONNECT (http-client tunnels to base-url).
-  const proxied = proxy!.requests.map(({ method, target }) =>
+  const proxied = proxy.requests.map(({ method, target }) =>
     method === 'CONNECT' ? target.replace(/:\d+$/, '') : new URL(target).hostname,
   );
   return { ...result, dir, proxied, asked: resolve.asked };

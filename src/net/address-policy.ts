@@ -69,11 +69,11 @@ export interface AddressPolicy {
    */
   checkLiteral(url: URL): Promise<void>;
   /** For the socket's `lookup` option: resolves, judges every address, and connects to those. */
-  lookup(
+  lookup: (
     hostname: string,
     options: LookupOptions,
     callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
-  ): void;
+  ) => void;
 }
 
 export function addressPolicy(options: AddressPolicyOptions): AddressPolicy {

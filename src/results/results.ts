@@ -1,6 +1,7 @@
 // A finished task's results on disk: downloaded media, transcript files, or result.json for data
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
-import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
+import { faithfulJson } from '../kie/json-text.js';
+import type { TaskRecord, TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
 import { downloadAll, type DownloadOptions } from './download.js';
 import { writeTextFiles, type WrittenFile } from './files.js';
@@ -69,7 +70,8 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {
-    const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+    const pretty =
+      result.value === undefined ? undefined : faithfulJson(result.value, result.raw, 2);
     const text = pretty === undefined ? result.raw : `${pretty}\n`;
     return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
   }
