@@ -14,7 +14,12 @@ import {
 import { FAST_INPUTS, runInProcess, scratchDir } from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
-import { startProxyServer, type ProxyServer } from './support/proxy-server.js';
+import {
+  startProxyServer,
+  useCleanProxyEnvironment,
+  type ProxyServer,
+} from './support/proxy-server.js';
+import { main } from '../src/cli/main.js';
 import { systemRuntime } from '../src/runtime.js';
 import { useLocalServers } from './support/servers.js';
 
@@ -183,6 +188,53 @@ describe('download addresses', () => {
       `Could not download ${old}: refused http://[fd00:ec2::254]/latest/meta-data/: fd00:ec2::254 is a cloud metadata address`,
     );
     expect(ran.proxied).not.toContain('[fd00:ec2::254]');
+  });
+});
+
+describe('kie-task', () => {
+  useCleanProxyEnvironment();
+
+  it('refuses a private download unless --allow-private-downloads is given', async () => {
+    proxy = await startProxyServer({ hosts: { 'api.example': '127.0.0.1' } });
+    process.env['http_proxy'] = proxy.url;
+    process.env['no_proxy'] = 'media.example';
+    media.route('/a.png', { body: 'png', contentType: 'image/png' });
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: JSON.stringify({ resultUrls: [direct('/a.png')] }),
+    });
+    const dir = await scratchDir('kie-addresses-cli-');
+    const wait = async (...flags: string[]) => {
+      let stderr = '';
+      const code = await main(
+        [
+          'wait',
+          't1',
+          '--base-url',
+          `http://api.example:${new URL(kie.url).port}`,
+          '--poll-interval',
+          '10ms',
+          '--max-requests-per-second',
+          '100',
+          '--download',
+          dir,
+          ...flags,
+        ],
+        {
+          stdout: { write: () => true },
+          stderr: { write: (text: string) => (stderr += text) },
+          env: { KIE_API_KEY: kie.apiKey },
+          cwd: dir,
+          runtime: { ...systemRuntime, resolve: resolver({ 'media.example': '127.0.0.1' }) },
+        },
+      );
+      return { code, stderr };
+    };
+    const refused = await wait();
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("refused unless '--allow-private-downloads' is true");
+    expect(await readdir(dir)).toEqual([]);
+    expect((await wait('--allow-private-downloads')).code).toBe(0);
+    expect(await readdir(dir)).toEqual(['a.png']);
   });
 });
 

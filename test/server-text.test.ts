@@ -95,7 +95,9 @@ describe('API replies', () => {
     kie.script('t1', [{ status: 200, body: huge }]);
     const run = await runInProcess(localInputs(kie, { 'task-id': 't1' }));
     expect(run.failed).toBe(true);
-    expect(run.log).toMatch(/The reply to GET \/api\/v1\/jobs\/recordInfo is larger than 32(\.0)? MB: refused unread/);
+    expect(run.log).toMatch(
+      /The reply to GET \/api\/v1\/jobs\/recordInfo is larger than 32(\.0)? MB: refused unread/,
+    );
   });
 });
 

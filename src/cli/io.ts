@@ -27,7 +27,6 @@ export interface GuardedOutput extends Output {
   settled(): Promise<NodeJS.ErrnoException | undefined>;
 }
 
-
 export function guard(stream: CliStream, secret: string | undefined): GuardedOutput {
   let failure: NodeJS.ErrnoException | undefined;
   const fail = (error: Error) => void (failure ??= error);
