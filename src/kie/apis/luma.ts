@@ -15,7 +15,7 @@ export const luma = defineFamily({
     body: flatBody,
   },
   schema: flagSchema,
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     // The videos; originUrls stay in resultJson.
     const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
     // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
@@ -23,11 +23,13 @@ export const luma = defineFamily({
     const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
     return flagRecord(wire, {
       label: LABEL,
+      raw,
       read: lookup(
         { 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed },
         wire.successFlag,
       ),
       resultUrls,
+      urlFields: ['response.resultUrls'],
     });
   },
 });
