@@ -28,6 +28,8 @@ describe('the API families', () => {
       'suno-mp4',
       'suno-midi',
       'suno-cover',
+      'suno-voice',
+      'suno-voice-validate',
       '4o-image',
       'flux-kontext',
       'midjourney',

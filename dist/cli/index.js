@@ -51785,6 +51785,13 @@ function urlsIn(...values) {
         visit(value, 0);
     return [...new Set(found)];
 }
+/** The URLs in every field of `value` whose name matches `names` (`…Url`: each stem's), in order. */
+function urlsInFields(value, names) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return [];
+    const fields = Object.entries(value);
+    return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
+}
 function parseJson(text) {
     try {
         return JSON.parse(text);
@@ -52319,13 +52326,13 @@ const runway = defineFamily({
 
 
 
+
 const create = (path, model = 'none') => ({
     path,
     model,
     callbackRequired: true,
     body: flatBody,
 });
-const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const modelName = (track) => {
     const name = field(track, 'modelName');
     return typeof name === 'string' ? name : '';
@@ -52483,9 +52490,7 @@ const sunoVocalRemoval = stringFlagTask({
     callbackException: true,
     // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
     // `…Url` field. originData (the source tracks) stays in resultJson.
-    urls: (response) => urlsIn(...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url)),
+    urls: (response) => urlsInFields(response, /Url$/),
     urlFields: ['response.*Url'],
 });
 const sunoMp4 = stringFlagTask({
@@ -52566,6 +52571,86 @@ const sunoCover = defineFamily({
     },
 });
 
+;// CONCATENATED MODULE: ./src/kie/apis/suno-voice.ts
+// Suno custom voice (new in the 2026-07 docs): validate a voice sample, then generate the voice
+// from it. Endpoints from the docs' OpenAPI fragments (suno-api/suno-voice-*: validate,
+// validate-info, generate, record-info, regenerate, check-voice); their record fields are not
+// published, so the record is read as the other Suno records are (status or successFlag,
+// response, errorCode, errorMessage) and defensively: every `…Url` of `response` is a result,
+// failure names are read from their suffix, and anything else is waited through with a warning.
+
+
+
+// The Suno states the other Suno records document, and the successFlag integers.
+const suno_voice_STATES = {
+    PENDING: 'waiting',
+    GENERATING: 'generating',
+    TEXT_SUCCESS: 'generating',
+    FIRST_SUCCESS: 'generating',
+    SUCCESS: 'success',
+    0: 'waiting',
+    1: 'success',
+    2: 'fail',
+    3: 'fail',
+};
+// CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR … and whatever the voice pages
+// call theirs (GENERATE_VOICE_FAILED, say): the suffix says it.
+const FAILURE = /_(FAILED|ERROR)$/;
+function voiceFamily(spec) {
+    return defineFamily({
+        name: spec.name,
+        label: spec.label,
+        statusPath: spec.statusPath,
+        // No model field; callBackUrl is optional on these pages (unlike music generation).
+        create: { path: spec.createPath, model: 'none', callbackRequired: false, body: flatBody },
+        schema: looseObject({
+            ...flagFields,
+            status: unknown().optional(),
+            response: unknown().optional(),
+        }),
+        normalise: (wire, raw) => {
+            const byStatus = wire.status != null && wire.status !== '';
+            const value = byStatus ? wire.status : wire.successFlag;
+            const given = typeof value === 'string' ? value.trim() : '';
+            const table = FAILURE.test(given) ? { ...suno_voice_STATES, [given]: 'fail' } : suno_voice_STATES;
+            return family_record({
+                raw,
+                taskId: wire.taskId,
+                label: spec.label,
+                read: lookup(table, value),
+                stateField: byStatus ? 'status' : 'successFlag',
+                param: wire.paramJson ?? field(raw, 'param'),
+                result: wire.response,
+                resultField: 'response',
+                // Every URL `response` holds in a field named `…Url` or `…Urls`.
+                resultUrls: urlsInFields(wire.response, /Urls?$/),
+                urlFields: ['response.*Url', 'response.*Urls'],
+                expectsFiles: spec.expectsFiles,
+                failCode: wire.errorCode,
+                failMsg: wire.errorMessage,
+                createTime: wire.createTime,
+                completeTime: wire.completeTime,
+            });
+        },
+    });
+}
+/** POST /api/v1/voice/generate `{taskId, verifyUrl, voiceName?, description?, style?, …}`. */
+const sunoVoice = voiceFamily({
+    name: 'suno-voice',
+    label: 'Suno custom voice',
+    statusPath: '/api/v1/voice/record-info',
+    createPath: '/api/v1/voice/generate',
+    expectsFiles: true,
+});
+/** POST /api/v1/voice/validate `{voiceUrl, vocalStartS, vocalEndS, language?}`: the sample checked. */
+const sunoVoiceValidate = voiceFamily({
+    name: 'suno-voice-validate',
+    label: 'Suno voice validation',
+    statusPath: '/api/v1/voice/validate-info',
+    createPath: '/api/v1/voice/validate',
+    expectsFiles: false,
+});
+
 ;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
 // Veo 3.1 video. Sources: docs veo3-api/generate-veo-3-video.md, get-veo-3-video-details.md.
 
@@ -52609,6 +52694,7 @@ const veo = defineFamily({
 
 
 
+
 const FAMILIES = [
     market,
     veo,
@@ -52621,6 +52707,8 @@ const FAMILIES = [
     sunoMp4,
     sunoMidi,
     sunoCover,
+    sunoVoice,
+    sunoVoiceValidate,
     fourOImage,
     fluxKontext,
     midjourney,
@@ -53581,7 +53669,7 @@ async function createTask(client, budget, request, deadline, deps) {
         const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
             (unsure
                 ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : error.more.queued
+                : error.more.queued || error.neverSent
                     ? ' Nothing was created.'
                     : '');
         return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };

@@ -42,6 +42,13 @@ export function urlsIn(...values: unknown[]): string[] {
   return [...new Set(found)];
 }
 
+/** The URLs in every field of `value` whose name matches `names` (`…Url`: each stem's), in order. */
+export function urlsInFields(value: unknown, names: RegExp): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const fields = Object.entries(value as Record<string, unknown>);
+  return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);

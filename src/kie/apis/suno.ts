@@ -17,6 +17,7 @@ import {
   type ApiFamily,
   type StateTable,
 } from './family.js';
+import { urlsInFields } from './result-urls.js';
 
 const create = (path: string, model: 'optional' | 'none' = 'none') => ({
   path,
@@ -24,9 +25,6 @@ const create = (path: string, model: 'optional' | 'none' = 'none') => ({
   callbackRequired: true,
   body: flatBody,
 });
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const modelName = (track: unknown): string => {
   const name = field(track, 'modelName');
@@ -209,12 +207,7 @@ export const sunoVocalRemoval = stringFlagTask({
   callbackException: true,
   // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
   // `…Url` field. originData (the source tracks) stays in resultJson.
-  urls: (response) =>
-    urlsIn(
-      ...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url),
-    ),
+  urls: (response) => urlsInFields(response, /Url$/),
   urlFields: ['response.*Url'],
 });
 
