@@ -52987,6 +52987,13 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     }
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
+/** Code 200 with no record (`data` null or missing), seen for an unknown id instead of the
+ * documented 422: not visible (yet), so the same grace. */
+function noRecord(taskId, data, hint) {
+    const given = data === null ? 'null' : 'missing';
+    const message = `Kie.ai has no record of task ${taskId} (code 200, data ${given}).`;
+    return new KieApiError('not-ready', message, 200, undefined, { hint });
+}
 // Cloudflare, in front of Kie.ai, answers a client it will not serve with a plain-text
 // "error code: NNNN" (HTTP 403). Waiting does not change its mind: only the client can.
 const CLOUDFLARE_REFUSALS = {
@@ -53273,10 +53280,8 @@ class KieClient {
         const hint = this.api.unknownTaskHint(this.names);
         const limits = { cutOffAt: this.graced(deadline) };
         const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
-        // Seen for an unknown id instead of the documented 422: no record, so not visible (yet).
-        if (envelope.data == null) {
-            throw new KieApiError('not-ready', `Kie.ai has no record of task ${taskId} (code 200, data ${envelope.data === null ? 'null' : 'missing'}).`, 200, undefined, { hint });
-        }
+        if (envelope.data == null)
+            throw noRecord(taskId, envelope.data, hint);
         const record = this.api.read(envelope.data);
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);

@@ -2,6 +2,7 @@
 // refuses (stop after a few tries, saying what to check), an id Kie.ai has no record of (a
 // minute's grace), maintenance announced as code 500 (long backoff). Virtual time throughout.
 import { describe, expect, it } from 'vitest';
+import { refusalMeaning } from '../src/kie/faults.js';
 import { localInputs, runInProcess } from './support/action.js';
 import type { KieServer, RawReply } from './support/kie-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -140,5 +141,24 @@ describe('maintenance', () => {
     const clock = fastClock();
     await runInProcess(inputs(), { deps: clock });
     expect(Math.max(...clock.sleeps)).toBeLessThan(30_000);
+  });
+});
+
+describe('what a refusal means', () => {
+  it.each([
+    [403, 'error code: 1010', "the client's signature is banned"],
+    [403, 'error code: 1020', 'a firewall rule blocks the request'],
+    [403, 'error code: 1006', "the runner's network address is banned"],
+    [403, 'error code: 9999', 'something in front of Kie.ai'],
+    [403, '<html>Forbidden</html>', 'something in front of Kie.ai'],
+    [407, '', 'wants credentials'],
+  ])('HTTP %i %j: %s', (status, body, meaning) => {
+    expect(refusalMeaning(status, body)).toContain(meaning);
+  });
+
+  it('is no refusal on other statuses, whatever the body says', () => {
+    for (const status of [200, 401, 404, 429, 500, 502]) {
+      expect(refusalMeaning(status, 'error code: 1010')).toBeUndefined();
+    }
   });
 });

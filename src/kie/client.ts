@@ -11,7 +11,7 @@ import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { exchange, type Exchange, type Limits } from './exchange.js';
 import { BaseUrlWatch } from './base-url-watch.js';
-import { describeCode, KieApiError, refusalMeaning, type Subject } from './faults.js';
+import { describeCode, KieApiError, noRecord, refusalMeaning, type Subject } from './faults.js';
 import { describeShape, excerpt, parseEnvelope, parseRetryAfter } from './replies.js';
 import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
 
@@ -73,16 +73,7 @@ export class KieClient {
     const hint = this.api.unknownTaskHint(this.names);
     const limits = { cutOffAt: this.graced(deadline) };
     const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
-    // Seen for an unknown id instead of the documented 422: no record, so not visible (yet).
-    if (envelope.data == null) {
-      throw new KieApiError(
-        'not-ready',
-        `Kie.ai has no record of task ${taskId} (code 200, data ${envelope.data === null ? 'null' : 'missing'}).`,
-        200,
-        undefined,
-        { hint },
-      );
-    }
+    if (envelope.data == null) throw noRecord(taskId, envelope.data, hint);
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(

@@ -164,6 +164,14 @@ export function describeCode(
   return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
 
+/** Code 200 with no record (`data` null or missing), seen for an unknown id instead of the
+ * documented 422: not visible (yet), so the same grace. */
+export function noRecord(taskId: string, data: null | undefined, hint?: string): KieApiError {
+  const given = data === null ? 'null' : 'missing';
+  const message = `Kie.ai has no record of task ${taskId} (code 200, data ${given}).`;
+  return new KieApiError('not-ready', message, 200, undefined, { hint });
+}
+
 // Cloudflare, in front of Kie.ai, answers a client it will not serve with a plain-text
 // "error code: NNNN" (HTTP 403). Waiting does not change its mind: only the client can.
 const CLOUDFLARE_REFUSALS: Record<string, string> = {
