@@ -79,6 +79,12 @@ describe('where result URLs are looked for', () => {
     expect(older).toMatchObject({ resultUrls: ['https://v/old.mp4'], warnings: [] });
   });
 
+  it("counts Luma's flag 4 (callback failed) a success when its URLs are in another place", () => {
+    const record = read('luma', { successFlag: 4, response: { result_urls: ['https://l/1.mp4'] } });
+    expect(record).toMatchObject({ state: 'success', resultUrls: ['https://l/1.mp4'] });
+    expect(read('luma', { successFlag: 4, response: {} }).state).toBe('fail');
+  });
+
   it('reads a resultJson encoded twice', () => {
     const inner = JSON.stringify({ resultUrls: ['https://m/a.png'] });
     const record = read('market', { state: 'success', resultJson: JSON.stringify(inner) });

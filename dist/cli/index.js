@@ -52067,6 +52067,7 @@ const fluxKontext = defineFamily({
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
 
+
 const luma_LABEL = 'Luma';
 const luma = defineFamily({
     name: 'luma',
@@ -52083,8 +52084,11 @@ const luma = defineFamily({
         // The videos; originUrls stay in resultJson.
         const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
-        // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
-        const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
+        // `response`: the action polls, so it does not need the callback. Without URLs (in the
+        // documented field or any other place looked in) it is a fail.
+        const search = { resultField: 'response', result: wire.response, raw, documented: [] };
+        const made = resultUrls.length > 0 || searchFallbacks(search).urls.length > 0;
+        const callbackFailed = made ? 'success' : 'fail';
         return flagRecord(wire, {
             label: luma_LABEL,
             raw,

@@ -1,7 +1,8 @@
 // Each API family's status records as its documentation shows them (shared/kie-families.md §13 and
 // the family sections), for the simulator to serve: a run of replies while the task works, its
 // success holding the given media URLs, and its failure. The contradictory variants the docs
-// contain are in VARIANTS.
+// contain are in VARIANTS. Suno's records (music, sub-tasks, custom voice) are in
+// kie-families-suno.ts.
 import { SUNO_FAMILIES } from './kie-families-suno.js';
 import type { Api } from './kie-routes.js';
 
