@@ -22,6 +22,9 @@ export const Inputs = {
   Input: 'input',
   CallbackUrl: 'callback-url',
   MinCredits: 'min-credits',
+  ReportCredits: 'report-credits',
+  CompressionLevel: 'compression-level',
+  Archive: 'archive',
 } as const;
 
 export const Outputs = {
