@@ -3,6 +3,7 @@
 // one request: run pair by pair, so a busy machine slows both alike.
 //
 //   npm run bench:cold-start [-- --runs 20] [-- --inputs report-credits=true,min-credits=1]
+//                            [-- --dist /tmp/old/dist/index.js]   (another build, e.g. main's)
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../test/support/action.js';
@@ -13,6 +14,7 @@ const option = (name: string) => {
   return at > 0 ? process.argv[at + 1] : undefined;
 };
 const RUNS = Number(option('runs') ?? 15);
+const DIST = path.resolve(option('dist') ?? path.join(REPO_ROOT, 'dist/index.js'));
 // Extra inputs for the action, e.g. report-credits=true: what the balance reads cost.
 const EXTRA = Object.fromEntries(
   (option('inputs') ?? '')
@@ -61,7 +63,7 @@ try {
     const inputs = { 'task-id': 'cold', 'api-key': kie.apiKey, 'base-url': kie.url, ...EXTRA };
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    action.push(await time([path.join(REPO_ROOT, 'dist/index.js')], env));
+    action.push(await time([DIST], env));
     const bareEnv = { PATH: process.env.PATH, KIE_URL: kie.url, KIE_KEY: kie.apiKey };
     bare.push(await time(['-e', BARE_SCRIPT], bareEnv));
   }
@@ -79,10 +81,10 @@ const inputsSaid = Object.keys(EXTRA).length
       .join(', ')
   : 'default inputs';
 console.log(
-  `Cold start of dist/index.js on Node ${process.versions.node}, ${inputsSaid}, ${RUNS} runs ` +
+  `Cold start of ${path.relative(process.cwd(), DIST)} on Node ${process.versions.node}, ${inputsSaid}, ${RUNS} runs ` +
     `paired with a bare node script making the same request; median (min-max)\n`,
 );
-console.log('| measure | dist/index.js | bare node | ratio |');
+console.log('| measure | the action | bare node | ratio |');
 console.log('|---|---:|---:|---:|');
 for (const [name, pick] of [
   ['spawn to first request', (timing: Timing) => timing.firstRequestMs],
