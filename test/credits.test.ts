@@ -25,6 +25,8 @@ const inputs = (extra: Record<string, string>) =>
   localInputs(kie, { 'max-requests-per-second': '100', 'report-credits': 'true', ...extra });
 const POLL_PATH = '/api/v1/jobs/recordInfo';
 const running: KieReply = { state: 'generating' };
+// A success with a result URL: one without warns that it holds none.
+const withImage = { resultJson: '{"resultUrls":["https://cdn.example/a.png"]}' };
 const balanceReads = () => kie.requests.filter((request) => request.path === CREDIT_PATH);
 const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
 const warnings = (log: string) => log.split('\n').filter((line) => line.startsWith('::warning::'));
@@ -160,7 +162,7 @@ describe('when the balance is read', () => {
 
 describe('the balance before and after', () => {
   it('reads it once before and once after, and sets what the run used', async () => {
-    kie.script('t1', [running, running, { state: 'success' }]);
+    kie.script('t1', [running, running, { state: 'success' }], withImage);
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.failed).toBe(false);
     // The simulator takes 1 credit off for a task whose record names no cost.
@@ -266,7 +268,7 @@ describe('the balance before and after', () => {
 
   it('tries a rate-limited or failing read again and then uses it', async () => {
     kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
-    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success', record: withImage }] }]);
     const run = await runInProcess(inputs({ model: 'm', input: '{}' }));
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
     expect(balanceReads()).toHaveLength(4);
@@ -291,7 +293,7 @@ describe('the balance before and after', () => {
   }, 15_000);
 
   it('keeps the balance before when only the read after fails', async () => {
-    kie.script('t1', [running, { state: 'success' }]);
+    kie.script('t1', [running, { state: 'success' }], withImage);
     kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 60.62 } }, ...always(htmlPage)]);
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.failed).toBe(false);
@@ -317,7 +319,9 @@ describe('the balance before and after', () => {
 describe('min-credits', () => {
   it('stops the wait when the balance is below it, in one line', async () => {
     kie.script('t1', [running, running, running]);
-    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100' }));
+    // The next poll 2 s on, long after the verdict (which ends the step at once), even on a busy machine.
+    const slow = { 'poll-interval': '2s', 'max-poll-interval': '2s' };
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toEqual([
       "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100).",
