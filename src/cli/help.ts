@@ -35,6 +35,9 @@ Options:
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
   --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --state-file <path>             create: record the task in <path>; when it already holds a
+                                  task for the same request, wait for that one instead (a
+                                  failed one is replaced), so a retried job pays once
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help

@@ -61,12 +61,23 @@ export async function uploadArtifact(
   logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as artifact "${name}"`);
   // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
   // milliseconds at start-up, and most runs never upload an artifact.
-  const { DefaultArtifactClient } = await import('@actions/artifact');
+  const { ArtifactNotFoundError, DefaultArtifactClient } = await import('@actions/artifact');
+  const client = new DefaultArtifactClient();
+  // Names are unique in a run across its attempts: a re-run replaces what an earlier attempt
+  // uploaded, as upload-artifact's `overwrite: true` does (delete, then upload).
+  if (Number(env.GITHUB_RUN_ATTEMPT) > 1) {
+    try {
+      await client.deleteArtifact(name);
+      logger.info(`Replacing artifact "${name}" that an earlier attempt uploaded.`);
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) {
+        logger.debug(`Could not delete an earlier artifact "${name}": ${(error as Error).message}`);
+      }
+    }
+  }
   let response;
   try {
-    response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
-      retentionDays,
-    });
+    response = await client.uploadArtifact(name, files, rootDirectory, { retentionDays });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Artifact upload failed for "${name}": ${reason}`, { cause: error });

@@ -12,7 +12,7 @@ import { formatDuration } from '../settings/units.js';
 
 const MAX_CREATE_ATTEMPTS = 5;
 
-interface CreateDeps extends Pick<Runtime, 'now' | 'sleep'> {
+export interface CreateDeps extends Pick<Runtime, 'now' | 'sleep'> {
   logger: Logger;
   names?: InputNames;
   signal?: AbortSignal;

@@ -3,13 +3,13 @@
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
-import { createTask } from './create.js';
 import { StepBalance } from './credits.js';
 import { KieClient } from '../kie/client.js';
 import { sendsKeyInClearText } from '../kie/replies.js';
 import { freshLinkFor } from '../kie/fresh-links.js';
 import { resultOf } from '../kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
+import { taskToWaitFor, type RerunStore } from './resume.js';
 import type { Logger } from '../logger.js';
 import type { Failure, Report, TaskReport } from '../report/report.js';
 import { artifactNameFor, uploadArtifact } from '../results/artifact.js';
@@ -39,7 +39,12 @@ export interface PipelineDeps extends Runtime {
   /** Aborted when the run is cancelled (SIGINT, SIGTERM): the report says what was seen. */
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Where a created task is recorded for a re-run to find (the Actions cache, a state file). */
+  rerunStore?: RerunStore;
 }
+
+/** How long the end of the step waits for the re-run record still being saved. */
+const RECORD_GRACE_MS = 5_000;
 
 export async function runPipeline(settings: Settings, given: PipelineDeps): Promise<Report> {
   const signal = given.signal ?? new AbortController().signal;
@@ -65,6 +70,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   const balance = new StepBalance(settings, budget, deps);
   const { credits } = balance;
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
+  let recording: Promise<void> | undefined;
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
@@ -73,12 +79,18 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     const refused = await balance.before(deadline);
     if (refused) return { tasks: [], notWaitedFor: given, credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
-    if (settings.create) {
-      const created = await createTask(client, budget, settings.create, deadline, deps);
-      if ('failure' in created) return { tasks: [], credits, failure: created.failure };
-      taskIds = [created.taskId];
-    }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+    let rerun: string | undefined;
+    if (settings.create) {
+      const store = settings.resumeOnRerun ? deps.rerunStore : undefined;
+      const chosen = await taskToWaitFor(client, budget, source, settings.create, deadline, {
+        ...deps,
+        store,
+      });
+      if ('failure' in chosen) return { tasks: [], credits, failure: chosen.failure };
+      ({ rerun, saving: recording } = chosen);
+      taskIds = [chosen.taskId];
+    }
     const many = taskIds.length > 1;
     // One pool for the step: however many tasks finish together, a few connections at a time.
     const downloads: DownloadControls = {
@@ -106,7 +118,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       ),
     );
     await balance.after();
-    const report: Report = { tasks, credits };
+    const report: Report = { tasks, credits, ...(rerun && { rerun }) };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const failure = overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
@@ -128,6 +140,12 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     }
     return failure ? { ...report, failure } : report;
   } finally {
+    // Bounded: a cache service that hangs must not hold the step open.
+    if (recording) {
+      const recorded = new AbortController();
+      await Promise.race([recording, given.sleep(RECORD_GRACE_MS, recorded.signal)]);
+      recorded.abort();
+    }
     client.dispose();
     balance.dispose();
   }

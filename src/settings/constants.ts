@@ -22,6 +22,7 @@ export const Inputs = {
   Input: 'input',
   CallbackUrl: 'callback-url',
   MinCredits: 'min-credits',
+  ResumeOnRerun: 'resume-on-rerun',
 } as const;
 
 export const Outputs = {

@@ -40,6 +40,8 @@ export interface Settings {
   artifactRetentionDays?: number;
   /** Fail before creating or waiting when the balance is below this; undefined: no check. */
   minCredits?: number;
+  /** On a re-run, wait for the task an earlier attempt created instead of creating another. */
+  resumeOnRerun: boolean;
 }
 
 export interface InputProblem {
@@ -91,6 +93,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
     minCredits: raw[Inputs.MinCredits],
+    resumeOnRerun: raw[Inputs.ResumeOnRerun],
   };
 }
 
@@ -105,6 +108,7 @@ export const DEFAULTS = {
   [Inputs.MaxDownloadSize]: '2GB',
   [Inputs.DownloadTimeout]: '10m',
   [Inputs.UploadArtifact]: 'false',
+  [Inputs.ResumeOnRerun]: 'true',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',
 } as const;
