@@ -53906,11 +53906,25 @@ async function taskToWaitFor(client, budget, source, request, deadline, deps) {
     if ('failure' in created)
         return created;
     const { taskId } = created;
-    // Not awaited: the record is written while the first polls go out.
-    const saving = store && hash ? store.save(hash, taskId) : undefined;
+    let saving;
+    const record = store && hash ? () => (saving ??= store.save(hash, taskId)) : undefined;
     const rerun = earlier &&
         `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; created task ${taskId}.`;
-    return { taskId, saving, ...(rerun && { rerun }) };
+    return { taskId, ...(record && { record }), ...(rerun && { rerun }) };
+}
+/**
+ * `source`, starting `record` once the first poll has been answered: loading the cache client
+ * holds the main thread for a moment (100-200 ms), which must not hold back the first poll, and
+ * the wait before the next poll has room for it.
+ */
+function recordingAfterFirstPoll(source, record) {
+    return {
+        getTaskRecord(...args) {
+            const reply = source.getTaskRecord(...args);
+            reply.then(record, record);
+            return reply;
+        },
+    };
 }
 /** Why the earlier task is no use, or undefined to wait for it. */
 async function whyUnusable(source, taskId, deadline) {
@@ -55258,7 +55272,7 @@ async function runPipeline(settings, given) {
     const balance = new StepBalance(settings, budget, deps);
     const { credits } = balance;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
-    let recording;
+    let record;
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
@@ -55269,7 +55283,7 @@ async function runPipeline(settings, given) {
         if (refused)
             return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
-        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+        let source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         let rerun;
         if (settings.create) {
             const store = settings.resumeOnRerun ? deps.rerunStore : undefined;
@@ -55279,7 +55293,9 @@ async function runPipeline(settings, given) {
             });
             if ('failure' in chosen)
                 return { tasks: [], credits, failure: chosen.failure };
-            ({ rerun, saving: recording } = chosen);
+            ({ rerun, record } = chosen);
+            if (record)
+                source = recordingAfterFirstPoll(source, record);
             taskIds = [chosen.taskId];
         }
         const many = taskIds.length > 1;
@@ -55324,10 +55340,16 @@ async function runPipeline(settings, given) {
     }
     finally {
         // Bounded: a cache service that hangs must not hold the step open.
-        if (recording) {
-            const recorded = new AbortController();
-            await Promise.race([recording, given.sleep(RECORD_GRACE_MS, recorded.signal)]);
-            recorded.abort();
+        // Started here if no poll was answered (a cancellation): the task exists, and is paid for.
+        if (record) {
+            const grace = new AbortController();
+            const saved = await Promise.race([
+                record().then(() => true),
+                given.sleep(RECORD_GRACE_MS, grace.signal).then(() => false),
+            ]);
+            grace.abort();
+            if (!saved)
+                logger.debug(`Re-run record: not saved within ${formatDuration(RECORD_GRACE_MS)}.`);
         }
         client.dispose();
         balance.dispose();

@@ -305,3 +305,18 @@ describe('the request hash', () => {
     expect(requestHash(apiFamily('veo')!, asked)).not.toBe(hash);
   });
 });
+
+describe('a cache service that never answers', () => {
+  it('holds the step no longer than the grace for the record', async () => {
+    kie.scriptCreate([createdTask('task-1')]);
+    media.route(IMAGE, { body: 'png', contentType: 'image/png' });
+    cache.override('CreateCacheEntry', 'hang');
+    const run = await runDist(inputs(), attempt(1));
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ taskId: 'task-1', state: 'success' });
+    expect(annotations(run.log)).toEqual([]);
+    expect(debugLines(run.log, /Re-run record/)).toEqual([
+      '::debug::Re-run record: not saved within 5.0s.',
+    ]);
+  });
+});

@@ -9,7 +9,7 @@ import { sendsKeyInClearText } from '../kie/replies.js';
 import { freshLinkFor } from '../kie/fresh-links.js';
 import { resultOf } from '../kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
-import { taskToWaitFor, type RerunStore } from './resume.js';
+import { recordingAfterFirstPoll, taskToWaitFor, type RerunStore } from './resume.js';
 import type { Logger } from '../logger.js';
 import type { Failure, Report, TaskReport } from '../report/report.js';
 import { artifactNameFor, uploadArtifact } from '../results/artifact.js';
@@ -70,7 +70,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   const balance = new StepBalance(settings, budget, deps);
   const { credits } = balance;
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
-  let recording: Promise<void> | undefined;
+  let record: (() => Promise<void>) | undefined;
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
@@ -79,7 +79,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     const refused = await balance.before(deadline);
     if (refused) return { tasks: [], notWaitedFor: given, credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
-    const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+    let source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     let rerun: string | undefined;
     if (settings.create) {
       const store = settings.resumeOnRerun ? deps.rerunStore : undefined;
@@ -88,7 +88,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         store,
       });
       if ('failure' in chosen) return { tasks: [], credits, failure: chosen.failure };
-      ({ rerun, saving: recording } = chosen);
+      ({ rerun, record } = chosen);
+      if (record) source = recordingAfterFirstPoll(source, record);
       taskIds = [chosen.taskId];
     }
     const many = taskIds.length > 1;
@@ -141,10 +142,16 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     return failure ? { ...report, failure } : report;
   } finally {
     // Bounded: a cache service that hangs must not hold the step open.
-    if (recording) {
-      const recorded = new AbortController();
-      await Promise.race([recording, given.sleep(RECORD_GRACE_MS, recorded.signal)]);
-      recorded.abort();
+    // Started here if no poll was answered (a cancellation): the task exists, and is paid for.
+    if (record) {
+      const grace = new AbortController();
+      const saved = await Promise.race([
+        record().then(() => true),
+        given.sleep(RECORD_GRACE_MS, grace.signal).then(() => false),
+      ]);
+      grace.abort();
+      if (!saved)
+        logger.debug(`Re-run record: not saved within ${formatDuration(RECORD_GRACE_MS)}.`);
     }
     client.dispose();
     balance.dispose();

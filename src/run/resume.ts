@@ -51,8 +51,8 @@ export interface ChosenTask {
   taskId: string;
   /** What a re-run did about the earlier attempt's task, for the summary. */
   rerun?: string;
-  /** The new task being recorded: awaited (within a bound) before the step ends, never before polling. */
-  saving?: Promise<void>;
+  /** Records the new task: started once (after the first poll), its promise the same each call. */
+  record?: () => Promise<void>;
 }
 
 /** In create mode: the earlier attempt's task when there is a usable one, else a new (recorded) task. */
@@ -82,12 +82,27 @@ export async function taskToWaitFor(
   const created = await createTask(client, budget, request, deadline, deps);
   if ('failure' in created) return created;
   const { taskId } = created;
-  // Not awaited: the record is written while the first polls go out.
-  const saving = store && hash ? store.save(hash, taskId) : undefined;
+  let saving: Promise<void> | undefined;
+  const record = store && hash ? () => (saving ??= store.save(hash, taskId)) : undefined;
   const rerun =
     earlier &&
     `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; created task ${taskId}.`;
-  return { taskId, saving, ...(rerun && { rerun }) };
+  return { taskId, ...(record && { record }), ...(rerun && { rerun }) };
+}
+
+/**
+ * `source`, starting `record` once the first poll has been answered: loading the cache client
+ * holds the main thread for a moment (100-200 ms), which must not hold back the first poll, and
+ * the wait before the next poll has room for it.
+ */
+export function recordingAfterFirstPoll(source: TaskSource, record: () => unknown): TaskSource {
+  return {
+    getTaskRecord(...args) {
+      const reply = source.getTaskRecord(...args);
+      reply.then(record, record);
+      return reply;
+    },
+  };
 }
 
 /** Why the earlier task is no use, or undefined to wait for it. */
