@@ -15,13 +15,13 @@
 //
 // The cache and artifact services share ACTIONS_RESULTS_URL (and the runtime token): given a
 // results service, this one answers for both, passing the artifact calls on to it.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   readBody,
   sendBlobCreated,
   sendBlobError,
   sendJson,
+  serveLocally,
   twirpError,
   unsignedJwt,
   type ResultsService,
@@ -167,13 +167,8 @@ export async function startCacheService(
     return sendBlobError(res, 400, 'UnsupportedOperation', `${req.method} is not emulated here.`);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveLocally(handle);
+  origin = server.origin;
 
   return {
     env: {
@@ -187,11 +182,6 @@ export async function startCacheService(
       if (reply) overrides.set(method, reply);
       else overrides.delete(method);
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-    },
+    close: server.close,
   };
 }

@@ -214,13 +214,8 @@ export async function startResultsService(): Promise<ResultsService> {
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveLocally(handle);
+  origin = server.origin;
 
   return {
     url: `${origin}/`,
@@ -232,13 +227,28 @@ export async function startResultsService(): Promise<ResultsService> {
       if (reply) overrides.set(method, reply);
       else overrides.delete(method);
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
+    close: server.close,
+  };
+}
+
+/** An HTTP server on 127.0.0.1 for `handle`; a handler that throws answers 500. */
+export async function serveLocally(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // The Azure SDK keeps sockets alive, which would hold close() open.
         server.closeAllConnections();
-      });
-    },
+      }),
   };
 }
 
