@@ -51714,206 +51714,8 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/action/rerun-cache.ts
-// The Actions cache as the re-run store, through the toolkit's @actions/cache: entries are scoped
-// to the run's ref, outlive a failed attempt and need no permission. Loaded only when a task is
-// created or a re-run looks, as @actions/artifact is only when uploading.
-//
-// An entry cannot be overwritten, so each attempt records under its own key,
-//   kie-task-action/<run id>/<job>/<step>/<request hash>/<attempt>
-// and a re-run restores the newest earlier one by prefix (the service answers a prefix with its
-// most recent match). The record is a small JSON file under RUNNER_TEMP; its path is part of the
-// entry's version, so it is the same on every attempt.
-
-
-
-
-
-/** How long a re-run waits for the lookup before it creates a task after all. */
-const LOOKUP_LIMIT_MS = 30_000;
-const recordSchema = object({
-    taskId: schemas_string().regex(/^[\w.:-]{1,200}$/),
-    attempt: schemas_number().int().positive(),
-});
-/** The store for this job's step, from the runner's variables. */
-function actionsCacheStore(env, logger) {
-    const { GITHUB_RUN_ID: runId, GITHUB_JOB: job, GITHUB_ACTION: step } = env;
-    const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1;
-    // Said once: a step that looks and then records would otherwise say it twice.
-    let unavailable = !env.ACTIONS_RUNTIME_TOKEN
-        ? 'ACTIONS_RUNTIME_TOKEN is not set'
-        : !runId || !job || !step
-            ? 'GITHUB_RUN_ID, GITHUB_JOB or GITHUB_ACTION is not set'
-            : undefined;
-    let told = false;
-    // After a failed lookup the save would most likely fail too: one debug line is enough.
-    let failed = false;
-    /** The cache client, or undefined (after one debug line) when there is no cache service. */
-    const client = async () => {
-        if (!unavailable) {
-            const cache = await Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(692)]).then(__nccwpck_require__.bind(__nccwpck_require__, 45692));
-            if (cache.isFeatureAvailable())
-                return cache;
-            unavailable = 'no cache service URL is set';
-        }
-        if (!told)
-            logger.debug(`Re-run record: no Actions cache service here (${unavailable}).`);
-        told = true;
-        return undefined;
-    };
-    const prefix = (request) => `kie-task-action/${runId}/${job}/${step}/${request}/`.replaceAll(',', '_');
-    const file = (request) => external_node_path_default().join(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'kie-task-action-rerun', `${request}.json`);
-    return {
-        async find(request) {
-            if (attempt === 1)
-                return undefined;
-            const lookupFailed = (why) => {
-                failed = true;
-                logger.debug(`Re-run record: lookup failed (${why}).`);
-                return undefined;
-            };
-            const found = lookUp(request, lookupFailed).catch((error) => lookupFailed(error.message));
-            const timer = new AbortController();
-            const gaveUp = delay(LOOKUP_LIMIT_MS, timer.signal).then(() => lookupFailed(`no answer within ${LOOKUP_LIMIT_MS / 1000}s`));
-            return Promise.race([found, gaveUp]).finally(() => timer.abort());
-        },
-        async save(request, taskId) {
-            const key = `${prefix(request)}${attempt}`;
-            if (failed)
-                return;
-            try {
-                const cache = await client();
-                if (!cache)
-                    return;
-                await (0,promises_.mkdir)(external_node_path_default().dirname(file(request)), { recursive: true });
-                await (0,promises_.writeFile)(file(request), JSON.stringify({ taskId, attempt }));
-                const { value: id, problem } = await quietly(() => cache.saveCache([file(request)], key));
-                logger.debug(id !== undefined && id > 0
-                    ? `Re-run record: task ${taskId} saved as cache entry ${key}.`
-                    : `Re-run record: task ${taskId} not saved (${problem ?? 'the cache refused it'}).`);
-            }
-            catch (error) {
-                logger.debug(`Re-run record: task ${taskId} not saved (${error.message}).`);
-            }
-        },
-    };
-    async function lookUp(request, lookupFailed) {
-        const cache = await client();
-        if (!cache)
-            return undefined;
-        const where = file(request);
-        // Only what this restore brings back may be read.
-        await (0,promises_.rm)(where, { force: true });
-        const earlier = `${prefix(request)}${attempt - 1}`;
-        const { value: matched, problem } = await quietly(() => cache.restoreCache([where], earlier, [prefix(request)]));
-        if (!matched) {
-            if (problem)
-                return lookupFailed(problem);
-            logger.debug(`Re-run record: no earlier attempt recorded a task for this request (${prefix(request)}).`);
-            return undefined;
-        }
-        const record = recordSchema.safeParse(JSON.parse(await (0,promises_.readFile)(where, 'utf8')));
-        if (!record.success) {
-            logger.debug(`Re-run record: cache entry ${matched} holds no task record.`);
-            return undefined;
-        }
-        return { taskId: record.data.taskId, createdBy: `attempt ${record.data.attempt}` };
-    }
-}
-function delay(ms, signal) {
-    return new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    });
-}
-// @actions/cache logs through @actions/core straight to stdout: a notice per save, and a warning
-// or error annotation when the service fails. The record is a convenience, so what the toolkit
-// says while handling it is kept aside (by async context, so the step's own lines still go out)
-// and summed up in one debug line.
-const aside = new external_node_async_hooks_.AsyncLocalStorage();
-let filteredWrite;
-/** Number of cache calls still running: index.ts ends the process rather than wait for them. */
-let running = 0;
-function cacheCallsRunning() {
-    return running > 0;
-}
-async function quietly(work) {
-    if (process.stdout.write !== filteredWrite) {
-        const write = process.stdout.write.bind(process.stdout);
-        filteredWrite = (chunk, ...rest) => {
-            const said = aside.getStore();
-            if (!said)
-                return write(chunk, ...rest);
-            said.push(String(chunk));
-            return true;
-        };
-        process.stdout.write = filteredWrite;
-    }
-    const said = [];
-    running++;
-    try {
-        const value = await aside.run(said, work);
-        return { value, problem: lastProblem(said) };
-    }
-    catch (error) {
-        return { problem: error.message };
-    }
-    finally {
-        running--;
-    }
-}
-/** The last warning or error the toolkit gave, or its "Failed to …" notice. */
-function lastProblem(said) {
-    const lines = said.flatMap((chunk) => chunk.split(/\r?\n/));
-    const annotated = lines.findLast((line) => /^::(?:warning|error)\b/.test(line));
-    // A command's message has its line breaks and % escaped (%0A, %25).
-    const message = annotated
-        ?.replace(/^::[^:]*::/, '')
-        .replace(/%0D|%0A/g, ' ')
-        .replace(/%25/g, '%');
-    return message ?? lines.findLast((line) => line.startsWith('Failed to '));
-}
-
-;// CONCATENATED MODULE: ./src/run/cancel.ts
-class CancelledError extends Error {
-    name = 'CancelledError';
-    constructor() {
-        super('The run was cancelled.');
-    }
-}
-/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
-function abortableSleep(sleep, signal) {
-    const aborted = new Promise((resolve) => {
-        if (signal.aborted)
-            resolve();
-        else
-            signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return (ms, own) => Promise.race([sleep(ms, own ? AbortSignal.any([signal, own]) : signal), aborted]);
-}
-/**
- * `work`, or a CancelledError as soon as the signal aborts: for work that takes no signal of its
- * own, which is then left to end with the process.
- */
-function untilCancelled(work, signal) {
-    if (signal.aborted)
-        return Promise.reject(new CancelledError());
-    let stop = () => { };
-    const cancelled = new Promise((_, reject) => {
-        stop = () => reject(new CancelledError());
-        signal.addEventListener('abort', stop, { once: true });
-    });
-    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
-}
-/** A source whose requests reject at once when the signal aborts, even one already in flight. */
-function cancellableSource(source, signal) {
-    return {
-        getTaskRecord: (taskId, deadline, first) => signal.aborted
-            ? Promise.reject(new CancelledError())
-            : untilCancelled(source.getTaskRecord(taskId, deadline, first), signal),
-    };
-}
-
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
 ;// CONCATENATED MODULE: ./src/settings/units.ts
@@ -53283,6 +53085,549 @@ class KieClient {
     }
 }
 
+;// CONCATENATED MODULE: ./src/run/cancel.ts
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super('The run was cancelled.');
+    }
+}
+/** `sleep` that ends early when the signal aborts, so no loop sleeps through a cancellation. */
+function abortableSleep(sleep, signal) {
+    const aborted = new Promise((resolve) => {
+        if (signal.aborted)
+            resolve();
+        else
+            signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return (ms, own) => Promise.race([sleep(ms, own ? AbortSignal.any([signal, own]) : signal), aborted]);
+}
+/**
+ * `work`, or a CancelledError as soon as the signal aborts: for work that takes no signal of its
+ * own, which is then left to end with the process.
+ */
+function untilCancelled(work, signal) {
+    if (signal.aborted)
+        return Promise.reject(new CancelledError());
+    let stop = () => { };
+    const cancelled = new Promise((_, reject) => {
+        stop = () => reject(new CancelledError());
+        signal.addEventListener('abort', stop, { once: true });
+    });
+    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+}
+/** A source whose requests reject at once when the signal aborts, even one already in flight. */
+function cancellableSource(source, signal) {
+    return {
+        getTaskRecord: (taskId, deadline, first) => signal.aborted
+            ? Promise.reject(new CancelledError())
+            : untilCancelled(source.getTaskRecord(taskId, deadline, first), signal),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/wait/budget.ts
+// One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
+// requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
+
+
+/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
+const RATE_STEP_SHARE = 1 / 16;
+/** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
+ * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
+ * that has been due longest goes first. */
+class RequestBudget {
+    configuredRate;
+    clock;
+    rate;
+    waiting = [];
+    lastGrantedAt = -Infinity;
+    pausedUntil = -Infinity;
+    dispatching = false;
+    cancelled = false;
+    /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
+    sleepingUntil;
+    /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
+    wake;
+    constructor(configuredRate, clock) {
+        this.configuredRate = configuredRate;
+        this.clock = clock;
+        // NaN would space nothing, so unlimited; 0 would wait forever.
+        if (!(configuredRate > 0))
+            throw new RangeError(`Not a request rate: ${configuredRate}.`);
+        this.rate = configuredRate;
+    }
+    /**
+     * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
+     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
+     * also at once when `signal` aborts (a download's own timeout or cancellation).
+     * A task's `first` poll may also take a slot that comes within one spacing of asking, however
+     * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
+     * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
+     */
+    acquire(deadline = Infinity, signal, first = false) {
+        if (this.cancelled || signal?.aborted)
+            return Promise.resolve(false);
+        if (first)
+            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
+        return new Promise((resolve) => {
+            const abandon = () => this.refuse(caller);
+            const timer = new AbortController();
+            const grant = (granted) => {
+                signal?.removeEventListener('abort', abandon);
+                timer.abort();
+                resolve(granted);
+            };
+            const caller = { grant, deadline };
+            signal?.addEventListener('abort', abandon, { once: true });
+            this.waiting.push(caller);
+            // The dispatcher runs exactly while someone waits: start it for the first in line.
+            if (!this.dispatching) {
+                void this.dispatch();
+            }
+            else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
+                // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
+                // a timer of this caller's own says no right at the deadline, cleared once it is answered.
+                void this.clock
+                    .sleep(deadline - this.clock.now(), timer.signal)
+                    .then(() => this.refuse(caller));
+            }
+        });
+    }
+    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
+    cancel() {
+        this.cancelled = true;
+        for (const caller of this.waiting.splice(0))
+            caller.grant(false);
+        this.wake?.abort();
+    }
+    /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
+    rateLimited(retryAfterMs) {
+        const now = this.clock.now();
+        // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
+        if (now >= this.pausedUntil) {
+            this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
+        }
+        this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+    }
+    /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
+    pausedPast(at) {
+        return !this.cancelled && this.pausedUntil > at;
+    }
+    /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
+     * probes the limit gently yet is back at full rate in 8 replies after one halving. */
+    succeeded() {
+        this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
+    }
+    // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
+    spacingMs() {
+        return Math.ceil(1_000 / this.rate);
+    }
+    // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
+    // also holds back callers already queued, and a timer firing early cannot break the spacing.
+    async dispatch() {
+        this.dispatching = true;
+        while (this.waiting.length > 0) {
+            const now = this.clock.now();
+            const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
+            if (nextSlotAt <= now) {
+                this.lastGrantedAt = now;
+                this.waiting.shift().grant(true);
+                continue;
+            }
+            const expired = this.waiting.filter((caller) => caller.deadline <= now);
+            if (expired.length > 0) {
+                for (const caller of expired)
+                    this.waiting.splice(this.waiting.indexOf(caller), 1);
+                for (const caller of expired)
+                    caller.grant(false);
+                continue;
+            }
+            const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
+            this.sleepingUntil = wakeAt;
+            this.wake = new AbortController();
+            await this.clock.sleep(wakeAt - now, this.wake.signal);
+            this.sleepingUntil = this.wake = undefined;
+        }
+        this.dispatching = false;
+    }
+    refuse(caller) {
+        const index = this.waiting.indexOf(caller);
+        if (index === -1)
+            return; // granted or refused already
+        this.waiting.splice(index, 1);
+        caller.grant(false);
+        if (this.waiting.length === 0)
+            this.wake?.abort();
+    }
+}
+/** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
+/** The budget had no slot before the deadline: nothing was sent. */
+function noSlot(names, forWhat = '') {
+    return new KieApiError('transient', `No request slot came free${forWhat} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { neverSent: true, queued: true });
+}
+function budgetedSource(source, budget, names = ACTION_NAMES) {
+    // Once base-url is given up on, every task fails with that at once, queued or not.
+    let unreachable;
+    const stopIfUnreachable = () => {
+        if (!unreachable)
+            return;
+        const { kind, message, code, more } = unreachable;
+        throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
+    };
+    return {
+        async getTaskRecord(taskId, deadline, first) {
+            stopIfUnreachable();
+            if (!(await budget.acquire(deadline, undefined, first))) {
+                stopIfUnreachable();
+                throw noSlot(names, ` for task ${taskId}`);
+            }
+            try {
+                // The deadline bounds the request in flight too, not only the wait for its slot.
+                const record = await source.getTaskRecord(taskId, deadline);
+                budget.succeeded();
+                return record;
+            }
+            catch (error) {
+                // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
+                if (error instanceof KieApiError) {
+                    if (error.more.unreachable && !unreachable) {
+                        unreachable = error;
+                        budget.cancel();
+                    }
+                    if (error.code === 429)
+                        budget.rateLimited(error.retryAfterMs);
+                    else if (error.code !== undefined)
+                        budget.succeeded();
+                }
+                throw error;
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/create.ts
+// Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
+// repeated only when it surely created nothing, and a failure says whether a task may exist.
+
+
+
+
+
+const MAX_CREATE_ATTEMPTS = 5;
+/** The new task's id, or why there is none (the report's failure). */
+async function createTask(client, budget, request, deadline, deps) {
+    try {
+        return { taskId: await sendCreate(client, budget, request, deadline, deps) };
+    }
+    catch (error) {
+        if (error instanceof CancelledError) {
+            const message = 'Cancelled before a task was created: nothing was created.';
+            return { failure: { kind: 'cancelled', message } };
+        }
+        if (!(error instanceof KieApiError))
+            throw error;
+        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
+        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
+        const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
+            (unsure
+                ? " A task may have been created anyway: check Kie.ai's logs before running again."
+                : error.more.queued
+                    ? ' Nothing was created.'
+                    : '');
+        return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
+    }
+}
+async function sendCreate(client, budget, request, deadline, deps) {
+    let lastError;
+    for (let attempt = 1;; attempt++) {
+        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
+        // means nothing was sent: the last fault says why, else the timeout does.
+        if (!(await budget.acquire(deadline))) {
+            if (deps.signal?.aborted)
+                throw new CancelledError();
+            throw lastError ?? noSlot(deps.names ?? ACTION_NAMES);
+        }
+        try {
+            const taskId = await client.createTask(request, deadline);
+            budget.succeeded();
+            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
+            return taskId;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            // Creating a task costs credits, so repeat the request only when it surely created nothing:
+            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
+            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
+            const rateLimited = error.code === 429;
+            if (rateLimited)
+                budget.rateLimited(error.retryAfterMs);
+            const remaining = deadline - deps.now();
+            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
+                throw error;
+            }
+            lastError = error;
+            // As with polls, the last try lands on the deadline.
+            const delay = Math.min(1_000 * 2 ** attempt, remaining);
+            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
+            await deps.sleep(delay);
+        }
+    }
+}
+/** "for model X", or "on Runway" for a family whose request has no model. */
+function creating(client, request) {
+    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
+}
+
+;// CONCATENATED MODULE: ./src/run/resume.ts
+// A re-run must not buy the task again. When a job that created a task fails afterwards (a
+// download, the artifact, a later step) and is re-run, the step finds the task its earlier
+// attempt created for the same request and waits for that one; only a task that failed (or that
+// Kie.ai no longer knows) is replaced. Where the record lives is the store's business: the Actions
+// cache (action/rerun-cache.ts) or the CLI's --state-file (cli/state-file.ts).
+
+
+
+
+
+/** A recorded id, as read back from a cache entry or a file: one line, of a sane length. */
+// eslint-disable-next-line no-control-regex
+const recordedTaskId = schemas_string().regex(/^[^\x00-\x1f\x7f]{1,200}$/);
+/**
+ * What was asked, as a hash: the same request finds the earlier task, a changed one (another
+ * model, input, callback URL or API) does not. Key order in `input` does not matter.
+ */
+function requestHash(api, request) {
+    const asked = [api.name, request.model ?? '', sorted(request.input), request.callBackUrl ?? ''];
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(asked)).digest('hex').slice(0, 32);
+}
+function sorted(value) {
+    if (Array.isArray(value))
+        return value.map(sorted);
+    if (value === null || typeof value !== 'object')
+        return value;
+    return Object.fromEntries(Object.keys(value)
+        .sort()
+        .map((key) => [key, sorted(value[key])]));
+}
+/** In create mode: the earlier attempt's task when there is a usable one, else a new (recorded) task. */
+async function taskToWaitFor(client, budget, source, request, deadline, deps) {
+    const { store, logger } = deps;
+    const hash = store && requestHash(client.api, request);
+    const earlier = store && hash ? await store.find(hash) : undefined;
+    let unusable;
+    if (earlier) {
+        unusable = await whyUnusable(source, earlier.taskId, deadline);
+        if (!unusable) {
+            const rerun = `Re-run: waiting for task ${earlier.taskId} that ${earlier.createdBy} created; nothing new is billed.`;
+            logger.info(rerun);
+            return { taskId: earlier.taskId, rerun };
+        }
+        logger.info(`Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; creating a new one.`);
+    }
+    const created = await createTask(client, budget, request, deadline, deps);
+    if ('failure' in created)
+        return created;
+    const { taskId } = created;
+    let saving;
+    const record = store && hash ? () => (saving ??= store.save(hash, taskId)) : undefined;
+    const rerun = earlier &&
+        `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; created task ${taskId}.`;
+    return { taskId, ...(record && { record }), ...(rerun && { rerun }) };
+}
+/**
+ * `source`, starting `record` once the first poll has been answered: loading the cache client
+ * holds the main thread for a moment (100-200 ms), which must not hold back the first poll, and
+ * the wait before the next poll has room for it.
+ */
+function recordingAfterFirstPoll(source, record) {
+    return {
+        getTaskRecord(...args) {
+            const reply = source.getTaskRecord(...args);
+            reply.then(record, record);
+            return reply;
+        },
+    };
+}
+/** Why the earlier task is no use, or undefined to wait for it. */
+async function whyUnusable(source, taskId, deadline) {
+    try {
+        const record = await source.getTaskRecord(taskId, deadline, true);
+        return record.state === 'fail' ? 'had failed' : undefined;
+    }
+    catch (error) {
+        // Unknown to the account (the key was changed, or the record is gone): nothing to wait for.
+        if (error instanceof KieApiError && error.kind === 'not-ready')
+            return 'is unknown to Kie.ai';
+        // Any other fault the wait handles as it would for task-id: creating on a passing fault
+        // could bill twice, and a cancelled step waits for nothing.
+        if (error instanceof KieApiError || error instanceof CancelledError)
+            return undefined;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/rerun-cache.ts
+// The Actions cache as the re-run store, through the toolkit's @actions/cache: entries are scoped
+// to the run's ref, outlive a failed attempt and need no permission. Loaded only when a task is
+// created or a re-run looks, as @actions/artifact is only when uploading.
+//
+// An entry cannot be overwritten, so each attempt records under its own key,
+//   kie-task-action/<run id>/<job>/<step>/<request hash>/<attempt>
+// and a re-run restores the newest earlier one by prefix (the service answers a prefix with its
+// most recent match). The record is a small JSON file under RUNNER_TEMP; its path is part of the
+// entry's version, so it is the same on every attempt.
+
+
+
+
+
+
+/** How long a re-run waits for the lookup before it creates a task after all. */
+const LOOKUP_LIMIT_MS = 30_000;
+const recordSchema = object({
+    taskId: recordedTaskId,
+    attempt: schemas_number().int().positive(),
+});
+/** The store for this job's step, from the runner's variables. */
+function actionsCacheStore(env, logger) {
+    const { GITHUB_RUN_ID: runId, GITHUB_JOB: job, GITHUB_ACTION: step } = env;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1;
+    // Said once: a step that looks and then records would otherwise say it twice.
+    let unavailable = !env.ACTIONS_RUNTIME_TOKEN
+        ? 'ACTIONS_RUNTIME_TOKEN is not set'
+        : !runId || !job || !step
+            ? 'GITHUB_RUN_ID, GITHUB_JOB or GITHUB_ACTION is not set'
+            : undefined;
+    let told = false;
+    // After a failed lookup the save would most likely fail too: one debug line is enough.
+    let failed = false;
+    /** The cache client, or undefined (after one debug line) when there is no cache service. */
+    const client = async () => {
+        if (!unavailable) {
+            const cache = await Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(692)]).then(__nccwpck_require__.bind(__nccwpck_require__, 45692));
+            if (cache.isFeatureAvailable())
+                return cache;
+            unavailable = 'no cache service URL is set';
+        }
+        if (!told)
+            logger.debug(`Re-run record: no Actions cache service here (${unavailable}).`);
+        told = true;
+        return undefined;
+    };
+    const prefix = (request) => `kie-task-action/${runId}/${job}/${step}/${request}/`.replaceAll(',', '_');
+    const file = (request) => external_node_path_default().join(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'kie-task-action-rerun', `${request}.json`);
+    return {
+        async find(request) {
+            if (attempt === 1)
+                return undefined;
+            const lookupFailed = (why) => {
+                failed = true;
+                logger.debug(`Re-run record: lookup failed (${why}).`);
+                return undefined;
+            };
+            const found = lookUp(request, lookupFailed).catch((error) => lookupFailed(error.message));
+            const timer = new AbortController();
+            const gaveUp = delay(LOOKUP_LIMIT_MS, timer.signal).then(() => lookupFailed(`no answer within ${LOOKUP_LIMIT_MS / 1000}s`));
+            return Promise.race([found, gaveUp]).finally(() => timer.abort());
+        },
+        async save(request, taskId) {
+            const key = `${prefix(request)}${attempt}`;
+            if (failed)
+                return;
+            try {
+                const cache = await client();
+                if (!cache)
+                    return;
+                await (0,promises_.mkdir)(external_node_path_default().dirname(file(request)), { recursive: true });
+                await (0,promises_.writeFile)(file(request), JSON.stringify({ taskId, attempt }));
+                const { value: id, problem } = await quietly(() => cache.saveCache([file(request)], key));
+                logger.debug(id !== undefined && id > 0
+                    ? `Re-run record: task ${taskId} saved as cache entry ${key}.`
+                    : `Re-run record: task ${taskId} not saved (${problem ?? 'the cache refused it'}).`);
+            }
+            catch (error) {
+                logger.debug(`Re-run record: task ${taskId} not saved (${error.message}).`);
+            }
+        },
+    };
+    async function lookUp(request, lookupFailed) {
+        const cache = await client();
+        if (!cache)
+            return undefined;
+        const where = file(request);
+        // Only what this restore brings back may be read.
+        await (0,promises_.rm)(where, { force: true });
+        const earlier = `${prefix(request)}${attempt - 1}`;
+        const { value: matched, problem } = await quietly(() => cache.restoreCache([where], earlier, [prefix(request)]));
+        if (!matched) {
+            if (problem)
+                return lookupFailed(problem);
+            logger.debug(`Re-run record: no earlier attempt recorded a task for this request (${prefix(request)}).`);
+            return undefined;
+        }
+        const record = recordSchema.safeParse(JSON.parse(await (0,promises_.readFile)(where, 'utf8')));
+        if (!record.success) {
+            logger.debug(`Re-run record: cache entry ${matched} holds no task record.`);
+            return undefined;
+        }
+        return { taskId: record.data.taskId, createdBy: `attempt ${record.data.attempt}` };
+    }
+}
+function delay(ms, signal) {
+    return new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    });
+}
+// @actions/cache logs through @actions/core straight to stdout: a notice per save, and a warning
+// or error annotation when the service fails. The record is a convenience, so what the toolkit
+// says while handling it is kept aside (by async context, so the step's own lines still go out)
+// and summed up in one debug line.
+const aside = new external_node_async_hooks_.AsyncLocalStorage();
+let filteredWrite;
+/** Number of cache calls still running: index.ts ends the process rather than wait for them. */
+let running = 0;
+function cacheCallsRunning() {
+    return running > 0;
+}
+async function quietly(work) {
+    if (process.stdout.write !== filteredWrite) {
+        const write = process.stdout.write.bind(process.stdout);
+        filteredWrite = (chunk, ...rest) => {
+            const said = aside.getStore();
+            if (!said)
+                return write(chunk, ...rest);
+            said.push(String(chunk));
+            return true;
+        };
+        process.stdout.write = filteredWrite;
+    }
+    const said = [];
+    running++;
+    try {
+        const value = await aside.run(said, work);
+        return { value, problem: lastProblem(said) };
+    }
+    catch (error) {
+        return { problem: error.message };
+    }
+    finally {
+        running--;
+    }
+}
+/** The last warning or error the toolkit gave, or its "Failed to …" notice. */
+function lastProblem(said) {
+    const lines = said.flatMap((chunk) => chunk.split(/\r?\n/));
+    const annotated = lines.findLast((line) => /^::(?:warning|error)\b/.test(line));
+    // A command's message has its line breaks and % escaped (%0A, %25).
+    const message = annotated
+        ?.replace(/^::[^:]*::/, '')
+        .replace(/%0D|%0A/g, ' ')
+        .replace(/%25/g, '%');
+    return message ?? lines.findLast((line) => line.startsWith('Failed to '));
+}
+
 ;// CONCATENATED MODULE: ./src/report/credits.ts
 /** Before minus after, to the cent: float subtraction leaves 5.319999999999993. */
 function creditsUsed({ before, after }) {
@@ -53602,346 +53947,6 @@ function counted(problems, tasks, note = '') {
         times.set(message, (times.get(message) ?? 0) + 1);
     const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
     return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-;// CONCATENATED MODULE: ./src/wait/budget.ts
-// One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
-// requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
-
-
-/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
-const RATE_STEP_SHARE = 1 / 16;
-/** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
- * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
- * that has been due longest goes first. */
-class RequestBudget {
-    configuredRate;
-    clock;
-    rate;
-    waiting = [];
-    lastGrantedAt = -Infinity;
-    pausedUntil = -Infinity;
-    dispatching = false;
-    cancelled = false;
-    /** While the dispatcher sleeps: when it wakes. It grants nothing before then. */
-    sleepingUntil;
-    /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
-    wake;
-    constructor(configuredRate, clock) {
-        this.configuredRate = configuredRate;
-        this.clock = clock;
-        // NaN would space nothing, so unlimited; 0 would wait forever.
-        if (!(configuredRate > 0))
-            throw new RangeError(`Not a request rate: ${configuredRate}.`);
-        this.rate = configuredRate;
-    }
-    /**
-     * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
-     * slot came before it, so a queue of hundreds of tasks cannot hold a poll past its timeout; false
-     * also at once when `signal` aborts (a download's own timeout or cancellation).
-     * A task's `first` poll may also take a slot that comes within one spacing of asking, however
-     * late: time spent before the wait (a balance read) must not leave a task unasked, and as with
-     * `timeout: 0` it is asked once. Only a queue of other tasks, or a 429's pause, can.
-     */
-    acquire(deadline = Infinity, signal, first = false) {
-        if (this.cancelled || signal?.aborted)
-            return Promise.resolve(false);
-        if (first)
-            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
-        return new Promise((resolve) => {
-            const abandon = () => this.refuse(caller);
-            const timer = new AbortController();
-            const grant = (granted) => {
-                signal?.removeEventListener('abort', abandon);
-                timer.abort();
-                resolve(granted);
-            };
-            const caller = { grant, deadline };
-            signal?.addEventListener('abort', abandon, { once: true });
-            this.waiting.push(caller);
-            // The dispatcher runs exactly while someone waits: start it for the first in line.
-            if (!this.dispatching) {
-                void this.dispatch();
-            }
-            else if (this.sleepingUntil !== undefined && deadline < this.sleepingUntil) {
-                // It sleeps past this deadline (a 429's Retry-After, say), so no slot can come before it:
-                // a timer of this caller's own says no right at the deadline, cleared once it is answered.
-                void this.clock
-                    .sleep(deadline - this.clock.now(), timer.signal)
-                    .then(() => this.refuse(caller));
-            }
-        });
-    }
-    /** The run is over (cancelled, or base-url given up on): every caller, queued or to come, is refused. */
-    cancel() {
-        this.cancelled = true;
-        for (const caller of this.waiting.splice(0))
-            caller.grant(false);
-        this.wake?.abort();
-    }
-    /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
-    rateLimited(retryAfterMs) {
-        const now = this.clock.now();
-        // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
-        if (now >= this.pausedUntil) {
-            this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
-        }
-        this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
-    }
-    /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
-    pausedPast(at) {
-        return !this.cancelled && this.pausedUntil > at;
-    }
-    /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
-     * probes the limit gently yet is back at full rate in 8 replies after one halving. */
-    succeeded() {
-        this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
-    }
-    // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
-    spacingMs() {
-        return Math.ceil(1_000 / this.rate);
-    }
-    // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
-    // also holds back callers already queued, and a timer firing early cannot break the spacing.
-    async dispatch() {
-        this.dispatching = true;
-        while (this.waiting.length > 0) {
-            const now = this.clock.now();
-            const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
-            if (nextSlotAt <= now) {
-                this.lastGrantedAt = now;
-                this.waiting.shift().grant(true);
-                continue;
-            }
-            const expired = this.waiting.filter((caller) => caller.deadline <= now);
-            if (expired.length > 0) {
-                for (const caller of expired)
-                    this.waiting.splice(this.waiting.indexOf(caller), 1);
-                for (const caller of expired)
-                    caller.grant(false);
-                continue;
-            }
-            const wakeAt = Math.min(nextSlotAt, ...this.waiting.map((caller) => caller.deadline));
-            this.sleepingUntil = wakeAt;
-            this.wake = new AbortController();
-            await this.clock.sleep(wakeAt - now, this.wake.signal);
-            this.sleepingUntil = this.wake = undefined;
-        }
-        this.dispatching = false;
-    }
-    refuse(caller) {
-        const index = this.waiting.indexOf(caller);
-        if (index === -1)
-            return; // granted or refused already
-        this.waiting.splice(index, 1);
-        caller.grant(false);
-        if (this.waiting.length === 0)
-            this.wake?.abort();
-    }
-}
-/** A TaskSource whose every request first takes a slot from the budget, and tells it about 429s. */
-/** The budget had no slot before the deadline: nothing was sent. */
-function noSlot(names, forWhat = '') {
-    return new KieApiError('transient', `No request slot came free${forWhat} before the timeout (see ${names.of(Inputs.MaxRequestsPerSecond)}).`, undefined, undefined, { neverSent: true, queued: true });
-}
-function budgetedSource(source, budget, names = ACTION_NAMES) {
-    // Once base-url is given up on, every task fails with that at once, queued or not.
-    let unreachable;
-    const stopIfUnreachable = () => {
-        if (!unreachable)
-            return;
-        const { kind, message, code, more } = unreachable;
-        throw new KieApiError(kind, message, code, undefined, { ...more, queued: true });
-    };
-    return {
-        async getTaskRecord(taskId, deadline, first) {
-            stopIfUnreachable();
-            if (!(await budget.acquire(deadline, undefined, first))) {
-                stopIfUnreachable();
-                throw noSlot(names, ` for task ${taskId}`);
-            }
-            try {
-                // The deadline bounds the request in flight too, not only the wait for its slot.
-                const record = await source.getTaskRecord(taskId, deadline);
-                budget.succeeded();
-                return record;
-            }
-            catch (error) {
-                // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
-                if (error instanceof KieApiError) {
-                    if (error.more.unreachable && !unreachable) {
-                        unreachable = error;
-                        budget.cancel();
-                    }
-                    if (error.code === 429)
-                        budget.rateLimited(error.retryAfterMs);
-                    else if (error.code !== undefined)
-                        budget.succeeded();
-                }
-                throw error;
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/run/create.ts
-// Creating the task, under the step's budget and timeout. Creating costs credits, so a request is
-// repeated only when it surely created nothing, and a failure says whether a task may exist.
-
-
-
-
-
-const MAX_CREATE_ATTEMPTS = 5;
-/** The new task's id, or why there is none (the report's failure). */
-async function createTask(client, budget, request, deadline, deps) {
-    try {
-        return { taskId: await sendCreate(client, budget, request, deadline, deps) };
-    }
-    catch (error) {
-        if (error instanceof CancelledError) {
-            const message = 'Cancelled before a task was created: nothing was created.';
-            return { failure: { kind: 'cancelled', message } };
-        }
-        if (!(error instanceof KieApiError))
-            throw error;
-        // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
-        const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;
-        const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
-            (unsure
-                ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : error.more.queued
-                    ? ' Nothing was created.'
-                    : '');
-        return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
-    }
-}
-async function sendCreate(client, budget, request, deadline, deps) {
-    let lastError;
-    for (let attempt = 1;; attempt++) {
-        // No slot before the timeout (the balance read took the time, or a retry waited for a 429)
-        // means nothing was sent: the last fault says why, else the timeout does.
-        if (!(await budget.acquire(deadline))) {
-            if (deps.signal?.aborted)
-                throw new CancelledError();
-            throw lastError ?? noSlot(deps.names ?? ACTION_NAMES);
-        }
-        try {
-            const taskId = await client.createTask(request, deadline);
-            budget.succeeded();
-            deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
-            return taskId;
-        }
-        catch (error) {
-            if (!(error instanceof KieApiError))
-                throw error;
-            // Creating a task costs credits, so repeat the request only when it surely created nothing:
-            // it never left this machine (refused, no DNS), or it was rate-limited (Kie.ai does not queue
-            // a 429'd request). A timeout, reset or 5xx may have created the task: not retried.
-            const rateLimited = error.code === 429;
-            if (rateLimited)
-                budget.rateLimited(error.retryAfterMs);
-            const remaining = deadline - deps.now();
-            if (!(rateLimited || error.neverSent) || attempt === MAX_CREATE_ATTEMPTS || remaining <= 0) {
-                throw error;
-            }
-            lastError = error;
-            // As with polls, the last try lands on the deadline.
-            const delay = Math.min(1_000 * 2 ** attempt, remaining);
-            deps.logger.info(`${error.message} Nothing was created; trying again in ${formatDuration(delay)}.`);
-            await deps.sleep(delay);
-        }
-    }
-}
-/** "for model X", or "on Runway" for a family whose request has no model. */
-function creating(client, request) {
-    return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
-}
-
-;// CONCATENATED MODULE: ./src/run/resume.ts
-// A re-run must not buy the task again. When a job that created a task fails afterwards (a
-// download, the artifact, a later step) and is re-run, the step finds the task its earlier
-// attempt created for the same request and waits for that one; only a task that failed (or that
-// Kie.ai no longer knows) is replaced. Where the record lives is the store's business: the Actions
-// cache (action/rerun-cache.ts) or the CLI's --state-file (cli/state-file.ts).
-
-
-
-
-/**
- * What was asked, as a hash: the same request finds the earlier task, a changed one (another
- * model, input, callback URL or API) does not. Key order in `input` does not matter.
- */
-function requestHash(api, request) {
-    const asked = [api.name, request.model ?? '', sorted(request.input), request.callBackUrl ?? ''];
-    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(asked)).digest('hex').slice(0, 32);
-}
-function sorted(value) {
-    if (Array.isArray(value))
-        return value.map(sorted);
-    if (value === null || typeof value !== 'object')
-        return value;
-    return Object.fromEntries(Object.keys(value)
-        .sort()
-        .map((key) => [key, sorted(value[key])]));
-}
-/** In create mode: the earlier attempt's task when there is a usable one, else a new (recorded) task. */
-async function taskToWaitFor(client, budget, source, request, deadline, deps) {
-    const { store, logger } = deps;
-    const hash = store && requestHash(client.api, request);
-    const earlier = store && hash ? await store.find(hash) : undefined;
-    let unusable;
-    if (earlier) {
-        unusable = await whyUnusable(source, earlier.taskId, deadline);
-        if (!unusable) {
-            const rerun = `Re-run: waiting for task ${earlier.taskId} that ${earlier.createdBy} created; nothing new is billed.`;
-            logger.info(rerun);
-            return { taskId: earlier.taskId, rerun };
-        }
-        logger.info(`Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; creating a new one.`);
-    }
-    const created = await createTask(client, budget, request, deadline, deps);
-    if ('failure' in created)
-        return created;
-    const { taskId } = created;
-    let saving;
-    const record = store && hash ? () => (saving ??= store.save(hash, taskId)) : undefined;
-    const rerun = earlier &&
-        `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; created task ${taskId}.`;
-    return { taskId, ...(record && { record }), ...(rerun && { rerun }) };
-}
-/**
- * `source`, starting `record` once the first poll has been answered: loading the cache client
- * holds the main thread for a moment (100-200 ms), which must not hold back the first poll, and
- * the wait before the next poll has room for it.
- */
-function recordingAfterFirstPoll(source, record) {
-    return {
-        getTaskRecord(...args) {
-            const reply = source.getTaskRecord(...args);
-            reply.then(record, record);
-            return reply;
-        },
-    };
-}
-/** Why the earlier task is no use, or undefined to wait for it. */
-async function whyUnusable(source, taskId, deadline) {
-    try {
-        const record = await source.getTaskRecord(taskId, deadline, true);
-        return record.state === 'fail' ? 'had failed' : undefined;
-    }
-    catch (error) {
-        // Unknown to the account (the key was changed, or the record is gone): nothing to wait for.
-        if (error instanceof KieApiError && error.kind === 'not-ready')
-            return 'is unknown to Kie.ai';
-        // Any other fault the wait handles as it would for task-id: creating on a passing fault
-        // could bill twice, and a cancelled step waits for nothing.
-        if (error instanceof KieApiError || error instanceof CancelledError)
-            return undefined;
-        throw error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/results/artifact.ts

@@ -53529,6 +53529,10 @@ function creating(client, request) {
 
 
 
+
+/** A recorded id, as read back from a cache entry or a file: one line, of a sane length. */
+// eslint-disable-next-line no-control-regex
+const recordedTaskId = schemas_string().regex(/^[^\x00-\x1f\x7f]{1,200}$/);
 /**
  * What was asked, as a hash: the same request finds the earlier task, a changed one (another
  * model, input, callback URL or API) does not. Key order in `input` does not matter.
@@ -55698,8 +55702,9 @@ function startDisplay(io) {
 
 
 
+
 const stateSchema = object({
-    tasks: record(schemas_string(), object({ taskId: schemas_string().min(1), createdAt: schemas_string() })),
+    tasks: record(schemas_string(), object({ taskId: recordedTaskId, createdAt: schemas_string() })),
 });
 function stateFileStore(file, logger) {
     /** What the file holds; empty when it does not exist yet, or (after a warning) is not ours. */

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { EarlierTask, RerunStore } from '../run/resume.js';
+import { recordedTaskId, type EarlierTask, type RerunStore } from '../run/resume.js';
 
 /** How long a re-run waits for the lookup before it creates a task after all. */
 const LOOKUP_LIMIT_MS = 30_000;
 
 const recordSchema = z.object({
-  taskId: z.string().regex(/^[\w.:-]{1,200}$/),
+  taskId: recordedTaskId,
   attempt: z.number().int().positive(),
 });
 

@@ -5,10 +5,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { RerunStore } from '../run/resume.js';
+import { recordedTaskId, type RerunStore } from '../run/resume.js';
 
 const stateSchema = z.object({
-  tasks: z.record(z.string(), z.object({ taskId: z.string().min(1), createdAt: z.string() })),
+  tasks: z.record(z.string(), z.object({ taskId: recordedTaskId, createdAt: z.string() })),
 });
 type State = z.infer<typeof stateSchema>;
 

@@ -4,6 +4,7 @@
 // Kie.ai no longer knows) is replaced. Where the record lives is the store's business: the Actions
 // cache (action/rerun-cache.ts) or the CLI's --state-file (cli/state-file.ts).
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ApiFamily, CreateRequest } from '../kie/apis/index.js';
 import { KieApiError, type KieClient } from '../kie/client.js';
 import type { Failure } from '../report/report.js';
@@ -11,6 +12,10 @@ import type { RequestBudget } from '../wait/budget.js';
 import type { TaskSource } from '../wait/wait.js';
 import { CancelledError } from './cancel.js';
 import { createTask, type CreateDeps } from './create.js';
+
+/** A recorded id, as read back from a cache entry or a file: one line, of a sane length. */
+// eslint-disable-next-line no-control-regex
+export const recordedTaskId = z.string().regex(/^[^\x00-\x1f\x7f]{1,200}$/);
 
 /** A task an earlier attempt created for the same request. */
 export interface EarlierTask {
