@@ -53314,16 +53314,18 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
 
 
 const MAX_CREATE_ATTEMPTS = 5;
+const CANCELLED_BEFORE_CREATING = {
+    kind: 'cancelled',
+    message: 'Cancelled before a task was created: nothing was created.',
+};
 /** The new task's id, or why there is none (the report's failure). */
 async function createTask(client, budget, request, deadline, deps) {
     try {
         return { taskId: await sendCreate(client, budget, request, deadline, deps) };
     }
     catch (error) {
-        if (error instanceof CancelledError) {
-            const message = 'Cancelled before a task was created: nothing was created.';
-            return { failure: { kind: 'cancelled', message } };
-        }
+        if (error instanceof CancelledError)
+            return { failure: CANCELLED_BEFORE_CREATING };
         if (!(error instanceof KieApiError))
             throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -53414,7 +53416,17 @@ function sorted(value) {
 async function taskToWaitFor(client, budget, source, request, deadline, deps) {
     const { store, logger } = deps;
     const hash = store && requestHash(client.api, request);
-    const earlier = store && hash ? await store.find(hash) : undefined;
+    let earlier;
+    try {
+        // The lookup takes no signal: a cancellation ends the wait for it.
+        const lookup = store && hash ? store.find(hash) : undefined;
+        earlier = lookup && (await (deps.signal ? untilCancelled(lookup, deps.signal) : lookup));
+    }
+    catch (error) {
+        if (!(error instanceof CancelledError))
+            throw error;
+        return { failure: CANCELLED_BEFORE_CREATING };
+    }
     let unusable;
     if (earlier) {
         unusable = await whyUnusable(source, earlier.taskId, deadline);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { apiFamily } from '../src/kie/apis/index.js';
 import { requestHash } from '../src/run/resume.js';
-import { localInputs, runDist, scratchDir } from './support/action.js';
+import { localInputs, runDist, runInProcess, scratchDir } from './support/action.js';
 import { startCacheService, type CacheService } from './support/cache-service.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { startMediaServer, type MediaServer } from './support/media-server.js';
@@ -318,5 +318,18 @@ describe('a cache service that never answers', () => {
     expect(debugLines(run.log, /Re-run record/)).toEqual([
       '::debug::Re-run record: not saved within 5.0s.',
     ]);
+  });
+});
+
+describe('a re-run cancelled while it looks for the earlier task', () => {
+  it('stops at once and creates nothing', async () => {
+    kie.scriptCreate([createdTask('task-1')]);
+    cache.override('GetCacheEntryDownloadURL', 'hang');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const run = await runInProcess(inputs(), { env: attempt(2), signal: controller.signal });
+    expect(run.failed).toBe(true);
+    expect(run.log).toContain('::error::Cancelled before a task was created: nothing was created.');
+    expect(creates()).toBe(0);
   });
 });

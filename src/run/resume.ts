@@ -10,8 +10,8 @@ import { KieApiError, type KieClient } from '../kie/client.js';
 import type { Failure } from '../report/report.js';
 import type { RequestBudget } from '../wait/budget.js';
 import type { TaskSource } from '../wait/wait.js';
-import { CancelledError } from './cancel.js';
-import { createTask, type CreateDeps } from './create.js';
+import { CancelledError, untilCancelled } from './cancel.js';
+import { CANCELLED_BEFORE_CREATING, createTask, type CreateDeps } from './create.js';
 
 /** A recorded id, as read back from a cache entry or a file: one line, of a sane length. */
 // eslint-disable-next-line no-control-regex
@@ -71,7 +71,15 @@ export async function taskToWaitFor(
 ): Promise<ChosenTask | { failure: Failure }> {
   const { store, logger } = deps;
   const hash = store && requestHash(client.api, request);
-  const earlier = store && hash ? await store.find(hash) : undefined;
+  let earlier: EarlierTask | undefined;
+  try {
+    // The lookup takes no signal: a cancellation ends the wait for it.
+    const lookup = store && hash ? store.find(hash) : undefined;
+    earlier = lookup && (await (deps.signal ? untilCancelled(lookup, deps.signal) : lookup));
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    return { failure: CANCELLED_BEFORE_CREATING };
+  }
   let unusable: string | undefined;
   if (earlier) {
     unusable = await whyUnusable(source, earlier.taskId, deadline);
