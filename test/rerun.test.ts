@@ -88,9 +88,12 @@ describe('a re-run of a job whose step created a task', () => {
     expect(creates()).toBe(1);
     expect(second.outputs).toMatchObject({ taskId: 'task-1', state: 'success' });
     expect(JSON.parse(second.outputs.files!)).toHaveLength(1);
-    const said = 'Re-run: waiting for task task-1 that attempt 1 created; nothing new is billed.';
-    expect(second.log.split('\n')).toContain(said);
-    expect(second.summary).toContain(said);
+    expect(second.log.split('\n')).toContain(
+      'Re-run: waiting for task task-1 that attempt 1 created; nothing new is billed.',
+    );
+    expect(second.summary).toContain(
+      'Re-run: waited for task task-1 that attempt 1 created; nothing new was billed.',
+    );
     expect(annotations(second.log)).toEqual([]);
     // The newest earlier attempt's entry, by prefix.
     const lookup = cache.calls.find((call) => call.method === 'GetCacheEntryDownloadURL');

@@ -84,9 +84,13 @@ export async function taskToWaitFor(
   if (earlier) {
     unusable = await whyUnusable(source, earlier.taskId, deadline);
     if (!unusable) {
-      const rerun = `Re-run: waiting for task ${earlier.taskId} that ${earlier.createdBy} created; nothing new is billed.`;
-      logger.info(rerun);
-      return { taskId: earlier.taskId, rerun };
+      const which = `task ${earlier.taskId} that ${earlier.createdBy} created`;
+      logger.info(`Re-run: waiting for ${which}; nothing new is billed.`);
+      // The summary is read once the step is over.
+      return {
+        taskId: earlier.taskId,
+        rerun: `Re-run: waited for ${which}; nothing new was billed.`,
+      };
     }
     logger.info(
       `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; creating a new one.`,
