@@ -2,6 +2,7 @@
 // workflow run, against the Kie.ai, media, cache and results stand-ins, as a runner would run it.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { apiFamily } from '../src/kie/apis/index.js';
@@ -329,7 +330,13 @@ describe('a re-run cancelled while it looks for the earlier task', () => {
     kie.scriptCreate([createdTask('task-1')]);
     cache.override('GetCacheEntryDownloadURL', 'hang');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    // Cancelled once the lookup is under way (the service holds it), as a person would, late.
+    void (async () => {
+      while (!cache.calls.some((call) => call.method === 'GetCacheEntryDownloadURL')) {
+        await sleep(10);
+      }
+      controller.abort();
+    })();
     const run = await runInProcess(inputs(), { env: attempt(2), signal: controller.signal });
     expect(run.failed).toBe(true);
     expect(run.log).toContain('::error::Cancelled before a task was created: nothing was created.');
