@@ -18,16 +18,16 @@ export interface ScheduleOptions {
 /** The wait after the first poll of a task just created, unless poll-interval is longer. */
 export const FIRST_WAIT_MS = 2_500;
 /** Seconds added to the wait per second of the task's age. */
-export const GROWTH = 0.3;
+export const GROWTH = 0.34;
 /** The wait held while most tasks end, until SETTLED_AGE_MS. */
-export const EARLY_CAP_MS = 9_200;
+export const EARLY_CAP_MS = 8_600;
 export const SETTLED_AGE_MS = 120_000;
 /** How fast the cap creeps up after that (ms of wait per ms of age), and how far. */
 const CAP_GROWTH = 0.04;
 export const STEADY_CAP_MS = 13_500;
 /** +/- share of the wait above poll-interval chosen at random, so runners started together drift
  * apart. Symmetric and never clamped, so it never lengthens waits on average. */
-export const JITTER = 0.2;
+export const JITTER = 0.1;
 /** Video and music take minutes: their tasks are treated as this much older, so the first polls of
  * a video are ~8.5 s apart instead of 2.5 s. Images and speech take seconds: no head start. */
 export const HEAD_START_MS: Record<ModelClass, number> = {
