@@ -54368,7 +54368,8 @@ const CUT = 0.7;
 const RECOVERY_MS = 600_000;
 /** Slow start, as TCP's: the rate starts here and doubles every MEASURE_MS until a 429 or the
  * configured rate, so jobs started together reach the account's limit over half a minute instead
- * of in its first second. 0.4/s is one request every FIRST_WAIT_MS: a lone task never waits for it. */
+ * of in its first second. 0.4/s is one request every FIRST_WAIT_MS: a lone task's schedule is
+ * untouched by it. */
 const SLOW_START_RATE = 0.4;
 /** The window in which the sending rate is measured: the account limit's own (20 per 10 s). */
 const MEASURE_MS = 10_000;
@@ -54409,12 +54410,8 @@ class RequestBudget {
     }
     /** The rate allowed now: the configured one, or on its way back to it after a 429. */
     rate(now = this.clock.now()) {
-        if (this.throttledAt === -Infinity) {
-            if (!this.slowStart)
-                return this.configuredRate;
-            const doublings = (now - this.startedAt) / MEASURE_MS;
-            return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
-        }
+        if (this.throttledAt === -Infinity)
+            return this.slowStartRate(now);
         const x = (now - this.throttledAt) / RECOVERY_MS - 1; // -1 at the 429, 0 at RECOVERY_MS
         const rate = this.rateAtThrottle + (this.rateAtThrottle - this.rateAfterCut) * x ** 3;
         return Math.min(Math.max(rate, this.configuredRate * FLOOR_SHARE), this.configuredRate);
@@ -54430,8 +54427,10 @@ class RequestBudget {
     acquire(deadline = Infinity, signal, first = false) {
         if (this.cancelled || signal?.aborted)
             return Promise.resolve(false);
+        // The next slot free of other callers: a spacing after the last grant (as shifted), or now.
+        const nextFree = Math.max(this.clock.now(), this.lastGrantedAt + this.spacingMs());
         if (first)
-            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
+            deadline = Math.max(deadline, nextFree);
         return new Promise((resolve) => {
             const abandon = () => this.refuse(caller);
             const timer = new AbortController();
@@ -54473,12 +54472,18 @@ class RequestBudget {
         const sameEpisode = now < this.pausedUntil || now < this.lastRateLimitedAt + MEASURE_MS;
         this.lastRateLimitedAt = now;
         if (!sameEpisode) {
-            const slowStart = this.throttledAt === -Infinity && this.rate(now) < this.configuredRate;
+            const slowStart = this.throttledAt === -Infinity && this.slowStartRate(now) < this.configuredRate;
             this.rateAtThrottle = Math.min(this.rate(now), this.measuredRate(now));
             this.rateAfterCut = slowStart ? 0 : CUT * this.rateAtThrottle;
             this.throttledAt = now;
         }
         this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
+    }
+    slowStartRate(now) {
+        if (!this.slowStart)
+            return this.configuredRate;
+        const doublings = (now - this.startedAt) / MEASURE_MS;
+        return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
     }
     /** A reply that was not a 429. The rate recovers with time since the last 429 (like AWS's
      * cubic), not per reply, so that jobs sending little recover as fast as busy ones; kept so every
@@ -54514,7 +54519,7 @@ class RequestBudget {
             if (nextSlotAt <= now) {
                 this.lastGrantedAt = now;
                 if (this.firstGrantAt === undefined && this.random) {
-                    this.lastGrantedAt += this.spacingMs() * (this.random() - 0.5);
+                    this.lastGrantedAt += (this.spacingMs() * this.random()) / 2;
                 }
                 this.firstGrantAt ??= now;
                 this.recentGrants.push(now);

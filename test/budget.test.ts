@@ -203,14 +203,13 @@ describe('the request budget', () => {
     );
     expect(answers).toEqual(['balance:true@0', 'again:false@0', 'a:true@1000', 'b:false@1000']);
 
-    // Nor does a first request wait out a 429's pause: at 11 s it gives up one spacing later,
-    // not at 71 s. Nothing was sent in the 10 s before that 429, so the cut is to the floor (1/8:
-    // 8 s apart).
+    // Nor does a first request wait out a 429's pause: at 11 s a slot would have been free at
+    // once but for the pause, so it gives up at its own deadline, 0.5 s later, not at 71 s.
     answers.length = 0;
     await clock.run(clock.sleep(10_000));
     budget.rateLimited(60_000);
     await clock.run(caller('paused', clock.now() + 500, true));
-    expect(answers).toEqual(['paused:false@19000']);
+    expect(answers).toEqual(['paused:false@11500']);
   });
 
   it('lets a caller whose signal aborts leave the line at once, the next taking its slot', async () => {
@@ -340,15 +339,16 @@ describe('the request budget', () => {
     expect(ramping.rate()).toBe(1.5 / 8);
   });
 
-  it('shifts the requests after the first by up to half a spacing, by the random it is given', async () => {
+  it('shifts the requests after the first by up to half a spacing later, by the random it is given', async () => {
     const run = async (random: number) => {
       const clock = new VirtualClock();
       const budget = new RequestBudget(1, clock, { random: () => random });
       return clock.run(takeSlots(clock, budget, 3));
     };
-    expect(await run(0.5)).toEqual([0, 1_000, 2_000]);
-    expect(await run(0)).toEqual([0, 500, 1_500]);
-    expect(await run(0.999)).toEqual([0, 1_499, 2_499]);
+    expect(await run(0)).toEqual([0, 1_000, 2_000]);
+    expect(await run(0.5)).toEqual([0, 1_250, 2_250]);
+    // Never earlier than the spacing: no window holds more than the rate allows.
+    expect(await run(0.998)).toEqual([0, 1_499, 2_499]);
   });
 });
 
