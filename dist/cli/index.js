@@ -43068,6 +43068,9 @@ const constants_Inputs = {
     Input: 'input',
     CallbackUrl: 'callback-url',
     MinCredits: 'min-credits',
+    ReportCredits: 'report-credits',
+    CompressionLevel: 'compression-level',
+    Archive: 'archive',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -43145,69 +43148,6 @@ function cancellableSource(source, signal) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
-;// CONCATENATED MODULE: ./src/settings/units.ts
-// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
-const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
-/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (/^\d+(?:\.\d+)?$/.test(value))
-        return Math.round(Number(value) * 1_000);
-    if (!DURATION.test(value))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-        total += Number(amount) * DURATION_UNITS_MS[unit];
-    }
-    return Math.round(total);
-}
-/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
-function formatDuration(ms) {
-    if (ms < 1_000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-    const totalSeconds = Math.round(ms / 1_000);
-    const hours = Math.floor(totalSeconds / 3_600);
-    const minutes = Math.floor((totalSeconds % 3_600) / 60);
-    const seconds = totalSeconds % 60;
-    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
-        .filter(Boolean)
-        .join(' ');
-}
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: 1024,
-    mb: 1024 ** 2,
-    gb: 1024 ** 3,
-    tb: 1024 ** 4,
-};
-/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
-function parseSize(text) {
-    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
-    if (!match)
-        return undefined;
-    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
-}
-/** "1.5 GB", "340 KB", "12 B". */
-function formatSize(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-/** "1 poll", "3 polls". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts; a plain constant keeps the bundle free of
 // a JSON import and the User-Agent available to every module.
@@ -52921,10 +52861,22 @@ const envelopeSchema = looseObject({
 });
 // Read helpers for every family's record: any field of a surprising type is read as empty rather
 // than making the whole record unreadable.
+// An empty value comes as null, "" or the string "null" (a legacy image API's): all read as ''.
 const schema_text = union([schemas_string(), schemas_number()])
     .nullish()
-    .transform((value) => (value == null ? '' : String(value)))
+    .transform((value) => (value == null || /^\s*null\s*$/i.test(String(value)) ? '' : String(value)))
     .catch('');
+/** A count or amount (costTime, creditsConsumed): a number or digits; else (null, "", "null") absent. */
+const amount = unknown()
+    .transform((value) => {
+    const number = typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+            ? Number(value)
+            : NaN;
+    return Number.isFinite(number) && number >= 0 ? number : undefined;
+})
+    .catch(undefined);
 /** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
 const schema_time = unknown()
     .transform((value) => parseTime(value))
@@ -52963,12 +52915,6 @@ function parseTime(value) {
         ms = Date.parse(value);
     return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
-const resultSchema = looseObject({
-    resultUrls: array(schemas_string()).optional(),
-    firstFrameUrl: array(schemas_string()).optional(),
-    lastFrameUrl: array(schemas_string()).optional(),
-    resultObject: unknown().optional(),
-});
 /** JSON of a parsed value, or undefined: a value nested deeper than the stack cannot be written. */
 function safeStringify(value, indent) {
     try {
@@ -52982,30 +52928,41 @@ function safeStringify(value, indent) {
 function compactResultJson(result) {
     return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
-/** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
+/**
+ * Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form; a result
+ * encoded twice (a JSON string holding the JSON) is read through. Where its URLs are is for the
+ * family to say (apis/result-urls.ts).
+ */
 function parseResult(raw) {
-    const result = { value: undefined, raw, resultUrls: [], warnings: [] };
     if (raw.trim() === '')
-        return result;
+        return { value: undefined, warnings: [] };
+    let value;
     try {
-        result.value = JSON.parse(raw);
+        value = JSON.parse(raw);
     }
     catch {
         try {
-            result.value = lib_default().parse(raw);
+            value = lib_default().parse(raw);
         }
         catch (error) {
-            result.warnings.push(`resultJson is not JSON (${error.message}); its raw text is kept in the resultJson output.`);
-            return result;
+            const why = error.message;
+            return {
+                value: undefined,
+                warnings: [
+                    `resultJson is not JSON (${why}); its raw text is kept in the resultJson output.`,
+                ],
+            };
         }
     }
-    const shape = resultSchema.safeParse(result.value);
-    if (!shape.success) {
-        result.warnings.push(`resultJson has an unexpected shape (${prettifyError(shape.error).replaceAll('\n', ' ')}); no result URLs were read from it.`);
-        return result;
-    }
-    result.resultUrls = shape.data.resultUrls ?? [];
-    return result;
+    if (typeof value === 'string' && /^\s*\{/.test(value))
+        value = parseResult(value).value ?? value;
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    return {
+        value,
+        warnings: isObject
+            ? []
+            : [`resultJson has an unexpected shape (not an object); no result URLs were read from it.`],
+    };
 }
 /**
  * A finished record's result: its value read back from resultJson, its URLs and warnings as the
@@ -53022,10 +52979,120 @@ function resultOf(record) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/kie/apis/result-urls.ts
+// Where a record's result URLs are: each API's documented field first, then a bounded set of places
+// real replies have used instead (a whole envelope inside resultJson, snake_case `result_urls`,
+// Veo's older `resultUrls` JSON string on the record). A success with no URL in any of them says
+// where it looked, and the record as sent is kept.
+
+/** A field of an object that may be anything (null, a string, an array). */
+function field(value, name) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value[name]
+        : undefined;
+}
+/** How deep urlsIn looks: a JSON string holding a list of objects is the deepest shape seen. */
+const MAX_URL_DEPTH = 5;
+// The keys a URL object carries: Midjourney's `{resultUrl}`, and `{url}` seen in real replies.
+const URL_KEYS = ['resultUrl', 'url'];
+// What an empty value looks like on the wire: a legacy image API sent the string "null".
+const EMPTY = new Set(['', 'null', 'undefined']);
+/**
+ * Every URL string in `values`, in order and once each: strings, arrays, objects with `resultUrl`
+ * or `url`, and JSON text of those (Veo's older `resultUrls` string). Anything else is skipped,
+ * never thrown on; so is nesting deeper than any shape seen, which could overflow the stack.
+ */
+function urlsIn(...values) {
+    const found = [];
+    const visit = (value, depth) => {
+        if (depth > MAX_URL_DEPTH)
+            return;
+        if (typeof value === 'string') {
+            const url = value.trim();
+            if (url.startsWith('[') || url.startsWith('{'))
+                visit(parseJson(url), depth + 1);
+            else if (!EMPTY.has(url.toLowerCase()))
+                found.push(url);
+        }
+        else if (Array.isArray(value)) {
+            for (const item of value)
+                visit(item, depth + 1);
+        }
+        else if (value !== null && typeof value === 'object') {
+            const key = URL_KEYS.find((name) => name in value);
+            if (key)
+                visit(value[key], depth + 1);
+        }
+    };
+    for (const value of values)
+        visit(value, 0);
+    return [...new Set(found)];
+}
+/** The URLs in every field of `value` whose name matches `names` (`…Url`: each stem's), in order. */
+function urlsInFields(value, names) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return [];
+    const fields = Object.entries(value);
+    return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The places looked in when the documented fields hold no URL, in this order; the first that
+ * holds any wins, so one file is never fetched twice under two names.
+ */
+function fallbackPlaces({ resultField, result, raw }) {
+    const nested = field(result, 'data');
+    return [
+        { name: `${resultField}.resultUrls`, value: field(result, 'resultUrls') },
+        { name: `${resultField}.result_urls`, value: field(result, 'result_urls') },
+        { name: `${resultField}.data.resultUrls`, value: field(nested, 'resultUrls') },
+        { name: `${resultField}.data.result_urls`, value: field(nested, 'result_urls') },
+        { name: 'resultUrls', value: field(raw, 'resultUrls') },
+        { name: 'result_urls', value: field(raw, 'result_urls') },
+    ];
+}
+/** The URLs from the fallback places, and every place looked in (documented ones first). */
+function searchFallbacks(search) {
+    const places = fallbackPlaces(search);
+    const lookedIn = [...new Set([...search.documented, ...places.map((place) => place.name)])];
+    for (const place of places) {
+        const urls = urlsIn(place.value);
+        if (urls.length > 0)
+            return { urls, lookedIn };
+    }
+    return { urls: [], lookedIn };
+}
+/**
+ * A success's URLs: `documented` when it has any, else the fallbacks'. With none anywhere, a
+ * warning naming every place looked in, and the record as sent for resultJson, so nothing is lost.
+ */
+function locateResultUrls(documented, search) {
+    if (documented.length > 0)
+        return { urls: documented };
+    const { urls, lookedIn } = searchFallbacks(search);
+    if (urls.length > 0 || !search.success)
+        return { urls };
+    return {
+        urls,
+        warning: `${search.label} reported success but no result URL was found (looked in ${lookedIn.join(', ')}); ` +
+            'the record as sent is kept in resultJson.',
+        rawJson: safeStringify(search.raw),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/kie/apis/family.ts
 // What every API family module says about itself, and the read helpers they share. A family is
 // data: its endpoints, how its create body is built, and how its status reply becomes the one
 // normalised TaskRecord. Nothing after the client knows which family a record came from.
+
+
 
 
 
@@ -53040,7 +53107,7 @@ function defineFamily(spec) {
             if (!wire.success) {
                 return { unreadable: prettifyError(wire.error).replaceAll('\n', ' ') };
             }
-            return normalise(wire.data);
+            return normalise(wire.data, data);
         },
     };
 }
@@ -53073,41 +53140,6 @@ function lookup(table, raw) {
         ? { state, apiState, documented: true }
         : { state: 'generating', apiState, documented: false };
 }
-/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
-const MAX_URL_DEPTH = 4;
-/**
- * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
- * is nesting deeper than any documented shape, which would otherwise overflow the stack.
- */
-function urlsIn(...values) {
-    const found = [];
-    const visit = (value, depth) => {
-        if (typeof value === 'string') {
-            if (value.trim() !== '')
-                found.push(value.trim());
-        }
-        else if (depth === MAX_URL_DEPTH) {
-            return;
-        }
-        else if (Array.isArray(value)) {
-            for (const item of value)
-                visit(item, depth + 1);
-        }
-        else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-            visit(value.resultUrl, depth + 1);
-        }
-    };
-    for (const value of values)
-        visit(value, 0);
-    return [...new Set(found)];
-}
-/** A field of an object that may be anything (null, a string, an array). */
-function field(value, name) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? value[name]
-        : undefined;
-}
 /** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
 function modelInParam(param) {
     let value = param;
@@ -53125,11 +53157,13 @@ function modelInParam(param) {
 /** The normalised record from a family's parts. */
 function family_record(parts) {
     const { read, label } = parts;
-    const resultUrls = parts.resultUrls ?? [];
-    const warnings = [...(parts.warnings ?? [])];
-    if (read.state === 'success' && parts.expectsFiles && resultUrls.length === 0) {
-        warnings.push(`${label} reported success but its reply holds no result URL.`);
-    }
+    const located = locateResultUrls(parts.resultUrls ?? [], {
+        ...parts,
+        documented: parts.urlFields ?? [],
+        success: read.state === 'success' && parts.expectsFiles,
+    });
+    const warnings = [...(parts.warnings ?? []), ...(located.warning ? [located.warning] : [])];
+    const resultJson = located.rawJson ?? (parts.result == null ? '' : (safeStringify(parts.result) ?? ''));
     const failed = read.state === 'fail';
     return {
         taskId: parts.taskId,
@@ -53138,8 +53172,8 @@ function family_record(parts) {
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
-        resultJson: parts.result == null ? '' : (safeStringify(parts.result) ?? ''),
-        resultUrls,
+        resultJson,
+        resultUrls: located.urls,
         failCode: failed ? (parts.failCode ?? '') : '',
         failMsg: failed
             ? parts.failMsg || `${label} reported ${parts.stateField} ${read.apiState}.`
@@ -53171,6 +53205,7 @@ const flagSchema = looseObject({ ...flagFields, response: unknown().optional() }
 function flagRecord(wire, parts) {
     return family_record({
         ...parts,
+        resultField: 'response',
         taskId: wire.taskId,
         stateField: 'successFlag',
         model: wire.model || modelInParam(wire.paramJson),
@@ -53219,9 +53254,10 @@ const fourOImage = defineFamily({
         // "0.00" to "1.00" while generating.
         progress: coerce_number().nullish().catch(undefined),
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const byFlag = wire.successFlag != null && wire.successFlag !== '';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: LABEL,
             read: byFlag ? lookup(FLAGS, wire.successFlag) : lookup(STATUSES, wire.status),
@@ -53229,8 +53265,10 @@ const fourOImage = defineFamily({
             model: wire.model || modelInParam(wire.paramJson),
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             // The reference says response.resultUrls, the quickstart response.result_urls: either.
             resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            urlFields: ['response.resultUrls', 'response.result_urls'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53257,18 +53295,21 @@ const fluxKontext = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: flux_kontext_LABEL,
+        raw,
         // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
         resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
+        urlFields: ['response.resultImageUrl'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/luma.ts
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
+
 
 const luma_LABEL = 'Luma';
 const luma = defineFamily({
@@ -53282,16 +53323,21 @@ const luma = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The videos; originUrls stay in resultJson.
         const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
-        // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
-        const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
+        // `response`: the action polls, so it does not need the callback. Without URLs (in the
+        // documented field or any other place looked in) it is a fail.
+        const search = { resultField: 'response', result: wire.response, raw, documented: [] };
+        const made = resultUrls.length > 0 || searchFallbacks(search).urls.length > 0;
+        const callbackFailed = made ? 'success' : 'fail';
         return flagRecord(wire, {
             label: luma_LABEL,
+            raw,
             read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
             resultUrls,
+            urlFields: ['response.resultUrls'],
         });
     },
 });
@@ -53304,6 +53350,9 @@ const luma = defineFamily({
 
 
 
+
+// Documented results without files: text (speech-to-text's resultObject) and sora-2-characters' id.
+const FILELESS_RESULTS = ['resultObject', 'character_id'];
 const market = defineFamily({
     name: 'market',
     label: 'Market',
@@ -53333,19 +53382,31 @@ const market = defineFamily({
         createTime: schema_time,
         completeTime: schema_time,
         updateTime: schema_time,
-        progress: coerce_number().nullish().catch(undefined),
-        // What the task cost, on the records that carry it: credits, and seconds of generation.
-        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
-        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        progress: amount,
+        // What the task cost, on the records that carry it: credits, and seconds of generation (the
+        // docs say ms; live records fit seconds: createTime to completeTime).
+        creditsConsumed: amount,
+        costTime: amount,
     }),
-    normalise(wire) {
-        const raw = typeof wire.resultJson === 'string'
+    normalise(wire, raw) {
+        const given = typeof wire.resultJson === 'string'
             ? wire.resultJson
             : wire.resultJson == null
                 ? ''
                 : (safeStringify(wire.resultJson) ?? '');
-        const result = parseResult(raw);
+        // "" until success, null or "null" in some replies: all empty.
+        const sent = given.trim() === 'null' ? '' : given;
+        const result = parseResult(sent);
         const read = lookup(STATES, wire.state);
+        const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+        const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
+            label: 'Market',
+            resultField: 'resultJson',
+            result: result.value,
+            raw,
+            documented: ['resultJson.resultUrls'],
+            success: read.state === 'success' && !fileless,
+        });
         return {
             taskId: wire.taskId,
             state: read.state,
@@ -53353,18 +53414,19 @@ const market = defineFamily({
             stateDocumented: read.documented,
             model: wire.model,
             param: wire.param,
-            resultJson: raw,
-            resultUrls: result.resultUrls,
+            // As sent; the whole record when a success has neither URLs nor a result.
+            resultJson: sent || (located.rawJson ?? ''),
+            resultUrls: located.urls,
             // As sent: Market documents them '' on success and fills them on fail.
             failCode: wire.failCode,
             failMsg: wire.failMsg,
             createTime: wire.createTime,
             completeTime: wire.completeTime,
             updateTime: wire.updateTime,
-            progress: wire.progress ?? undefined,
-            creditsConsumed: wire.creditsConsumed ?? undefined,
-            costTime: wire.costTime ?? undefined,
-            warnings: result.warnings,
+            progress: wire.progress,
+            creditsConsumed: wire.creditsConsumed,
+            costTime: wire.costTime,
+            warnings: [...result.warnings, ...(located.warning ? [located.warning] : [])],
         };
     },
 });
@@ -53393,7 +53455,8 @@ const midjourney = defineFamily({
         taskType: unknown().optional(),
         resultInfoJson: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: midjourney_LABEL,
         // 0 generating, 1 success, 2 failed, 3 generation failed.
@@ -53402,8 +53465,10 @@ const midjourney = defineFamily({
         model: wire.model || (typeof wire.taskType === 'string' ? wire.taskType : ''),
         param: wire.paramJson,
         result: wire.resultInfoJson,
+        resultField: 'resultInfoJson',
         // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
         resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        urlFields: ['resultInfoJson.resultUrls'],
         expectsFiles: true,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -53428,15 +53493,17 @@ const runwayAleph = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
         // So a 0 with an error code or message is a failure, and a bare 0 is still running.
         const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         return flagRecord(wire, {
             label: runway_aleph_LABEL,
+            raw,
             read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
             // The video; its cover image (resultImageUrl) stays in resultJson.
             resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
+            urlFields: ['response.resultVideoUrl'],
         });
     },
 });
@@ -53468,7 +53535,8 @@ const runway = defineFamily({
         // 1 once the video's 14 days are up.
         expireFlag: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: runway_LABEL,
         // Runway spells it `queueing` and `wait`, Market `queuing` and `waiting`.
@@ -53482,8 +53550,10 @@ const runway = defineFamily({
         stateField: 'state',
         param: wire.generateParam,
         result: wire.videoInfo,
+        resultField: 'videoInfo',
         // The video; its cover image (videoInfo.imageUrl) stays in resultJson.
         resultUrls: urlsIn(field(wire.videoInfo, 'videoUrl')),
+        urlFields: ['videoInfo.videoUrl'],
         expectsFiles: true,
         failCode: wire.failCode,
         failMsg: wire.failMsg,
@@ -53503,13 +53573,13 @@ const runway = defineFamily({
 
 
 
+
 const create = (path, model = 'none') => ({
     path,
     model,
     callbackRequired: true,
     body: flatBody,
 });
-const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const modelName = (track) => {
     const name = field(track, 'modelName');
     return typeof name === 'string' ? name : '';
@@ -53533,7 +53603,7 @@ const suno = defineFamily({
         errorMessage: message,
         createTime: schema_time,
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const tracks = tracksOf(wire.response);
         const audio = urlsIn(...tracks.map((track) => field(track, 'audioUrl')));
         // CALLBACK_EXCEPTION is "Error during callback process": the webhook failed, not the music.
@@ -53552,6 +53622,7 @@ const suno = defineFamily({
             CALLBACK_EXCEPTION: complete ? 'success' : 'fail',
         }, wire.status);
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno',
             read,
@@ -53559,9 +53630,11 @@ const suno = defineFamily({
             model: modelInParam(wire.param) || modelName(tracks[0]),
             param: wire.param,
             result: wire.response,
+            resultField: 'response',
             // Every track's audio, then its cover art (small, and what a release needs). The stream
             // URLs play the same audio while it renders: they stay in resultJson.
             resultUrls: urlsIn(audio, ...tracks.map((track) => field(track, 'imageUrl'))),
+            urlFields: ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53580,10 +53653,11 @@ const sunoLyrics = defineFamily({
     statusPath: '/api/v1/lyrics/record-info',
     create: create('/api/v1/lyrics'),
     schema: looseObject({ ...flagFields, status: unknown(), response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const items = field(wire.response, 'data');
         const written = Array.isArray(items) && items.some((item) => field(item, 'text'));
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno lyrics',
             read: lookup({
@@ -53599,6 +53673,7 @@ const sunoLyrics = defineFamily({
             param: wire.paramJson ?? field(wire, 'param'),
             // The lyrics are text (response.data[].text and title): they go to result.json.
             result: wire.response,
+            resultField: 'response',
             expectsFiles: false,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53615,7 +53690,7 @@ function stringFlagTask(spec) {
         statusPath: spec.statusPath,
         create: create(spec.createPath),
         schema: looseObject({ ...flagFields, response: unknown().optional() }),
-        normalise: (wire) => {
+        normalise: (wire, raw) => {
             const urls = spec.urls(wire.response);
             const table = { PENDING: 'waiting', SUCCESS: 'success' };
             for (const failure of spec.failures)
@@ -53623,6 +53698,7 @@ function stringFlagTask(spec) {
             if (spec.callbackException)
                 table.CALLBACK_EXCEPTION = urls.length > 0 ? 'success' : 'fail';
             return family_record({
+                raw,
                 taskId: wire.taskId,
                 label: spec.label,
                 read: lookup(table, wire.successFlag),
@@ -53630,7 +53706,9 @@ function stringFlagTask(spec) {
                 model: wire.model || modelInParam(wire.paramJson),
                 param: wire.paramJson,
                 result: wire.response,
+                resultField: 'response',
                 resultUrls: urls,
+                urlFields: spec.urlFields,
                 expectsFiles: true,
                 failCode: wire.errorCode,
                 failMsg: wire.errorMessage,
@@ -53648,6 +53726,7 @@ const sunoWav = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED'],
     callbackException: true,
     urls: (response) => urlsIn(field(response, 'audioWavUrl')),
+    urlFields: ['response.audioWavUrl'],
 });
 const sunoVocalRemoval = stringFlagTask({
     name: 'suno-vocal-removal',
@@ -53658,9 +53737,8 @@ const sunoVocalRemoval = stringFlagTask({
     callbackException: true,
     // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
     // `…Url` field. originData (the source tracks) stays in resultJson.
-    urls: (response) => urlsIn(...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url)),
+    urls: (response) => urlsInFields(response, /Url$/),
+    urlFields: ['response.*Url'],
 });
 const sunoMp4 = stringFlagTask({
     name: 'suno-mp4',
@@ -53671,6 +53749,7 @@ const sunoMp4 = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_MP4_FAILED'],
     callbackException: false,
     urls: (response) => urlsIn(field(response, 'videoUrl')),
+    urlFields: ['response.videoUrl'],
 });
 const sunoMidi = defineFamily({
     name: 'suno-midi',
@@ -53678,7 +53757,8 @@ const sunoMidi = defineFamily({
     statusPath: '/api/v1/midi/record-info',
     create: create('/api/v1/midi/generate'),
     schema: looseObject({ ...flagFields, midiData: unknown().optional() }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: 'Suno MIDI',
         // An *integer* flag here, unlike WAV and MP4: 0 pending, 1 success, 2 create failed,
@@ -53688,6 +53768,7 @@ const sunoMidi = defineFamily({
         param: wire.paramJson,
         // Notes per instrument, no file: result.json.
         result: wire.midiData,
+        resultField: 'midiData',
         expectsFiles: false,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -53701,7 +53782,7 @@ const sunoCover = defineFamily({
     statusPath: '/api/v1/suno/cover/record-info',
     create: create('/api/v1/suno/cover/generate'),
     schema: looseObject({ ...flagFields, response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The page contradicts itself: its enum text says "0-Pending, 1-Success, 2-Generating,
         // 3-Generation failed", its prose PENDING, SUCCESS, CREATE_TASK_FAILED, GENERATE_COVER_FAILED.
         // Both are read. A 2 is still generating unless it carries an error: failing a task that is
@@ -53709,6 +53790,7 @@ const sunoCover = defineFamily({
         const errored = !['', '0', '200'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         const failedAt2 = errored ? 'fail' : 'generating';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno cover image',
             read: lookup({
@@ -53724,7 +53806,9 @@ const sunoCover = defineFamily({
             stateField: 'successFlag',
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             resultUrls: urlsIn(field(wire.response, 'images')),
+            urlFields: ['response.images'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53732,6 +53816,86 @@ const sunoCover = defineFamily({
             completeTime: wire.completeTime,
         });
     },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/suno-voice.ts
+// Suno custom voice (new in the 2026-07 docs): validate a voice sample, then generate the voice
+// from it. Endpoints from the docs' OpenAPI fragments (suno-api/suno-voice-*: validate,
+// validate-info, generate, record-info, regenerate, check-voice); their record fields are not
+// published, so the record is read as the other Suno records are (status or successFlag,
+// response, errorCode, errorMessage) and defensively: every `…Url` of `response` is a result,
+// failure names are read from their suffix, and anything else is waited through with a warning.
+
+
+
+// The Suno states the other Suno records document, and the successFlag integers.
+const suno_voice_STATES = {
+    PENDING: 'waiting',
+    GENERATING: 'generating',
+    TEXT_SUCCESS: 'generating',
+    FIRST_SUCCESS: 'generating',
+    SUCCESS: 'success',
+    0: 'waiting',
+    1: 'success',
+    2: 'fail',
+    3: 'fail',
+};
+// CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR … and whatever the voice pages
+// call theirs (GENERATE_VOICE_FAILED, say): the suffix says it.
+const FAILURE = /_(FAILED|ERROR)$/;
+function voiceFamily(spec) {
+    return defineFamily({
+        name: spec.name,
+        label: spec.label,
+        statusPath: spec.statusPath,
+        // No model field; callBackUrl is optional on these pages (unlike music generation).
+        create: { path: spec.createPath, model: 'none', callbackRequired: false, body: flatBody },
+        schema: looseObject({
+            ...flagFields,
+            status: unknown().optional(),
+            response: unknown().optional(),
+        }),
+        normalise: (wire, raw) => {
+            const byStatus = wire.status != null && wire.status !== '';
+            const value = byStatus ? wire.status : wire.successFlag;
+            const given = typeof value === 'string' ? value.trim() : '';
+            const table = FAILURE.test(given) ? { ...suno_voice_STATES, [given]: 'fail' } : suno_voice_STATES;
+            return family_record({
+                raw,
+                taskId: wire.taskId,
+                label: spec.label,
+                read: lookup(table, value),
+                stateField: byStatus ? 'status' : 'successFlag',
+                param: wire.paramJson ?? field(raw, 'param'),
+                result: wire.response,
+                resultField: 'response',
+                // Every URL `response` holds in a field named `…Url` or `…Urls`.
+                resultUrls: urlsInFields(wire.response, /Urls?$/),
+                urlFields: ['response.*Url', 'response.*Urls'],
+                expectsFiles: spec.expectsFiles,
+                failCode: wire.errorCode,
+                failMsg: wire.errorMessage,
+                createTime: wire.createTime,
+                completeTime: wire.completeTime,
+            });
+        },
+    });
+}
+/** POST /api/v1/voice/generate `{taskId, verifyUrl, voiceName?, description?, style?, …}`. */
+const sunoVoice = voiceFamily({
+    name: 'suno-voice',
+    label: 'Suno custom voice',
+    statusPath: '/api/v1/voice/record-info',
+    createPath: '/api/v1/voice/generate',
+    expectsFiles: true,
+});
+/** POST /api/v1/voice/validate `{voiceUrl, vocalStartS, vocalEndS, language?}`: the sample checked. */
+const sunoVoiceValidate = voiceFamily({
+    name: 'suno-voice-validate',
+    label: 'Suno voice validation',
+    statusPath: '/api/v1/voice/validate-info',
+    createPath: '/api/v1/voice/validate',
+    expectsFiles: false,
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
@@ -53750,20 +53914,25 @@ const veo = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: veo_LABEL,
+        raw,
         // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
         // and error text also name 3 (generation failed): both read as fail.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
         // video) stay in resultJson: downloading them too would fetch the same video twice.
+        // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
+        // places looked in when this one is empty (result-urls.ts).
         resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+        urlFields: ['response.resultUrls'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/index.ts
 // Every Kie.ai API family the action can wait for, by the `api` input's value. Adding a family is
 // one module beside this file and one line here.
+
 
 
 
@@ -53785,6 +53954,8 @@ const FAMILIES = [
     sunoMp4,
     sunoMidi,
     sunoCover,
+    sunoVoice,
+    sunoVoiceValidate,
     fourOImage,
     fluxKontext,
     midjourney,
@@ -53795,6 +53966,69 @@ const DEFAULT_API = market.name;
 /** The family for an `api` value, or undefined for one the action does not know. */
 function apiFamily(name) {
     return FAMILIES.find((family) => family.name === name);
+}
+
+;// CONCATENATED MODULE: ./src/settings/units.ts
+// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (/^\d+(?:\.\d+)?$/.test(value))
+        return Math.round(Number(value) * 1_000);
+    if (!DURATION.test(value))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
+        total += Number(amount) * DURATION_UNITS_MS[unit];
+    }
+    return Math.round(total);
+}
+/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+    const totalSeconds = Math.round(ms / 1_000);
+    const hours = Math.floor(totalSeconds / 3_600);
+    const minutes = Math.floor((totalSeconds % 3_600) / 60);
+    const seconds = totalSeconds % 60;
+    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
+        .filter(Boolean)
+        .join(' ');
+}
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: 1024,
+    mb: 1024 ** 2,
+    gb: 1024 ** 3,
+    tb: 1024 ** 4,
+};
+/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
+function parseSize(text) {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
+    if (!match)
+        return undefined;
+    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
+}
+/** "1.5 GB", "340 KB", "12 B". */
+function formatSize(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/** "1 poll", "3 polls". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/faults.ts
@@ -53824,6 +54058,11 @@ class KieApiError extends Error {
 }
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
+// A 500 can announce maintenance too ("System maintenance in progress"): the same long backoff.
+const MAINTENANCE = /maint[ae]nance/i;
+// What a status endpoint says of an id it has no record of: "recordInfo is null" (Market's docs),
+// "record is null" (4o Image's), "The record does not exist" (real replies, HTTP 200, code 422).
+const NO_RECORD = /record(Info)? is null|record does not exist/i;
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
 function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -53849,9 +54088,8 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
-            // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
-            // means the id is not visible yet.
-            if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
+            // Only a reply that the record is missing means the id is not visible yet (NO_RECORD).
+            if (taskId !== undefined && NO_RECORD.test(serverMessage)) {
                 return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code, undefined, { hint });
             }
             // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
@@ -53861,16 +54099,56 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 433:
             return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
         case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
         case 501:
             return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
         case 505:
             return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
     }
+    if (code >= 500 && MAINTENANCE.test(serverMessage)) {
+        return new KieApiError('transient', `Kie.ai is under maintenance (${code}${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+    }
     if (code >= 500) {
         return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
     }
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
+/** Code 200 with no record (`data` null or missing), seen for an unknown id instead of the
+ * documented 422: not visible (yet), so the same grace. */
+function noRecord(taskId, data, hint) {
+    const given = data === null ? 'null' : 'missing';
+    const message = `Kie.ai has no record of task ${taskId} (code 200, data ${given}).`;
+    return new KieApiError('not-ready', message, 200, undefined, { hint });
+}
+// Cloudflare, in front of Kie.ai, answers a client it will not serve with a plain-text
+// "error code: NNNN" (HTTP 403). Waiting does not change its mind: only the client can.
+const CLOUDFLARE_REFUSALS = {
+    '1006': "the runner's network address is banned",
+    '1007': "the runner's network address is banned",
+    '1008': "the runner's network address is banned",
+    '1009': "the runner's country or region is blocked",
+    '1010': "the client's signature is banned (its User-Agent, or a proxy's fingerprint)",
+    '1012': 'access is denied',
+    '1020': 'a firewall rule blocks the request',
+};
+/**
+ * What a reply that is not a Kie.ai envelope means when it refuses the caller (HTTP 403 from
+ * Cloudflare or a proxy, 407 from a proxy that wants credentials), or undefined when it does not.
+ */
+function refusalMeaning(status, body) {
+    if (status === 407)
+        return 'a proxy between the runner and Kie.ai wants credentials';
+    if (status !== 403)
+        return undefined;
+    const cloudflare = /error code:?\s*(\d{4})/i.exec(body)?.[1];
+    return ((cloudflare && CLOUDFLARE_REFUSALS[cloudflare]) ||
+        'something in front of Kie.ai (a proxy, firewall or CDN) refuses this client');
+}
+/** The one line for a refusal: what it means and what to check, naming base-url. */
+function describeRefusal(status, said, meaning, baseUrl, userAgent, names) {
+    return (`${baseUrl} refused this client (HTTP ${status}: ${said}): ${meaning}. Waiting will not help: ` +
+        `check the runner's proxy settings (https_proxy, no_proxy), that nothing rewrites the ` +
+        `User-Agent (${userAgent}), the runner's network, and ${names.of(constants_Inputs.BaseUrl)}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/kie/exchange.ts
@@ -53943,6 +54221,95 @@ async function readReply(response, request) {
         chunks.push(chunk);
     }
     return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/kie/base-url-watch.ts
+// When to give up on base-url for the whole step: it never answered for too long, or it keeps
+// refusing this client (Cloudflare's "error code: 1010"). Waiting for the timeout would only
+// repeat the same fault for half an hour; one line saying what to check helps.
+
+
+
+
+// Connection errors that happen before a byte of the request leaves this machine.
+const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+const UNANSWERED_LIMIT_MS = 90_000;
+/** A refusal (Cloudflare's "error code: 1010", a proxy's 403) is tried this many times, within
+ * REFUSAL_WINDOW_MS of the first, before the step gives up on base-url: one may be a blip. */
+const REFUSAL_TRIES = 3;
+const REFUSAL_WINDOW_MS = 30_000;
+class BaseUrlWatch {
+    baseUrl;
+    names;
+    now;
+    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+    hasAnswered = false;
+    unansweredSince;
+    /** Refusals in a row, and when the first of them came. */
+    refusals = 0;
+    refusedSince;
+    /** The verdict: every request of the step fails with this from now on. */
+    givenUp;
+    constructor(baseUrl, names, now) {
+        this.baseUrl = baseUrl;
+        this.names = names;
+        this.now = now;
+    }
+    throwIfGivenUp() {
+        if (this.givenUp)
+            throw this.givenUp;
+    }
+    /** An HTTP reply came. */
+    answered() {
+        this.hasAnswered = true;
+    }
+    /** A reply that is not a refusal: the refusals so far were a blip. */
+    accepted() {
+        this.refusals = 0;
+        this.refusedSince = undefined;
+    }
+    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+    connectionFault(error, started) {
+        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+        const reason = `Request to Kie.ai failed: ${error.message}`;
+        if (this.hasAnswered) {
+            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+        }
+        if (this.givenUp)
+            return this.givenUp; // one verdict, whichever request ends last
+        this.unansweredSince ??= started;
+        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+        const silentMs = this.now() - this.unansweredSince;
+        if (silentMs < UNANSWERED_LIMIT_MS) {
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+        }
+        this.givenUp = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
+        return this.givenUp;
+    }
+    /** A refusal (faults.ts's refusalMeaning): tried a few times, then base-url is given up on. */
+    refused(status, said, meaning) {
+        if (this.givenUp)
+            return this.givenUp;
+        this.refusals++;
+        this.refusedSince ??= this.now();
+        const line = describeRefusal(status, said, meaning, this.baseUrl, USER_AGENT, this.names);
+        const late = this.now() - this.refusedSince >= REFUSAL_WINDOW_MS;
+        // Refused at the edge, the request never reached Kie.ai: safe to repeat, even a create.
+        if (this.refusals < REFUSAL_TRIES && !late) {
+            return new KieApiError('transient', line, status, undefined, {
+                neverSent: true,
+                retryBy: this.refusedSince + REFUSAL_WINDOW_MS,
+            });
+        }
+        this.givenUp = new KieApiError('fatal', line, status, undefined, {
+            neverSent: true,
+            unreachable: true,
+        });
+        return this.givenUp;
+    }
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -54043,11 +54410,7 @@ function sanitisedRecord(record, secrets) {
 
 
 
-// Connection errors that happen before a byte of the request leaves this machine.
-const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** A base-url that has never answered is given up on this long after the first try, so the step
- * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
-const UNANSWERED_LIMIT_MS = 90_000;
+
 /** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
  * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
 const POLL_GRACE_MS = 1_000;
@@ -54061,10 +54424,8 @@ class KieClient {
     names;
     /** Redacted from every reply: a server may echo the key back in a message or a URL. */
     secrets;
-    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
-    answered = false;
-    unansweredSince;
-    unreachable;
+    /** Whether base-url is given up on: silent too long, or refusing this client. */
+    watch;
     constructor(options) {
         this.api = options.api ?? apiFamily(DEFAULT_API);
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -54073,6 +54434,7 @@ class KieClient {
         this.now = options.now ?? Date.now;
         this.names = options.names ?? ACTION_NAMES;
         this.secrets = [options.apiKey].filter(Boolean);
+        this.watch = new BaseUrlWatch(this.baseUrl, this.names, this.now);
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -54090,6 +54452,8 @@ class KieClient {
         const hint = this.api.unknownTaskHint(this.names);
         const limits = { cutOffAt: this.graced(deadline) };
         const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
+        if (envelope.data == null)
+            throw noRecord(taskId, envelope.data, hint);
         const record = this.api.read(envelope.data);
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
@@ -54156,8 +54520,7 @@ class KieClient {
     }
     async call(method, url, subject, body, limits = {}) {
         const { signal } = limits;
-        if (this.unreachable)
-            throw this.unreachable;
+        this.watch.throwIfGivenUp();
         signal?.throwIfAborted();
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
@@ -54172,31 +54535,12 @@ class KieClient {
                 throw signal.reason;
             if (error instanceof KieApiError)
                 throw error;
-            throw this.connectionFault(error, started);
+            throw this.watch.connectionFault(error, started);
         }
-        this.answered = true;
+        this.watch.answered();
         const text = redact(reply.body, this.secrets);
         this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
         return this.classify(reply.status, reply.headers, text, subject);
-    }
-    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
-    connectionFault(error, started) {
-        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
-        const reason = `Request to Kie.ai failed: ${error.message}`;
-        if (this.answered) {
-            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
-        }
-        if (this.unreachable)
-            return this.unreachable; // one verdict, whichever request ends last
-        this.unansweredSince ??= started;
-        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
-        const silentMs = this.now() - this.unansweredSince;
-        if (silentMs < UNANSWERED_LIMIT_MS) {
-            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
-        }
-        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
-            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
-        return this.unreachable;
     }
     classify(status, headers, body, subject) {
         if (status === 429) {
@@ -54206,9 +54550,13 @@ class KieClient {
             throw new KieApiError('fatal', `${this.names.of(constants_Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`, status);
         }
         const envelope = parseEnvelope(body, this.secrets);
+        const refusal = envelope ? undefined : refusalMeaning(status, body);
+        if (refusal)
+            throw this.watch.refused(status, excerpt(body), refusal);
+        this.watch.accepted();
         if (!envelope) {
-            // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
-            // the task, so worth another try. Only auth, credits and a wrong address are not.
+            // Proxies and CDNs answer with HTML or text: infrastructure, not the task, so worth another
+            // try. Only auth, credits, a wrong address and a refusal (above) are not.
             if (status === 401 || status === 402)
                 throw describeCode(status, '', subject, this.names);
             if (status === 404) {
@@ -54244,9 +54592,10 @@ function taskCost(record) {
 }
 
 ;// CONCATENATED MODULE: ./src/run/credits.ts
-// The account's credit balance, read once before a step creates or waits and once after its last
-// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
-// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+// The account's credit balance, where it means something: before a step creates a task and after
+// its last task ends (what the run cost), when `min-credits` guards the step, or when
+// `report-credits` asks for it. A wait for tasks that exist already reads nothing by default. The
+// balance is the account's, so whatever else spends on it meanwhile is counted in `used` too.
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
@@ -54292,7 +54641,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
         }
         // The budget refuses early only once the run is cancelled (or base-url given up on).
-        const granted = await budget.acquire(until);
+        const granted = await budget.acquire(until, deps.signal);
         if (deps.signal?.aborted || (!granted && deps.now() < until))
             throw new CancelledError();
         if (!granted)
@@ -54314,7 +54663,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
                 throw error;
             deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
-            await deps.sleep(delay);
+            await deps.sleep(delay, deps.signal);
         }
     }
 }
@@ -54333,6 +54682,10 @@ function belowMinimum(credits, minCredits, names) {
         return undefined;
     return `The Kie.ai balance is ${credits} credits, below ${names.of(constants_Inputs.MinCredits)} (${minCredits}).`;
 }
+/** Whether a step reads the balance at all: what a created task costs, the guard, or asked to. */
+function readsBalance(settings) {
+    return (settings.create !== undefined || settings.minCredits !== undefined || settings.reportCredits);
+}
 /** Both reads of one step, and what they found. */
 class StepBalance {
     settings;
@@ -54341,18 +54694,30 @@ class StepBalance {
     credits = {};
     client;
     names;
+    /** Aborted when the tasks have ended and the first read has had its time after them. */
+    givenUp = new AbortController();
+    readDeps;
+    first;
     constructor(settings, budget, deps) {
         this.settings = settings;
         this.budget = budget;
         this.deps = deps;
         this.client = balanceClient(settings, deps);
         this.names = deps.names ?? ACTION_NAMES;
+        const signals = [this.givenUp.signal, ...(deps.signal ? [deps.signal] : [])];
+        this.readDeps = { ...deps, signal: AbortSignal.any(signals) };
     }
     /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
-     * must not start (below min-credits, or unreadable with it set). */
-    async before(deadline) {
+     * must not go on (below min-credits, or unreadable with it set). A wait runs it beside its
+     * polls, so it may still be going when the tasks end: after() bounds it then. */
+    before(deadline) {
+        this.first = this.readFirst(deadline);
+        return this.first;
+    }
+    async readFirst(deadline) {
         const { minCredits, create } = this.settings;
-        const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A wait is stopped by a refusal, wherever it got to: there is nothing to add.
+        const notStarted = create ? ' Nothing was created.' : '';
         // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
         const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
         if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
@@ -54366,10 +54731,13 @@ class StepBalance {
             this.credits.before = await this.read(now + share);
         }
         catch (error) {
-            if (error instanceof CancelledError) {
-                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            const gaveUp = this.givenUp.signal.aborted && !this.deps.signal?.aborted;
+            if (error instanceof CancelledError && !gaveUp) {
+                return { kind: 'cancelled', message: `${error.message}${notStarted}` };
             }
-            const reason = error.message;
+            const reason = gaveUp
+                ? `No answer within ${AFTER_MS / 1_000} s of the last task's end.`
+                : error.message;
             if (minCredits === undefined) {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
@@ -54382,35 +54750,57 @@ class StepBalance {
             }
             return {
                 kind: 'api',
-                message: `Could not read the Kie.ai credit balance, which ${this.names.of(constants_Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+                message: `Could not read the Kie.ai credit balance, which ${this.names.of(constants_Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason}${notStarted}`,
             };
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+        return below ? { kind: 'api', message: `${below}${notStarted}` } : undefined;
     }
-    /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+    /**
+     * The second read, after the last task; skipped when the first failed or refused (nothing to
+     * compare). Both together take AFTER_MS at most from here: a first read still going is given up
+     * then. Resolves to the first read's Failure, if it had one.
+     */
     async after() {
+        const until = this.deps.now() + AFTER_MS;
+        const refused = this.first && (await this.firstBy(this.first, until));
         // A cancelled run has seconds to report before it is killed: none for the balance.
-        if (this.credits.before === undefined || this.deps.signal?.aborted)
-            return;
+        if (refused || this.credits.before === undefined || this.deps.signal?.aborted)
+            return refused;
         try {
-            this.credits.after = await this.read(this.deps.now() + AFTER_MS);
+            this.credits.after = await this.read(until);
         }
         catch (error) {
             if (error instanceof CancelledError)
-                return;
+                return undefined;
             this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
-            return;
+            return undefined;
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`);
+        return undefined;
+    }
+    /** The first read's verdict, giving it up at `until` (epoch ms) if it has not ended by then. */
+    async firstBy(first, until) {
+        const timer = new AbortController();
+        const late = this.deps.sleep(until - this.deps.now(), timer.signal).then(() => {
+            if (!timer.signal.aborted)
+                this.givenUp.abort();
+            return first;
+        });
+        try {
+            return await Promise.race([first, late]);
+        }
+        finally {
+            timer.abort();
+        }
     }
     dispose() {
         this.client.dispose();
     }
     read(until) {
         const { pollIntervalMs } = this.settings;
-        return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
+        return readBalance(this.client, this.budget, this.readDeps, pollIntervalMs, until);
     }
 }
 
@@ -54688,7 +55078,7 @@ async function createTask(client, budget, request, deadline, deps) {
         const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
             (unsure
                 ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : error.more.queued
+                : error.more.queued || error.neverSent
                     ? ' Nothing was created.'
                     : '');
         return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
@@ -55001,6 +55391,8 @@ async function baseUrlIsPrivate(options, resolve) {
 
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
 
+
+
 // The characters the results service rejects in a name, plus the other control characters,
 // which it accepts but nobody can read in the UI.
 const REJECTED = String.raw `":<>|*?\\/\u0000-\u001f\u007f`;
@@ -55016,18 +55408,48 @@ function artifactNameFor(name) {
     return bounded || FALLBACK_NAME;
 }
 const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
+// Formats that are compressed already: deflating them again costs CPU time and saves next to
+// nothing. JSON, text and the rest still are.
+const COMPRESSED_MEDIA = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'mp4', 'm4v', 'webm', 'mov', 'mp3', 'm4a', 'aac']
+    .concat(['ogg', 'oga', 'opus', 'flac'])
+    .map((extension) => `.${extension}`));
+/** zlib's default, and @actions/artifact's and upload-artifact's. */
+const DEFAULT_COMPRESSION_LEVEL = 6;
+/**
+ * One zip has one level, so the files' bytes decide: mostly (over half) compressed media, stored
+ * as they are (0); otherwise the default (6). A 200 MB video with its small result.json is not
+ * deflated, a transcript is.
+ */
+async function compressionFor(files) {
+    let media = 0;
+    let total = 0;
+    for (const file of files) {
+        const { size } = await (0,promises_.stat)(file);
+        total += size;
+        if (COMPRESSED_MEDIA.has(external_node_path_default().extname(file).toLowerCase()))
+            media += size;
+    }
+    return media * 2 > total ? 0 : DEFAULT_COMPRESSION_LEVEL;
+}
 /**
  * Uploads the files as one zipped artifact of the current workflow run. Returns undefined,
  * after one warning, outside a GitHub runner (no ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL).
  */
 async function uploadArtifact(options) {
     const { name, files, rootDirectory, retentionDays, logger, env = process.env } = options;
+    const { compressionLevel, archive = true } = options;
     const missing = RUNNER_VARIABLES.filter((variable) => !env[variable]);
     if (missing.length > 0) {
         logger.warning(`Not uploading artifact "${name}": ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set, so this does not look like a GitHub Actions runner.`);
         return undefined;
     }
-    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as artifact "${name}"`);
+    const skipArchive = !archive && files.length === 1;
+    if (!archive && !skipArchive) {
+        logger.warning(`Zipping the ${files.length} files into artifact "${name}": only a single file can be uploaded unzipped (archive: false).`);
+    }
+    const level = skipArchive ? undefined : (compressionLevel ?? (await compressionFor(files)));
+    const how = skipArchive ? 'unzipped' : `zip level ${level}`;
+    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
     // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
     // milliseconds at start-up, and most runs never upload an artifact.
     const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
@@ -55035,6 +55457,7 @@ async function uploadArtifact(options) {
     try {
         response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
             retentionDays,
+            ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
         });
     }
     catch (error) {
@@ -55045,12 +55468,13 @@ async function uploadArtifact(options) {
         throw new Error(`Artifact upload failed for "${name}": the service returned no artifact id`);
     }
     const artifact = {
+        name: skipArchive ? external_node_path_default().basename(files[0]) : name,
         id: response.id,
         size: response.size ?? 0,
         digest: response.digest,
         url: artifactUrl(env, response.id),
     };
-    logger.info(`Uploaded artifact "${name}" (${formatSize(artifact.size)}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
+    logger.info(`Uploaded artifact "${artifact.name}" (${formatSize(artifact.size)}, ${how}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
     return artifact;
 }
 function artifactUrl(env, id) {
@@ -56360,6 +56784,10 @@ function settingsSchema(names) {
         [constants_Inputs.ArtifactName]: schemas_string(),
         [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
         [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ReportCredits]: boolean(constants_Inputs.ReportCredits),
+        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
+        [constants_Inputs.CompressionLevel]: refined(constants_Inputs.CompressionLevel, (text) => text === '' || /^\d$/.test(text), 'a whole number from 0 (no compression) to 9 (best)').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.Archive]: boolean(constants_Inputs.Archive),
     })
         // These only read strings, so they run even when other inputs are wrong: every mistake is
         // reported at once.
@@ -56449,6 +56877,9 @@ function toSettings(raw, workspace) {
         artifactName: raw[constants_Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
         minCredits: raw[constants_Inputs.MinCredits],
+        reportCredits: raw[constants_Inputs.ReportCredits],
+        compressionLevel: raw[constants_Inputs.CompressionLevel],
+        archive: raw[constants_Inputs.Archive],
     };
 }
 const DEFAULT_REQUESTS_PER_SECOND = 1.5;
@@ -56466,6 +56897,8 @@ const DEFAULTS = {
     [constants_Inputs.UploadArtifact]: 'false',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [constants_Inputs.MaxRequestsPerSecond]: String(DEFAULT_REQUESTS_PER_SECOND),
+    [constants_Inputs.ReportCredits]: 'false',
+    [constants_Inputs.Archive]: 'true',
 };
 /**
  * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
@@ -56736,7 +57169,8 @@ async function runPipeline(settings, given) {
         slowStart: settings.maxRequestsPerSecond === DEFAULT_REQUESTS_PER_SECOND,
     });
     const balance = new StepBalance(settings, budget, deps);
-    const { credits } = balance;
+    // Left out of the report when not read at all: no credit outputs, no summary line.
+    const credits = readsBalance(settings) ? balance.credits : undefined;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
@@ -56744,17 +57178,22 @@ async function runPipeline(settings, given) {
         const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
             return { tasks: [], notWaitedFor: given, failure: unusable };
-        const refused = await balance.before(deadline);
-        if (refused)
-            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
+            // What the task costs is measured from here, and min-credits must pass before it is paid for.
+            const refused = await balance.before(deadline);
+            if (refused)
+                return { tasks: [], credits, failure: refused };
             const created = await createTask(client, budget, settings.create, deadline, deps);
             if ('failure' in created)
                 return { tasks: [], credits, failure: created.failure };
             taskIds = [created.taskId];
         }
-        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+        // A wait for tasks that exist reads the balance beside its polls, never before them; a
+        // min-credits refusal stops the polls (not the downloads of tasks that ended).
+        const refusal = new AbortController();
+        const waitSignal = AbortSignal.any([signal, refusal.signal]);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
@@ -56773,14 +57212,27 @@ async function runPipeline(settings, given) {
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
+        const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
-        await balance.after();
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }));
+        // Started once every first poll has asked the budget for its slot (they ask at once, in
+        // runTask's first synchronous steps), so the read queues behind them.
+        if (!settings.create && readsBalance(settings)) {
+            void balance.before(deadline).then((refused) => {
+                // A cancelled run is the tasks' to report, with the ids still running.
+                if (refused && refused.kind !== 'cancelled') {
+                    refusal.abort();
+                    budget.cancel();
+                }
+            });
+        }
+        const tasks = await Promise.all(running);
+        const refused = await balance.after();
         const report = { tasks, credits };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, deps);
+        const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
+        const failure = stopped ?? overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact && !signal.aborted) {
             try {
@@ -56877,10 +57329,12 @@ async function upload(report, taskIds, settings, deps) {
         files,
         rootDirectory: report.downloadDir,
         retentionDays: settings.artifactRetentionDays,
+        compressionLevel: settings.compressionLevel,
+        archive: settings.archive,
         logger: deps.logger,
         env: deps.env,
     });
-    return uploaded && { ...uploaded, name };
+    return uploaded;
 }
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];
@@ -57042,6 +57496,7 @@ const OPTIONS = {
     'max-requests-per-second': { type: 'string' },
     'base-url': { type: 'string' },
     'min-credits': { type: 'string' },
+    'report-credits': { type: 'boolean' },
     'no-fail': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -57236,7 +57691,8 @@ Commands:
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
   credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
+create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
+creditsAfter, creditsUsed); a plain wait does not.
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -57257,7 +57713,10 @@ Options:
                                   --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+                                  nothing, wait stops
+  --report-credits                wait: read the balance before and after, for the credit
+                                  fields (create reads it anyway)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -57410,6 +57869,7 @@ async function command(argv, io) {
         [constants_Inputs.DownloadDir]: values.download,
         [constants_Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
         [constants_Inputs.MinCredits]: values['min-credits'],
+        [constants_Inputs.ReportCredits]: values['report-credits'] ? 'true' : 'false',
     };
     if (!io.env[constants_API_KEY_ENV]?.trim()) {
         return usageError(`Set the ${constants_API_KEY_ENV} environment variable to your Kie.ai API key.`);

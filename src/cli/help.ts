@@ -15,7 +15,8 @@ Commands:
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
   credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
+create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
+creditsAfter, creditsUsed); a plain wait does not.
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -36,7 +37,10 @@ Options:
                                   --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+                                  nothing, wait stops
+  --report-credits                wait: read the balance before and after, for the credit
+                                  fields (create reads it anyway)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
