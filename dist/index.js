@@ -42033,7 +42033,8 @@ function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
     for (const [name, value] of Object.entries(fields))
         outputs[name] = outputText(value);
     const cut = [];
-    let available = maxBytes;
+    // The list of cut outputs is set last, so room for its longest is kept from the start.
+    let available = maxBytes - utf16Bytes('', LARGE_OUTPUTS.join(','));
     for (const [name, text] of Object.entries(outputs)) {
         if (!LARGE_OUTPUTS.includes(name))
             available -= utf16Bytes(name, text);

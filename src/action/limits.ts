@@ -51,7 +51,8 @@ export function boundOutputs(
   const outputs: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) outputs[name] = outputText(value);
   const cut: CutOutput[] = [];
-  let available = maxBytes;
+  // The list of cut outputs is set last, so room for its longest is kept from the start.
+  let available = maxBytes - utf16Bytes('', LARGE_OUTPUTS.join(','));
   for (const [name, text] of Object.entries(outputs)) {
     if (!LARGE_OUTPUTS.includes(name as OutputName)) available -= utf16Bytes(name, text);
   }
