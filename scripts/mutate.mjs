@@ -23,7 +23,7 @@ const CORE = {
   'src/settings/units.ts': ['test/units.test.ts', 'test/settings.test.ts'],
   'src/action/limits.ts': ['test/limits.test.ts'],
   'src/settings/schema.ts': ['test/settings.test.ts'],
-  'src/kie/apis/*.ts': ['test/families.test.ts', 'test/wait-families.test.ts'],
+  'src/kie/apis/*.ts': ['test/apis.test.ts', 'test/families.test.ts', 'test/wait-families.test.ts'],
   'src/kie/faults.ts': ['test/wait.test.ts', 'test/wait-families.test.ts'],
   'src/results/naming.ts': ['test/naming.test.ts'],
   'src/wait/schedule.ts': ['test/schedule.test.ts'],
