@@ -120,8 +120,10 @@ describe('creating on each API', () => {
 });
 
 describe('each input’s rule', () => {
-  const settings = (inputs: Record<string, string>, env = { KIE_API_KEY: 'key' }) =>
-    parseSettings((name) => ({ 'task-id': 't', ...inputs })[name] ?? '', env);
+  const settings = (inputs: Record<string, string>, env = { KIE_API_KEY: 'key' }) => {
+    const all: Record<string, string> = { 'task-id': 't', ...inputs };
+    return parseSettings((name) => all[name] ?? '', env);
+  };
   const problems = (inputs: Record<string, string>) => problemsOf({ 'task-id': 't', ...inputs });
   const only = (input: string, message: string) => [{ input, message }];
 
