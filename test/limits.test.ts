@@ -141,7 +141,7 @@ describe('boundOutputs', () => {
     const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
     // The outputs with resultUrls empty ('[]'), plus room for exactly k URLs.
     const roomFor = (k: number) => base + TRUNCATED_ROOM + 2 * 13 * k;
-    for (const k of [0, 1, 5]) {
+    for (const k of [0, 1, 5, 10, 20]) {
       const { outputs } = boundOutputs(fields({ resultUrls: urls }), fileFor, roomFor(k));
       expect(JSON.parse(outputs.resultUrls!)).toEqual(urls.slice(0, k));
     }
@@ -162,6 +162,30 @@ describe('boundOutputs', () => {
     expect(unkept.cut).toEqual([{ name: 'transcript', whole: transcript, file: undefined }]);
   });
 
+  it('lists outputs of the same length in their own order', () => {
+    const transcript = 't'.repeat(5_000);
+    const resultJson = JSON.stringify('r'.repeat(4_998));
+    const { outputs } = boundOutputs(fields({ resultJson, transcript }), fileFor, 2_000);
+    expect(outputs.truncated).toBe('transcript,resultJson');
+  });
+
+  it('keeps the marker of cut JSON when it fits exactly', () => {
+    const resultJson = JSON.stringify({ resultUrls: ['x'.repeat(5_000)] });
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    const marker = JSON.stringify({
+      truncated: true,
+      bytes: resultJson.length,
+      file: '/results/outputs/resultJson',
+    });
+    const room = (chars: number) => base + TRUNCATED_ROOM + 2 * chars;
+    expect(
+      boundOutputs(fields({ resultJson }), fileFor, room(marker.length)).outputs.resultJson,
+    ).toBe(marker);
+    expect(
+      boundOutputs(fields({ resultJson }), fileFor, room(marker.length - 1)).outputs.resultJson,
+    ).toBe('');
+  });
+
   it('never splits a surrogate pair where it cuts', () => {
     const transcript = '😀'.repeat(5_000);
     const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
@@ -173,15 +197,25 @@ describe('boundOutputs', () => {
       base + TRUNCATED_ROOM + 2 * (note.length + 101),
     );
     expect(outputs.transcript).toBe('😀'.repeat(50) + note);
+    // Only the character at the cut matters, not the one after it.
+    const mixed = `${'a'.repeat(100)}😀${'b'.repeat(5_000)}`;
+    const cut = boundOutputs(
+      fields({ transcript: mixed }),
+      fileFor,
+      base + TRUNCATED_ROOM + 2 * (note.length + 101),
+    );
+    expect(cut.outputs.transcript).toBe('a'.repeat(100) + note);
   });
 
   it('cuts long texts inside task objects to 1,000 characters, leaving short ones and other fields', () => {
     const long = 'c'.repeat(1_001);
+    const urls = Array.from({ length: 1_001 }, () => 'u');
     const tasks = [
       { taskId: 'a', transcript: long, costTime: 3 },
       { taskId: 'b', transcript: 'c'.repeat(1_000) },
       null,
       ['x'],
+      { urls },
       ...Array.from({ length: 40 }, () => ({ transcript: long })),
     ];
     const { outputs, cut } = boundOutputs(fields({ tasks }), fileFor, 30_000);
@@ -198,6 +232,8 @@ describe('boundOutputs', () => {
     expect(b.transcript).toBe('c'.repeat(1_000));
     expect(empty).toBeNull();
     expect(list).toEqual(['x']);
+    // Only texts are cut: a long list inside an element stays whole.
+    expect((JSON.parse(outputs.tasks!) as unknown[])[4]).toEqual({ urls });
   });
 
   it('replaces cut JSON by a marker, or by nothing when even that does not fit', () => {
