@@ -160,6 +160,31 @@ describe('each input’s rule', () => {
     );
   });
 
+  it('says where YAML went wrong past line and column 9, and what it is without a position', () => {
+    const keys = Array.from({ length: 11 }, (_, i) => `k${i}: v`).join('\n');
+    const nested = 'x:\n  y:\n    z:\n      w:\n        v:\n          q: 1\n          q: 2';
+    expect(problemsOf({ model: 'm', input: `${keys}\n${nested}` })).toEqual(
+      only(
+        Inputs.Input,
+        "Input 'input' is not valid JSON or YAML (line 18, column 11: map keys must be unique).",
+      ),
+    );
+    expect(problemsOf({ model: 'm', input: 'a: &x 1\nb: *y' })).toEqual(
+      only(
+        Inputs.Input,
+        "Input 'input' is not valid JSON or YAML (unresolved alias (the anchor must be set before the alias): y).",
+      ),
+    );
+  });
+
+  it('reports the rules about creating even when another input is wrong', () => {
+    expect(problemsOf({ timeout: 'soon', input: 'prompt: x' })).toEqual([
+      { input: Inputs.Timeout, message: expect.stringMatching(/^Input 'timeout' must be/) },
+      { input: Inputs.TaskId, message: expect.stringMatching(/^Input 'task-id' is required/) },
+      { input: Inputs.Input, message: "Inputs 'input' and 'callback-url' need 'model'." },
+    ]);
+  });
+
   it('takes callback-url as an http(s) URL, or none', () => {
     expect(
       problems({ 'callback-url': 'ftp://example.com/hook', 'task-id': '', model: 'm' }),
@@ -331,6 +356,7 @@ describe('each input’s rule', () => {
     ['', undefined],
     ['50', 50],
     ['12.5', 12.5],
+    ['12.25', 12.25],
     ['0', 0],
   ])('takes min-credits %j', (text, credits) => {
     expect(settings({ 'min-credits': text }).minCredits).toBe(credits);
