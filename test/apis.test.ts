@@ -102,10 +102,100 @@ describe('the endpoints and create rules of each family', () => {
   });
 
   it('says in one line why a reply could not be read', () => {
-    const result = apiFamily('veo')!.read({ successFlag: 1 });
-    expect(result).toEqual({ unreadable: expect.stringContaining('taskId') });
-    expect((result as { unreadable: string }).unreadable).not.toContain('\n');
+    expect(apiFamily('veo')!.read({ successFlag: 1 })).toEqual({
+      unreadable: '✖ Invalid input   → at taskId',
+    });
   });
+});
+
+describe('every family, failed or done without files', () => {
+  it.each([
+    ['veo', { successFlag: 2 }, 'Veo 3.1 reported successFlag 2.', { successFlag: 1 }, true],
+    ['runway', { state: 'fail' }, 'Runway reported state fail.', { state: 'success' }, true],
+    [
+      'runway-aleph',
+      { successFlag: 0, errorCode: 400 },
+      'Runway Aleph reported successFlag 0.',
+      { successFlag: 1 },
+      true,
+    ],
+    [
+      'suno',
+      { status: 'CREATE_TASK_FAILED' },
+      'Suno reported status CREATE_TASK_FAILED.',
+      { status: 'SUCCESS' },
+      true,
+    ],
+    [
+      'suno-lyrics',
+      { status: 'GENERATE_LYRICS_FAILED' },
+      'Suno lyrics reported status GENERATE_LYRICS_FAILED.',
+      { status: 'SUCCESS' },
+      false,
+    ],
+    [
+      'suno-wav',
+      { successFlag: 'GENERATE_WAV_FAILED' },
+      'Suno WAV reported successFlag GENERATE_WAV_FAILED.',
+      { successFlag: 'SUCCESS' },
+      true,
+    ],
+    [
+      'suno-vocal-removal',
+      { successFlag: 'CREATE_TASK_FAILED' },
+      'Suno vocal removal reported successFlag CREATE_TASK_FAILED.',
+      { successFlag: 'SUCCESS' },
+      true,
+    ],
+    [
+      'suno-mp4',
+      { successFlag: 'GENERATE_MP4_FAILED' },
+      'Suno MP4 reported successFlag GENERATE_MP4_FAILED.',
+      { successFlag: 'SUCCESS' },
+      true,
+    ],
+    [
+      'suno-midi',
+      { successFlag: 3 },
+      'Suno MIDI reported successFlag 3.',
+      { successFlag: 1 },
+      false,
+    ],
+    [
+      'suno-cover',
+      { successFlag: 3 },
+      'Suno cover image reported successFlag 3.',
+      { successFlag: 1 },
+      true,
+    ],
+    ['4o-image', { successFlag: 2 }, '4o Image reported successFlag 2.', { successFlag: 1 }, true],
+    [
+      'flux-kontext',
+      { successFlag: 3 },
+      'Flux Kontext reported successFlag 3.',
+      { successFlag: 1 },
+      true,
+    ],
+    [
+      'midjourney',
+      { successFlag: 3 },
+      'Midjourney reported successFlag 3.',
+      { successFlag: 1 },
+      true,
+    ],
+    ['luma', { successFlag: 2 }, 'Luma reported successFlag 2.', { successFlag: 1 }, true],
+  ])(
+    '%s: a failure without a message names its state; a success without URLs warns when files were due',
+    (api, failure, failMsg, success, warns) => {
+      expect(read(api, failure)).toMatchObject({ state: 'fail', failMsg, warnings: [] });
+      const done = read(api, success);
+      expect(done.state).toBe('success');
+      const label = apiFamily(api)!.label;
+      expect(done.warnings).toEqual(
+        warns ? [`${label} reported success but its reply holds no result URL.`] : [],
+      );
+    },
+  );
 });
 
 describe('the shared readers', () => {
@@ -124,6 +214,8 @@ describe('the shared readers', () => {
       documented: false,
     });
     expect(lookup(table, null)).toEqual({ state: 'generating', apiState: '', documented: false });
+    // Nothing a reply holds may crash the read, not even what JSON cannot write.
+    expect(lookup(table, { big: 1n }).apiState).toBe('');
     expect(lookup(table, undefined).apiState).toBe('');
     // Inherited names are no documented value.
     expect(lookup(table, 'toString')).toEqual({
@@ -143,6 +235,10 @@ describe('the shared readers', () => {
   });
 
   it('looks four levels deep and no deeper', () => {
+    const nest = (levels: number): unknown =>
+      levels === 0 ? 'https://r' : { resultUrl: nest(levels - 1) };
+    expect(urlsIn(nest(4))).toEqual(['https://r']);
+    expect(urlsIn(nest(5))).toEqual([]);
     expect(urlsIn([[['https://deep']]])).toEqual(['https://deep']);
     expect(urlsIn([[[['https://deeper']]]])).toEqual(['https://deeper']);
     expect(urlsIn([[[[['https://too-deep']]]]])).toEqual([]);
@@ -180,7 +276,13 @@ describe('what a record says, by state', () => {
     expect(read('veo', { successFlag: 2 }).failCode).toBe('');
   });
 
+  it('writes resultJson as empty when JSON cannot hold the result, instead of failing', () => {
+    expect(read('suno-midi', { successFlag: 1, midiData: { big: 1n } }).resultJson).toBe('');
+    expect(read('market', { state: 'success', resultJson: { big: 1n } }).resultJson).toBe('');
+  });
+
   it('leaves resultJson empty without a result, and the model empty when none is named', () => {
+    expect(read('suno-midi', { successFlag: 0 }).model).toBe('');
     expect(read('veo', { successFlag: 0, response: null })).toMatchObject({
       resultJson: '',
       model: '',
@@ -247,9 +349,10 @@ describe('Suno', () => {
     ]);
     expect(record.model).toBe('chirp-v4');
     expect(read('suno', reply('SUCCESS', [track('https://m/a', { modelName: 5 })])).model).toBe('');
-    expect(read('suno', { status: 'SUCCESS', response: { sunoData: 'none' } }).resultUrls).toEqual(
-      [],
-    );
+    expect(read('suno', { status: 'SUCCESS', response: { sunoData: 'none' } })).toMatchObject({
+      resultUrls: [],
+      warnings: ['Suno reported success but its reply holds no result URL.'],
+    });
   });
 
   it('lyrics: the text is the result; a callback failure is a success only with text', () => {
@@ -264,6 +367,10 @@ describe('Suno', () => {
       read('suno-lyrics', { status: 'CALLBACK_EXCEPTION', response: { data: [{ text: '' }] } })
         .state,
     ).toBe('fail');
+    const some = { data: [{ text: '' }, { text: 'la' }] };
+    expect(read('suno-lyrics', { status: 'CALLBACK_EXCEPTION', response: some }).state).toBe(
+      'success',
+    );
     expect(
       read('suno-lyrics', { status: 'CALLBACK_EXCEPTION', response: { data: 'la' } }).state,
     ).toBe('fail');
