@@ -62,6 +62,11 @@ describe('fileNameFor', () => {
     ['/a/x.abcdefghi', 'x.abcdefghi'],
     [`/a/${'y'.repeat(120)}.abcdefghi`, `${'y'.repeat(90)}.abcdefghi`],
     [`/a/${'y'.repeat(120)}.abcdefghij`, 'y'.repeat(100)],
+    // Only the last segment is decoded: a stray "%" before it spoils nothing.
+    ['/a%/b%20c.png', 'b c.png'],
+    ['/a/a..b.png', 'a.b.png'],
+    ['/a/x.png%20.%20.', 'x.png'],
+    [`/a/${'z'.repeat(94)}%20.%20zzz.png`, `${'z'.repeat(94)}.png`],
     // A stem cut at the limit that ends in dots or spaces loses them.
     [`/a/${'z'.repeat(95)}%20..%20z.png`, `${'z'.repeat(95)}.png`],
     // The limit counts bytes: a character that would pass it is left out whole.
