@@ -30,6 +30,7 @@ export interface DelayInput {
 export function nextDelay(input: DelayInput, options: ScheduleOptions): number {
   const { pollIntervalMs, maxPollIntervalMs } = options;
   const byAge = input.taskAgeMs * AGE_FRACTION;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with no fault it would be poll-interval, the floor anyway
   const byFaults = input.consecutiveFaults > 0 ? pollIntervalMs * 2 ** input.consecutiveFaults : 0;
   const base = Math.min(Math.max(pollIntervalMs, byAge, byFaults), maxPollIntervalMs);
   const jittered = base * (1 + JITTER * (2 * input.random - 1));
