@@ -99,13 +99,24 @@ describe('the job summary', () => {
   });
 
   it('names the tasks not waited for when the step stops before the wait', async () => {
-    kie.balance = 3;
-    const one = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
+    // A download-dir that is a file is refused before any request.
+    const unusable = { download: 'true', 'download-dir': import.meta.filename };
+    const one = await runInProcess(inputs({ 'task-id': 'abc123', ...unusable }));
     expect(one.summary).toMatch(/^## ❌ Kie\.ai task <code>abc123<\/code> was not waited for\n/);
-    const two = await runInProcess(inputs({ 'task-id': 'a b', 'min-credits': '10' }));
+    const two = await runInProcess(inputs({ 'task-id': 'a b', ...unusable }));
     expect(two.summary).toMatch(/^## ❌ 2 Kie\.ai tasks were not waited for\n/);
     expect(two.outputs).toMatchObject({ taskId: 'a,b', state: '', tasks: '[]' });
     expect(kie.taskRequests()).toEqual([]);
+  });
+
+  it('shows what the first poll saw when min-credits stops a wait', async () => {
+    kie.balance = 3;
+    kie.script('abc123', [{ state: 'generating' }, { state: 'generating' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
+    expect(run.summary).toMatch(
+      /^## ❌ Kie\.ai task <code>abc123<\/code>: generating \(cancelled\)\n/,
+    );
+    expect(run.summary).toContain("> The Kie.ai balance is 3 credits, below 'min-credits' (10).");
   });
 
   it('says no task was created when creating it failed', async () => {

@@ -30163,6 +30163,1111 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
+/***/ 48280:
+/***/ (function(module) {
+
+(function (root) {
+    'use strict';
+    // A list of regular expressions that match arbitrary IPv4 addresses,
+    // for which a number of weird notations exist.
+    // Note that an address like 0010.0xa5.1.1 is considered legal.
+    const ipv4Part = '(0?\\d+|0x[a-f0-9]+)';
+    const ipv4Regexes = {
+        fourOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        threeOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        twoOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        longValue: new RegExp(`^${ipv4Part}$`, 'i')
+    };
+
+    // Regular Expression for checking Octal numbers
+    const octalRegex = new RegExp(`^0[0-7]+$`, 'i');
+    const hexRegex = new RegExp(`^0x[a-f0-9]+$`, 'i');
+
+    const zoneIndex = '%[0-9a-z]{1,}';
+
+    // IPv6-matching regular expressions.
+    // For IPv6, the task is simpler: it is enough to match the colon-delimited
+    // hexadecimal IPv6 and a transitional variant with dotted-decimal IPv4 at
+    // the end.
+    const ipv6Part = '(?:[0-9a-f]+::?)+';
+    const ipv6Regexes = {
+        zoneIndex: new RegExp(zoneIndex, 'i'),
+        'native': new RegExp(`^(::)?(${ipv6Part})?([0-9a-f]+)?(::)?(${zoneIndex})?$`, 'i'),
+        deprecatedTransitional: new RegExp(`^(?:::)(${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?)$`, 'i'),
+        transitional: new RegExp(`^((?:${ipv6Part})|(?:::)(?:${ipv6Part})?)${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?$`, 'i')
+    };
+
+    // Expand :: in an IPv6 address or address part consisting of `parts` groups.
+    function expandIPv6 (string, parts) {
+        // More than one '::' means invalid address
+        if (string.indexOf('::') !== string.lastIndexOf('::')) {
+            return null;
+        }
+
+        let colonCount = 0;
+        let lastColon = -1;
+        let zoneId = (string.match(ipv6Regexes.zoneIndex) || [])[0];
+        let replacement, replacementCount;
+
+        // Remove zone index and save it for later
+        if (zoneId) {
+            zoneId = zoneId.substring(1);
+            string = string.replace(/%.+$/, '');
+        }
+
+        // How many parts do we already have?
+        while ((lastColon = string.indexOf(':', lastColon + 1)) >= 0) {
+            colonCount++;
+        }
+
+        // 0::0 is two parts more than ::
+        if (string.substr(0, 2) === '::') {
+            colonCount--;
+        }
+
+        if (string.substr(-2, 2) === '::') {
+            colonCount--;
+        }
+
+        // An address must not contain more separators than available parts,
+        // and :: must compress at least one part.
+        if (colonCount >= parts) {
+            return null;
+        }
+
+        // replacement = ':' + '0:' * (parts - colonCount)
+        replacementCount = parts - colonCount;
+        replacement = ':';
+        while (replacementCount--) {
+            replacement += '0:';
+        }
+
+        // Insert the missing zeroes
+        string = string.replace('::', replacement);
+
+        // Trim any garbage which may be hanging around if :: was at the edge in
+        // the source string
+        if (string[0] === ':') {
+            string = string.slice(1);
+        }
+
+        if (string[string.length - 1] === ':') {
+            string = string.slice(0, -1);
+        }
+
+        parts = (function () {
+            const ref = string.split(':');
+            const results = [];
+
+            for (let i = 0; i < ref.length; i++) {
+                results.push(ref[i].length > 4 ? NaN : parseInt(ref[i], 16));
+            }
+
+            return results;
+        })();
+
+        return {
+            parts: parts,
+            zoneId: zoneId
+        };
+    }
+
+    // A generic CIDR (Classless Inter-Domain Routing) RFC1518 range matcher.
+    function matchCIDR (first, second, partSize, cidrBits) {
+        if (first.length !== second.length) {
+            throw new Error('ipaddr: cannot match CIDR for objects with different lengths');
+        }
+
+        let part = 0;
+        let shift;
+
+        while (cidrBits > 0) {
+            shift = partSize - cidrBits;
+            if (shift < 0) {
+                shift = 0;
+            }
+
+            if (first[part] >> shift !== second[part] >> shift) {
+                return false;
+            }
+
+            cidrBits -= partSize;
+            part += 1;
+        }
+
+        return true;
+    }
+
+    function parseIntAuto (string) {
+        // Hexadecimal base 16 (0x#)
+        if (hexRegex.test(string)) {
+            return parseInt(string, 16);
+        }
+        // While octal representation is discouraged by ECMAScript 3
+        // and forbidden by ECMAScript 5, we silently allow it to
+        // work only if the rest of the string has numbers less than 8.
+        if (string[0] === '0' && !isNaN(parseInt(string[1], 10))) {
+        if (octalRegex.test(string)) {
+            return parseInt(string, 8);
+        }
+            throw new Error(`ipaddr: cannot parse ${string} as octal`);
+        }
+        // Always include the base 10 radix!
+        return parseInt(string, 10);
+    }
+
+    function padPart (part, length) {
+        while (part.length < length) {
+            part = `0${part}`;
+        }
+
+        return part;
+    }
+
+    const ipaddr = {};
+
+    // An IPv4 address (RFC791).
+    ipaddr.IPv4 = (function () {
+        // Constructs a new IPv4 address from an array of four octets
+        // in network order (MSB first)
+        // Verifies the input.
+        function IPv4 (octets) {
+            if (octets.length !== 4) {
+                throw new Error('ipaddr: ipv4 octet count should be 4');
+            }
+
+            let i, octet;
+
+            for (i = 0; i < octets.length; i++) {
+                octet = octets[i];
+                if (!((0 <= octet && octet <= 255))) {
+                    throw new Error('ipaddr: ipv4 octet should fit in 8 bits');
+                }
+            }
+
+            this.octets = octets;
+        }
+
+        // Special IPv4 address ranges.
+        // See also https://en.wikipedia.org/wiki/Reserved_IP_addresses
+        IPv4.prototype.SpecialRanges = {
+            unspecified: [[new IPv4([0, 0, 0, 0]), 8]],
+            broadcast: [[new IPv4([255, 255, 255, 255]), 32]],
+            // RFC3171
+            multicast: [[new IPv4([224, 0, 0, 0]), 4]],
+            // RFC3927
+            linkLocal: [[new IPv4([169, 254, 0, 0]), 16]],
+            // RFC5735
+            loopback: [[new IPv4([127, 0, 0, 0]), 8]],
+            // RFC6598
+            carrierGradeNat: [[new IPv4([100, 64, 0, 0]), 10]],
+            // RFC1918
+            'private': [
+                [new IPv4([10, 0, 0, 0]), 8],
+                [new IPv4([172, 16, 0, 0]), 12],
+                [new IPv4([192, 168, 0, 0]), 16]
+            ],
+            // Reserved and testing-only ranges; RFCs 5735, 5737, 2544, 1700
+            reserved: [
+                [new IPv4([192, 0, 0, 0]), 24],
+                [new IPv4([192, 0, 2, 0]), 24],
+                [new IPv4([192, 88, 99, 0]), 24],
+                [new IPv4([198, 18, 0, 0]), 15],
+                [new IPv4([198, 51, 100, 0]), 24],
+                [new IPv4([203, 0, 113, 0]), 24],
+                [new IPv4([240, 0, 0, 0]), 4]
+            ],
+            // RFC7534, RFC7535
+            as112: [
+                [new IPv4([192, 175, 48, 0]), 24],
+                [new IPv4([192, 31, 196, 0]), 24],
+            ],
+            // RFC7450
+            amt: [
+                [new IPv4([192, 52, 193, 0]), 24],
+            ],
+        };
+
+        // The 'kind' method exists on both IPv4 and IPv6 classes.
+        IPv4.prototype.kind = function () {
+            return 'ipv4';
+        };
+
+        // Checks if this address matches other one within given CIDR range.
+        IPv4.prototype.match = function (other, cidrRange) {
+            let ref;
+            if (cidrRange === undefined) {
+                ref = other;
+                other = ref[0];
+                cidrRange = ref[1];
+            }
+
+            if (other.kind() !== 'ipv4') {
+                throw new Error('ipaddr: cannot match ipv4 address with non-ipv4 one');
+            }
+
+            return matchCIDR(this.octets, other.octets, 8, cidrRange);
+        };
+
+        // returns a number of leading ones in IPv4 address, making sure that
+        // the rest is a solid sequence of 0's (valid netmask)
+        // returns either the CIDR length or null if mask is not valid
+        IPv4.prototype.prefixLengthFromSubnetMask = function () {
+            let cidr = 0;
+            // non-zero encountered stop scanning for zeroes
+            let stop = false;
+            // number of zeroes in octet
+            const zerotable = {
+                0: 8,
+                128: 7,
+                192: 6,
+                224: 5,
+                240: 4,
+                248: 3,
+                252: 2,
+                254: 1,
+                255: 0
+            };
+            let i, octet, zeros;
+
+            for (i = 3; i >= 0; i -= 1) {
+                octet = this.octets[i];
+                if (octet in zerotable) {
+                    zeros = zerotable[octet];
+                    if (stop && zeros !== 0) {
+                        return null;
+                    }
+
+                    if (zeros !== 8) {
+                        stop = true;
+                    }
+
+                    cidr += zeros;
+                } else {
+                    return null;
+                }
+            }
+
+            return 32 - cidr;
+        };
+
+        // Checks if the address corresponds to one of the special ranges.
+        IPv4.prototype.range = function () {
+            return ipaddr.subnetMatch(this, this.SpecialRanges);
+        };
+
+        // Returns an array of byte-sized values in network order (MSB first)
+        IPv4.prototype.toByteArray = function () {
+            return this.octets.slice(0);
+        };
+
+        // Converts this IPv4 address to an IPv4-mapped IPv6 address.
+        IPv4.prototype.toIPv4MappedAddress = function () {
+            return ipaddr.IPv6.parse(`::ffff:${this.toString()}`);
+        };
+
+        // Symmetrical method strictly for aligning with the IPv6 methods.
+        IPv4.prototype.toNormalizedString = function () {
+            return this.toString();
+        };
+
+        // Returns the address in convenient, decimal-dotted format.
+        IPv4.prototype.toString = function () {
+            return this.octets.join('.');
+        };
+
+        return IPv4;
+    })();
+
+    // A utility function to return broadcast address given the IPv4 interface and prefix length in CIDR notation
+    ipaddr.IPv4.broadcastAddressFromCIDR = function (string) {
+
+        try {
+            const cidr = this.parseCIDR(string);
+            const ipInterfaceOctets = cidr[0].toByteArray();
+            const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            const octets = [];
+            let i = 0;
+            while (i < 4) {
+                // Broadcast address is bitwise OR between ip interface and inverted mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv4 CIDR format', { cause: e });
+        }
+    };
+
+    // Checks if a given string is formatted like IPv4 address.
+    ipaddr.IPv4.isIPv4 = function (string) {
+        return this.parser(string) !== null;
+    };
+
+    // Checks if a given string is a valid IPv4 address.
+    ipaddr.IPv4.isValid = function (string) {
+        try {
+            new this(this.parser(string));
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a valid IPv4 address in CIDR notation.
+    ipaddr.IPv4.isValidCIDR = function (string) {
+        try {
+            this.parseCIDR(string);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a full four-part IPv4 Address.
+    ipaddr.IPv4.isValidFourPartDecimal = function (string) {
+        if (ipaddr.IPv4.isValid(string) && string.match(/^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/)) {
+            return true;
+        } else {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a full four-part IPv4 Address with CIDR prefix.
+    ipaddr.IPv4.isValidCIDRFourPartDecimal = function (string) {
+        const match = string.match(/^(.+)\/(\d+)$/);
+
+        if (!ipaddr.IPv4.isValidCIDR(string) || !match) {
+            return false;
+        }
+
+        return ipaddr.IPv4.isValidFourPartDecimal(match[1]);
+    };
+
+    // A utility function to return network address given the IPv4 interface and prefix length in CIDR notation
+    ipaddr.IPv4.networkAddressFromCIDR = function (string) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+
+        try {
+            cidr = this.parseCIDR(string);
+            ipInterfaceOctets = cidr[0].toByteArray();
+            subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            octets = [];
+            i = 0;
+            while (i < 4) {
+                // Network address is bitwise AND between ip interface and mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv4 CIDR format', { cause: e });
+        }
+    };
+
+    // Tries to parse and validate a string with IPv4 address.
+    // Throws an error if it fails.
+    ipaddr.IPv4.parse = function (string) {
+        const parts = this.parser(string);
+
+        if (parts === null) {
+            throw new Error('ipaddr: string is not formatted like an IPv4 Address');
+        }
+
+        return new this(parts);
+    };
+
+    // Parses the string as an IPv4 Address with CIDR Notation.
+    ipaddr.IPv4.parseCIDR = function (string) {
+        let match;
+
+        if ((match = string.match(/^(.+)\/(\d+)$/))) {
+            const maskLength = parseInt(match[2]);
+            if (maskLength >= 0 && maskLength <= 32) {
+                const parsed = [this.parse(match[1]), maskLength];
+                Object.defineProperty(parsed, 'toString', {
+                    value: function () {
+                        return this.join('/');
+                    }
+                });
+                return parsed;
+            }
+        }
+
+        throw new Error('ipaddr: string is not formatted like an IPv4 CIDR range');
+    };
+
+    // Classful variants (like a.b, where a is an octet, and b is a 24-bit
+    // value representing last three octets; this corresponds to a class C
+    // address) are omitted due to classless nature of modern Internet.
+    ipaddr.IPv4.parser = function (string) {
+        let match, part, value;
+
+        // parseInt recognizes all that octal & hexadecimal weirdness for us
+        if ((match = string.match(ipv4Regexes.fourOctet))) {
+            return (function () {
+                const ref = match.slice(1, 6);
+                const results = [];
+
+                for (let i = 0; i < ref.length; i++) {
+                    part = ref[i];
+                    results.push(parseIntAuto(part));
+                }
+
+                return results;
+            })();
+        } else if ((match = string.match(ipv4Regexes.longValue))) {
+            value = parseIntAuto(match[1]);
+            if (value > 0xffffffff || value < 0) {
+                throw new Error('ipaddr: address outside defined range');
+            }
+
+            return ((function () {
+                const results = [];
+                let shift;
+
+                for (shift = 0; shift <= 24; shift += 8) {
+                    results.push((value >> shift) & 0xff);
+                }
+
+                return results;
+            })()).reverse();
+        } else if ((match = string.match(ipv4Regexes.twoOctet))) {
+            return (function () {
+                const ref = match.slice(1, 4);
+                const results = [];
+
+                value = parseIntAuto(ref[1]);
+                if (value > 0xffffff || value < 0) {
+                    throw new Error('ipaddr: address outside defined range');
+                }
+
+                results.push(parseIntAuto(ref[0]));
+                results.push((value >> 16) & 0xff);
+                results.push((value >>  8) & 0xff);
+                results.push( value        & 0xff);
+
+                return results;
+            })();
+        } else if ((match = string.match(ipv4Regexes.threeOctet))) {
+            return (function () {
+                const ref = match.slice(1, 5);
+                const results = [];
+
+                value = parseIntAuto(ref[2]);
+                if (value > 0xffff || value < 0) {
+                    throw new Error('ipaddr: address outside defined range');
+                }
+
+                results.push(parseIntAuto(ref[0]));
+                results.push(parseIntAuto(ref[1]));
+                results.push((value >> 8) & 0xff);
+                results.push( value       & 0xff);
+
+                return results;
+            })();
+        } else {
+            return null;
+        }
+    };
+
+    // A utility function to return subnet mask in IPv4 format given the prefix length
+    ipaddr.IPv4.subnetMaskFromPrefixLength = function (prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 32) {
+            throw new Error('ipaddr: invalid IPv4 prefix length');
+        }
+
+        const octets = [0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+
+        while (j < filledOctetCount) {
+            octets[j] = 255;
+            j++;
+        }
+
+        if (filledOctetCount < 4) {
+            octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - (prefix % 8);
+        }
+
+        return new this(octets);
+    };
+
+    // An IPv6 address (RFC2460)
+    ipaddr.IPv6 = (function () {
+        // Constructs an IPv6 address from an array of eight 16 - bit parts
+        // or sixteen 8 - bit parts in network order(MSB first).
+        // Throws an error if the input is invalid.
+        function IPv6 (parts, zoneId) {
+            let i, part;
+
+            if (parts.length === 16) {
+                this.parts = [];
+                for (i = 0; i <= 14; i += 2) {
+                    this.parts.push((parts[i] << 8) | parts[i + 1]);
+                }
+            } else if (parts.length === 8) {
+                this.parts = parts;
+            } else {
+                throw new Error('ipaddr: ipv6 part count should be 8 or 16');
+            }
+
+            for (i = 0; i < this.parts.length; i++) {
+                part = this.parts[i];
+                if (!((0 <= part && part <= 0xffff))) {
+                    throw new Error('ipaddr: ipv6 part should fit in 16 bits');
+                }
+            }
+
+            if (zoneId) {
+                this.zoneId = zoneId;
+            }
+        }
+
+        // Special IPv6 ranges
+        IPv6.prototype.SpecialRanges = {
+            // RFC4291, here and after
+            unspecified: [new IPv6([0, 0, 0, 0, 0, 0, 0, 0]), 128],
+            linkLocal: [new IPv6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 10],
+            multicast: [new IPv6([0xff00, 0, 0, 0, 0, 0, 0, 0]), 8],
+            loopback: [new IPv6([0, 0, 0, 0, 0, 0, 0, 1]), 128],
+            uniqueLocal: [new IPv6([0xfc00, 0, 0, 0, 0, 0, 0, 0]), 7],
+            ipv4Mapped: [new IPv6([0, 0, 0, 0, 0, 0xffff, 0, 0]), 96],
+            // RFC3879
+            deprecatedSiteLocal: [new IPv6([0xfec0, 0, 0, 0, 0, 0, 0, 0]), 10],
+            // RFC6666
+            discard: [new IPv6([0x100, 0, 0, 0, 0, 0, 0, 0]), 64],
+            // RFC6145
+            rfc6145: [new IPv6([0, 0, 0, 0, 0xffff, 0, 0, 0]), 96],
+            rfc6052: [
+                // RFC6052
+                [new IPv6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0]), 96],
+                // RFC8215
+                [new IPv6([0x64, 0xff9b, 0x1, 0, 0, 0, 0, 0]), 48],
+            ],
+            // RFC3056
+            '6to4': [new IPv6([0x2002, 0, 0, 0, 0, 0, 0, 0]), 16],
+            // RFC6052, RFC6146
+            teredo: [new IPv6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 32],
+            // RFC5180
+            benchmarking: [new IPv6([0x2001, 0x2, 0, 0, 0, 0, 0, 0]), 48],
+            // RFC7450
+            amt: [new IPv6([0x2001, 0x3, 0, 0, 0, 0, 0, 0]), 32],
+            as112v6: [
+                // RFC7535
+                [new IPv6([0x2001, 0x4, 0x112, 0, 0, 0, 0, 0]), 48],
+                // RFC7534
+                [new IPv6([0x2620, 0x4f, 0x8000, 0, 0, 0, 0, 0]), 48],
+            ],
+            // RFC4843
+            deprecatedOrchid: [new IPv6([0x2001, 0x10, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC7343
+            orchid2: [new IPv6([0x2001, 0x20, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC9374
+            droneRemoteIdProtocolEntityTags: [new IPv6([0x2001, 0x30, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC9602
+            segmentRouting: [new IPv6([0x5f00, 0, 0, 0, 0, 0, 0, 0]), 16],
+            reserved: [
+                // RFC3849
+                [new IPv6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 23],
+                // RFC2928
+                [new IPv6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32],
+                // RFC9637
+                [new IPv6([0x3fff, 0, 0, 0, 0, 0, 0, 0]), 20],
+            ],
+        };
+
+        // Checks if this address is an IPv4-mapped IPv6 address.
+        IPv6.prototype.isIPv4MappedAddress = function () {
+            return this.range() === 'ipv4Mapped';
+        };
+
+        // The 'kind' method exists on both IPv4 and IPv6 classes.
+        IPv6.prototype.kind = function () {
+            return 'ipv6';
+        };
+
+        // Checks if this address matches other one within given CIDR range.
+        IPv6.prototype.match = function (other, cidrRange) {
+            let ref;
+
+            if (cidrRange === undefined) {
+                ref = other;
+                other = ref[0];
+                cidrRange = ref[1];
+            }
+
+            if (other.kind() !== 'ipv6') {
+                throw new Error('ipaddr: cannot match ipv6 address with non-ipv6 one');
+            }
+
+            return matchCIDR(this.parts, other.parts, 16, cidrRange);
+        };
+
+        // returns a number of leading ones in IPv6 address, making sure that
+        // the rest is a solid sequence of 0's (valid netmask)
+        // returns either the CIDR length or null if mask is not valid
+        IPv6.prototype.prefixLengthFromSubnetMask = function () {
+            let cidr = 0;
+            // non-zero encountered stop scanning for zeroes
+            let stop = false;
+            // number of zeroes in octet
+            const zerotable = {
+                0: 16,
+                32768: 15,
+                49152: 14,
+                57344: 13,
+                61440: 12,
+                63488: 11,
+                64512: 10,
+                65024: 9,
+                65280: 8,
+                65408: 7,
+                65472: 6,
+                65504: 5,
+                65520: 4,
+                65528: 3,
+                65532: 2,
+                65534: 1,
+                65535: 0
+            };
+            let part, zeros;
+
+            for (let i = 7; i >= 0; i -= 1) {
+                part = this.parts[i];
+                if (part in zerotable) {
+                    zeros = zerotable[part];
+                    if (stop && zeros !== 0) {
+                        return null;
+                    }
+
+                    if (zeros !== 16) {
+                        stop = true;
+                    }
+
+                    cidr += zeros;
+                } else {
+                    return null;
+                }
+            }
+
+            return 128 - cidr;
+        };
+
+
+        // Checks if the address corresponds to one of the special ranges.
+        IPv6.prototype.range = function () {
+            return ipaddr.subnetMatch(this, this.SpecialRanges);
+        };
+
+        // Returns an array of byte-sized values in network order (MSB first)
+        IPv6.prototype.toByteArray = function () {
+            let part;
+            const bytes = [];
+            const ref = this.parts;
+            for (let i = 0; i < ref.length; i++) {
+                part = ref[i];
+                bytes.push(part >> 8);
+                bytes.push(part & 0xff);
+            }
+
+            return bytes;
+        };
+
+        // Returns the address in expanded format with all zeroes included, like
+        // 2001:0db8:0008:0066:0000:0000:0000:0001
+        IPv6.prototype.toFixedLengthString = function () {
+            const addr = ((function () {
+                const results = [];
+                for (let i = 0; i < this.parts.length; i++) {
+                    results.push(padPart(this.parts[i].toString(16), 4));
+                }
+
+                return results;
+            }).call(this)).join(':');
+
+            let suffix = '';
+
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+
+            return addr + suffix;
+        };
+
+        // Converts this address to IPv4 address if it is an IPv4-mapped IPv6 address.
+        // Throws an error otherwise.
+        IPv6.prototype.toIPv4Address = function () {
+            if (!this.isIPv4MappedAddress()) {
+                throw new Error('ipaddr: trying to convert a generic ipv6 address to ipv4');
+            }
+
+            const ref = this.parts.slice(-2);
+            const high = ref[0];
+            const low = ref[1];
+
+            return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+        };
+
+        // Returns the address in expanded format with all zeroes included, like
+        // 2001:db8:8:66:0:0:0:1
+        //
+        // Deprecated: use toFixedLengthString() instead.
+        IPv6.prototype.toNormalizedString = function () {
+            const addr = ((function () {
+                const results = [];
+
+                for (let i = 0; i < this.parts.length; i++) {
+                    results.push(this.parts[i].toString(16));
+                }
+
+                return results;
+            }).call(this)).join(':');
+
+            let suffix = '';
+
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+
+            return addr + suffix;
+        };
+
+        // Returns the address in compact, human-readable format like
+        // 2001:db8:8:66::1
+        // in line with RFC 5952 (see https://tools.ietf.org/html/rfc5952#section-4)
+        IPv6.prototype.toRFC5952String = function () {
+            const regex = /((^|:)(0(:|$)){2,})/g;
+            // The zone identifier (RFC 4007) is not part of the address; match
+            // against the address alone so a trailing zero run right before the
+            // "%" suffix still gets compressed (RFC 5952, 4.2.2).
+            let suffix = '';
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+            const normalized = this.toNormalizedString();
+            const string = normalized.slice(0, normalized.length - suffix.length);
+            let bestMatchIndex = 0;
+            let bestMatchLength = -1;
+            let bestMatchGroups = -1;
+            let match;
+
+            while ((match = regex.exec(string))) {
+                // Compare by the number of zero groups, not the matched length:
+                // a run that is not at the start carries a leading ":" in the
+                // match, so an equal-length run later in the address would
+                // otherwise be preferred over the leftmost one (RFC 5952, 4.2.3).
+                const groups = (match[0].match(/0/g) || []).length;
+                if (groups > bestMatchGroups) {
+                    bestMatchGroups = groups;
+                    bestMatchIndex = match.index;
+                    bestMatchLength = match[0].length;
+                }
+            }
+
+            if (bestMatchLength < 0) {
+                return string + suffix;
+            }
+
+            return `${string.substring(0, bestMatchIndex)}::${string.substring(bestMatchIndex + bestMatchLength)}${suffix}`;
+        };
+
+        // Returns the address in compact, human-readable format like
+        // 2001:db8:8:66::1
+        // Calls toRFC5952String under the hood.
+        IPv6.prototype.toString = function () {
+            return this.toRFC5952String();
+        };
+
+        return IPv6;
+
+    })();
+
+    // A utility function to return broadcast address given the IPv6 interface and prefix length in CIDR notation
+    ipaddr.IPv6.broadcastAddressFromCIDR = function (string) {
+        try {
+            const cidr = this.parseCIDR(string);
+            const ipInterfaceOctets = cidr[0].toByteArray();
+            const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            const octets = [];
+            let i = 0;
+            while (i < 16) {
+                // Broadcast address is bitwise OR between ip interface and inverted mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv6 CIDR format', { cause: e });
+        }
+    };
+
+    // Checks if a given string is formatted like IPv6 address.
+    ipaddr.IPv6.isIPv6 = function (string) {
+        return this.parser(string) !== null;
+    };
+
+    // Checks to see if string is a valid IPv6 Address
+    ipaddr.IPv6.isValid = function (string) {
+
+        // Since IPv6.isValid is always called first, this shortcut
+        // provides a substantial performance gain.
+        if (typeof string === 'string' && string.indexOf(':') === -1) {
+            return false;
+        }
+
+        try {
+            const addr = this.parser(string);
+            new this(addr.parts, addr.zoneId);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a valid IPv6 address in CIDR notation.
+    ipaddr.IPv6.isValidCIDR = function (string) {
+
+        // See note in IPv6.isValid
+        if (typeof string === 'string' && string.indexOf(':') === -1) {
+            return false;
+        }
+
+        try {
+            this.parseCIDR(string);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // A utility function to return network address given the IPv6 interface and prefix length in CIDR notation
+    ipaddr.IPv6.networkAddressFromCIDR = function (string) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+
+        try {
+            cidr = this.parseCIDR(string);
+            ipInterfaceOctets = cidr[0].toByteArray();
+            subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            octets = [];
+            i = 0;
+            while (i < 16) {
+                // Network address is bitwise AND between ip interface and mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv6 CIDR format', { cause: e });
+        }
+    };
+
+    // Tries to parse and validate a string with IPv6 address.
+    // Throws an error if it fails.
+    ipaddr.IPv6.parse = function (string) {
+        const addr = this.parser(string);
+
+        if (addr === null) {
+            throw new Error('ipaddr: string is not formatted like an IPv6 Address');
+        }
+
+        return new this(addr.parts, addr.zoneId);
+    };
+
+    ipaddr.IPv6.parseCIDR = function (string) {
+        let maskLength, match, parsed;
+
+        if ((match = string.match(/^(.+)\/(\d+)$/))) {
+            maskLength = parseInt(match[2]);
+            if (maskLength >= 0 && maskLength <= 128) {
+                parsed = [this.parse(match[1]), maskLength];
+                Object.defineProperty(parsed, 'toString', {
+                    value: function () {
+                        return this.join('/');
+                    }
+                });
+                return parsed;
+            }
+        }
+
+        throw new Error('ipaddr: string is not formatted like an IPv6 CIDR range');
+    };
+
+    // Parse an IPv6 address.
+    ipaddr.IPv6.parser = function (string) {
+        let addr, i, match, octet, octets, zoneId;
+
+        if ((match = string.match(ipv6Regexes.deprecatedTransitional))) {
+            return this.parser(`::ffff:${match[1]}`);
+        }
+        if (ipv6Regexes.native.test(string)) {
+            return expandIPv6(string, 8);
+        }
+        if ((match = string.match(ipv6Regexes.transitional))) {
+            zoneId = match[6] || '';
+            addr = match[1]
+            if (!match[1].endsWith('::')) {
+                addr = addr.slice(0, -1)
+            }
+            addr = expandIPv6(addr + zoneId, 6);
+            if (addr && addr.parts) {
+                octets = [
+                    parseInt(match[2]),
+                    parseInt(match[3]),
+                    parseInt(match[4]),
+                    parseInt(match[5])
+                ];
+                for (i = 0; i < octets.length; i++) {
+                    octet = octets[i];
+                    if (!((0 <= octet && octet <= 255))) {
+                        return null;
+                    }
+                }
+
+                addr.parts.push(octets[0] << 8 | octets[1]);
+                addr.parts.push(octets[2] << 8 | octets[3]);
+                return {
+                    parts: addr.parts,
+                    zoneId: addr.zoneId
+                };
+            }
+        }
+
+        return null;
+    };
+
+    // A utility function to return subnet mask in IPv6 format given the prefix length
+    ipaddr.IPv6.subnetMaskFromPrefixLength = function (prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 128) {
+            throw new Error('ipaddr: invalid IPv6 prefix length');
+        }
+
+        const octets = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+
+        while (j < filledOctetCount) {
+            octets[j] = 255;
+            j++;
+        }
+
+        if (filledOctetCount < 16) {
+            octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - (prefix % 8);
+        }
+
+        return new this(octets);
+    };
+
+    // Try to parse an array in network order (MSB first) for IPv4 and IPv6
+    ipaddr.fromByteArray = function (bytes) {
+        const length = bytes.length;
+
+        if (length === 4) {
+            return new ipaddr.IPv4(bytes);
+        } else if (length === 16) {
+            return new ipaddr.IPv6(bytes);
+        } else {
+            throw new Error('ipaddr: the binary input is neither an IPv6 nor IPv4 address');
+        }
+    };
+
+    // Checks if the address is valid IP address
+    ipaddr.isValid = function (string) {
+        return ipaddr.IPv6.isValid(string) || ipaddr.IPv4.isValid(string);
+    };
+
+    // Checks if the address is valid IP address in CIDR notation
+    ipaddr.isValidCIDR = function (string) {
+        return ipaddr.IPv6.isValidCIDR(string) || ipaddr.IPv4.isValidCIDR(string);
+    };
+
+
+    // Attempts to parse an IP Address, first through IPv6 then IPv4.
+    // Throws an error if it could not be parsed.
+    ipaddr.parse = function (string) {
+        if (ipaddr.IPv6.isValid(string)) {
+            return ipaddr.IPv6.parse(string);
+        } else if (ipaddr.IPv4.isValid(string)) {
+            return ipaddr.IPv4.parse(string);
+        } else {
+            throw new Error('ipaddr: the address has neither IPv6 nor IPv4 format');
+        }
+    };
+
+    // Attempt to parse CIDR notation, first through IPv6 then IPv4.
+    // Throws an error if it could not be parsed.
+    ipaddr.parseCIDR = function (string) {
+        try {
+            return ipaddr.IPv6.parseCIDR(string);
+        } catch {
+            try {
+                return ipaddr.IPv4.parseCIDR(string);
+            } catch (e) {
+                throw new Error('ipaddr: the address has neither IPv6 nor IPv4 CIDR format', { cause: e });
+            }
+        }
+    };
+
+    // Parse an address and return plain IPv4 address if it is an IPv4-mapped address
+    ipaddr.process = function (string) {
+        const addr = this.parse(string);
+
+        if (addr.kind() === 'ipv6' && addr.isIPv4MappedAddress()) {
+            return addr.toIPv4Address();
+        } else {
+            return addr;
+        }
+    };
+
+    // An utility function to ease named range matching. See examples below.
+    // rangeList can contain both IPv4 and IPv6 subnet entries and will not throw errors
+    // on matching IPv4 addresses to IPv6 ranges or vice versa.
+    ipaddr.subnetMatch = function (address, rangeList, defaultName) {
+        let i, rangeName, rangeSubnets, subnet;
+
+        if (defaultName === undefined || defaultName === null) {
+            defaultName = 'unicast';
+        }
+
+        for (rangeName in rangeList) {
+            if (Object.prototype.hasOwnProperty.call(rangeList, rangeName)) {
+                rangeSubnets = rangeList[rangeName];
+                // ECMA5 Array.isArray isn't available everywhere
+                if (rangeSubnets[0] && !(rangeSubnets[0] instanceof Array)) {
+                    rangeSubnets = [rangeSubnets];
+                }
+
+                for (i = 0; i < rangeSubnets.length; i++) {
+                    subnet = rangeSubnets[i];
+                    if (address.kind() === subnet[0].kind() && address.match.apply(address, subnet)) {
+                        return rangeName;
+                    }
+                }
+            }
+        }
+
+        return defaultName;
+    };
+
+    // Export for both the CommonJS and browser-like environment
+    if ( true && module.exports) {
+        module.exports = ipaddr;
+
+    } else {
+        root.ipaddr = ipaddr;
+    }
+
+}(this));
+
+
+/***/ }),
+
 /***/ 57349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -41954,6 +43059,7 @@ const constants_Inputs = {
     DownloadDir: 'download-dir',
     MaxDownloadSize: 'max-download-size',
     DownloadTimeout: 'download-timeout',
+    AllowPrivateDownloads: 'allow-private-downloads',
     UploadArtifact: 'upload-artifact',
     ArtifactName: 'artifact-name',
     ArtifactRetentionDays: 'artifact-retention-days',
@@ -41962,6 +43068,9 @@ const constants_Inputs = {
     Input: 'input',
     CallbackUrl: 'callback-url',
     MinCredits: 'min-credits',
+    ReportCredits: 'report-credits',
+    CompressionLevel: 'compression-level',
+    Archive: 'archive',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -42039,69 +43148,6 @@ function cancellableSource(source, signal) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
-;// CONCATENATED MODULE: ./src/settings/units.ts
-// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
-const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
-/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (/^\d+(?:\.\d+)?$/.test(value))
-        return Math.round(Number(value) * 1_000);
-    if (!DURATION.test(value))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-        total += Number(amount) * DURATION_UNITS_MS[unit];
-    }
-    return Math.round(total);
-}
-/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
-function formatDuration(ms) {
-    if (ms < 1_000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-    const totalSeconds = Math.round(ms / 1_000);
-    const hours = Math.floor(totalSeconds / 3_600);
-    const minutes = Math.floor((totalSeconds % 3_600) / 60);
-    const seconds = totalSeconds % 60;
-    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
-        .filter(Boolean)
-        .join(' ');
-}
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: 1024,
-    mb: 1024 ** 2,
-    gb: 1024 ** 3,
-    tb: 1024 ** 4,
-};
-/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
-function parseSize(text) {
-    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
-    if (!match)
-        return undefined;
-    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
-}
-/** "1.5 GB", "340 KB", "12 B". */
-function formatSize(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-/** "1 poll", "3 polls". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts; a plain constant keeps the bundle free of
 // a JSON import and the User-Agent available to every module.
@@ -51665,10 +52711,145 @@ function coerce_date(params) {
 // EXTERNAL MODULE: ./node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(84841);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
+;// CONCATENATED MODULE: ./src/net/server-text.ts
+// Text from a server, made safe where it enters and where it is shown: the API key (which a
+// server may echo back) redacted, length capped, and control characters written out so no
+// terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
+/** What a message or reason from the server may fill in a log line, an output or the summary. */
+const MAX_SERVER_TEXT_CHARS = 2_000;
+/** At most `max` characters, with a note saying how many more there were. */
+function capText(text, max = MAX_SERVER_TEXT_CHARS) {
+    if (text.length <= max)
+        return text;
+    return `${text.slice(0, max)}… (${text.length - max} more characters not shown)`;
+}
+// C0 but newline and tab, DEL, and C1: ESC, BEL, CR, CSI (U+009B) could recolour, retitle or
+// overwrite a terminal, or hide what comes before them.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+function escapeControls(text) {
+    return text
+        .replaceAll('\r\n', '\n')
+        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const REDACTED = '***';
+/**
+ * `text` with every secret replaced by `***`: as is, percent-encoded, or hidden behind percent
+ * escapes that decode to it (a URL's query string). JSON escapes are undone by the JSON parser
+ * first: see redactingReviver.
+ */
+function redact(text, secrets) {
+    let result = text;
+    for (const secret of secrets) {
+        result = result.replaceAll(secret, REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            result = result.replaceAll(encoded, REDACTED);
+    }
+    if (!result.includes('%'))
+        return result;
+    const decoded = percentDecoded(result);
+    return secrets.some((secret) => decoded.includes(secret)) ? redact(decoded, secrets) : result;
+}
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** For JSON.parse: every string value of the reply redacted, whatever escapes spelt it. */
+function redactingReviver(secrets) {
+    return (_key, value) => typeof value === 'string' && secrets.length > 0 ? redact(value, secrets) : value;
+}
+/**
+ * JSON text (a result nested in the reply as a string, whose own escapes the envelope's parser
+ * did not undo) redacted: re-serialised only when a secret was found in it, so the text stays as
+ * sent otherwise. Text that is not strict JSON is redacted as text.
+ */
+function redactJsonText(text, secrets) {
+    const plain = redact(text, secrets);
+    if (secrets.length === 0 || !/[\\%]/.test(plain))
+        return plain;
+    let found = false;
+    const reviver = redactingReviver(secrets);
+    let value;
+    try {
+        value = JSON.parse(plain, (key, item) => {
+            const redacted = reviver(key, item);
+            found ||= redacted !== item;
+            return redacted;
+        });
+    }
+    catch {
+        return plain;
+    }
+    return found ? JSON.stringify(value) : plain;
+}
+
+;// CONCATENATED MODULE: ./src/kie/json-text.ts
+// JSON as Kie.ai wrote it: re-serialising a parsed value rewrites what JavaScript cannot hold (a
+// 30-digit seed becomes 1.2345678901234568e+29, 1e999 becomes null), so the text is kept instead
+// wherever that would change it.
+/** `text` without the whitespace between tokens: every number and string exactly as written. */
+function compactJson(text) {
+    let compact = '';
+    let start = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (inString) {
+            if (char === '\\')
+                i++;
+            else if (char === '"')
+                inString = false;
+        }
+        else if (char === '"') {
+            inString = true;
+        }
+        else if (char === ' ' || char === '\n' || char === '\r' || char === '\t') {
+            compact += text.slice(start, i);
+            start = i + 1;
+        }
+    }
+    return compact + text.slice(start);
+}
+/**
+ * `value` (parsed from `raw`) as JSON text that says what `raw` says: compact, or indented by
+ * `indent` when re-serialising keeps every number and string; else raw, compacted unless indented.
+ */
+function faithfulJson(value, raw, indent) {
+    let text;
+    try {
+        text = JSON.stringify(value);
+    }
+    catch {
+        return undefined; // nested deeper than the stack goes
+    }
+    const compact = compactJson(raw);
+    if (text === compact || !isStrictJson(compact)) {
+        return indent === undefined ? text : JSON.stringify(value, null, indent);
+    }
+    return indent === undefined ? compact : raw.trim();
+}
+function isStrictJson(text) {
+    try {
+        JSON.parse(text);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/kie/schema.ts
 // Zod schemas for what Kie.ai sends, loose on purpose: the documented replies and the real ones
 // differ (`message` vs `msg`, numbers as strings, fields that come and go), and an extra field must
 // never fail a poll.
+
+
 
 
 const envelopeSchema = looseObject({
@@ -51680,17 +52861,28 @@ const envelopeSchema = looseObject({
 });
 // Read helpers for every family's record: any field of a surprising type is read as empty rather
 // than making the whole record unreadable.
+// An empty value comes as null, "" or the string "null" (a legacy image API's): all read as ''.
 const schema_text = union([schemas_string(), schemas_number()])
     .nullish()
-    .transform((value) => (value == null ? '' : String(value)))
+    .transform((value) => (value == null || /^\s*null\s*$/i.test(String(value)) ? '' : String(value)))
     .catch('');
+/** A count or amount (costTime, creditsConsumed): a number or digits; else (null, "", "null") absent. */
+const amount = unknown()
+    .transform((value) => {
+    const number = typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+            ? Number(value)
+            : NaN;
+    return Number.isFinite(number) && number >= 0 ? number : undefined;
+})
+    .catch(undefined);
 /** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
 const schema_time = unknown()
     .transform((value) => parseTime(value))
     .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
-const MAX_MESSAGE_CHARS = 2_000;
-const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+const message = schema_text.transform((message) => capText(message));
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 const creditsSchema = union([
     schemas_number().finite(),
@@ -51723,12 +52915,6 @@ function parseTime(value) {
         ms = Date.parse(value);
     return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
-const resultSchema = looseObject({
-    resultUrls: array(schemas_string()).optional(),
-    firstFrameUrl: array(schemas_string()).optional(),
-    lastFrameUrl: array(schemas_string()).optional(),
-    resultObject: unknown().optional(),
-});
 /** JSON of a parsed value, or undefined: a value nested deeper than the stack cannot be written. */
 function safeStringify(value, indent) {
     try {
@@ -51738,34 +52924,45 @@ function safeStringify(value, indent) {
         return undefined;
     }
 }
-/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+/** The result as compact JSON, every number as sent; its raw text when it was unreadable. */
 function compactResultJson(result) {
-    return (result.value !== undefined && safeStringify(result.value)) || result.raw;
+    return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
-/** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
+/**
+ * Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form; a result
+ * encoded twice (a JSON string holding the JSON) is read through. Where its URLs are is for the
+ * family to say (apis/result-urls.ts).
+ */
 function parseResult(raw) {
-    const result = { value: undefined, raw, resultUrls: [], warnings: [] };
     if (raw.trim() === '')
-        return result;
+        return { value: undefined, warnings: [] };
+    let value;
     try {
-        result.value = JSON.parse(raw);
+        value = JSON.parse(raw);
     }
     catch {
         try {
-            result.value = lib_default().parse(raw);
+            value = lib_default().parse(raw);
         }
         catch (error) {
-            result.warnings.push(`resultJson is not JSON (${error.message}); its raw text is kept in the resultJson output.`);
-            return result;
+            const why = error.message;
+            return {
+                value: undefined,
+                warnings: [
+                    `resultJson is not JSON (${why}); its raw text is kept in the resultJson output.`,
+                ],
+            };
         }
     }
-    const shape = resultSchema.safeParse(result.value);
-    if (!shape.success) {
-        result.warnings.push(`resultJson has an unexpected shape (${prettifyError(shape.error).replaceAll('\n', ' ')}); no result URLs were read from it.`);
-        return result;
-    }
-    result.resultUrls = shape.data.resultUrls ?? [];
-    return result;
+    if (typeof value === 'string' && /^\s*\{/.test(value))
+        value = parseResult(value).value ?? value;
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    return {
+        value,
+        warnings: isObject
+            ? []
+            : [`resultJson has an unexpected shape (not an object); no result URLs were read from it.`],
+    };
 }
 /**
  * A finished record's result: its value read back from resultJson, its URLs and warnings as the
@@ -51782,10 +52979,120 @@ function resultOf(record) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/kie/apis/result-urls.ts
+// Where a record's result URLs are: each API's documented field first, then a bounded set of places
+// real replies have used instead (a whole envelope inside resultJson, snake_case `result_urls`,
+// Veo's older `resultUrls` JSON string on the record). A success with no URL in any of them says
+// where it looked, and the record as sent is kept.
+
+/** A field of an object that may be anything (null, a string, an array). */
+function field(value, name) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value[name]
+        : undefined;
+}
+/** How deep urlsIn looks: a JSON string holding a list of objects is the deepest shape seen. */
+const MAX_URL_DEPTH = 5;
+// The keys a URL object carries: Midjourney's `{resultUrl}`, and `{url}` seen in real replies.
+const URL_KEYS = ['resultUrl', 'url'];
+// What an empty value looks like on the wire: a legacy image API sent the string "null".
+const EMPTY = new Set(['', 'null', 'undefined']);
+/**
+ * Every URL string in `values`, in order and once each: strings, arrays, objects with `resultUrl`
+ * or `url`, and JSON text of those (Veo's older `resultUrls` string). Anything else is skipped,
+ * never thrown on; so is nesting deeper than any shape seen, which could overflow the stack.
+ */
+function urlsIn(...values) {
+    const found = [];
+    const visit = (value, depth) => {
+        if (depth > MAX_URL_DEPTH)
+            return;
+        if (typeof value === 'string') {
+            const url = value.trim();
+            if (url.startsWith('[') || url.startsWith('{'))
+                visit(parseJson(url), depth + 1);
+            else if (!EMPTY.has(url.toLowerCase()))
+                found.push(url);
+        }
+        else if (Array.isArray(value)) {
+            for (const item of value)
+                visit(item, depth + 1);
+        }
+        else if (value !== null && typeof value === 'object') {
+            const key = URL_KEYS.find((name) => name in value);
+            if (key)
+                visit(value[key], depth + 1);
+        }
+    };
+    for (const value of values)
+        visit(value, 0);
+    return [...new Set(found)];
+}
+/** The URLs in every field of `value` whose name matches `names` (`…Url`: each stem's), in order. */
+function urlsInFields(value, names) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return [];
+    const fields = Object.entries(value);
+    return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The places looked in when the documented fields hold no URL, in this order; the first that
+ * holds any wins, so one file is never fetched twice under two names.
+ */
+function fallbackPlaces({ resultField, result, raw }) {
+    const nested = field(result, 'data');
+    return [
+        { name: `${resultField}.resultUrls`, value: field(result, 'resultUrls') },
+        { name: `${resultField}.result_urls`, value: field(result, 'result_urls') },
+        { name: `${resultField}.data.resultUrls`, value: field(nested, 'resultUrls') },
+        { name: `${resultField}.data.result_urls`, value: field(nested, 'result_urls') },
+        { name: 'resultUrls', value: field(raw, 'resultUrls') },
+        { name: 'result_urls', value: field(raw, 'result_urls') },
+    ];
+}
+/** The URLs from the fallback places, and every place looked in (documented ones first). */
+function searchFallbacks(search) {
+    const places = fallbackPlaces(search);
+    const lookedIn = [...new Set([...search.documented, ...places.map((place) => place.name)])];
+    for (const place of places) {
+        const urls = urlsIn(place.value);
+        if (urls.length > 0)
+            return { urls, lookedIn };
+    }
+    return { urls: [], lookedIn };
+}
+/**
+ * A success's URLs: `documented` when it has any, else the fallbacks'. With none anywhere, a
+ * warning naming every place looked in, and the record as sent for resultJson, so nothing is lost.
+ */
+function locateResultUrls(documented, search) {
+    if (documented.length > 0)
+        return { urls: documented };
+    const { urls, lookedIn } = searchFallbacks(search);
+    if (urls.length > 0 || !search.success)
+        return { urls };
+    return {
+        urls,
+        warning: `${search.label} reported success but no result URL was found (looked in ${lookedIn.join(', ')}); ` +
+            'the record as sent is kept in resultJson.',
+        rawJson: safeStringify(search.raw),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/kie/apis/family.ts
 // What every API family module says about itself, and the read helpers they share. A family is
 // data: its endpoints, how its create body is built, and how its status reply becomes the one
 // normalised TaskRecord. Nothing after the client knows which family a record came from.
+
+
 
 
 
@@ -51800,7 +53107,7 @@ function defineFamily(spec) {
             if (!wire.success) {
                 return { unreadable: prettifyError(wire.error).replaceAll('\n', ' ') };
             }
-            return normalise(wire.data);
+            return normalise(wire.data, data);
         },
     };
 }
@@ -51834,42 +53141,6 @@ function lookup(table, raw) {
         ? { state, apiState, documented: true }
         : { state: 'generating', apiState, documented: false };
 }
-/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
-const MAX_URL_DEPTH = 4;
-/**
- * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
- * is nesting deeper than any documented shape, which would otherwise overflow the stack.
- */
-function urlsIn(...values) {
-    const found = [];
-    const visit = (value, depth) => {
-        if (typeof value === 'string') {
-            if (value.trim() !== '')
-                found.push(value.trim());
-            // Stryker disable next-line BlockStatement: an empty branch ends the else-if chain as the return does
-        }
-        else if (depth === MAX_URL_DEPTH) {
-            return;
-        }
-        else if (Array.isArray(value)) {
-            for (const item of value)
-                visit(item, depth + 1);
-        }
-        else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-            visit(value.resultUrl, depth + 1);
-        }
-    };
-    for (const value of values)
-        visit(value, 0);
-    return [...new Set(found)];
-}
-/** A field of an object that may be anything (null, a string, an array). */
-function field(value, name) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? value[name]
-        : undefined;
-}
 /** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
 function modelInParam(param) {
     let value = param;
@@ -51888,11 +53159,13 @@ function modelInParam(param) {
 /** The normalised record from a family's parts. */
 function family_record(parts) {
     const { read, label } = parts;
-    const resultUrls = parts.resultUrls ?? [];
-    const warnings = [...(parts.warnings ?? [])];
-    if (read.state === 'success' && parts.expectsFiles && resultUrls.length === 0) {
-        warnings.push(`${label} reported success but its reply holds no result URL.`);
-    }
+    const located = locateResultUrls(parts.resultUrls ?? [], {
+        ...parts,
+        documented: parts.urlFields ?? [],
+        success: read.state === 'success' && parts.expectsFiles,
+    });
+    const warnings = [...(parts.warnings ?? []), ...(located.warning ? [located.warning] : [])];
+    const resultJson = located.rawJson ?? (parts.result == null ? '' : (safeStringify(parts.result) ?? ''));
     const failed = read.state === 'fail';
     return {
         taskId: parts.taskId,
@@ -51901,8 +53174,8 @@ function family_record(parts) {
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
-        resultJson: parts.result == null ? '' : (safeStringify(parts.result) ?? ''),
-        resultUrls,
+        resultJson,
+        resultUrls: located.urls,
         // Stryker disable next-line StringLiteral: every family passes its failCode (text, '' when absent)
         failCode: failed ? (parts.failCode ?? '') : '',
         failMsg: failed
@@ -51935,6 +53208,7 @@ const flagSchema = looseObject({ ...flagFields, response: unknown().optional() }
 function flagRecord(wire, parts) {
     return family_record({
         ...parts,
+        resultField: 'response',
         taskId: wire.taskId,
         stateField: 'successFlag',
         model: wire.model || modelInParam(wire.paramJson),
@@ -51983,9 +53257,10 @@ const fourOImage = defineFamily({
         // "0.00" to "1.00" while generating.
         progress: coerce_number().nullish().catch(undefined),
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const byFlag = wire.successFlag != null && wire.successFlag !== '';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: LABEL,
             read: byFlag ? lookup(FLAGS, wire.successFlag) : lookup(STATUSES, wire.status),
@@ -51993,8 +53268,10 @@ const fourOImage = defineFamily({
             model: wire.model || modelInParam(wire.paramJson),
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             // The reference says response.resultUrls, the quickstart response.result_urls: either.
             resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            urlFields: ['response.resultUrls', 'response.result_urls'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -52021,18 +53298,21 @@ const fluxKontext = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: flux_kontext_LABEL,
+        raw,
         // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
         resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
+        urlFields: ['response.resultImageUrl'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/luma.ts
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
+
 
 const luma_LABEL = 'Luma';
 const luma = defineFamily({
@@ -52046,16 +53326,21 @@ const luma = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The videos; originUrls stay in resultJson.
         const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
-        // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
-        const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
+        // `response`: the action polls, so it does not need the callback. Without URLs (in the
+        // documented field or any other place looked in) it is a fail.
+        const search = { resultField: 'response', result: wire.response, raw, documented: [] };
+        const made = resultUrls.length > 0 || searchFallbacks(search).urls.length > 0;
+        const callbackFailed = made ? 'success' : 'fail';
         return flagRecord(wire, {
             label: luma_LABEL,
+            raw,
             read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
             resultUrls,
+            urlFields: ['response.resultUrls'],
         });
     },
 });
@@ -52068,6 +53353,9 @@ const luma = defineFamily({
 
 
 
+
+// Documented results without files: text (speech-to-text's resultObject) and sora-2-characters' id.
+const FILELESS_RESULTS = ['resultObject', 'character_id'];
 const market = defineFamily({
     name: 'market',
     label: 'Market',
@@ -52097,19 +53385,31 @@ const market = defineFamily({
         createTime: schema_time,
         completeTime: schema_time,
         updateTime: schema_time,
-        progress: coerce_number().nullish().catch(undefined),
-        // What the task cost, on the records that carry it: credits, and seconds of generation.
-        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
-        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        progress: amount,
+        // What the task cost, on the records that carry it: credits, and seconds of generation (the
+        // docs say ms; live records fit seconds: createTime to completeTime).
+        creditsConsumed: amount,
+        costTime: amount,
     }),
-    normalise(wire) {
-        const raw = typeof wire.resultJson === 'string'
+    normalise(wire, raw) {
+        const given = typeof wire.resultJson === 'string'
             ? wire.resultJson
             : wire.resultJson == null
                 ? ''
                 : (safeStringify(wire.resultJson) ?? '');
-        const result = parseResult(raw);
+        // "" until success, null or "null" in some replies: all empty.
+        const sent = given.trim() === 'null' ? '' : given;
+        const result = parseResult(sent);
         const read = lookup(STATES, wire.state);
+        const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+        const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
+            label: 'Market',
+            resultField: 'resultJson',
+            result: result.value,
+            raw,
+            documented: ['resultJson.resultUrls'],
+            success: read.state === 'success' && !fileless,
+        });
         return {
             taskId: wire.taskId,
             state: read.state,
@@ -52117,18 +53417,19 @@ const market = defineFamily({
             stateDocumented: read.documented,
             model: wire.model,
             param: wire.param,
-            resultJson: raw,
-            resultUrls: result.resultUrls,
+            // As sent; the whole record when a success has neither URLs nor a result.
+            resultJson: sent || (located.rawJson ?? ''),
+            resultUrls: located.urls,
             // As sent: Market documents them '' on success and fills them on fail.
             failCode: wire.failCode,
             failMsg: wire.failMsg,
             createTime: wire.createTime,
             completeTime: wire.completeTime,
             updateTime: wire.updateTime,
-            progress: wire.progress ?? undefined,
-            creditsConsumed: wire.creditsConsumed ?? undefined,
-            costTime: wire.costTime ?? undefined,
-            warnings: result.warnings,
+            progress: wire.progress,
+            creditsConsumed: wire.creditsConsumed,
+            costTime: wire.costTime,
+            warnings: [...result.warnings, ...(located.warning ? [located.warning] : [])],
         };
     },
 });
@@ -52157,7 +53458,8 @@ const midjourney = defineFamily({
         taskType: unknown().optional(),
         resultInfoJson: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: midjourney_LABEL,
         // 0 generating, 1 success, 2 failed, 3 generation failed.
@@ -52166,8 +53468,10 @@ const midjourney = defineFamily({
         model: wire.model || (typeof wire.taskType === 'string' ? wire.taskType : ''),
         param: wire.paramJson,
         result: wire.resultInfoJson,
+        resultField: 'resultInfoJson',
         // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
         resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        urlFields: ['resultInfoJson.resultUrls'],
         expectsFiles: true,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -52192,15 +53496,17 @@ const runwayAleph = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
         // So a 0 with an error code or message is a failure, and a bare 0 is still running.
         const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         return flagRecord(wire, {
             label: runway_aleph_LABEL,
+            raw,
             read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
             // The video; its cover image (resultImageUrl) stays in resultJson.
             resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
+            urlFields: ['response.resultVideoUrl'],
         });
     },
 });
@@ -52232,7 +53538,8 @@ const runway = defineFamily({
         // 1 once the video's 14 days are up.
         expireFlag: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: runway_LABEL,
         // Runway spells it `queueing` and `wait`, Market `queuing` and `waiting`.
@@ -52246,8 +53553,10 @@ const runway = defineFamily({
         stateField: 'state',
         param: wire.generateParam,
         result: wire.videoInfo,
+        resultField: 'videoInfo',
         // The video; its cover image (videoInfo.imageUrl) stays in resultJson.
         resultUrls: urlsIn(field(wire.videoInfo, 'videoUrl')),
+        urlFields: ['videoInfo.videoUrl'],
         expectsFiles: true,
         failCode: wire.failCode,
         failMsg: wire.failMsg,
@@ -52267,13 +53576,13 @@ const runway = defineFamily({
 
 
 
+
 const create = (path, model = 'none') => ({
     path,
     model,
     callbackRequired: true,
     body: flatBody,
 });
-const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const modelName = (track) => {
     const name = field(track, 'modelName');
     return typeof name === 'string' ? name : '';
@@ -52297,7 +53606,7 @@ const suno = defineFamily({
         errorMessage: message,
         createTime: schema_time,
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const tracks = tracksOf(wire.response);
         const audio = urlsIn(...tracks.map((track) => field(track, 'audioUrl')));
         // CALLBACK_EXCEPTION is "Error during callback process": the webhook failed, not the music.
@@ -52316,6 +53625,7 @@ const suno = defineFamily({
             CALLBACK_EXCEPTION: complete ? 'success' : 'fail',
         }, wire.status);
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno',
             read,
@@ -52323,9 +53633,11 @@ const suno = defineFamily({
             model: modelInParam(wire.param) || modelName(tracks[0]),
             param: wire.param,
             result: wire.response,
+            resultField: 'response',
             // Every track's audio, then its cover art (small, and what a release needs). The stream
             // URLs play the same audio while it renders: they stay in resultJson.
             resultUrls: urlsIn(audio, ...tracks.map((track) => field(track, 'imageUrl'))),
+            urlFields: ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -52344,10 +53656,11 @@ const sunoLyrics = defineFamily({
     statusPath: '/api/v1/lyrics/record-info',
     create: create('/api/v1/lyrics'),
     schema: looseObject({ ...flagFields, status: unknown(), response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const items = field(wire.response, 'data');
         const written = Array.isArray(items) && items.some((item) => field(item, 'text'));
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno lyrics',
             read: lookup({
@@ -52363,6 +53676,7 @@ const sunoLyrics = defineFamily({
             param: wire.paramJson ?? field(wire, 'param'),
             // The lyrics are text (response.data[].text and title): they go to result.json.
             result: wire.response,
+            resultField: 'response',
             expectsFiles: false,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -52379,7 +53693,7 @@ function stringFlagTask(spec) {
         statusPath: spec.statusPath,
         create: create(spec.createPath),
         schema: looseObject({ ...flagFields, response: unknown().optional() }),
-        normalise: (wire) => {
+        normalise: (wire, raw) => {
             const urls = spec.urls(wire.response);
             const table = { PENDING: 'waiting', SUCCESS: 'success' };
             for (const failure of spec.failures)
@@ -52387,6 +53701,7 @@ function stringFlagTask(spec) {
             if (spec.callbackException)
                 table.CALLBACK_EXCEPTION = urls.length > 0 ? 'success' : 'fail';
             return family_record({
+                raw,
                 taskId: wire.taskId,
                 label: spec.label,
                 read: lookup(table, wire.successFlag),
@@ -52394,7 +53709,9 @@ function stringFlagTask(spec) {
                 model: wire.model || modelInParam(wire.paramJson),
                 param: wire.paramJson,
                 result: wire.response,
+                resultField: 'response',
                 resultUrls: urls,
+                urlFields: spec.urlFields,
                 expectsFiles: true,
                 failCode: wire.errorCode,
                 failMsg: wire.errorMessage,
@@ -52412,6 +53729,7 @@ const sunoWav = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED'],
     callbackException: true,
     urls: (response) => urlsIn(field(response, 'audioWavUrl')),
+    urlFields: ['response.audioWavUrl'],
 });
 const sunoVocalRemoval = stringFlagTask({
     name: 'suno-vocal-removal',
@@ -52422,9 +53740,8 @@ const sunoVocalRemoval = stringFlagTask({
     callbackException: true,
     // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
     // `…Url` field. originData (the source tracks) stays in resultJson.
-    urls: (response) => urlsIn(...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url)),
+    urls: (response) => urlsInFields(response, /Url$/),
+    urlFields: ['response.*Url'],
 });
 const sunoMp4 = stringFlagTask({
     name: 'suno-mp4',
@@ -52435,6 +53752,7 @@ const sunoMp4 = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_MP4_FAILED'],
     callbackException: false,
     urls: (response) => urlsIn(field(response, 'videoUrl')),
+    urlFields: ['response.videoUrl'],
 });
 const sunoMidi = defineFamily({
     name: 'suno-midi',
@@ -52442,7 +53760,8 @@ const sunoMidi = defineFamily({
     statusPath: '/api/v1/midi/record-info',
     create: create('/api/v1/midi/generate'),
     schema: looseObject({ ...flagFields, midiData: unknown().optional() }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: 'Suno MIDI',
         // An *integer* flag here, unlike WAV and MP4: 0 pending, 1 success, 2 create failed,
@@ -52452,6 +53771,7 @@ const sunoMidi = defineFamily({
         param: wire.paramJson,
         // Notes per instrument, no file: result.json.
         result: wire.midiData,
+        resultField: 'midiData',
         expectsFiles: false,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -52465,7 +53785,7 @@ const sunoCover = defineFamily({
     statusPath: '/api/v1/suno/cover/record-info',
     create: create('/api/v1/suno/cover/generate'),
     schema: looseObject({ ...flagFields, response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The page contradicts itself: its enum text says "0-Pending, 1-Success, 2-Generating,
         // 3-Generation failed", its prose PENDING, SUCCESS, CREATE_TASK_FAILED, GENERATE_COVER_FAILED.
         // Both are read. A 2 is still generating unless it carries an error: failing a task that is
@@ -52473,6 +53793,7 @@ const sunoCover = defineFamily({
         const errored = !['', '0', '200'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         const failedAt2 = errored ? 'fail' : 'generating';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno cover image',
             read: lookup({
@@ -52488,7 +53809,9 @@ const sunoCover = defineFamily({
             stateField: 'successFlag',
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             resultUrls: urlsIn(field(wire.response, 'images')),
+            urlFields: ['response.images'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -52496,6 +53819,86 @@ const sunoCover = defineFamily({
             completeTime: wire.completeTime,
         });
     },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/suno-voice.ts
+// Suno custom voice (new in the 2026-07 docs): validate a voice sample, then generate the voice
+// from it. Endpoints from the docs' OpenAPI fragments (suno-api/suno-voice-*: validate,
+// validate-info, generate, record-info, regenerate, check-voice); their record fields are not
+// published, so the record is read as the other Suno records are (status or successFlag,
+// response, errorCode, errorMessage) and defensively: every `…Url` of `response` is a result,
+// failure names are read from their suffix, and anything else is waited through with a warning.
+
+
+
+// The Suno states the other Suno records document, and the successFlag integers.
+const suno_voice_STATES = {
+    PENDING: 'waiting',
+    GENERATING: 'generating',
+    TEXT_SUCCESS: 'generating',
+    FIRST_SUCCESS: 'generating',
+    SUCCESS: 'success',
+    0: 'waiting',
+    1: 'success',
+    2: 'fail',
+    3: 'fail',
+};
+// CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR … and whatever the voice pages
+// call theirs (GENERATE_VOICE_FAILED, say): the suffix says it.
+const FAILURE = /_(FAILED|ERROR)$/;
+function voiceFamily(spec) {
+    return defineFamily({
+        name: spec.name,
+        label: spec.label,
+        statusPath: spec.statusPath,
+        // No model field; callBackUrl is optional on these pages (unlike music generation).
+        create: { path: spec.createPath, model: 'none', callbackRequired: false, body: flatBody },
+        schema: looseObject({
+            ...flagFields,
+            status: unknown().optional(),
+            response: unknown().optional(),
+        }),
+        normalise: (wire, raw) => {
+            const byStatus = wire.status != null && wire.status !== '';
+            const value = byStatus ? wire.status : wire.successFlag;
+            const given = typeof value === 'string' ? value.trim() : '';
+            const table = FAILURE.test(given) ? { ...suno_voice_STATES, [given]: 'fail' } : suno_voice_STATES;
+            return family_record({
+                raw,
+                taskId: wire.taskId,
+                label: spec.label,
+                read: lookup(table, value),
+                stateField: byStatus ? 'status' : 'successFlag',
+                param: wire.paramJson ?? field(raw, 'param'),
+                result: wire.response,
+                resultField: 'response',
+                // Every URL `response` holds in a field named `…Url` or `…Urls`.
+                resultUrls: urlsInFields(wire.response, /Urls?$/),
+                urlFields: ['response.*Url', 'response.*Urls'],
+                expectsFiles: spec.expectsFiles,
+                failCode: wire.errorCode,
+                failMsg: wire.errorMessage,
+                createTime: wire.createTime,
+                completeTime: wire.completeTime,
+            });
+        },
+    });
+}
+/** POST /api/v1/voice/generate `{taskId, verifyUrl, voiceName?, description?, style?, …}`. */
+const sunoVoice = voiceFamily({
+    name: 'suno-voice',
+    label: 'Suno custom voice',
+    statusPath: '/api/v1/voice/record-info',
+    createPath: '/api/v1/voice/generate',
+    expectsFiles: true,
+});
+/** POST /api/v1/voice/validate `{voiceUrl, vocalStartS, vocalEndS, language?}`: the sample checked. */
+const sunoVoiceValidate = voiceFamily({
+    name: 'suno-voice-validate',
+    label: 'Suno voice validation',
+    statusPath: '/api/v1/voice/validate-info',
+    createPath: '/api/v1/voice/validate',
+    expectsFiles: false,
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
@@ -52514,20 +53917,25 @@ const veo = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: veo_LABEL,
+        raw,
         // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
         // and error text also name 3 (generation failed): both read as fail.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
         // video) stay in resultJson: downloading them too would fetch the same video twice.
+        // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
+        // places looked in when this one is empty (result-urls.ts).
         resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+        urlFields: ['response.resultUrls'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/index.ts
 // Every Kie.ai API family the action can wait for, by the `api` input's value. Adding a family is
 // one module beside this file and one line here.
+
 
 
 
@@ -52549,6 +53957,8 @@ const FAMILIES = [
     sunoMp4,
     sunoMidi,
     sunoCover,
+    sunoVoice,
+    sunoVoiceValidate,
     fourOImage,
     fluxKontext,
     midjourney,
@@ -52559,6 +53969,69 @@ const DEFAULT_API = market.name;
 /** The family for an `api` value, or undefined for one the action does not know. */
 function apiFamily(name) {
     return FAMILIES.find((family) => family.name === name);
+}
+
+;// CONCATENATED MODULE: ./src/settings/units.ts
+// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (/^\d+(?:\.\d+)?$/.test(value))
+        return Math.round(Number(value) * 1_000);
+    if (!DURATION.test(value))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
+        total += Number(amount) * DURATION_UNITS_MS[unit];
+    }
+    return Math.round(total);
+}
+/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+    const totalSeconds = Math.round(ms / 1_000);
+    const hours = Math.floor(totalSeconds / 3_600);
+    const minutes = Math.floor((totalSeconds % 3_600) / 60);
+    const seconds = totalSeconds % 60;
+    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
+        .filter(Boolean)
+        .join(' ');
+}
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: 1024,
+    mb: 1024 ** 2,
+    gb: 1024 ** 3,
+    tb: 1024 ** 4,
+};
+/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
+function parseSize(text) {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
+    if (!match)
+        return undefined;
+    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
+}
+/** "1.5 GB", "340 KB", "12 B". */
+function formatSize(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/** "1 poll", "3 polls". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/faults.ts
@@ -52588,6 +54061,11 @@ class KieApiError extends Error {
 }
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
+// A 500 can announce maintenance too ("System maintenance in progress"): the same long backoff.
+const MAINTENANCE = /maint[ae]nance/i;
+// What a status endpoint says of an id it has no record of: "recordInfo is null" (Market's docs),
+// "record is null" (4o Image's), "The record does not exist" (real replies, HTTP 200, code 422).
+const NO_RECORD = /record(Info)? is null|record does not exist/i;
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
 function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -52613,9 +54091,8 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
-            // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
-            // means the id is not visible yet.
-            if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
+            // Only a reply that the record is missing means the id is not visible yet (NO_RECORD).
+            if (taskId !== undefined && NO_RECORD.test(serverMessage)) {
                 return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code, undefined, { hint });
             }
             // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
@@ -52625,21 +54102,63 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 433:
             return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
         case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
         case 501:
             return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
         case 505:
             return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
+    }
+    if (code >= 500 && MAINTENANCE.test(serverMessage)) {
+        return new KieApiError('transient', `Kie.ai is under maintenance (${code}${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
     }
     if (code >= 500) {
         return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
     }
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
 }
+/** Code 200 with no record (`data` null or missing), seen for an unknown id instead of the
+ * documented 422: not visible (yet), so the same grace. */
+function noRecord(taskId, data, hint) {
+    const given = data === null ? 'null' : 'missing';
+    const message = `Kie.ai has no record of task ${taskId} (code 200, data ${given}).`;
+    return new KieApiError('not-ready', message, 200, undefined, { hint });
+}
+// Cloudflare, in front of Kie.ai, answers a client it will not serve with a plain-text
+// "error code: NNNN" (HTTP 403). Waiting does not change its mind: only the client can.
+const CLOUDFLARE_REFUSALS = {
+    '1006': "the runner's network address is banned",
+    '1007': "the runner's network address is banned",
+    '1008': "the runner's network address is banned",
+    '1009': "the runner's country or region is blocked",
+    '1010': "the client's signature is banned (its User-Agent, or a proxy's fingerprint)",
+    '1012': 'access is denied',
+    '1020': 'a firewall rule blocks the request',
+};
+/**
+ * What a reply that is not a Kie.ai envelope means when it refuses the caller (HTTP 403 from
+ * Cloudflare or a proxy, 407 from a proxy that wants credentials), or undefined when it does not.
+ */
+function refusalMeaning(status, body) {
+    if (status === 407)
+        return 'a proxy between the runner and Kie.ai wants credentials';
+    if (status !== 403)
+        return undefined;
+    const cloudflare = /error code:?\s*(\d{4})/i.exec(body)?.[1];
+    return ((cloudflare && CLOUDFLARE_REFUSALS[cloudflare]) ||
+        'something in front of Kie.ai (a proxy, firewall or CDN) refuses this client');
+}
+/** The one line for a refusal: what it means and what to check, naming base-url. */
+function describeRefusal(status, said, meaning, baseUrl, userAgent, names) {
+    return (`${baseUrl} refused this client (HTTP ${status}: ${said}): ${meaning}. Waiting will not help: ` +
+        `check the runner's proxy settings (https_proxy, no_proxy), that nothing rewrites the ` +
+        `User-Agent (${userAgent}), the runner's network, and ${names.of(constants_Inputs.BaseUrl)}.`);
+}
 
 ;// CONCATENATED MODULE: ./src/kie/exchange.ts
 
 
+/** The largest reply read: Kie.ai's records are kilobytes, a transcript a few megabytes. */
+const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /**
  * Rejects after `requestTimeoutMs` with a plain Error (a silent API: a connection fault), or
  * sooner at `cutOffAt` with a transient KieApiError (the caller's limit says nothing about the
@@ -52672,11 +54191,10 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         const reply = (async () => {
             const headers = body === undefined ? {} : { 'content-type': 'application/json' };
             response = await http.request(method, url, body ?? null, headers);
-            const text = await response.readBody();
             return {
                 status: response.message.statusCode ?? 0,
                 headers: response.message.headers,
-                body: text,
+                body: await readReply(response, `${method} ${new URL(url).pathname}`),
             };
         })();
         return await Promise.race([reply, deadline]);
@@ -52686,12 +54204,123 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         signal?.removeEventListener('abort', abort);
     }
 }
+/**
+ * The body as UTF-8 text, read in one pass (http-client's readBody concatenates per chunk, which
+ * is quadratic), refused once it passes MAX_REPLY_BYTES.
+ */
+async function readReply(response, request) {
+    const tooLarge = () => {
+        response.message.destroy();
+        return new KieApiError('fatal', `The reply to ${request} is larger than ${formatSize(MAX_REPLY_BYTES)}: refused unread.`);
+    };
+    if (Number(response.message.headers['content-length']) > MAX_REPLY_BYTES)
+        throw tooLarge();
+    const chunks = [];
+    let bytes = 0;
+    for await (const chunk of response.message) {
+        bytes += chunk.length;
+        if (bytes > MAX_REPLY_BYTES)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/kie/base-url-watch.ts
+// When to give up on base-url for the whole step: it never answered for too long, or it keeps
+// refusing this client (Cloudflare's "error code: 1010"). Waiting for the timeout would only
+// repeat the same fault for half an hour; one line saying what to check helps.
+
+
+
+
+// Connection errors that happen before a byte of the request leaves this machine.
+const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+const UNANSWERED_LIMIT_MS = 90_000;
+/** A refusal (Cloudflare's "error code: 1010", a proxy's 403) is tried this many times, within
+ * REFUSAL_WINDOW_MS of the first, before the step gives up on base-url: one may be a blip. */
+const REFUSAL_TRIES = 3;
+const REFUSAL_WINDOW_MS = 30_000;
+class BaseUrlWatch {
+    baseUrl;
+    names;
+    now;
+    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+    hasAnswered = false;
+    unansweredSince;
+    /** Refusals in a row, and when the first of them came. */
+    refusals = 0;
+    refusedSince;
+    /** The verdict: every request of the step fails with this from now on. */
+    givenUp;
+    constructor(baseUrl, names, now) {
+        this.baseUrl = baseUrl;
+        this.names = names;
+        this.now = now;
+    }
+    throwIfGivenUp() {
+        if (this.givenUp)
+            throw this.givenUp;
+    }
+    /** An HTTP reply came. */
+    answered() {
+        this.hasAnswered = true;
+    }
+    /** A reply that is not a refusal: the refusals so far were a blip. */
+    accepted() {
+        this.refusals = 0;
+        this.refusedSince = undefined;
+    }
+    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+    connectionFault(error, started) {
+        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+        const reason = `Request to Kie.ai failed: ${error.message}`;
+        if (this.hasAnswered) {
+            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+        }
+        if (this.givenUp)
+            return this.givenUp; // one verdict, whichever request ends last
+        this.unansweredSince ??= started;
+        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+        const silentMs = this.now() - this.unansweredSince;
+        if (silentMs < UNANSWERED_LIMIT_MS) {
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+        }
+        this.givenUp = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
+        return this.givenUp;
+    }
+    /** A refusal (faults.ts's refusalMeaning): tried a few times, then base-url is given up on. */
+    refused(status, said, meaning) {
+        if (this.givenUp)
+            return this.givenUp;
+        this.refusals++;
+        this.refusedSince ??= this.now();
+        const line = describeRefusal(status, said, meaning, this.baseUrl, USER_AGENT, this.names);
+        const late = this.now() - this.refusedSince >= REFUSAL_WINDOW_MS;
+        // Refused at the edge, the request never reached Kie.ai: safe to repeat, even a create.
+        if (this.refusals < REFUSAL_TRIES && !late) {
+            return new KieApiError('transient', line, status, undefined, {
+                neverSent: true,
+                retryBy: this.refusedSince + REFUSAL_WINDOW_MS,
+            });
+        }
+        this.givenUp = new KieApiError('fatal', line, status, undefined, {
+            neverSent: true,
+            unreachable: true,
+        });
+        return this.givenUp;
+    }
+}
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: ./src/kie/replies.ts
 // The client's pure helpers: whether base-url would carry the key in clear text, and reading a
 // reply as text (the envelope, Retry-After, short descriptions of what came back for messages).
+
 
 
 const BODY_EXCERPT_CHARS = 120;
@@ -52710,10 +54339,11 @@ function sendsKeyInClearText(baseUrl) {
     const family = (0,external_node_net_.isIP)(host);
     return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
-function parseEnvelope(body) {
+/** The reply's envelope, every string in it redacted of `secrets` however the JSON spelt them. */
+function parseEnvelope(body, secrets = []) {
     let json;
     try {
-        json = JSON.parse(body);
+        json = JSON.parse(body, redactingReviver(secrets));
     }
     catch {
         return undefined;
@@ -52746,6 +54376,24 @@ function describeShape(value) {
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
+/**
+ * A record as it may go on to outputs, files and logs: the secrets redacted where the envelope's
+ * parser could not see them (inside resultJson's own JSON, percent-encoded in a URL), and the
+ * server's words capped.
+ */
+function sanitisedRecord(record, secrets) {
+    const words = (text) => capText(redact(text, secrets));
+    return {
+        ...record,
+        resultJson: redactJsonText(record.resultJson, secrets),
+        resultUrls: record.resultUrls.map((url) => redact(url, secrets)),
+        failMsg: redact(record.failMsg, secrets), // capped as it was read
+        failCode: words(record.failCode),
+        apiState: words(record.apiState),
+        model: words(record.model),
+        warnings: record.warnings.map(words),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/kie/client.ts
 // The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
@@ -52764,11 +54412,8 @@ function describeShape(value) {
 
 
 
-// Connection errors that happen before a byte of the request leaves this machine.
-const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** A base-url that has never answered is given up on this long after the first try, so the step
- * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
-const UNANSWERED_LIMIT_MS = 90_000;
+
+
 /** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
  * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
 const POLL_GRACE_MS = 1_000;
@@ -52780,10 +54425,10 @@ class KieClient {
     logger;
     now;
     names;
-    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
-    answered = false;
-    unansweredSince;
-    unreachable;
+    /** Redacted from every reply: a server may echo the key back in a message or a URL. */
+    secrets;
+    /** Whether base-url is given up on: silent too long, or refusing this client. */
+    watch;
     constructor(options) {
         this.api = options.api ?? apiFamily(DEFAULT_API);
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -52791,6 +54436,8 @@ class KieClient {
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
         this.names = options.names ?? ACTION_NAMES;
+        this.secrets = [options.apiKey].filter(Boolean);
+        this.watch = new BaseUrlWatch(this.baseUrl, this.names, this.now);
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -52808,11 +54455,13 @@ class KieClient {
         const hint = this.api.unknownTaskHint(this.names);
         const limits = { cutOffAt: this.graced(deadline) };
         const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
+        if (envelope.data == null)
+            throw noRecord(taskId, envelope.data, hint);
         const record = this.api.read(envelope.data);
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
         }
-        return record;
+        return sanitisedRecord(record, this.secrets);
     }
     /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
      * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
@@ -52874,8 +54523,7 @@ class KieClient {
     }
     async call(method, url, subject, body, limits = {}) {
         const { signal } = limits;
-        if (this.unreachable)
-            throw this.unreachable;
+        this.watch.throwIfGivenUp();
         signal?.throwIfAborted();
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
@@ -52890,42 +54538,28 @@ class KieClient {
                 throw signal.reason;
             if (error instanceof KieApiError)
                 throw error;
-            throw this.connectionFault(error, started);
+            throw this.watch.connectionFault(error, started);
         }
-        this.answered = true;
-        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
-        return this.classify(reply.status, reply.headers, reply.body, subject);
-    }
-    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
-    connectionFault(error, started) {
-        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
-        const reason = `Request to Kie.ai failed: ${error.message}`;
-        if (this.answered) {
-            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
-        }
-        if (this.unreachable)
-            return this.unreachable; // one verdict, whichever request ends last
-        this.unansweredSince ??= started;
-        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
-        const silentMs = this.now() - this.unansweredSince;
-        if (silentMs < UNANSWERED_LIMIT_MS) {
-            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(constants_Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
-        }
-        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
-            `Check ${this.names.of(constants_Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
-        return this.unreachable;
+        this.watch.answered();
+        const text = redact(reply.body, this.secrets);
+        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
+        return this.classify(reply.status, reply.headers, text, subject);
     }
     classify(status, headers, body, subject) {
         if (status === 429) {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `${this.names.of(constants_Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(constants_Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`, status);
         }
-        const envelope = parseEnvelope(body);
+        const envelope = parseEnvelope(body, this.secrets);
+        const refusal = envelope ? undefined : refusalMeaning(status, body);
+        if (refusal)
+            throw this.watch.refused(status, excerpt(body), refusal);
+        this.watch.accepted();
         if (!envelope) {
-            // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
-            // the task, so worth another try. Only auth, credits and a wrong address are not.
+            // Proxies and CDNs answer with HTML or text: infrastructure, not the task, so worth another
+            // try. Only auth, credits, a wrong address and a refusal (above) are not.
             if (status === 401 || status === 402)
                 throw describeCode(status, '', subject, this.names);
             if (status === 404) {
@@ -52939,7 +54573,7 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
+            throw describeCode(code, capText(envelope.msg ?? envelope.message ?? ''), subject, this.names, retryAfterMs);
         }
         return envelope;
     }
@@ -52961,9 +54595,10 @@ function taskCost(record) {
 }
 
 ;// CONCATENATED MODULE: ./src/run/credits.ts
-// The account's credit balance, read once before a step creates or waits and once after its last
-// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
-// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+// The account's credit balance, where it means something: before a step creates a task and after
+// its last task ends (what the run cost), when `min-credits` guards the step, or when
+// `report-credits` asks for it. A wait for tasks that exist already reads nothing by default. The
+// balance is the account's, so whatever else spends on it meanwhile is counted in `used` too.
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
@@ -53009,7 +54644,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
         }
         // The budget refuses early only once the run is cancelled (or base-url given up on).
-        const granted = await budget.acquire(until);
+        const granted = await budget.acquire(until, deps.signal);
         if (deps.signal?.aborted || (!granted && deps.now() < until))
             throw new CancelledError();
         if (!granted)
@@ -53031,7 +54666,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
                 throw error;
             deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
-            await deps.sleep(delay);
+            await deps.sleep(delay, deps.signal);
         }
     }
 }
@@ -53050,6 +54685,10 @@ function belowMinimum(credits, minCredits, names) {
         return undefined;
     return `The Kie.ai balance is ${credits} credits, below ${names.of(constants_Inputs.MinCredits)} (${minCredits}).`;
 }
+/** Whether a step reads the balance at all: what a created task costs, the guard, or asked to. */
+function readsBalance(settings) {
+    return (settings.create !== undefined || settings.minCredits !== undefined || settings.reportCredits);
+}
 /** Both reads of one step, and what they found. */
 class StepBalance {
     settings;
@@ -53058,18 +54697,30 @@ class StepBalance {
     credits = {};
     client;
     names;
+    /** Aborted when the tasks have ended and the first read has had its time after them. */
+    givenUp = new AbortController();
+    readDeps;
+    first;
     constructor(settings, budget, deps) {
         this.settings = settings;
         this.budget = budget;
         this.deps = deps;
         this.client = balanceClient(settings, deps);
         this.names = deps.names ?? ACTION_NAMES;
+        const signals = [this.givenUp.signal, ...(deps.signal ? [deps.signal] : [])];
+        this.readDeps = { ...deps, signal: AbortSignal.any(signals) };
     }
     /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
-     * must not start (below min-credits, or unreadable with it set). */
-    async before(deadline) {
+     * must not go on (below min-credits, or unreadable with it set). A wait runs it beside its
+     * polls, so it may still be going when the tasks end: after() bounds it then. */
+    before(deadline) {
+        this.first = this.readFirst(deadline);
+        return this.first;
+    }
+    async readFirst(deadline) {
         const { minCredits, create } = this.settings;
-        const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A wait is stopped by a refusal, wherever it got to: there is nothing to add.
+        const notStarted = create ? ' Nothing was created.' : '';
         // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
         const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
         if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
@@ -53083,10 +54734,13 @@ class StepBalance {
             this.credits.before = await this.read(now + share);
         }
         catch (error) {
-            if (error instanceof CancelledError) {
-                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            const gaveUp = this.givenUp.signal.aborted && !this.deps.signal?.aborted;
+            if (error instanceof CancelledError && !gaveUp) {
+                return { kind: 'cancelled', message: `${error.message}${notStarted}` };
             }
-            const reason = error.message;
+            const reason = gaveUp
+                ? `No answer within ${AFTER_MS / 1_000} s of the last task's end.`
+                : error.message;
             if (minCredits === undefined) {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
@@ -53099,35 +54753,57 @@ class StepBalance {
             }
             return {
                 kind: 'api',
-                message: `Could not read the Kie.ai credit balance, which ${this.names.of(constants_Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+                message: `Could not read the Kie.ai credit balance, which ${this.names.of(constants_Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason}${notStarted}`,
             };
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+        return below ? { kind: 'api', message: `${below}${notStarted}` } : undefined;
     }
-    /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+    /**
+     * The second read, after the last task; skipped when the first failed or refused (nothing to
+     * compare). Both together take AFTER_MS at most from here: a first read still going is given up
+     * then. Resolves to the first read's Failure, if it had one.
+     */
     async after() {
+        const until = this.deps.now() + AFTER_MS;
+        const refused = this.first && (await this.firstBy(this.first, until));
         // A cancelled run has seconds to report before it is killed: none for the balance.
-        if (this.credits.before === undefined || this.deps.signal?.aborted)
-            return;
+        if (refused || this.credits.before === undefined || this.deps.signal?.aborted)
+            return refused;
         try {
-            this.credits.after = await this.read(this.deps.now() + AFTER_MS);
+            this.credits.after = await this.read(until);
         }
         catch (error) {
             if (error instanceof CancelledError)
-                return;
+                return undefined;
             this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
-            return;
+            return undefined;
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`);
+        return undefined;
+    }
+    /** The first read's verdict, giving it up at `until` (epoch ms) if it has not ended by then. */
+    async firstBy(first, until) {
+        const timer = new AbortController();
+        const late = this.deps.sleep(until - this.deps.now(), timer.signal).then(() => {
+            if (!timer.signal.aborted)
+                this.givenUp.abort();
+            return first;
+        });
+        try {
+            return await Promise.race([first, late]);
+        }
+        finally {
+            timer.abort();
+        }
     }
     dispose() {
         this.client.dispose();
     }
     read(until) {
         const { pollIntervalMs } = this.settings;
-        return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
+        return readBalance(this.client, this.budget, this.readDeps, pollIntervalMs, until);
     }
 }
 
@@ -53340,7 +55016,7 @@ async function createTask(client, budget, request, deadline, deps) {
         const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
             (unsure
                 ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : error.more.queued
+                : error.more.queued || error.neverSent
                     ? ' Nothing was created.'
                     : '');
         return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
@@ -53523,7 +55199,137 @@ function counted(problems, tasks, note = '') {
     return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 
+;// CONCATENATED MODULE: external "node:dns/promises"
+const external_node_dns_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+var lib_proxy = __nccwpck_require__(19783);
+// EXTERNAL MODULE: ./node_modules/ipaddr.js/lib/ipaddr.js
+var ipaddr = __nccwpck_require__(48280);
+var ipaddr_default = /*#__PURE__*/__nccwpck_require__.n(ipaddr);
+;// CONCATENATED MODULE: ./src/net/address-policy.ts
+// Which addresses a download may connect to. Result URLs and redirects come from servers we do not
+// control, and the runner may sit inside a cloud or a company network: link-local and cloud
+// metadata addresses are never fetched, private and loopback ones only when base-url is itself on
+// one (the local simulator, an on-premises gateway) or the user allows them. Names are judged by
+// the addresses they resolve to, and the connection is pinned to the very addresses judged (a
+// `lookup` on the socket), so a name cannot resolve to one address for the check and another for
+// the connection.
+
+
+
+const systemResolver = (hostname) => (0,external_node_dns_promises_namespaceObject.lookup)(hostname, { all: true });
+/** A URL the policy refused: the message names the URL, the rule, and what allows it, if anything. */
+class AddressRefused extends Error {
+    name = 'AddressRefused';
+}
+// Cloud metadata services outside the link-local range (Alibaba Cloud's; AWS's IPv6 endpoint).
+const METADATA = new Set(['100.100.100.200', 'fd00:ec2::254']);
+const address_policy_NEVER = new Set(['unspecified', 'linkLocal', 'broadcast', 'multicast']);
+const IPV4_COMPATIBLE = ipaddr_default().parseCIDR('::/96');
+/** What the rules say of one address (any spelling ipaddr.js reads; IPv4-mapped is read as IPv4). */
+function judgeAddress(text, allowPrivate) {
+    const address = ipaddr_default().process(text.replace(/^\[(.*)\]$/, '$1'));
+    if (METADATA.has(address.toString())) {
+        return { allowed: false, rule: 'a cloud metadata address', always: true };
+    }
+    const range = address.range();
+    if (address_policy_NEVER.has(range)) {
+        const kind = range === 'linkLocal' ? 'link-local' : range;
+        return { allowed: false, rule: `a ${kind} address`, always: true };
+    }
+    if (range === 'unicast' && !(address.kind() === 'ipv6' && address.match(IPV4_COMPATIBLE))) {
+        return { allowed: true };
+    }
+    if (allowPrivate)
+        return { allowed: true };
+    const kind = range === 'unicast' ? 'an IPv4-compatible' : `a ${words(range)}`;
+    return { allowed: false, rule: `${kind} address`, always: false };
+}
+function words(range) {
+    if (range === 'carrierGradeNat')
+        return 'carrier-grade NAT (100.64.0.0/10)';
+    if (range === 'uniqueLocal')
+        return 'unique local (private)';
+    return range.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+function addressPolicy(options) {
+    const resolve = options.resolve ?? systemResolver;
+    let privateAllowed;
+    const allowsPrivate = () => (privateAllowed ??= options.allowPrivate
+        ? Promise.resolve(true)
+        : baseUrlIsPrivate(options, resolve));
+    const refuse = (host, address, verdict) => {
+        if (verdict.allowed)
+            return;
+        const is = host === address ? `${host} is` : `${host} resolves to ${address},`;
+        const remedy = verdict.always
+            ? 'which is never downloaded from'
+            : `refused unless ${options.allowName} is true`;
+        throw new AddressRefused(`${is} ${verdict.rule}, ${remedy}`);
+    };
+    return {
+        async checkLiteral(url) {
+            const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+            const address = literalAddress(host);
+            if (address === undefined)
+                return;
+            refuse(host, address, judgeAddress(address, await allowsPrivate()));
+        },
+        lookup(hostname, lookupOptions, callback) {
+            const judged = async () => {
+                const found = await resolve(hostname);
+                const allowPrivate = await allowsPrivate();
+                for (const { address } of found) {
+                    refuse(hostname, address, judgeAddress(address, allowPrivate));
+                }
+                const family = lookupOptions.family === 'IPv4'
+                    ? 4
+                    : lookupOptions.family === 'IPv6'
+                        ? 6
+                        : lookupOptions.family;
+                const usable = family ? found.filter((entry) => entry.family === family) : found;
+                if (usable.length === 0) {
+                    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+                        code: 'ENOTFOUND',
+                    });
+                }
+                return usable;
+            };
+            judged().then((usable) => lookupOptions.all
+                ? callback(null, usable)
+                : callback(null, usable[0].address, usable[0].family), (error) => callback(error, lookupOptions.all ? [] : ''));
+        },
+    };
+}
+/** The address a URL host stands for without any lookup: an IP literal, or localhost. */
+function literalAddress(host) {
+    if (ipaddr_default().isValid(host))
+        return host;
+    return /^(.+\.)?localhost\.?$/i.test(host) ? '127.0.0.1' : undefined;
+}
+async function baseUrlIsPrivate(options, resolve) {
+    if (options.baseUrl === undefined)
+        return false;
+    const url = new URL(options.baseUrl);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const literal = literalAddress(host);
+    const isPrivate = (address) => !judgeAddress(address, false).allowed;
+    if (literal !== undefined)
+        return isPrivate(literal);
+    // Behind a proxy the runner may not resolve names at all: the proxy's network is not ours to judge.
+    try {
+        if ((0,lib_proxy/* getProxyUrl */.s)(url))
+            return false;
+        return (await resolve(host)).some(({ address }) => isPrivate(address));
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
+
+
 
 // The characters the results service rejects in a name, plus the other control characters,
 // which it accepts but nobody can read in the UI.
@@ -53540,18 +55346,48 @@ function artifactNameFor(name) {
     return bounded || FALLBACK_NAME;
 }
 const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
+// Formats that are compressed already: deflating them again costs CPU time and saves next to
+// nothing. JSON, text and the rest still are.
+const COMPRESSED_MEDIA = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'mp4', 'm4v', 'webm', 'mov', 'mp3', 'm4a', 'aac']
+    .concat(['ogg', 'oga', 'opus', 'flac'])
+    .map((extension) => `.${extension}`));
+/** zlib's default, and @actions/artifact's and upload-artifact's. */
+const DEFAULT_COMPRESSION_LEVEL = 6;
+/**
+ * One zip has one level, so the files' bytes decide: mostly (over half) compressed media, stored
+ * as they are (0); otherwise the default (6). A 200 MB video with its small result.json is not
+ * deflated, a transcript is.
+ */
+async function compressionFor(files) {
+    let media = 0;
+    let total = 0;
+    for (const file of files) {
+        const { size } = await (0,promises_.stat)(file);
+        total += size;
+        if (COMPRESSED_MEDIA.has(external_node_path_default().extname(file).toLowerCase()))
+            media += size;
+    }
+    return media * 2 > total ? 0 : DEFAULT_COMPRESSION_LEVEL;
+}
 /**
  * Uploads the files as one zipped artifact of the current workflow run. Returns undefined,
  * after one warning, outside a GitHub runner (no ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL).
  */
 async function uploadArtifact(options) {
     const { name, files, rootDirectory, retentionDays, logger, env = process.env } = options;
+    const { compressionLevel, archive = true } = options;
     const missing = RUNNER_VARIABLES.filter((variable) => !env[variable]);
     if (missing.length > 0) {
         logger.warning(`Not uploading artifact "${name}": ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set, so this does not look like a GitHub Actions runner.`);
         return undefined;
     }
-    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as artifact "${name}"`);
+    const skipArchive = !archive && files.length === 1;
+    if (!archive && !skipArchive) {
+        logger.warning(`Zipping the ${files.length} files into artifact "${name}": only a single file can be uploaded unzipped (archive: false).`);
+    }
+    const level = skipArchive ? undefined : (compressionLevel ?? (await compressionFor(files)));
+    const how = skipArchive ? 'unzipped' : `zip level ${level}`;
+    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
     // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
     // milliseconds at start-up, and most runs never upload an artifact.
     const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
@@ -53559,6 +55395,7 @@ async function uploadArtifact(options) {
     try {
         response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
             retentionDays,
+            ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
         });
     }
     catch (error) {
@@ -53569,12 +55406,13 @@ async function uploadArtifact(options) {
         throw new Error(`Artifact upload failed for "${name}": the service returned no artifact id`);
     }
     const artifact = {
+        name: skipArchive ? external_node_path_default().basename(files[0]) : name,
         id: response.id,
         size: response.size ?? 0,
         digest: response.digest,
         url: artifactUrl(env, response.id),
     };
-    logger.info(`Uploaded artifact "${name}" (${formatSize(artifact.size)}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
+    logger.info(`Uploaded artifact "${artifact.name}" (${formatSize(artifact.size)}, ${how}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
     return artifact;
 }
 function artifactUrl(env, id) {
@@ -53675,7 +55513,8 @@ function fileNameFor(url) {
         extension = '';
     const stem = truncateUtf8(cleaned.slice(0, cleaned.length - extension.length), MAX_NAME_BYTES - Buffer.byteLength(extension)).replace(/[\s.]+$/, '');
     const name = (stem || 'file') + extension;
-    return /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(name) ? `_${name}` : name;
+    // Windows reads COM¹ to COM³ and LPT¹ to LPT³ as devices too.
+    return /^(con|prn|aux|nul|com[\d¹²³]|lpt[\d¹²³])(\.|$)/i.test(name) ? `_${name}` : name;
 }
 function percentDecode(text) {
     try {
@@ -53716,17 +55555,24 @@ function pathInside(dir, name) {
 /** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
 class NameRegistry {
     taken = new Set();
+    // Every stem of a taken name ("a" and "a.b" of "a.b.c"): a name whose extension is not known
+    // yet may share none of them.
+    takenStems = new Set();
     // Stems of names whose extension is not known yet: no other name may share them.
     openStems = new Set();
+    // Where the search for a free `stem-n` resumes: names only ever get taken, so the earlier
+    // suffixes stay taken, and n names that share one cost n tries rather than n².
+    nextSuffix = new Map();
     /** `existing`: the names already in the directory, which are never claimed. */
     constructor(existing) {
         for (const name of existing)
-            this.taken.add(name.toLowerCase());
+            this.take(name.toLowerCase());
     }
     claim(name) {
         const extension = external_node_path_default().extname(name);
         const stem = name.slice(0, name.length - extension.length);
-        for (let n = 1;; n++) {
+        const series = `${stem.toLowerCase()}/${extension.toLowerCase()}`;
+        for (let n = this.nextSuffix.get(series) ?? 1;; n++) {
             const candidate = n === 1 ? stem : `${stem}-${n}`;
             const key = candidate.toLowerCase();
             if (this.openStems.has(key))
@@ -53735,13 +55581,21 @@ class NameRegistry {
                 const full = key + extension.toLowerCase();
                 if (this.taken.has(full))
                     continue;
-                this.taken.add(full);
+                this.take(full);
+                this.nextSuffix.set(series, n + 1);
                 return { base: candidate + extension, addExtension: false };
             }
-            if ([...this.taken].some((taken) => taken === key || taken.startsWith(`${key}.`)))
+            if (this.taken.has(key) || this.takenStems.has(key))
                 continue;
             this.openStems.add(key);
+            this.nextSuffix.set(series, n + 1);
             return { base: candidate, addExtension: true };
+        }
+    }
+    take(key) {
+        this.taken.add(key);
+        for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) {
+            this.takenStems.add(key.slice(0, dot));
         }
     }
 }
@@ -53798,6 +55652,31 @@ async function makeDirectory(dir, parentMade = false) {
         await makeDirectory(dir, true);
     }
 }
+/**
+ * Creates `dir`, at or below `root` (download-dir), one level at a time. A folder below the root
+ * that is a symbolic link (planted in the workspace, or left by an earlier step) is refused before
+ * anything is made or written through it; download-dir itself is the user's choice, link or not.
+ */
+async function makeResultsFolder(dir, root = dir) {
+    await makeDirectory(root);
+    const below = external_node_path_default().relative(root, dir);
+    if (below === '' || below.startsWith('..') || external_node_path_default().isAbsolute(below))
+        return makeDirectory(dir);
+    let current = root;
+    for (const part of below.split((external_node_path_default()).sep)) {
+        current = external_node_path_default().join(current, part);
+        const found = await (0,promises_.lstat)(current).catch((error) => {
+            if (error.code !== 'ENOENT')
+                throw error;
+            return undefined;
+        });
+        if (found?.isSymbolicLink()) {
+            throw new Error(`Refusing to write through the symbolic link ${current} in the results folder.`);
+        }
+        if (!found)
+            await makeDirectory(current);
+    }
+}
 /** What went wrong with a folder, in words: errno codes mean little to most readers. */
 function describeFsError(error) {
     switch (error.code) {
@@ -53826,11 +55705,12 @@ function tempPath(dir, name) {
 }
 /**
  * Writes each text under its name in `dir`, or the next free one (`transcript-2.txt`) when that name
- * is taken: a file or link already there is never written through or replaced.
+ * is taken: a file or link already there is never written through or replaced. `root`: see
+ * makeResultsFolder.
  */
-async function writeTextFiles(dir, contents) {
+async function writeTextFiles(dir, contents, root) {
     const resolved = external_node_path_default().resolve(dir);
-    await makeDirectory(resolved);
+    await makeResultsFolder(resolved, root && external_node_path_default().resolve(root));
     const names = new NameRegistry(await (0,promises_.readdir)(resolved));
     const claimed = Object.entries(contents).map(([name, text]) => ({
         name: names.claim(name).base,
@@ -53858,9 +55738,8 @@ async function writeTextFiles(dir, contents) {
     }));
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-var lib_proxy = __nccwpck_require__(19783);
 ;// CONCATENATED MODULE: ./src/results/media-request.ts
+
 
 
 
@@ -53878,13 +55757,16 @@ class ConnectionError extends Error {
 /**
  * Sends a GET for `url` and resolves with the response once its head is in, whatever its status
  * (redirects are the caller's, so it can check each hop). Aborting `signal` ends the request and
- * the body's stream. Throws ConnectionError, or the abort's error.
+ * the body's stream. The host's address must pass `addresses` first: a literal before anything is
+ * sent, a name as it is resolved for the connection (behind a proxy, the proxy resolves names).
+ * Throws ConnectionError, AddressRefused, or the abort's error.
  */
-async function requestMedia(url, signal) {
+async function requestMedia(url, signal, addresses) {
     const proxy = proxyFor(url);
+    await addresses.checkLiteral(url);
     const client = new lib/* HttpClient */.Qq(USER_AGENT, [
         {
-            prepareRequest: (options) => prepare(options, url, proxy, signal),
+            prepareRequest: (options) => prepare(options, url, proxy, signal, addresses),
             canHandleAuthentication: () => false,
             handleAuthentication: () => Promise.reject(new Error('no authentication to media hosts')),
         },
@@ -53899,10 +55781,12 @@ async function requestMedia(url, signal) {
         throw asConnectionError(error, proxy, signal);
     }
 }
-function prepare(options, url, proxy, signal) {
+function prepare(options, url, proxy, signal, addresses) {
     options.signal = signal;
     // http-client passes URL.hostname on, which keeps an IPv6 literal's brackets.
     options.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!proxy)
+        options.lookup = addresses.lookup;
     if (proxy && url.protocol === 'http:') {
         // Plain http goes to the proxy as a whole-URL request rather than http-client's CONNECT
         // tunnel, which proxies such as Squid refuse by default for any port but 443.
@@ -53945,6 +55829,8 @@ function asConnectionError(error, proxy, signal) {
     // An abort keeps its own reason, so the caller can tell it from a failure.
     if (signal.aborted)
         return signal.reason;
+    if (error instanceof AddressRefused)
+        return error;
     const code = error.code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
         return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
@@ -53981,6 +55867,7 @@ function describeError(error) {
 
 
 
+
 /** A failure of one attempt; transient ones are retried. */
 class Failure extends Error {
     transient;
@@ -54005,7 +55892,7 @@ async function downloadOnce(job, url, context) {
     const idle = setTimeout(() => attempt.abort(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)), idleTimeoutMs);
     const signal = AbortSignal.any([context.signal, attempt.signal]);
     try {
-        const response = await get(url, context, signal, () => idle.refresh());
+        const response = await get(job, url, context, signal, () => idle.refresh());
         try {
             return await save(job, response, context, signal, () => idle.refresh());
         }
@@ -54074,16 +55961,21 @@ async function save(job, response, context, signal, alive) {
     return { url: job.url.href, path: finalPath, bytes, contentType };
 }
 /** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
-async function get(start, context, signal, alive) {
+async function get(job, start, context, signal, alive) {
     let url = start;
     for (let redirects = 0;; redirects++) {
         let response;
         try {
-            response = await requestMedia(url, signal);
+            response = await requestMedia(url, signal, context.addresses);
         }
         catch (error) {
             if (context.signal.aborted)
                 throw error;
+            if (error instanceof AddressRefused) {
+                // A redirect or a fresh link is named: the URL the user sees is the task's own.
+                const which = url.href === job.url.href ? '' : `refused ${url.href}: `;
+                throw new Failure(`${which}${error.message}`, false);
+            }
             const reason = error instanceof Error ? error.message : String(error);
             throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
         }
@@ -54185,6 +56077,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -54196,18 +56089,12 @@ class DownloadError extends Error {
     }
 }
 const EXPIRED_STATUSES = new Set([403, 404, 410]);
+// Naming yields to the event loop this often, so the deadline and cancellation are heard.
+const NAMES_PER_TURN = 1_000;
 /** Results in URL order. The first failure aborts the downloads in flight and rejects. */
 async function downloadAll(options) {
     const dir = external_node_path_default().resolve(options.dir);
     const urls = options.urls.map(parseUrl);
-    await makeDirectory(dir);
-    // Claimed in URL order before any request, so names never collide and don't depend on timing.
-    const names = new NameRegistry(await (0,promises_.readdir)(dir));
-    const jobs = urls.map((url) => ({
-        url,
-        name: names.claim(fileNameFor(url)),
-        started: false,
-    }));
     const failed = new AbortController();
     const deadline = options.timeoutMs === undefined
         ? undefined
@@ -54224,11 +56111,22 @@ async function downloadAll(options) {
         retries: options.retries ?? 3,
         retryDelayMs: options.retryDelayMs ?? 1_000,
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        addresses: options.addresses ?? addressPolicy({ allowPrivate: true, allowName: '' }),
         refreshUrl: options.refreshUrl,
         logger: options.logger,
         signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
         deadline,
     };
+    await makeResultsFolder(dir, options.root && external_node_path_default().resolve(options.root));
+    let jobs;
+    try {
+        jobs = await claimNames(urls, dir, context.signal);
+    }
+    catch (error) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        throw stopped(urls[0].href, error, context);
+    }
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
@@ -54255,6 +56153,19 @@ async function downloadAll(options) {
         throw error;
     }
     return files;
+}
+/** Names claimed in URL order before any request, so they never collide nor depend on timing. */
+async function claimNames(urls, dir, signal) {
+    const names = new NameRegistry(await (0,promises_.readdir)(dir));
+    const jobs = [];
+    for (const url of urls) {
+        if (jobs.length % NAMES_PER_TURN === NAMES_PER_TURN - 1) {
+            await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+            signal.throwIfAborted();
+        }
+        jobs.push({ url, name: names.claim(fileNameFor(url)), started: false });
+    }
+    return jobs;
 }
 function parseUrl(text) {
     let url;
@@ -54609,7 +56520,7 @@ function transcriptOf(record, result) {
 async function writeResults(options) {
     const { result, transcript, dir, logger } = options;
     if (transcript) {
-        const files = await writeTextFiles(dir, transcript.files);
+        const files = await writeTextFiles(dir, transcript.files, options.downloads?.root);
         logger.info(`Wrote the transcript to ${dir}.`);
         return { files, transcript: { text: transcript.text, language: transcript.language } };
     }
@@ -54625,9 +56536,9 @@ async function writeResults(options) {
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
-        const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+        const pretty = result.value === undefined ? undefined : faithfulJson(result.value, result.raw, 2);
         const text = pretty === undefined ? result.raw : `${pretty}\n`;
-        return { files: await writeTextFiles(dir, { 'result.json': text }) };
+        return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
     }
     return { files: [] };
 }
@@ -54819,6 +56730,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -54839,7 +56751,8 @@ async function runPipeline(settings, given) {
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     const balance = new StepBalance(settings, budget, deps);
-    const { credits } = balance;
+    // Left out of the report when not read at all: no credit outputs, no summary line.
+    const credits = readsBalance(settings) ? balance.credits : undefined;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
@@ -54847,17 +56760,22 @@ async function runPipeline(settings, given) {
         const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
             return { tasks: [], notWaitedFor: given, failure: unusable };
-        const refused = await balance.before(deadline);
-        if (refused)
-            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
+            // What the task costs is measured from here, and min-credits must pass before it is paid for.
+            const refused = await balance.before(deadline);
+            if (refused)
+                return { tasks: [], credits, failure: refused };
             const created = await createTask(client, budget, settings.create, deadline, deps);
             if ('failure' in created)
                 return { tasks: [], credits, failure: created.failure };
             taskIds = [created.taskId];
         }
-        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+        // A wait for tasks that exist reads the balance beside its polls, never before them; a
+        // min-credits refusal stops the polls (not the downloads of tasks that ended).
+        const refusal = new AbortController();
+        const waitSignal = AbortSignal.any([signal, refusal.signal]);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
@@ -54866,17 +56784,37 @@ async function runPipeline(settings, given) {
             timeoutName: names.of(constants_Inputs.DownloadTimeout),
             maxBytesName: names.of(constants_Inputs.MaxDownloadSize),
             signal,
+            root: baseDir(settings),
+            addresses: addressPolicy({
+                allowPrivate: settings.allowPrivateDownloads,
+                baseUrl: settings.baseUrl,
+                allowName: names.of(constants_Inputs.AllowPrivateDownloads),
+                resolve: deps.resolve,
+            }),
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
+        const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
-        await balance.after();
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }));
+        // Started once every first poll has asked the budget for its slot (they ask at once, in
+        // runTask's first synchronous steps), so the read queues behind them.
+        if (!settings.create && readsBalance(settings)) {
+            void balance.before(deadline).then((refused) => {
+                // A cancelled run is the tasks' to report, with the ids still running.
+                if (refused && refused.kind !== 'cancelled') {
+                    refusal.abort();
+                    budget.cancel();
+                }
+            });
+        }
+        const tasks = await Promise.all(running);
+        const refused = await balance.after();
         const report = { tasks, credits };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, deps);
+        const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
+        const failure = stopped ?? overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact && !signal.aborted) {
             try {
@@ -54973,10 +56911,12 @@ async function upload(report, taskIds, settings, deps) {
         files,
         rootDirectory: report.downloadDir,
         retentionDays: settings.artifactRetentionDays,
+        compressionLevel: settings.compressionLevel,
+        archive: settings.archive,
         logger: deps.logger,
         env: deps.env,
     });
-    return uploaded && { ...uploaded, name };
+    return uploaded;
 }
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];
@@ -55278,10 +57218,15 @@ function settingsSchema(names) {
         [constants_Inputs.DownloadDir]: schemas_string(),
         [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
         [constants_Inputs.DownloadTimeout]: duration(constants_Inputs.DownloadTimeout),
+        [constants_Inputs.AllowPrivateDownloads]: boolean(constants_Inputs.AllowPrivateDownloads),
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
         [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
         [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ReportCredits]: boolean(constants_Inputs.ReportCredits),
+        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
+        [constants_Inputs.CompressionLevel]: refined(constants_Inputs.CompressionLevel, (text) => text === '' || /^\d$/.test(text), 'a whole number from 0 (no compression) to 9 (best)').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.Archive]: boolean(constants_Inputs.Archive),
     })
         // These only read strings, so they run even when other inputs are wrong: every mistake is
         // reported at once.
@@ -55366,10 +57311,14 @@ function toSettings(raw, workspace) {
         workspace,
         maxDownloadBytes: raw[constants_Inputs.MaxDownloadSize],
         downloadTimeoutMs: raw[constants_Inputs.DownloadTimeout],
+        allowPrivateDownloads: raw[constants_Inputs.AllowPrivateDownloads],
         uploadArtifact,
         artifactName: raw[constants_Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
         minCredits: raw[constants_Inputs.MinCredits],
+        reportCredits: raw[constants_Inputs.ReportCredits],
+        compressionLevel: raw[constants_Inputs.CompressionLevel],
+        archive: raw[constants_Inputs.Archive],
     };
 }
 const DEFAULTS = {
@@ -55382,9 +57331,12 @@ const DEFAULTS = {
     [constants_Inputs.Download]: 'false',
     [constants_Inputs.MaxDownloadSize]: '2GB',
     [constants_Inputs.DownloadTimeout]: '10m',
+    [constants_Inputs.AllowPrivateDownloads]: 'false',
     [constants_Inputs.UploadArtifact]: 'false',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [constants_Inputs.MaxRequestsPerSecond]: '1.5',
+    [constants_Inputs.ReportCredits]: 'false',
+    [constants_Inputs.Archive]: 'true',
 };
 /**
  * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
@@ -55430,9 +57382,11 @@ const OPTIONS = {
     download: { type: 'string' },
     'max-download-size': { type: 'string' },
     'download-timeout': { type: 'string' },
+    'allow-private-downloads': { type: 'boolean' },
     'max-requests-per-second': { type: 'string' },
     'base-url': { type: 'string' },
     'min-credits': { type: 'string' },
+    'report-credits': { type: 'boolean' },
     'no-fail': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -55576,15 +57530,11 @@ function startDisplay(io) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/io.ts
-// C0 but newline and tab, and DEL: ESC, BEL, CR could recolour, retitle or overwrite the terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
-/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
-function harmless(text) {
-    return text
-        .replaceAll('\r\n', '\n')
-        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+// What main writes goes through here: the API key masked wherever it appears (a server may echo
+// it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a
+// closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process with an unhandled
+// 'error' event nor loses the exit code the run earned.
+
 function guard(stream, secret) {
     let failure;
     const fail = (error) => void (failure ??= error);
@@ -55608,7 +57558,7 @@ function guard(stream, secret) {
     };
     return {
         isTTY: stream.isTTY === true,
-        write: (text) => send(harmless(text)),
+        write: (text) => send(escapeControls(text)),
         control: send,
         settled: () => Promise.all(pending).then(() => failure),
     };
@@ -55631,7 +57581,8 @@ Commands:
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
   credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
+create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
+creditsAfter, creditsUsed); a plain wait does not.
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -55648,9 +57599,14 @@ Options:
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
+  --allow-private-downloads       download from private and loopback addresses, although
+                                  --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+                                  nothing, wait stops
+  --report-credits                wait: read the balance before and after, for the credit
+                                  fields (create reads it anyway)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -55797,11 +57753,13 @@ async function command(argv, io) {
         [constants_Inputs.BaseUrl]: values['base-url'],
         [constants_Inputs.MaxDownloadSize]: values['max-download-size'],
         [constants_Inputs.DownloadTimeout]: values['download-timeout'],
+        [constants_Inputs.AllowPrivateDownloads]: values['allow-private-downloads'] ? 'true' : 'false',
         [constants_Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
         [constants_Inputs.Download]: values.download === undefined ? 'false' : 'true',
         [constants_Inputs.DownloadDir]: values.download,
         [constants_Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
         [constants_Inputs.MinCredits]: values['min-credits'],
+        [constants_Inputs.ReportCredits]: values['report-credits'] ? 'true' : 'false',
     };
     if (!io.env[constants_API_KEY_ENV]?.trim()) {
         return usageError(`Set the ${constants_API_KEY_ENV} environment variable to your Kie.ai API key.`);

@@ -15,7 +15,8 @@ Commands:
   create   create a task from --model and --input, then wait for it; a request that may
            have created the task is never repeated, so nothing is billed twice
   credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
+create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
+creditsAfter, creditsUsed); a plain wait does not.
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -32,9 +33,14 @@ Options:
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
+  --allow-private-downloads       download from private and loopback addresses, although
+                                  --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+                                  nothing, wait stops
+  --report-credits                wait: read the balance before and after, for the credit
+                                  fields (create reads it anyway)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help

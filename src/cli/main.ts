@@ -113,11 +113,13 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     [Inputs.BaseUrl]: values['base-url'],
     [Inputs.MaxDownloadSize]: values['max-download-size'],
     [Inputs.DownloadTimeout]: values['download-timeout'],
+    [Inputs.AllowPrivateDownloads]: values['allow-private-downloads'] ? 'true' : 'false',
     [Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
     [Inputs.MinCredits]: values['min-credits'],
+    [Inputs.ReportCredits]: values['report-credits'] ? 'true' : 'false',
   };
   if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);

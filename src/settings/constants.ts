@@ -14,6 +14,7 @@ export const Inputs = {
   DownloadDir: 'download-dir',
   MaxDownloadSize: 'max-download-size',
   DownloadTimeout: 'download-timeout',
+  AllowPrivateDownloads: 'allow-private-downloads',
   UploadArtifact: 'upload-artifact',
   ArtifactName: 'artifact-name',
   ArtifactRetentionDays: 'artifact-retention-days',
@@ -22,6 +23,9 @@ export const Inputs = {
   Input: 'input',
   CallbackUrl: 'callback-url',
   MinCredits: 'min-credits',
+  ReportCredits: 'report-credits',
+  CompressionLevel: 'compression-level',
+  Archive: 'archive',
 } as const;
 
 export const Outputs = {

@@ -33,13 +33,21 @@ export interface Settings {
   maxDownloadBytes: number;
   /** For all of a task's downloads together, from when its results phase starts. */
   downloadTimeoutMs: number;
+  /** Download from private and loopback addresses even when base-url is on none. */
+  allowPrivateDownloads: boolean;
   uploadArtifact: boolean;
   /** The artifact-name input; undefined for the default. */
   artifactName?: string;
   /** undefined: the repository's setting. */
   artifactRetentionDays?: number;
-  /** Fail before creating or waiting when the balance is below this; undefined: no check. */
+  /** Fail when the balance is below this (before creating anything); undefined: no check. */
   minCredits?: number;
+  /** Read the balance even when neither creating nor guarding, for the credit outputs. */
+  reportCredits: boolean;
+  /** The artifact's zip level, 0-9; undefined: chosen by what the files are. */
+  compressionLevel?: number;
+  /** false: a single result file is uploaded as it is, not zipped. */
+  archive: boolean;
 }
 
 export interface InputProblem {
@@ -87,10 +95,14 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     workspace,
     maxDownloadBytes: raw[Inputs.MaxDownloadSize],
     downloadTimeoutMs: raw[Inputs.DownloadTimeout],
+    allowPrivateDownloads: raw[Inputs.AllowPrivateDownloads],
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
     minCredits: raw[Inputs.MinCredits],
+    reportCredits: raw[Inputs.ReportCredits],
+    compressionLevel: raw[Inputs.CompressionLevel],
+    archive: raw[Inputs.Archive],
   };
 }
 
@@ -104,9 +116,12 @@ export const DEFAULTS = {
   [Inputs.Download]: 'false',
   [Inputs.MaxDownloadSize]: '2GB',
   [Inputs.DownloadTimeout]: '10m',
+  [Inputs.AllowPrivateDownloads]: 'false',
   [Inputs.UploadArtifact]: 'false',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',
+  [Inputs.ReportCredits]: 'false',
+  [Inputs.Archive]: 'true',
 } as const;
 
 /**
