@@ -22,8 +22,9 @@ describe('durations', () => {
     [' 2M ', 120_000],
   ])('reads %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', 'fast', '10 minutes', '-5s', '1h 30m', 's', '1d', '5sec', 'x5', '5x', '1.', '.5'])('rejects %j', (text) =>
-    expect(parseDuration(text)).toBeUndefined(),
+  it.each(['', 'fast', '10 minutes', '-5s', '1h 30m', 's', '1d', '5sec', 'x5', '5x', '1.', '.5'])(
+    'rejects %j',
+    (text) => expect(parseDuration(text)).toBeUndefined(),
   );
 
   it.each([
