@@ -99,7 +99,7 @@ describe('describeCode', () => {
       kind: 'transient',
       code: 455,
       retryAfterMs: 30_000,
-      message: 'Kie.ai is under maintenance (455).',
+      message: 'Kie.ai is under maintenance (455); trying again no more than every 30s.',
       hint: undefined,
     });
     expect(fault(455, '', task, 10_000).retryAfterMs).toBe(30_000);
