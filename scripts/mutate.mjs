@@ -24,7 +24,7 @@ const CORE = {
   'src/action/limits.ts': ['test/limits.test.ts'],
   'src/settings/schema.ts': ['test/settings.test.ts'],
   'src/kie/apis/*.ts': ['test/apis.test.ts', 'test/families.test.ts'],
-  'src/kie/faults.ts': ['test/faults.test.ts'],
+  'src/kie/faults.ts': ['test/faults.test.ts', 'test/refusals.test.ts', 'test/wait.test.ts'],
   'src/results/naming.ts': ['test/naming.test.ts'],
   'src/wait/schedule.ts': ['test/schedule.test.ts'],
   'src/wait/budget.ts': ['test/budget.test.ts'],
