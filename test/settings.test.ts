@@ -375,7 +375,6 @@ describe('each input’s rule', () => {
     expect(settings({}, { KIE_API_KEY: 'key' })).toMatchObject({
       baseUrl: 'https://api.kie.ai',
       timeoutMs: 1_800_000,
-      pollIntervalMs: 3_000,
       maxPollIntervalMs: 30_000,
       maxRequestsPerSecond: 1.5,
       failOnTaskFailure: true,

@@ -28,7 +28,7 @@ Options:
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
                                   (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
-  --poll-interval <duration>      first and shortest wait between polls (default 3s)
+  --poll-interval <duration>      first and shortest wait between polls (default 2s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
@@ -41,6 +41,9 @@ Options:
                                   nothing, wait stops
   --report-credits                wait: read the balance before and after, for the credit
                                   fields (create reads it anyway)
+  --state-file <path>             create: record the task in <path>; when it already holds a
+                                  task for the same request, wait for that one instead (a
+                                  failed one is replaced), so a retried job pays once
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help

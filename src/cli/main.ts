@@ -12,6 +12,7 @@ import { systemRuntime } from '../runtime.js';
 import { InputError, parseSettings, type Settings } from '../settings/settings.js';
 import { commandError, parseCommandLine } from './args.js';
 import { startDisplay } from './display.js';
+import { stateFileStore } from './state-file.js';
 import { guard, type CliIo, type RunIo } from './io.js';
 import { HELP } from './help.js';
 import { VERSION } from '../version.js';
@@ -146,6 +147,9 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     onProgress: ({ state, apiState }) =>
       display.show(apiState === state ? state : `${state} [${apiState}]`),
     signal: io.signal,
+    ...(values['state-file'] && {
+      rerunStore: stateFileStore(path.resolve(io.cwd, values['state-file']), display.logger),
+    }),
   }).finally(display.stop);
 
   const fields = reportFields(report);

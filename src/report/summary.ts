@@ -19,6 +19,7 @@ export function renderSummary(report: Report): string {
         ? taskCard(report.tasks[0]!, report)
         : taskTable(report);
   if (report.failure) lines.push('> [!CAUTION]', ...quote(report.failure.message), '');
+  if (report.rerun) lines.push(escapeHtml(report.rerun), '');
   if (report.artifact) {
     const { name, url, size } = report.artifact;
     const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);

@@ -48,6 +48,8 @@ export interface Settings {
   compressionLevel?: number;
   /** false: a single result file is uploaded as it is, not zipped. */
   archive: boolean;
+  /** On a re-run, wait for the task an earlier attempt created instead of creating another. */
+  resumeOnRerun: boolean;
 }
 
 export interface InputProblem {
@@ -103,14 +105,17 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     reportCredits: raw[Inputs.ReportCredits],
     compressionLevel: raw[Inputs.CompressionLevel],
     archive: raw[Inputs.Archive],
+    resumeOnRerun: raw[Inputs.ResumeOnRerun],
   };
 }
+
+export const DEFAULT_REQUESTS_PER_SECOND = 1.5;
 
 export const DEFAULTS = {
   [Inputs.Api]: DEFAULT_API,
   [Inputs.BaseUrl]: 'https://api.kie.ai',
   [Inputs.Timeout]: '30m',
-  [Inputs.PollInterval]: '3s',
+  [Inputs.PollInterval]: '2s',
   [Inputs.MaxPollInterval]: '30s',
   [Inputs.FailOnTaskFailure]: 'true',
   [Inputs.Download]: 'false',
@@ -118,8 +123,9 @@ export const DEFAULTS = {
   [Inputs.DownloadTimeout]: '10m',
   [Inputs.AllowPrivateDownloads]: 'false',
   [Inputs.UploadArtifact]: 'false',
+  [Inputs.ResumeOnRerun]: 'true',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-  [Inputs.MaxRequestsPerSecond]: '1.5',
+  [Inputs.MaxRequestsPerSecond]: String(DEFAULT_REQUESTS_PER_SECOND),
   [Inputs.ReportCredits]: 'false',
   [Inputs.Archive]: 'true',
 } as const;
