@@ -308,13 +308,14 @@ describe('the shared request budget', () => {
     expect(run.outputs.succeeded).toBe('4');
     const times = kie.requests.map((request) => request.at).sort((a, b) => a - b);
     expect(times).toHaveLength(12); // 12 polls
-    // 50/s is 20 ms apart. The first 429 (the first poll's, back long before the second slot) halves the rate
-    // for everyone: the next requests, other tasks', wait the doubled spacing (40 ms), not 20.
-    // Measured over two gaps: a request the busy event loop sends a few ms late shortens one gap
-    // but lengthens the next, so only a span's ends can be off (15 ms allowed for that).
+    // 50/s is 20 ms apart. The first 429 (the first poll's, back long before the second slot)
+    // pauses every task and cuts the rate (budget.test.ts checks by how much): the next requests,
+    // other tasks', come later than 20 ms apart. Measured over two gaps: a request the busy event
+    // loop sends a few ms late shortens one gap but lengthens the next, so only a span's ends can
+    // be off (15 ms allowed for that; the slowed span is about 65 ms, a plain one 40).
     const spans = times.slice(2).map((at, i) => at - times[i]!);
     expect(Math.min(...spans)).toBeGreaterThanOrEqual(2 * 20 - 15);
-    expect(times[3]! - times[1]!).toBeGreaterThanOrEqual(2 * 40 - 15);
+    expect(times[3]! - times[1]!).toBeGreaterThanOrEqual(65 - 15);
   });
 
   it.each(['lots', '0', '1e-310', '101'])('rejects a budget of %s', async (rate) => {
