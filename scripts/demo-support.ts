@@ -64,3 +64,40 @@ export function summaryAsText(summary: string): string {
   });
   return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
 }
+
+/** A valid 16-bit mono PCM WAV of a sine tone: plays in any player. */
+export function demoWav(seconds: number, hz = 440, rate = 8_000): Buffer {
+  const samples = Math.round(seconds * rate);
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0, 'latin1');
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8, 'latin1');
+  wav.writeUInt32LE(16, 16); // fmt chunk size
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28); // bytes a second
+  wav.writeUInt16LE(2, 32); // bytes a frame
+  wav.writeUInt16LE(16, 34); // bits a sample
+  wav.write('data', 36, 'latin1');
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    wav.writeInt16LE(Math.round(8_000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  }
+  return wav;
+}
+
+// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, joint stereo: 417 bytes and 1152 samples a frame.
+const MP3_FRAME_HEADER = [0xff, 0xfb, 0x90, 0x64];
+const MP3_FRAME_BYTES = 417;
+
+/**
+ * A valid MP3 of silence: frames whose side information is all zero, which every decoder plays
+ * as quiet samples, so the demo's "tracks" open in a player with the right length.
+ */
+export function demoMp3(seconds: number): Buffer {
+  const frames = Math.max(1, Math.round((seconds * 44_100) / 1_152));
+  const mp3 = Buffer.alloc(frames * MP3_FRAME_BYTES);
+  for (let i = 0; i < frames; i++) mp3.set(MP3_FRAME_HEADER, i * MP3_FRAME_BYTES);
+  return mp3;
+}

@@ -51701,6 +51701,10 @@ const creditsSchema = union([
 /** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
+/** The family's own state as it named it: `successFlag 1`, `status FIRST_SUCCESS`, `generating`. */
+function apiStateLabel(record) {
+    return record.apiStateField ? `${record.apiStateField} ${record.apiState}` : record.apiState;
+}
 function isTerminal(state) {
     return TERMINAL_STATES.includes(state);
 }
@@ -51895,6 +51899,7 @@ function family_record(parts) {
         taskId: parts.taskId,
         state: read.state,
         apiState: read.apiState,
+        apiStateField: parts.stateField,
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
@@ -53504,7 +53509,9 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
         return failing[0];
     // Every task that did not succeed is counted, so the count agrees with the summary's; those
     // that fail the step are told apart from those that do not.
-    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    const note = failing.length < problems.length
+        ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
+        : '';
     return { kind, message: counted(problems, tasks, note) };
 }
 /** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
@@ -54639,6 +54646,45 @@ function requestedDiarization(param) {
     return parsed(input)?.diarize === true;
 }
 
+;// CONCATENATED MODULE: ./src/run/task-log.ts
+function taskResultsLog(logger, taskId, hold) {
+    const title = `Task ${taskId}: results`;
+    const named = (message) => `Task ${taskId}: ${message}`;
+    if (!hold) {
+        let opened = false;
+        const open = () => {
+            if (!opened)
+                logger.startGroup?.(title);
+            opened = true;
+        };
+        return {
+            logger: {
+                info: (message) => (open(), logger.info(named(message))),
+                warning: (message) => (open(), logger.warning(named(message))),
+                debug: (message) => logger.debug(named(message)),
+            },
+            done: () => opened && logger.endGroup?.(),
+        };
+    }
+    const held = [];
+    return {
+        logger: {
+            info: (message) => void held.push(['info', named(message)]),
+            warning: (message) => void held.push(['warning', named(message)]),
+            // Debug lines are for following the run as it happens.
+            debug: (message) => logger.debug(named(message)),
+        },
+        done: () => {
+            if (held.length === 0)
+                return;
+            logger.startGroup?.(title);
+            for (const [level, message] of held.splice(0))
+                logger[level](message);
+            logger.endGroup?.();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/wait/schedule.ts
 // When to ask again. Pure, so the benchmark runs exactly the code the action runs.
 //
@@ -54698,8 +54744,15 @@ async function waitForTask(options, deps) {
             // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
             // still generating): each change is news.
             if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
-                deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
-                logger.info(`Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`);
+                deps.onProgress?.({
+                    taskId,
+                    state: record.state,
+                    apiState: record.apiState,
+                    apiStateField: record.apiStateField,
+                    polls: progress.polls,
+                    elapsedMs: progress.elapsedMs,
+                });
+                logger.info(`Task ${taskId}: ${describeState(record)} after ${formatDuration(progress.elapsedMs)}.`);
                 lastLogAt = now();
                 if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
                     unknownStatesSeen.add(record.apiState);
@@ -54785,9 +54838,11 @@ async function waitForTask(options, deps) {
         }
     }
 }
-/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+/** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
 function describeState(record) {
-    return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
+    return record.apiState === record.state && !record.apiStateField
+        ? record.state
+        : `${record.state} (${apiStateLabel(record)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/run/pipeline.ts
@@ -54795,6 +54850,7 @@ function describeState(record) {
 // Report. The GitHub Action (action/main.ts) and the CLI (cli/main.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+
 
 
 
@@ -54862,7 +54918,7 @@ async function runPipeline(settings, given) {
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
         const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps)));
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps, many)));
         await balance.after();
         const report = { tasks, credits };
         if (settings.download)
@@ -54908,12 +54964,15 @@ async function unusableDownloadDir(settings, deps) {
         return { kind: 'results', message };
     }
 }
-async function runTask(taskId, dir, settings, source, downloads, deps) {
+async function runTask(taskId, dir, settings, source, downloads, deps, 
+/** Several tasks run at once: each one's result lines are held and written together. */
+holdLog) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-    // Some APIs' records name no model (Veo's): the one the task was created with, then.
-    if (outcome.record && !outcome.record.model && settings.create?.model) {
-        outcome.record.model = settings.create.model;
+    // Some APIs' records name no model (Veo's) or echo no request: the ones it was created with.
+    if (outcome.record && settings.create) {
+        outcome.record.model ||= settings.create.model ?? '';
+        outcome.record.param ??= { input: settings.create.input };
     }
     const result = resultOf(outcome.record);
     for (const warning of result.warnings)
@@ -54922,12 +54981,12 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
     const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
-    logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
     const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
+    const log = taskResultsLog(logger, taskId, holdLog);
     try {
         const written = await writeResults({
             result,
@@ -54935,7 +54994,7 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
             downloads,
-            logger,
+            logger: log.logger,
         });
         return { ...report, files: written.files, downloadDir: dir };
     }
@@ -54948,6 +55007,9 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         const files = error instanceof DownloadError ? error.completed : [];
         const kept = files.length > 0 ? { files, downloadDir: dir } : {};
         return { ...report, ...kept, problem: { kind: 'results', message: error.message } };
+    }
+    finally {
+        log.done();
     }
 }
 async function upload(report, taskIds, settings, deps) {

@@ -19,6 +19,8 @@ const coreLogger: Logger = {
   info: (message) => core.info(message.replace(/\r\n|\r|\n/g, '\\n')),
   warning: (message) => core.warning(message),
   debug: (message) => core.debug(message),
+  startGroup: (title) => core.startGroup(title.replace(/\r\n|\r|\n/g, '\\n')),
+  endGroup: () => core.endGroup(),
 };
 
 export async function run(

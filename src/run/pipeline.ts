@@ -23,6 +23,7 @@ import {
   writeResults,
   type DownloadControls,
 } from '../results/results.js';
+import { taskResultsLog } from './task-log.js';
 import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
 import type { Runtime } from '../runtime.js';
 import type { Settings } from '../settings/settings.js';
@@ -102,6 +103,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
           // An expired Kie-hosted link is renewed once through the task's own API.
           { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
           deps,
+          many,
         ),
       ),
     );
@@ -156,23 +158,26 @@ async function runTask(
   source: TaskSource,
   downloads: DownloadControls,
   deps: PipelineDeps,
+  /** Several tasks run at once: each one's result lines are held and written together. */
+  holdLog: boolean,
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-  // Some APIs' records name no model (Veo's): the one the task was created with, then.
-  if (outcome.record && !outcome.record.model && settings.create?.model) {
-    outcome.record.model = settings.create.model;
+  // Some APIs' records name no model (Veo's) or echo no request: the ones it was created with.
+  if (outcome.record && settings.create) {
+    outcome.record.model ||= settings.create.model ?? '';
+    outcome.record.param ??= { input: settings.create.input };
   }
   const result = resultOf(outcome.record);
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };
   const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
   if (problem) return { ...report, problem };
-  logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
 
   const transcript = transcriptOf(outcome.record!, result);
   if (transcript) report.transcript = { text: transcript.text, language: transcript.language };
   if (!settings.download) return report;
+  const log = taskResultsLog(logger, taskId, holdLog);
   try {
     const written = await writeResults({
       result,
@@ -180,7 +185,7 @@ async function runTask(
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
       downloads,
-      logger,
+      logger: log.logger,
     });
     return { ...report, files: written.files, downloadDir: dir };
   } catch (error) {
@@ -192,6 +197,8 @@ async function runTask(
     const files = error instanceof DownloadError ? error.completed : [];
     const kept = files.length > 0 ? { files, downloadDir: dir } : {};
     return { ...report, ...kept, problem: { kind: 'results', message: (error as Error).message } };
+  } finally {
+    log.done();
   }
 }
 
