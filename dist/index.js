@@ -54965,7 +54965,7 @@ async function waitForTask(options, deps) {
 }
 /** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
 function describeState(record) {
-    return record.apiState === record.state && !record.apiStateField
+    return record.apiState === record.state
         ? record.state
         : `${record.state} (${apiStateLabel(record)})`;
 }
@@ -55593,7 +55593,7 @@ function taskCard(task, report) {
 }
 /** The family's own state, where it says more than the heading: `successFlag 1` (success). */
 function apiStateCell(record) {
-    if (record.apiState === record.state && !record.apiStateField)
+    if (record.apiState === record.state)
         return undefined;
     const note = API_STATE_NOTES[record.apiState];
     const meaning = note ? `${record.state}: ${note}` : record.state;
@@ -55648,17 +55648,24 @@ function taskTable(report) {
  * lines that repeat one are left out.
  */
 function cautionLines(report) {
-    let lines = report.failure.message.split(/\r\n?|\n/);
+    let message = report.failure.message;
     if (report.tasks.length > 1) {
-        const reasons = new Set(report.tasks.map((task) => task.problem?.message));
-        const repeats = (line) => line.startsWith('- ') && reasons.has(line.slice(2).replace(/ \(\d+ tasks\)$/, ''));
-        const kept = lines.filter((line) => !repeats(line));
+        for (const task of report.tasks) {
+            if (task.problem)
+                message = withoutLine(message, `- ${task.problem.message}`);
+        }
         // "…did not succeed:" introduced the list that now stands above.
-        if (kept.length < lines.length)
-            kept[0] = kept[0].replace(/:$/, '.');
-        lines = kept;
+        message = message.replace(/:(?=\n|$)/, '.');
     }
-    return quote(lines.join('\n'));
+    return quote(message);
+}
+/** `text` without `line` (or `line (3 tasks)`) where it stands as whole lines of its own. */
+function withoutLine(text, line) {
+    const at = `\n${text}\n`.indexOf(`\n${line}`);
+    if (at === -1)
+        return text;
+    const rest = text.slice(at + line.length).replace(/^ \(\d+ tasks\)/, '');
+    return rest === '' || rest.startsWith('\n') ? text.slice(0, Math.max(0, at - 1)) + rest : text;
 }
 /** What the heading says of a task: the truth about its state and its results. */
 function verdict(task, report) {

@@ -61,7 +61,7 @@ describe('kie-task wait', () => {
       pollCount: 2,
       files: [],
     });
-    expect(run.stderr).toContain('Task t1: generating (after');
+    expect(run.stderr).toContain('Task t1: generating after');
     expect(run.stderr).not.toContain('\x1b'); // no live line when stderr is not a terminal
     expect(run.stderr).not.toContain(kie.apiKey);
   });
@@ -75,7 +75,7 @@ describe('kie-task wait', () => {
     } = await cli(['wait', 't1', ...fast()], {}, { tty: true });
     expect(code).toBe(0);
     // After each log line, the live line with the state and elapsed time, cleared before the next.
-    expect(screen).toMatch(/Task t1: generating \(after \d+ms\)\.\r?\n {2}generating · \d+ms/);
+    expect(screen).toMatch(/Task t1: generating after \d+ms\.\r?\n {2}generating · \d+ms/);
     expect(screen).toContain('\r\x1b[K');
     expect(stdout).toContain('state: success');
   });

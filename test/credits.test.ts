@@ -46,7 +46,7 @@ describe('the balance before and after', () => {
     expect(paths.at(-1)).toBe(CREDIT_PATH);
     expect(balanceReads()).toHaveLength(2);
     expect(balanceReads()[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
-    expect(run.summary).toContain('Credits: 1 used · balance 59.62 (was 60.62;');
+    expect(run.summary).toContain('**Credits:** 1 used · 59.62 left');
     expect(run.log).not.toContain('::warning::');
   });
 
@@ -67,9 +67,9 @@ describe('the balance before and after', () => {
     expect(b).toMatchObject({ creditsConsumed: 0.8 });
     expect(b).not.toHaveProperty('costTime');
     expect(c).not.toHaveProperty('creditsConsumed');
-    expect(run.summary).toContain('| Task | Model | State | Took | Credits | Results | Reason |');
-    expect(run.summary).toMatch(/<code>a<\/code> \|.*\| 2\.5 \|/);
-    expect(run.summary).toContain('Credits: 4.3 used · the tasks report 3.3 · balance 56.32');
+    expect(run.summary).toContain('| Task | Model | State | Generation | Waited | Credits |');
+    expect(run.summary).toMatch(/^\| `a` \|.*\| 2\.5 \|$/m);
+    expect(run.summary).toContain('**Credits:** 4.3 used (the tasks report 3.3) · 56.32 left');
   });
 
   it('takes its slots from the step’s request budget', async () => {
@@ -92,7 +92,7 @@ describe('the balance before and after', () => {
     const once = await runInProcess(localInputs(kie, { 'task-id': 't1', timeout: '0' }));
     expect(once.outputs).toMatchObject({ pollCount: '1', state: 'generating', creditsBefore: '' });
     expect(balanceReads()).toEqual([]);
-    expect(once.summary).not.toContain('Credits:');
+    expect(once.summary).not.toContain('Credits:**');
     const guarded = await runInProcess(
       localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
     );
@@ -105,7 +105,7 @@ describe('the balance before and after', () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'task-id': 'a b' }));
-    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
+    expect(run.summary).toContain('| Task | Model | State | Generation | Waited |\n');
   });
 
   it.each([
@@ -135,7 +135,7 @@ describe('the balance before and after', () => {
       );
       // Transient faults are tried three times, a fatal one once; the read after is skipped.
       expect(balanceReads()).toHaveLength(tries);
-      expect(run.summary).toContain('Credits: the balance could not be read');
+      expect(run.summary).toContain('**Credits:** the balance could not be read');
     },
   );
 
@@ -177,7 +177,7 @@ describe('the balance before and after', () => {
     });
     expect(warnings(run.log)).toHaveLength(1);
     expect(warnings(run.log)[0]).toContain('after the tasks');
-    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+    expect(run.summary).toContain('**Credits:** 60.62 at the start, not read after');
   });
 
   it('reads a balance given as digits in a string', async () => {
@@ -200,8 +200,8 @@ describe('min-credits', () => {
     expect(kie.taskRequests()).toEqual([]);
     // The id stays in the output, so a later step can wait for it.
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: 't1' });
-    expect(run.summary).toContain("below 'min-credits' (100)");
-    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+    expect(run.summary).toContain("below \\'min\\-credits\\' \\(100\\)");
+    expect(run.summary).toContain('**Credits:** 60.62 at the start, not read after');
   });
 
   it('creates nothing in create mode when the balance is below it', async () => {

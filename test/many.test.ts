@@ -79,8 +79,9 @@ describe('several task ids', () => {
     expect(errors(run.log)).toEqual([
       '::error::1 of 3 tasks did not succeed:%0A- Task b failed (400): flagged',
     ]);
-    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
-    expect(run.summary).toMatch(/<code>b<\/code>.*\| fail \|.*flagged/);
+    expect(run.summary).toContain('| Task | Model | State | Generation | Waited |');
+    expect(run.summary).toMatch(/^\| `b` \|.*\| ❌ failed \|/m);
+    expect(run.summary).toContain('- Task b failed \\(400\\)\\: flagged');
   });
 
   it('passes with failed tasks when fail-on-task-failure is false', async () => {
@@ -193,7 +194,7 @@ describe('several task ids', () => {
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
     // The tasks never asked about are told apart from those Kie.ai did not answer.
-    expect(run.summary).toContain('| not asked yet (timed out) |');
+    expect(run.summary).toContain('| ⏱️ timed out \\(not asked yet\\) |');
   });
 
   /** Runs `test` with a local artifact service, as a runner would have one. */

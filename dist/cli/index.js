@@ -54840,7 +54840,7 @@ async function waitForTask(options, deps) {
 }
 /** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
 function describeState(record) {
-    return record.apiState === record.state && !record.apiStateField
+    return record.apiState === record.state
         ? record.state
         : `${record.state} (${apiStateLabel(record)})`;
 }

@@ -116,7 +116,7 @@ function taskCard(task: TaskReport, report: Report): string[] {
 
 /** The family's own state, where it says more than the heading: `successFlag 1` (success). */
 function apiStateCell(record: NonNullable<TaskReport['outcome']['record']>): string | undefined {
-  if (record.apiState === record.state && !record.apiStateField) return undefined;
+  if (record.apiState === record.state) return undefined;
   const note = API_STATE_NOTES[record.apiState];
   const meaning = note ? `${record.state}: ${note}` : record.state;
   return `${mdCode(apiStateLabel(record), { inTable: true })} (${mdCell(meaning)})`;
@@ -179,17 +179,23 @@ function taskTable(report: Report): string[] {
  * lines that repeat one are left out.
  */
 function cautionLines(report: Report): string[] {
-  let lines = report.failure!.message.split(/\r\n?|\n/);
+  let message = report.failure!.message;
   if (report.tasks.length > 1) {
-    const reasons = new Set(report.tasks.map((task) => task.problem?.message));
-    const repeats = (line: string) =>
-      line.startsWith('- ') && reasons.has(line.slice(2).replace(/ \(\d+ tasks\)$/, ''));
-    const kept = lines.filter((line) => !repeats(line));
+    for (const task of report.tasks) {
+      if (task.problem) message = withoutLine(message, `- ${task.problem.message}`);
+    }
     // "…did not succeed:" introduced the list that now stands above.
-    if (kept.length < lines.length) kept[0] = kept[0]!.replace(/:$/, '.');
-    lines = kept;
+    message = message.replace(/:(?=\n|$)/, '.');
   }
-  return quote(lines.join('\n'));
+  return quote(message);
+}
+
+/** `text` without `line` (or `line (3 tasks)`) where it stands as whole lines of its own. */
+function withoutLine(text: string, line: string): string {
+  const at = `\n${text}\n`.indexOf(`\n${line}`);
+  if (at === -1) return text;
+  const rest = text.slice(at + line.length).replace(/^ \(\d+ tasks\)/, '');
+  return rest === '' || rest.startsWith('\n') ? text.slice(0, Math.max(0, at - 1)) + rest : text;
 }
 
 /** What the heading says of a task: the truth about its state and its results. */

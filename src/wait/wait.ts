@@ -208,7 +208,7 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
 export function describeState(
   record: Pick<TaskRecord, 'state' | 'apiState' | 'apiStateField'>,
 ): string {
-  return record.apiState === record.state && !record.apiStateField
+  return record.apiState === record.state
     ? record.state
     : `${record.state} (${apiStateLabel(record)})`;
 }
