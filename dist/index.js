@@ -42120,7 +42120,47 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
+/**
+ * A signal of one's own that aborts with `signal`. The step's signal is shared by everything in
+ * flight at once (a poll, a sleep and downloads for each of dozens of tasks); each listening on a
+ * dependent signal of its own, the shared one collects no listeners, and Node does not warn of a
+ * leak that is none (MaxListenersExceededWarning, past 10 listeners on one signal).
+ */
+function ownSignal(signal) {
+    return AbortSignal.any([signal]);
+}
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal: signal && ownSignal(signal) }).catch(() => { }),
+    random: Math.random,
+};
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
+
 ;// CONCATENATED MODULE: ./src/run/cancel.ts
+// Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
+// then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
+// pipeline, which stops polling and downloading and reports what it had seen.
+
 class CancelledError extends Error {
     name = 'CancelledError';
     constructor() {
@@ -42144,12 +42184,13 @@ function abortableSleep(sleep, signal) {
 function untilCancelled(work, signal) {
     if (signal.aborted)
         return Promise.reject(new CancelledError());
+    const own = ownSignal(signal);
     let stop = () => { };
     const cancelled = new Promise((_, reject) => {
         stop = () => reject(new CancelledError());
-        signal.addEventListener('abort', stop, { once: true });
+        own.addEventListener('abort', stop, { once: true });
     });
-    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+    return Promise.race([work, cancelled]).finally(() => own.removeEventListener('abort', stop));
 }
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
@@ -53469,7 +53510,10 @@ class StepBalance {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
                 const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
-                if (baseUrlDown)
+                // So is a key Kie.ai rejects (every request after this one fails with it): a debug line.
+                if (error instanceof KieApiError && error.code === 401)
+                    this.deps.logger.debug(message);
+                else if (baseUrlDown)
                     this.deps.logger.info(message);
                 else
                     this.deps.logger.warning(message);
@@ -53482,7 +53526,7 @@ class StepBalance {
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+        return below ? { kind: 'balance', message: `${below} ${notStarted}` } : undefined;
     }
     /** The second read, after the last task; skipped when the first failed (nothing to compare). */
     async after() {
@@ -53738,8 +53782,6 @@ function safeSegment(taskId) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -54309,6 +54351,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -54356,7 +54399,8 @@ async function downloadAll(options) {
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
-        .run(context.signal, () => {
+        // Each job waits on a signal of its own: a dozen queued jobs add no dozen listeners to one.
+        .run(ownSignal(context.signal), () => {
         job.started = true;
         return downloadWithRetries(job, context);
     })
@@ -54440,7 +54484,7 @@ async function downloadWithRetries(job, context) {
             const delay = retryDelayMs * 2 ** (attempt - 1);
             // Info, not a warning: a retry that works needs no one's attention.
             logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+            await (0,promises_namespaceObject.setTimeout)(delay, undefined, { signal: ownSignal(signal) });
         }
     }
 }
@@ -55028,6 +55072,7 @@ async function runPipeline(settings, given) {
             if ('failure' in created)
                 return { tasks: [], credits, failure: created.failure };
             taskIds = [created.taskId];
+            deps.onCreated?.(created.taskId);
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
@@ -55734,31 +55779,6 @@ function creditsLine(report) {
 }
 function sum(values) {
     return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
-}
-
-;// CONCATENATED MODULE: ./src/runtime.ts
-// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
-// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
-
-const systemRuntime = {
-    now: Date.now,
-    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
-    random: Math.random,
-};
-/**
- * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
- * report; a second signal means "now", and exits with `exitCode` at once.
- */
-function cancelOnSignals(exitCode) {
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (controller.signal.aborted)
-            process.exit(exitCode);
-        controller.abort(new Error(`Received ${signal}.`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return controller.signal;
 }
 
 ;// CONCATENATED MODULE: ./src/settings/create-inputs.ts

@@ -112,7 +112,6 @@ describe('the balance before and after', () => {
     ['a 5xx', serverError, 3],
     ['an HTML page', htmlPage, 3],
     ['no number', { body: { code: 200, msg: 'success', data: { credits: 'lots' } } }, 3],
-    ['a refused key', { body: { code: 401, msg: 'You do not have access permissions' } }, 1],
   ] as [string, RawReply, number][])(
     'goes on with one warning and empty credit outputs when it answers %s',
     async (_, fault, tries) => {
@@ -138,6 +137,18 @@ describe('the balance before and after', () => {
       expect(run.summary).toContain('**Credits:** the balance could not be read');
     },
   );
+
+  it('leaves a refused key to the polls to report: a debug line, no warning', async () => {
+    kie.scriptCredits(always({ body: { code: 401, msg: 'You do not have access permissions' } }));
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.failed).toBe(false);
+    expect(warnings(run.log)).toEqual([]);
+    expect(run.log).toContain(
+      '::debug::Could not read the Kie.ai credit balance: Kie.ai rejected the API key',
+    );
+    expect(balanceReads()).toHaveLength(1);
+  });
 
   it('tries a rate-limited or failing read again and then uses it', async () => {
     kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
@@ -393,9 +404,9 @@ describe('kie-task credits', () => {
     expect(balanceReads()).toHaveLength(3);
   });
 
-  it('exits 4 below --min-credits, after printing the balance', async () => {
+  it('exits 6 below --min-credits (not 4, a refusal), after printing the balance', async () => {
     const run = await cli(['credits', '--min-credits', '100', ...fast()]);
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(6);
     expect(run.stdout).toBe('60.62\n');
     expect(run.stderr).toContain(
       "kie-task: The Kie.ai balance is 60.62 credits, below '--min-credits' (100).",
@@ -410,7 +421,7 @@ describe('kie-task credits', () => {
     expect(bad.stderr).toContain("Option '--min-credits' must be a number of credits");
   });
 
-  it('wait --json carries the credit fields; --min-credits stops wait with exit 4', async () => {
+  it('wait --json carries the credit fields; --min-credits stops wait with exit 6', async () => {
     kie.script('t1', [{ state: 'success', record: { creditsConsumed: 3 } }]);
     const run = await cli(['wait', 't1', '--json', ...fast()]);
     expect(run.code).toBe(0);
@@ -418,14 +429,14 @@ describe('kie-task credits', () => {
     expect(fields).toMatchObject({ creditsBefore: 60.62, creditsAfter: 57.62, creditsUsed: 3 });
     expect(fields.tasks[0]).toMatchObject({ creditsConsumed: 3 });
     const guarded = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
-    expect(guarded.code).toBe(4);
+    expect(guarded.code).toBe(6);
     expect(guarded.stderr).toContain("below '--min-credits' (100). No task was waited for.");
   });
 
   it('create --min-credits creates nothing below the minimum', async () => {
     kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
     const run = await cli(['create', '--model', 'm', '--min-credits', '61', ...fast()]);
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(6);
     expect(run.stderr).toContain("below '--min-credits' (61). Nothing was created.");
     expect(kie.taskRequests()).toEqual([]);
   });

@@ -41997,7 +41997,47 @@ const ACTION_NAMES = {
     of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
 };
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
+/**
+ * A signal of one's own that aborts with `signal`. The step's signal is shared by everything in
+ * flight at once (a poll, a sleep and downloads for each of dozens of tasks); each listening on a
+ * dependent signal of its own, the shared one collects no listeners, and Node does not warn of a
+ * leak that is none (MaxListenersExceededWarning, past 10 listeners on one signal).
+ */
+function ownSignal(signal) {
+    return AbortSignal.any([signal]);
+}
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal: signal && ownSignal(signal) }).catch(() => { }),
+    random: Math.random,
+};
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
+
 ;// CONCATENATED MODULE: ./src/run/cancel.ts
+// Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
+// then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
+// pipeline, which stops polling and downloading and reports what it had seen.
+
 class CancelledError extends Error {
     name = 'CancelledError';
     constructor() {
@@ -42021,12 +42061,13 @@ function abortableSleep(sleep, signal) {
 function untilCancelled(work, signal) {
     if (signal.aborted)
         return Promise.reject(new CancelledError());
+    const own = ownSignal(signal);
     let stop = () => { };
     const cancelled = new Promise((_, reject) => {
         stop = () => reject(new CancelledError());
-        signal.addEventListener('abort', stop, { once: true });
+        own.addEventListener('abort', stop, { once: true });
     });
-    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+    return Promise.race([work, cancelled]).finally(() => own.removeEventListener('abort', stop));
 }
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
@@ -53092,7 +53133,10 @@ class StepBalance {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
                 const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
-                if (baseUrlDown)
+                // So is a key Kie.ai rejects (every request after this one fails with it): a debug line.
+                if (error instanceof KieApiError && error.code === 401)
+                    this.deps.logger.debug(message);
+                else if (baseUrlDown)
                     this.deps.logger.info(message);
                 else
                     this.deps.logger.warning(message);
@@ -53105,7 +53149,7 @@ class StepBalance {
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below} ${notStarted}` } : undefined;
+        return below ? { kind: 'balance', message: `${below} ${notStarted}` } : undefined;
     }
     /** The second read, after the last task; skipped when the first failed (nothing to compare). */
     async after() {
@@ -53613,8 +53657,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -54184,6 +54226,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -54231,7 +54274,8 @@ async function downloadAll(options) {
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
-        .run(context.signal, () => {
+        // Each job waits on a signal of its own: a dozen queued jobs add no dozen listeners to one.
+        .run(ownSignal(context.signal), () => {
         job.started = true;
         return downloadWithRetries(job, context);
     })
@@ -54315,7 +54359,7 @@ async function downloadWithRetries(job, context) {
             const delay = retryDelayMs * 2 ** (attempt - 1);
             // Info, not a warning: a retry that works needs no one's attention.
             logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal: ownSignal(signal) });
         }
     }
 }
@@ -54903,6 +54947,7 @@ async function runPipeline(settings, given) {
             if ('failure' in created)
                 return { tasks: [], credits, failure: created.failure };
             taskIds = [created.taskId];
+            deps.onCreated?.(created.taskId);
         }
         const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
         const many = taskIds.length > 1;
@@ -55142,31 +55187,6 @@ function reportFields(report) {
         // Filled in by boundOutputs (action/limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
-}
-
-;// CONCATENATED MODULE: ./src/runtime.ts
-// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
-// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
-
-const systemRuntime = {
-    now: Date.now,
-    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
-    random: Math.random,
-};
-/**
- * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
- * report; a second signal means "now", and exits with `exitCode` at once.
- */
-function cancelOnSignals(exitCode) {
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (controller.signal.aborted)
-            process.exit(exitCode);
-        controller.abort(new Error(`Received ${signal}.`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return controller.signal;
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
@@ -55596,34 +55616,63 @@ function argumentError(error) {
 
 ;// CONCATENATED MODULE: ./src/cli/display.ts
 
-/** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startDisplay(io) {
+
+// How far a running task has come, for "the slowest": the least advanced still-running one.
+const PROGRESS = ['waiting', 'queuing', 'generating'];
+/**
+ * Log lines on stderr (stdout is for results); on a terminal, a live line: the task's state, or
+ * with several tasks their counts by state and the slowest one, and the time since the start.
+ */
+function startDisplay(io, taskCount = 1) {
     const { stderr } = io;
     const tty = stderr.isTTY;
     const started = Date.now();
-    let state = 'starting';
+    const tasks = new Map();
+    let indent = '';
     const clearLine = () => tty && stderr.control('\r\x1b[K');
-    const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    const drawLine = () => tty &&
+        stderr.write(`  ${liveState(tasks, taskCount)} · ${formatDuration(Date.now() - started)}`);
     const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
     const line = (text) => {
         clearLine();
-        stderr.write(`${text}\n`);
+        stderr.write(`${indent}${text}\n`);
         drawLine();
     };
     const logger = {
         info: (message) => line(message),
         warning: (message) => line(`warning: ${message}`),
         debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+        // A group is its title, then its lines indented under it.
+        startGroup: (title) => (line(`${title}:`), (indent = '  ')),
+        endGroup: () => (indent = ''),
     };
     return {
         logger,
         // A state change is always logged too; the live line shows it from then on.
-        show: (newState) => (state = newState),
+        show: (progress) => void tasks.set(progress.taskId, progress),
         stop: () => {
             clearInterval(ticker);
             clearLine();
         },
     };
+}
+/** "generating", or "3 tasks: 1 generating, 2 success · slowest t2 (queuing)". */
+function liveState(tasks, taskCount) {
+    if (taskCount <= 1) {
+        const [only] = tasks.values();
+        return only ? describeState(only) : 'starting';
+    }
+    const counts = new Map();
+    const unseen = taskCount - tasks.size;
+    if (unseen > 0)
+        counts.set('not seen yet', unseen);
+    for (const { state } of tasks.values())
+        counts.set(state, (counts.get(state) ?? 0) + 1);
+    const byState = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+    const running = [...tasks.values()].filter((task) => PROGRESS.includes(task.state));
+    const slowest = running.reduce((least, task) => !least || PROGRESS.indexOf(task.state) < PROGRESS.indexOf(least.state) ? task : least, undefined);
+    const slow = slowest && unseen === 0 ? ` · slowest ${slowest.taskId} (${describeState(slowest)})` : '';
+    return `${taskCount} tasks: ${byState}${slow}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/io.ts
@@ -55665,6 +55714,37 @@ function guard(stream, secret) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/cli/json.ts
+// What `kie-task --json` prints: the action's output fields with types a script can rely on. An
+// output is a string, so the action writes a missing number as ''; here a number is a number or
+// null. Fields that cannot apply outside a runner (the artifact, the cut outputs) are left out.
+
+const NOT_FOR_THE_CLI = [
+    Outputs.ArtifactId,
+    Outputs.ArtifactUrl,
+    Outputs.ArtifactDigest,
+    Outputs.Truncated,
+];
+const NUMBERS = [
+    Outputs.CreateTime,
+    Outputs.CompleteTime,
+    Outputs.CreditsBefore,
+    Outputs.CreditsAfter,
+    Outputs.CreditsUsed,
+];
+const numberOrNull = (value) => (typeof value === 'number' ? value : null);
+/** The fields as --json prints them. */
+function jsonFields(fields) {
+    const typed = (object) => Object.fromEntries(Object.entries(object).map(([name, value]) => [
+        name,
+        NUMBERS.includes(name) ? numberOrNull(value) : value,
+    ]));
+    const kept = Object.entries(fields).filter(([name]) => !NOT_FOR_THE_CLI.includes(name));
+    const json = typed(Object.fromEntries(kept));
+    json[Outputs.Tasks] = fields[Outputs.Tasks].map(typed);
+    return json;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/help.ts
 // The CLI's --help: every command, option and exit code.
 
@@ -55680,7 +55760,8 @@ Usage: kie-task wait <task-id>... [options]
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
   create   create a task from --model and --input, then wait for it; a request that may
-           have created the task is never repeated, so nothing is billed twice
+           have created the task is never repeated, so nothing is billed twice. The new
+           task's id is the first line on stdout: id=$(kie-task create ... | head -n1)
   credits  print the account's credit balance ({"credits": <n>} with --json)
 wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
 
@@ -55701,23 +55782,25 @@ Options:
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 6) before waiting if the balance is below <n>
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
   -v, --version                   show the version
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
-The API key comes from the ${constants_API_KEY_ENV} environment variable.
+The API key comes from the ${constants_API_KEY_ENV} environment variable. Set KIE_DEBUG=1 for debug
+lines (each poll's timing, each download) and a stack trace on an internal error.
 
 Exit codes:
   0  the task succeeded (or failed, with --no-fail)
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
-     --min-credits or unreadable ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance unreadable
+     with --min-credits ...
   5  the results could not be downloaded or written
+  6  the balance is below --min-credits: nothing was started
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
@@ -55753,6 +55836,7 @@ function wrap(names) {
 
 
 
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -55760,6 +55844,8 @@ const ExitCode = {
     Timeout: 3,
     Api: 4,
     Results: 5,
+    /** The balance is below --min-credits: nothing was started (apart from 4, a refusal). */
+    LowBalance: 6,
     Internal: 70,
     // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
     Cancelled: 130,
@@ -55768,6 +55854,7 @@ const EXIT_FOR = {
     'task-failed': ExitCode.TaskFailed,
     timeout: ExitCode.Timeout,
     api: ExitCode.Api,
+    balance: ExitCode.LowBalance,
     results: ExitCode.Results,
     cancelled: ExitCode.Cancelled,
 };
@@ -55869,27 +55956,31 @@ async function command(argv, io) {
     }
     if (command === 'credits')
         return printCredits(io, settings, Boolean(values.json));
-    const display = startDisplay(io);
+    const display = startDisplay(io, command === 'create' ? 1 : taskIds.length);
     const report = await runPipeline(settings, {
         ...(io.runtime ?? systemRuntime),
         logger: display.logger,
         names: CLI_NAMES,
-        onProgress: ({ state, apiState }) => display.show(apiState === state ? state : `${state} [${apiState}]`),
+        // The id first, on stdout, as soon as there is one: `id=$(kie-task create … | head -n1)`.
+        onCreated: (taskId) => !values.json && io.stdout.write(`${taskId}\n`),
+        onProgress: display.show,
         signal: io.signal,
     }).finally(display.stop);
     const fields = reportFields(report);
     // JSON escapes every control character but DEL; escaped too, the output stays lossless.
+    const json = () => JSON.stringify(jsonFields(fields)).replaceAll('\x7f', '\\u007f');
     if (values.json)
-        io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
+        io.stdout.write(`${json()}\n`);
     else
-        printHuman(io, fields);
+        printHuman(io, fields, report.failure?.message);
     if (report.failure) {
         io.stderr.write(`kie-task: ${report.failure.message}\n`);
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
 }
-function printHuman(io, fields) {
+/** The fields worth a line; the step's failure is told on stderr, so not again as failMsg. */
+function printHuman(io, fields, failure) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
     const names = [
         ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
@@ -55900,12 +55991,14 @@ function printHuman(io, fields) {
         // The family's own value, where it says more than the state.
         if (name === 'apiState' && value === fields.state)
             continue;
+        if (name === 'failMsg' && value === failure)
+            continue;
         if (value === '' || (Array.isArray(value) && value.length === 0))
             continue;
         io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
     }
 }
-/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+/** `kie-task credits`: the balance on stdout; unreadable exits 4, below --min-credits 6. */
 async function printCredits(io, settings, json) {
     const display = startDisplay(io);
     const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
@@ -55931,7 +56024,7 @@ async function printCredits(io, settings, json) {
     if (!below)
         return ExitCode.Success;
     io.stderr.write(`kie-task: ${below}\n`);
-    return ExitCode.Api;
+    return ExitCode.LowBalance;
 }
 function print(io, text, code) {
     io.stdout.write(text);

@@ -35,6 +35,8 @@ export interface PipelineDeps extends Runtime {
   logger: Logger;
   /** How messages name inputs; the action's names by default. */
   names?: InputNames;
+  /** Called once a task is created, before the wait (the CLI prints its id at once). */
+  onCreated?: (taskId: string) => void;
   /** Each task's state as it changes, for a live display (the CLI's). */
   onProgress?: (progress: TaskProgress) => void;
   /** Aborted when the run is cancelled (SIGINT, SIGTERM): the report says what was seen. */
@@ -78,6 +80,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       const created = await createTask(client, budget, settings.create, deadline, deps);
       if ('failure' in created) return { tasks: [], credits, failure: created.failure };
       taskIds = [created.taskId];
+      deps.onCreated?.(created.taskId);
     }
     const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
     const many = taskIds.length > 1;

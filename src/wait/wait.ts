@@ -205,9 +205,11 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
 }
 
 /** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
-export function describeState(
-  record: Pick<TaskRecord, 'state' | 'apiState' | 'apiStateField'>,
-): string {
+export function describeState(record: {
+  state: string;
+  apiState: string;
+  apiStateField?: string;
+}): string {
   return record.apiState === record.state
     ? record.state
     : `${record.state} (${apiStateLabel(record)})`;
