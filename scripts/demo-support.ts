@@ -65,28 +65,6 @@ export function summaryAsText(summary: string): string {
   return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
 }
 
-/** A valid 16-bit mono PCM WAV of a sine tone: plays in any player. */
-export function demoWav(seconds: number, hz = 440, rate = 8_000): Buffer {
-  const samples = Math.round(seconds * rate);
-  const wav = Buffer.alloc(44 + samples * 2);
-  wav.write('RIFF', 0, 'latin1');
-  wav.writeUInt32LE(36 + samples * 2, 4);
-  wav.write('WAVEfmt ', 8, 'latin1');
-  wav.writeUInt32LE(16, 16); // fmt chunk size
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28); // bytes a second
-  wav.writeUInt16LE(2, 32); // bytes a frame
-  wav.writeUInt16LE(16, 34); // bits a sample
-  wav.write('data', 36, 'latin1');
-  wav.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) {
-    wav.writeInt16LE(Math.round(8_000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
-  }
-  return wav;
-}
-
 // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, joint stereo: 417 bytes and 1152 samples a frame.
 const MP3_FRAME_HEADER = [0xff, 0xfb, 0x90, 0x64];
 const MP3_FRAME_BYTES = 417;
@@ -100,4 +78,27 @@ export function demoMp3(seconds: number): Buffer {
   const mp3 = Buffer.alloc(frames * MP3_FRAME_BYTES);
   for (let i = 0; i < frames; i++) mp3.set(MP3_FRAME_HEADER, i * MP3_FRAME_BYTES);
   return mp3;
+}
+
+/**
+ * The action's log as a runner's web page shows it: ::debug:: and ::add-mask:: lines hidden, an
+ * annotation as its text with its line breaks (written %0A in the command), a group as its title.
+ */
+export function readableLog(log: string): string {
+  const decode = (text: string) =>
+    text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+  return log
+    .split('\n')
+    .filter((line) => line && !/^::(debug|add-mask|endgroup)::/.test(line))
+    .flatMap((line) => {
+      const command = /^::(error|warning|notice|group)(?: [^:]*)?::(.*)$/.exec(line);
+      if (!command) return [line];
+      const [, kind, text] = command;
+      return decode(text!)
+        .split(/\r?\n/)
+        .map((part, i) =>
+          i === 0 ? `${kind === 'group' ? '▸' : `${kind}:`} ${part}` : `    ${part}`,
+        );
+    })
+    .join('\n');
 }

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { REPO_ROOT, runDist } from '../test/support/action.js';
 import { FAMILIES, sunoSuccess } from '../test/support/kie-families.js';
 import { startKieServer } from '../test/support/kie-server.js';
-import { generatedBytes, startMediaServer } from '../test/support/media-server.js';
-import { demoPng, summaryAsText } from './demo-support.js';
+import { startMediaServer } from '../test/support/media-server.js';
+import { demoMp3, demoPng, readableLog, summaryAsText } from './demo-support.js';
 
 // The documented records, created just now (their createTime is from 2023).
 const seed = (name: string) => ({
@@ -80,8 +80,9 @@ kie.scriptCreate(
         {
           data: {
             ...veo.success([
+              // A real MP4 (H.264, 160x90), recorded once by scripts/record-demo-video.html.
               media.route('/veo/paper-boat.mp4', {
-                body: generatedBytes(400_000),
+                body: readFileSync(path.join(REPO_ROOT, 'test/fixtures/media/paper-boat.mp4')),
                 contentType: 'video/mp4',
               }),
             ]),
@@ -101,21 +102,15 @@ kie.script(
     ...suno.running.map((data) => ({ data })),
     {
       data: sunoSuccess('SUCCESS', [
-        media.route('/suno/neon-1.mp3', {
-          body: generatedBytes(120_000),
-          contentType: 'audio/mpeg',
+        media.route('/suno/neon-1.mp3', { body: demoMp3(6), contentType: 'audio/mpeg' }),
+        media.route('/suno/neon-2.mp3', { body: demoMp3(5), contentType: 'audio/mpeg' }),
+        media.route('/suno/neon-1.png', {
+          body: demoPng(300, 300, [120, 20, 160], [255, 90, 160], [255, 230, 120]),
+          contentType: 'image/png',
         }),
-        media.route('/suno/neon-2.mp3', {
-          body: generatedBytes(110_000),
-          contentType: 'audio/mpeg',
-        }),
-        media.route('/suno/neon-1.jpeg', {
-          body: generatedBytes(20_000),
-          contentType: 'image/jpeg',
-        }),
-        media.route('/suno/neon-2.jpeg', {
-          body: generatedBytes(20_000),
-          contentType: 'image/jpeg',
+        media.route('/suno/neon-2.png', {
+          body: demoPng(300, 300, [20, 120, 160], [90, 230, 200], [255, 230, 120]),
+          contentType: 'image/png',
         }),
       ]),
     },
@@ -170,9 +165,7 @@ try {
       'download-dir': path.join(outDir, String(demos.indexOf(demo) + 1)),
       ...demo.inputs,
     });
-    // ::debug:: lines are hidden on a runner unless debug logging is on; hide them here too.
-    const log = run.log.split('\n').filter((line) => line && !line.startsWith('::debug::'));
-    console.log(log.map((line) => `  | ${line}`).join('\n'));
+    console.log(readableLog(run.log).replace(/^/gm, '  | '));
     console.log(`\n  exit code ${run.exitCode}; outputs:`);
     for (const [name, value] of Object.entries(run.outputs)) {
       const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;
