@@ -55544,6 +55544,8 @@ function generationMs(task) {
 
 
 const MAX_INLINE_IMAGES = 4;
+/** In a table row: small enough that a row of four leaves the ids room not to wrap. */
+const THUMBNAIL_HEIGHT = 48;
 const TRANSCRIPT_PREVIEW_LINES = 5;
 const TRANSCRIPT_PREVIEW_CHARS = 600;
 /** A reason in a list or quote: enough to act on; the outputs and the log hold the rest. */
@@ -55648,6 +55650,9 @@ function taskTable(report) {
     const { tasks } = report;
     const succeeded = succeededCount(tasks);
     const icon = report.failure ? '❌' : succeeded === tasks.length ? '✅' : '⚠️';
+    // One model for all goes in the heading: a narrower table, whose ids then need not wrap.
+    const models = new Set(tasks.map((task) => task.outcome.record?.model ?? ''));
+    const [shared] = models.size === 1 ? models : [''];
     const rows = tasks.map((task) => {
         const items = resultItems(task);
         const images = showableImages(items);
@@ -55659,12 +55664,16 @@ function taskTable(report) {
         const credits = task.outcome.record?.creditsConsumed;
         return {
             Task: mdCode(task.taskId, { inTable: true }),
-            Model: task.outcome.record?.model ? mdCode(task.outcome.record.model, { inTable: true }) : '',
-            State: `${taskIcon} ${mdCell(says)}`,
+            Model: task.outcome.record?.model && !shared
+                ? mdCode(task.outcome.record.model, { inTable: true })
+                : '',
+            State: `${taskIcon}\u00a0${mdCell(says)}`,
             Generation: generation === undefined ? '' : formatDuration(generation),
             Waited: formatDuration(task.outcome.elapsedMs),
             Credits: credits == null ? '' : String(credits),
-            Results: [thumbnails(items, 64, MAX_INLINE_IMAGES), ...links].filter(Boolean).join(' '),
+            Results: [thumbnails(items, THUMBNAIL_HEIGHT, MAX_INLINE_IMAGES), ...links]
+                .filter(Boolean)
+                .join(' '),
             Files: otherFiles(task)
                 .map((file) => fileLabel(file, true))
                 .join('<br>'),
@@ -55674,7 +55683,7 @@ function taskTable(report) {
     const columns = Object.keys(rows[0]).filter((column) => rows.some((row) => row[column] !== ''));
     const right = new Set(['Generation', 'Waited', 'Credits']);
     const lines = [
-        `## ${icon} ${tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
+        `## ${icon} ${tasks.length} Kie.ai tasks${shared ? ` of ${mdCode(shared)}` : ''}: ${succeeded} succeeded`,
         '',
         `| ${columns.join(' | ')} |`,
         `|${columns.map((column) => (right.has(column) ? '---:|' : '---|')).join('')}`,

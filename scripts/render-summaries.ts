@@ -44,7 +44,10 @@ kie.script(
   [{ state: 'success' }],
   success([png('hero', [40, 60, 160]), png('hero-2', [200, 60, 90])]),
 );
-kie.script('task_speech_1', [{ state: 'success' }], fixture('speech-to-text'));
+kie.script('task_speech_1', [{ state: 'success' }], {
+  ...fixture('speech-to-text'),
+  createTime: Date.now() - 12_000,
+});
 kie.script(
   'veo_task_7f3a',
   [

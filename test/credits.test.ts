@@ -67,7 +67,7 @@ describe('the balance before and after', () => {
     expect(b).toMatchObject({ creditsConsumed: 0.8 });
     expect(b).not.toHaveProperty('costTime');
     expect(c).not.toHaveProperty('creditsConsumed');
-    expect(run.summary).toContain('| Task | Model | State | Generation | Waited | Credits |');
+    expect(run.summary).toContain('| Task | State | Generation | Waited | Credits |');
     expect(run.summary).toMatch(/^\| `a` \|.*\| 2\.5 \|$/m);
     expect(run.summary).toContain('**Credits:** 4.3 used (the tasks report 3.3) · 56.32 left');
   });
@@ -105,7 +105,7 @@ describe('the balance before and after', () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'task-id': 'a b' }));
-    expect(run.summary).toContain('| Task | Model | State | Generation | Waited |\n');
+    expect(run.summary).toContain('| Task | State | Generation | Waited |\n');
   });
 
   it.each([

@@ -46,7 +46,7 @@ it('renders a job summary as text: no tags or entities, tables aligned, alerts l
     (await runInProcess(localInputs(kie, { 'task-id': 't1 t2' }))).summary,
   );
   expect(both).toMatch(/^Task +Model +State +Generation +Waited +Results$/m);
-  expect(both).toMatch(/^t2 +test\/model +❌ failed /m);
+  expect(both).toMatch(/^t2 +test\/model +❌\s+failed /m);
   expect(both).toMatch(/^ \* Task t2 failed \(500\): Flagged <script>$/m);
   expect(both).toMatch(/^> CAUTION: /m);
 });

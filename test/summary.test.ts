@@ -221,16 +221,15 @@ describe('many tasks', () => {
     expect(others).toEqual([]);
     expect(table!.header.map(cellText)).toEqual([
       'Task',
-      'Model',
       'State',
       'Generation',
       'Waited',
       'Results',
     ]);
-    const results = table!.rows.map((row) => row[5]!.text);
+    const results = table!.rows.map((row) => row[4]!.text);
     expect([...results[0]!.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual([a1, a2]);
     expect([...results[1]!.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual([b1]);
-    expect(plain(table!.rows[2]![5]!.tokens)).toBe('audio 1 (1000 B)');
+    expect(plain(table!.rows[2]![4]!.tokens)).toBe('audio 1 (1000 B)');
   });
 
   it('gives each reason once, and a caution box that agrees with the verdict', async () => {

@@ -20,6 +20,8 @@ import { apiStateLabel } from '../kie/schema.js';
 import { formatDuration, formatSize, plural } from '../settings/units.js';
 
 const MAX_INLINE_IMAGES = 4;
+/** In a table row: small enough that a row of four leaves the ids room not to wrap. */
+const THUMBNAIL_HEIGHT = 48;
 const TRANSCRIPT_PREVIEW_LINES = 5;
 const TRANSCRIPT_PREVIEW_CHARS = 600;
 /** A reason in a list or quote: enough to act on; the outputs and the log hold the rest. */
@@ -126,6 +128,9 @@ function taskTable(report: Report): string[] {
   const { tasks } = report;
   const succeeded = succeededCount(tasks);
   const icon = report.failure ? '❌' : succeeded === tasks.length ? '✅' : '⚠️';
+  // One model for all goes in the heading: a narrower table, whose ids then need not wrap.
+  const models = new Set(tasks.map((task) => task.outcome.record?.model ?? ''));
+  const [shared] = models.size === 1 ? models : [''];
   const rows = tasks.map((task) => {
     const items = resultItems(task);
     const images = showableImages(items);
@@ -137,12 +142,17 @@ function taskTable(report: Report): string[] {
     const credits = task.outcome.record?.creditsConsumed;
     return {
       Task: mdCode(task.taskId, { inTable: true }),
-      Model: task.outcome.record?.model ? mdCode(task.outcome.record.model, { inTable: true }) : '',
-      State: `${taskIcon} ${mdCell(says)}`,
+      Model:
+        task.outcome.record?.model && !shared
+          ? mdCode(task.outcome.record.model, { inTable: true })
+          : '',
+      State: `${taskIcon}\u00a0${mdCell(says)}`,
       Generation: generation === undefined ? '' : formatDuration(generation),
       Waited: formatDuration(task.outcome.elapsedMs),
       Credits: credits == null ? '' : String(credits),
-      Results: [thumbnails(items, 64, MAX_INLINE_IMAGES), ...links].filter(Boolean).join(' '),
+      Results: [thumbnails(items, THUMBNAIL_HEIGHT, MAX_INLINE_IMAGES), ...links]
+        .filter(Boolean)
+        .join(' '),
       Files: otherFiles(task)
         .map((file) => fileLabel(file, true))
         .join('<br>'),
@@ -154,7 +164,7 @@ function taskTable(report: Report): string[] {
   );
   const right = new Set(['Generation', 'Waited', 'Credits']);
   const lines = [
-    `## ${icon} ${tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
+    `## ${icon} ${tasks.length} Kie.ai tasks${shared ? ` of ${mdCode(shared)}` : ''}: ${succeeded} succeeded`,
     '',
     `| ${columns.join(' | ')} |`,
     `|${columns.map((column) => (right.has(column) ? '---:|' : '---|')).join('')}`,
