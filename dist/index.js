@@ -30162,6 +30162,1111 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
+/***/ 48280:
+/***/ (function(module) {
+
+(function (root) {
+    'use strict';
+    // A list of regular expressions that match arbitrary IPv4 addresses,
+    // for which a number of weird notations exist.
+    // Note that an address like 0010.0xa5.1.1 is considered legal.
+    const ipv4Part = '(0?\\d+|0x[a-f0-9]+)';
+    const ipv4Regexes = {
+        fourOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        threeOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        twoOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}$`, 'i'),
+        longValue: new RegExp(`^${ipv4Part}$`, 'i')
+    };
+
+    // Regular Expression for checking Octal numbers
+    const octalRegex = new RegExp(`^0[0-7]+$`, 'i');
+    const hexRegex = new RegExp(`^0x[a-f0-9]+$`, 'i');
+
+    const zoneIndex = '%[0-9a-z]{1,}';
+
+    // IPv6-matching regular expressions.
+    // For IPv6, the task is simpler: it is enough to match the colon-delimited
+    // hexadecimal IPv6 and a transitional variant with dotted-decimal IPv4 at
+    // the end.
+    const ipv6Part = '(?:[0-9a-f]+::?)+';
+    const ipv6Regexes = {
+        zoneIndex: new RegExp(zoneIndex, 'i'),
+        'native': new RegExp(`^(::)?(${ipv6Part})?([0-9a-f]+)?(::)?(${zoneIndex})?$`, 'i'),
+        deprecatedTransitional: new RegExp(`^(?:::)(${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?)$`, 'i'),
+        transitional: new RegExp(`^((?:${ipv6Part})|(?:::)(?:${ipv6Part})?)${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?$`, 'i')
+    };
+
+    // Expand :: in an IPv6 address or address part consisting of `parts` groups.
+    function expandIPv6 (string, parts) {
+        // More than one '::' means invalid address
+        if (string.indexOf('::') !== string.lastIndexOf('::')) {
+            return null;
+        }
+
+        let colonCount = 0;
+        let lastColon = -1;
+        let zoneId = (string.match(ipv6Regexes.zoneIndex) || [])[0];
+        let replacement, replacementCount;
+
+        // Remove zone index and save it for later
+        if (zoneId) {
+            zoneId = zoneId.substring(1);
+            string = string.replace(/%.+$/, '');
+        }
+
+        // How many parts do we already have?
+        while ((lastColon = string.indexOf(':', lastColon + 1)) >= 0) {
+            colonCount++;
+        }
+
+        // 0::0 is two parts more than ::
+        if (string.substr(0, 2) === '::') {
+            colonCount--;
+        }
+
+        if (string.substr(-2, 2) === '::') {
+            colonCount--;
+        }
+
+        // An address must not contain more separators than available parts,
+        // and :: must compress at least one part.
+        if (colonCount >= parts) {
+            return null;
+        }
+
+        // replacement = ':' + '0:' * (parts - colonCount)
+        replacementCount = parts - colonCount;
+        replacement = ':';
+        while (replacementCount--) {
+            replacement += '0:';
+        }
+
+        // Insert the missing zeroes
+        string = string.replace('::', replacement);
+
+        // Trim any garbage which may be hanging around if :: was at the edge in
+        // the source string
+        if (string[0] === ':') {
+            string = string.slice(1);
+        }
+
+        if (string[string.length - 1] === ':') {
+            string = string.slice(0, -1);
+        }
+
+        parts = (function () {
+            const ref = string.split(':');
+            const results = [];
+
+            for (let i = 0; i < ref.length; i++) {
+                results.push(ref[i].length > 4 ? NaN : parseInt(ref[i], 16));
+            }
+
+            return results;
+        })();
+
+        return {
+            parts: parts,
+            zoneId: zoneId
+        };
+    }
+
+    // A generic CIDR (Classless Inter-Domain Routing) RFC1518 range matcher.
+    function matchCIDR (first, second, partSize, cidrBits) {
+        if (first.length !== second.length) {
+            throw new Error('ipaddr: cannot match CIDR for objects with different lengths');
+        }
+
+        let part = 0;
+        let shift;
+
+        while (cidrBits > 0) {
+            shift = partSize - cidrBits;
+            if (shift < 0) {
+                shift = 0;
+            }
+
+            if (first[part] >> shift !== second[part] >> shift) {
+                return false;
+            }
+
+            cidrBits -= partSize;
+            part += 1;
+        }
+
+        return true;
+    }
+
+    function parseIntAuto (string) {
+        // Hexadecimal base 16 (0x#)
+        if (hexRegex.test(string)) {
+            return parseInt(string, 16);
+        }
+        // While octal representation is discouraged by ECMAScript 3
+        // and forbidden by ECMAScript 5, we silently allow it to
+        // work only if the rest of the string has numbers less than 8.
+        if (string[0] === '0' && !isNaN(parseInt(string[1], 10))) {
+        if (octalRegex.test(string)) {
+            return parseInt(string, 8);
+        }
+            throw new Error(`ipaddr: cannot parse ${string} as octal`);
+        }
+        // Always include the base 10 radix!
+        return parseInt(string, 10);
+    }
+
+    function padPart (part, length) {
+        while (part.length < length) {
+            part = `0${part}`;
+        }
+
+        return part;
+    }
+
+    const ipaddr = {};
+
+    // An IPv4 address (RFC791).
+    ipaddr.IPv4 = (function () {
+        // Constructs a new IPv4 address from an array of four octets
+        // in network order (MSB first)
+        // Verifies the input.
+        function IPv4 (octets) {
+            if (octets.length !== 4) {
+                throw new Error('ipaddr: ipv4 octet count should be 4');
+            }
+
+            let i, octet;
+
+            for (i = 0; i < octets.length; i++) {
+                octet = octets[i];
+                if (!((0 <= octet && octet <= 255))) {
+                    throw new Error('ipaddr: ipv4 octet should fit in 8 bits');
+                }
+            }
+
+            this.octets = octets;
+        }
+
+        // Special IPv4 address ranges.
+        // See also https://en.wikipedia.org/wiki/Reserved_IP_addresses
+        IPv4.prototype.SpecialRanges = {
+            unspecified: [[new IPv4([0, 0, 0, 0]), 8]],
+            broadcast: [[new IPv4([255, 255, 255, 255]), 32]],
+            // RFC3171
+            multicast: [[new IPv4([224, 0, 0, 0]), 4]],
+            // RFC3927
+            linkLocal: [[new IPv4([169, 254, 0, 0]), 16]],
+            // RFC5735
+            loopback: [[new IPv4([127, 0, 0, 0]), 8]],
+            // RFC6598
+            carrierGradeNat: [[new IPv4([100, 64, 0, 0]), 10]],
+            // RFC1918
+            'private': [
+                [new IPv4([10, 0, 0, 0]), 8],
+                [new IPv4([172, 16, 0, 0]), 12],
+                [new IPv4([192, 168, 0, 0]), 16]
+            ],
+            // Reserved and testing-only ranges; RFCs 5735, 5737, 2544, 1700
+            reserved: [
+                [new IPv4([192, 0, 0, 0]), 24],
+                [new IPv4([192, 0, 2, 0]), 24],
+                [new IPv4([192, 88, 99, 0]), 24],
+                [new IPv4([198, 18, 0, 0]), 15],
+                [new IPv4([198, 51, 100, 0]), 24],
+                [new IPv4([203, 0, 113, 0]), 24],
+                [new IPv4([240, 0, 0, 0]), 4]
+            ],
+            // RFC7534, RFC7535
+            as112: [
+                [new IPv4([192, 175, 48, 0]), 24],
+                [new IPv4([192, 31, 196, 0]), 24],
+            ],
+            // RFC7450
+            amt: [
+                [new IPv4([192, 52, 193, 0]), 24],
+            ],
+        };
+
+        // The 'kind' method exists on both IPv4 and IPv6 classes.
+        IPv4.prototype.kind = function () {
+            return 'ipv4';
+        };
+
+        // Checks if this address matches other one within given CIDR range.
+        IPv4.prototype.match = function (other, cidrRange) {
+            let ref;
+            if (cidrRange === undefined) {
+                ref = other;
+                other = ref[0];
+                cidrRange = ref[1];
+            }
+
+            if (other.kind() !== 'ipv4') {
+                throw new Error('ipaddr: cannot match ipv4 address with non-ipv4 one');
+            }
+
+            return matchCIDR(this.octets, other.octets, 8, cidrRange);
+        };
+
+        // returns a number of leading ones in IPv4 address, making sure that
+        // the rest is a solid sequence of 0's (valid netmask)
+        // returns either the CIDR length or null if mask is not valid
+        IPv4.prototype.prefixLengthFromSubnetMask = function () {
+            let cidr = 0;
+            // non-zero encountered stop scanning for zeroes
+            let stop = false;
+            // number of zeroes in octet
+            const zerotable = {
+                0: 8,
+                128: 7,
+                192: 6,
+                224: 5,
+                240: 4,
+                248: 3,
+                252: 2,
+                254: 1,
+                255: 0
+            };
+            let i, octet, zeros;
+
+            for (i = 3; i >= 0; i -= 1) {
+                octet = this.octets[i];
+                if (octet in zerotable) {
+                    zeros = zerotable[octet];
+                    if (stop && zeros !== 0) {
+                        return null;
+                    }
+
+                    if (zeros !== 8) {
+                        stop = true;
+                    }
+
+                    cidr += zeros;
+                } else {
+                    return null;
+                }
+            }
+
+            return 32 - cidr;
+        };
+
+        // Checks if the address corresponds to one of the special ranges.
+        IPv4.prototype.range = function () {
+            return ipaddr.subnetMatch(this, this.SpecialRanges);
+        };
+
+        // Returns an array of byte-sized values in network order (MSB first)
+        IPv4.prototype.toByteArray = function () {
+            return this.octets.slice(0);
+        };
+
+        // Converts this IPv4 address to an IPv4-mapped IPv6 address.
+        IPv4.prototype.toIPv4MappedAddress = function () {
+            return ipaddr.IPv6.parse(`::ffff:${this.toString()}`);
+        };
+
+        // Symmetrical method strictly for aligning with the IPv6 methods.
+        IPv4.prototype.toNormalizedString = function () {
+            return this.toString();
+        };
+
+        // Returns the address in convenient, decimal-dotted format.
+        IPv4.prototype.toString = function () {
+            return this.octets.join('.');
+        };
+
+        return IPv4;
+    })();
+
+    // A utility function to return broadcast address given the IPv4 interface and prefix length in CIDR notation
+    ipaddr.IPv4.broadcastAddressFromCIDR = function (string) {
+
+        try {
+            const cidr = this.parseCIDR(string);
+            const ipInterfaceOctets = cidr[0].toByteArray();
+            const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            const octets = [];
+            let i = 0;
+            while (i < 4) {
+                // Broadcast address is bitwise OR between ip interface and inverted mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv4 CIDR format', { cause: e });
+        }
+    };
+
+    // Checks if a given string is formatted like IPv4 address.
+    ipaddr.IPv4.isIPv4 = function (string) {
+        return this.parser(string) !== null;
+    };
+
+    // Checks if a given string is a valid IPv4 address.
+    ipaddr.IPv4.isValid = function (string) {
+        try {
+            new this(this.parser(string));
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a valid IPv4 address in CIDR notation.
+    ipaddr.IPv4.isValidCIDR = function (string) {
+        try {
+            this.parseCIDR(string);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a full four-part IPv4 Address.
+    ipaddr.IPv4.isValidFourPartDecimal = function (string) {
+        if (ipaddr.IPv4.isValid(string) && string.match(/^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/)) {
+            return true;
+        } else {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a full four-part IPv4 Address with CIDR prefix.
+    ipaddr.IPv4.isValidCIDRFourPartDecimal = function (string) {
+        const match = string.match(/^(.+)\/(\d+)$/);
+
+        if (!ipaddr.IPv4.isValidCIDR(string) || !match) {
+            return false;
+        }
+
+        return ipaddr.IPv4.isValidFourPartDecimal(match[1]);
+    };
+
+    // A utility function to return network address given the IPv4 interface and prefix length in CIDR notation
+    ipaddr.IPv4.networkAddressFromCIDR = function (string) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+
+        try {
+            cidr = this.parseCIDR(string);
+            ipInterfaceOctets = cidr[0].toByteArray();
+            subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            octets = [];
+            i = 0;
+            while (i < 4) {
+                // Network address is bitwise AND between ip interface and mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv4 CIDR format', { cause: e });
+        }
+    };
+
+    // Tries to parse and validate a string with IPv4 address.
+    // Throws an error if it fails.
+    ipaddr.IPv4.parse = function (string) {
+        const parts = this.parser(string);
+
+        if (parts === null) {
+            throw new Error('ipaddr: string is not formatted like an IPv4 Address');
+        }
+
+        return new this(parts);
+    };
+
+    // Parses the string as an IPv4 Address with CIDR Notation.
+    ipaddr.IPv4.parseCIDR = function (string) {
+        let match;
+
+        if ((match = string.match(/^(.+)\/(\d+)$/))) {
+            const maskLength = parseInt(match[2]);
+            if (maskLength >= 0 && maskLength <= 32) {
+                const parsed = [this.parse(match[1]), maskLength];
+                Object.defineProperty(parsed, 'toString', {
+                    value: function () {
+                        return this.join('/');
+                    }
+                });
+                return parsed;
+            }
+        }
+
+        throw new Error('ipaddr: string is not formatted like an IPv4 CIDR range');
+    };
+
+    // Classful variants (like a.b, where a is an octet, and b is a 24-bit
+    // value representing last three octets; this corresponds to a class C
+    // address) are omitted due to classless nature of modern Internet.
+    ipaddr.IPv4.parser = function (string) {
+        let match, part, value;
+
+        // parseInt recognizes all that octal & hexadecimal weirdness for us
+        if ((match = string.match(ipv4Regexes.fourOctet))) {
+            return (function () {
+                const ref = match.slice(1, 6);
+                const results = [];
+
+                for (let i = 0; i < ref.length; i++) {
+                    part = ref[i];
+                    results.push(parseIntAuto(part));
+                }
+
+                return results;
+            })();
+        } else if ((match = string.match(ipv4Regexes.longValue))) {
+            value = parseIntAuto(match[1]);
+            if (value > 0xffffffff || value < 0) {
+                throw new Error('ipaddr: address outside defined range');
+            }
+
+            return ((function () {
+                const results = [];
+                let shift;
+
+                for (shift = 0; shift <= 24; shift += 8) {
+                    results.push((value >> shift) & 0xff);
+                }
+
+                return results;
+            })()).reverse();
+        } else if ((match = string.match(ipv4Regexes.twoOctet))) {
+            return (function () {
+                const ref = match.slice(1, 4);
+                const results = [];
+
+                value = parseIntAuto(ref[1]);
+                if (value > 0xffffff || value < 0) {
+                    throw new Error('ipaddr: address outside defined range');
+                }
+
+                results.push(parseIntAuto(ref[0]));
+                results.push((value >> 16) & 0xff);
+                results.push((value >>  8) & 0xff);
+                results.push( value        & 0xff);
+
+                return results;
+            })();
+        } else if ((match = string.match(ipv4Regexes.threeOctet))) {
+            return (function () {
+                const ref = match.slice(1, 5);
+                const results = [];
+
+                value = parseIntAuto(ref[2]);
+                if (value > 0xffff || value < 0) {
+                    throw new Error('ipaddr: address outside defined range');
+                }
+
+                results.push(parseIntAuto(ref[0]));
+                results.push(parseIntAuto(ref[1]));
+                results.push((value >> 8) & 0xff);
+                results.push( value       & 0xff);
+
+                return results;
+            })();
+        } else {
+            return null;
+        }
+    };
+
+    // A utility function to return subnet mask in IPv4 format given the prefix length
+    ipaddr.IPv4.subnetMaskFromPrefixLength = function (prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 32) {
+            throw new Error('ipaddr: invalid IPv4 prefix length');
+        }
+
+        const octets = [0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+
+        while (j < filledOctetCount) {
+            octets[j] = 255;
+            j++;
+        }
+
+        if (filledOctetCount < 4) {
+            octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - (prefix % 8);
+        }
+
+        return new this(octets);
+    };
+
+    // An IPv6 address (RFC2460)
+    ipaddr.IPv6 = (function () {
+        // Constructs an IPv6 address from an array of eight 16 - bit parts
+        // or sixteen 8 - bit parts in network order(MSB first).
+        // Throws an error if the input is invalid.
+        function IPv6 (parts, zoneId) {
+            let i, part;
+
+            if (parts.length === 16) {
+                this.parts = [];
+                for (i = 0; i <= 14; i += 2) {
+                    this.parts.push((parts[i] << 8) | parts[i + 1]);
+                }
+            } else if (parts.length === 8) {
+                this.parts = parts;
+            } else {
+                throw new Error('ipaddr: ipv6 part count should be 8 or 16');
+            }
+
+            for (i = 0; i < this.parts.length; i++) {
+                part = this.parts[i];
+                if (!((0 <= part && part <= 0xffff))) {
+                    throw new Error('ipaddr: ipv6 part should fit in 16 bits');
+                }
+            }
+
+            if (zoneId) {
+                this.zoneId = zoneId;
+            }
+        }
+
+        // Special IPv6 ranges
+        IPv6.prototype.SpecialRanges = {
+            // RFC4291, here and after
+            unspecified: [new IPv6([0, 0, 0, 0, 0, 0, 0, 0]), 128],
+            linkLocal: [new IPv6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 10],
+            multicast: [new IPv6([0xff00, 0, 0, 0, 0, 0, 0, 0]), 8],
+            loopback: [new IPv6([0, 0, 0, 0, 0, 0, 0, 1]), 128],
+            uniqueLocal: [new IPv6([0xfc00, 0, 0, 0, 0, 0, 0, 0]), 7],
+            ipv4Mapped: [new IPv6([0, 0, 0, 0, 0, 0xffff, 0, 0]), 96],
+            // RFC3879
+            deprecatedSiteLocal: [new IPv6([0xfec0, 0, 0, 0, 0, 0, 0, 0]), 10],
+            // RFC6666
+            discard: [new IPv6([0x100, 0, 0, 0, 0, 0, 0, 0]), 64],
+            // RFC6145
+            rfc6145: [new IPv6([0, 0, 0, 0, 0xffff, 0, 0, 0]), 96],
+            rfc6052: [
+                // RFC6052
+                [new IPv6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0]), 96],
+                // RFC8215
+                [new IPv6([0x64, 0xff9b, 0x1, 0, 0, 0, 0, 0]), 48],
+            ],
+            // RFC3056
+            '6to4': [new IPv6([0x2002, 0, 0, 0, 0, 0, 0, 0]), 16],
+            // RFC6052, RFC6146
+            teredo: [new IPv6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 32],
+            // RFC5180
+            benchmarking: [new IPv6([0x2001, 0x2, 0, 0, 0, 0, 0, 0]), 48],
+            // RFC7450
+            amt: [new IPv6([0x2001, 0x3, 0, 0, 0, 0, 0, 0]), 32],
+            as112v6: [
+                // RFC7535
+                [new IPv6([0x2001, 0x4, 0x112, 0, 0, 0, 0, 0]), 48],
+                // RFC7534
+                [new IPv6([0x2620, 0x4f, 0x8000, 0, 0, 0, 0, 0]), 48],
+            ],
+            // RFC4843
+            deprecatedOrchid: [new IPv6([0x2001, 0x10, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC7343
+            orchid2: [new IPv6([0x2001, 0x20, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC9374
+            droneRemoteIdProtocolEntityTags: [new IPv6([0x2001, 0x30, 0, 0, 0, 0, 0, 0]), 28],
+            // RFC9602
+            segmentRouting: [new IPv6([0x5f00, 0, 0, 0, 0, 0, 0, 0]), 16],
+            reserved: [
+                // RFC3849
+                [new IPv6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 23],
+                // RFC2928
+                [new IPv6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32],
+                // RFC9637
+                [new IPv6([0x3fff, 0, 0, 0, 0, 0, 0, 0]), 20],
+            ],
+        };
+
+        // Checks if this address is an IPv4-mapped IPv6 address.
+        IPv6.prototype.isIPv4MappedAddress = function () {
+            return this.range() === 'ipv4Mapped';
+        };
+
+        // The 'kind' method exists on both IPv4 and IPv6 classes.
+        IPv6.prototype.kind = function () {
+            return 'ipv6';
+        };
+
+        // Checks if this address matches other one within given CIDR range.
+        IPv6.prototype.match = function (other, cidrRange) {
+            let ref;
+
+            if (cidrRange === undefined) {
+                ref = other;
+                other = ref[0];
+                cidrRange = ref[1];
+            }
+
+            if (other.kind() !== 'ipv6') {
+                throw new Error('ipaddr: cannot match ipv6 address with non-ipv6 one');
+            }
+
+            return matchCIDR(this.parts, other.parts, 16, cidrRange);
+        };
+
+        // returns a number of leading ones in IPv6 address, making sure that
+        // the rest is a solid sequence of 0's (valid netmask)
+        // returns either the CIDR length or null if mask is not valid
+        IPv6.prototype.prefixLengthFromSubnetMask = function () {
+            let cidr = 0;
+            // non-zero encountered stop scanning for zeroes
+            let stop = false;
+            // number of zeroes in octet
+            const zerotable = {
+                0: 16,
+                32768: 15,
+                49152: 14,
+                57344: 13,
+                61440: 12,
+                63488: 11,
+                64512: 10,
+                65024: 9,
+                65280: 8,
+                65408: 7,
+                65472: 6,
+                65504: 5,
+                65520: 4,
+                65528: 3,
+                65532: 2,
+                65534: 1,
+                65535: 0
+            };
+            let part, zeros;
+
+            for (let i = 7; i >= 0; i -= 1) {
+                part = this.parts[i];
+                if (part in zerotable) {
+                    zeros = zerotable[part];
+                    if (stop && zeros !== 0) {
+                        return null;
+                    }
+
+                    if (zeros !== 16) {
+                        stop = true;
+                    }
+
+                    cidr += zeros;
+                } else {
+                    return null;
+                }
+            }
+
+            return 128 - cidr;
+        };
+
+
+        // Checks if the address corresponds to one of the special ranges.
+        IPv6.prototype.range = function () {
+            return ipaddr.subnetMatch(this, this.SpecialRanges);
+        };
+
+        // Returns an array of byte-sized values in network order (MSB first)
+        IPv6.prototype.toByteArray = function () {
+            let part;
+            const bytes = [];
+            const ref = this.parts;
+            for (let i = 0; i < ref.length; i++) {
+                part = ref[i];
+                bytes.push(part >> 8);
+                bytes.push(part & 0xff);
+            }
+
+            return bytes;
+        };
+
+        // Returns the address in expanded format with all zeroes included, like
+        // 2001:0db8:0008:0066:0000:0000:0000:0001
+        IPv6.prototype.toFixedLengthString = function () {
+            const addr = ((function () {
+                const results = [];
+                for (let i = 0; i < this.parts.length; i++) {
+                    results.push(padPart(this.parts[i].toString(16), 4));
+                }
+
+                return results;
+            }).call(this)).join(':');
+
+            let suffix = '';
+
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+
+            return addr + suffix;
+        };
+
+        // Converts this address to IPv4 address if it is an IPv4-mapped IPv6 address.
+        // Throws an error otherwise.
+        IPv6.prototype.toIPv4Address = function () {
+            if (!this.isIPv4MappedAddress()) {
+                throw new Error('ipaddr: trying to convert a generic ipv6 address to ipv4');
+            }
+
+            const ref = this.parts.slice(-2);
+            const high = ref[0];
+            const low = ref[1];
+
+            return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+        };
+
+        // Returns the address in expanded format with all zeroes included, like
+        // 2001:db8:8:66:0:0:0:1
+        //
+        // Deprecated: use toFixedLengthString() instead.
+        IPv6.prototype.toNormalizedString = function () {
+            const addr = ((function () {
+                const results = [];
+
+                for (let i = 0; i < this.parts.length; i++) {
+                    results.push(this.parts[i].toString(16));
+                }
+
+                return results;
+            }).call(this)).join(':');
+
+            let suffix = '';
+
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+
+            return addr + suffix;
+        };
+
+        // Returns the address in compact, human-readable format like
+        // 2001:db8:8:66::1
+        // in line with RFC 5952 (see https://tools.ietf.org/html/rfc5952#section-4)
+        IPv6.prototype.toRFC5952String = function () {
+            const regex = /((^|:)(0(:|$)){2,})/g;
+            // The zone identifier (RFC 4007) is not part of the address; match
+            // against the address alone so a trailing zero run right before the
+            // "%" suffix still gets compressed (RFC 5952, 4.2.2).
+            let suffix = '';
+            if (this.zoneId) {
+                suffix = `%${this.zoneId}`;
+            }
+            const normalized = this.toNormalizedString();
+            const string = normalized.slice(0, normalized.length - suffix.length);
+            let bestMatchIndex = 0;
+            let bestMatchLength = -1;
+            let bestMatchGroups = -1;
+            let match;
+
+            while ((match = regex.exec(string))) {
+                // Compare by the number of zero groups, not the matched length:
+                // a run that is not at the start carries a leading ":" in the
+                // match, so an equal-length run later in the address would
+                // otherwise be preferred over the leftmost one (RFC 5952, 4.2.3).
+                const groups = (match[0].match(/0/g) || []).length;
+                if (groups > bestMatchGroups) {
+                    bestMatchGroups = groups;
+                    bestMatchIndex = match.index;
+                    bestMatchLength = match[0].length;
+                }
+            }
+
+            if (bestMatchLength < 0) {
+                return string + suffix;
+            }
+
+            return `${string.substring(0, bestMatchIndex)}::${string.substring(bestMatchIndex + bestMatchLength)}${suffix}`;
+        };
+
+        // Returns the address in compact, human-readable format like
+        // 2001:db8:8:66::1
+        // Calls toRFC5952String under the hood.
+        IPv6.prototype.toString = function () {
+            return this.toRFC5952String();
+        };
+
+        return IPv6;
+
+    })();
+
+    // A utility function to return broadcast address given the IPv6 interface and prefix length in CIDR notation
+    ipaddr.IPv6.broadcastAddressFromCIDR = function (string) {
+        try {
+            const cidr = this.parseCIDR(string);
+            const ipInterfaceOctets = cidr[0].toByteArray();
+            const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            const octets = [];
+            let i = 0;
+            while (i < 16) {
+                // Broadcast address is bitwise OR between ip interface and inverted mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv6 CIDR format', { cause: e });
+        }
+    };
+
+    // Checks if a given string is formatted like IPv6 address.
+    ipaddr.IPv6.isIPv6 = function (string) {
+        return this.parser(string) !== null;
+    };
+
+    // Checks to see if string is a valid IPv6 Address
+    ipaddr.IPv6.isValid = function (string) {
+
+        // Since IPv6.isValid is always called first, this shortcut
+        // provides a substantial performance gain.
+        if (typeof string === 'string' && string.indexOf(':') === -1) {
+            return false;
+        }
+
+        try {
+            const addr = this.parser(string);
+            new this(addr.parts, addr.zoneId);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // Checks if a given string is a valid IPv6 address in CIDR notation.
+    ipaddr.IPv6.isValidCIDR = function (string) {
+
+        // See note in IPv6.isValid
+        if (typeof string === 'string' && string.indexOf(':') === -1) {
+            return false;
+        }
+
+        try {
+            this.parseCIDR(string);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+
+    // A utility function to return network address given the IPv6 interface and prefix length in CIDR notation
+    ipaddr.IPv6.networkAddressFromCIDR = function (string) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+
+        try {
+            cidr = this.parseCIDR(string);
+            ipInterfaceOctets = cidr[0].toByteArray();
+            subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+            octets = [];
+            i = 0;
+            while (i < 16) {
+                // Network address is bitwise AND between ip interface and mask
+                octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+                i++;
+            }
+
+            return new this(octets);
+        } catch (e) {
+            throw new Error('ipaddr: the address does not have IPv6 CIDR format', { cause: e });
+        }
+    };
+
+    // Tries to parse and validate a string with IPv6 address.
+    // Throws an error if it fails.
+    ipaddr.IPv6.parse = function (string) {
+        const addr = this.parser(string);
+
+        if (addr === null) {
+            throw new Error('ipaddr: string is not formatted like an IPv6 Address');
+        }
+
+        return new this(addr.parts, addr.zoneId);
+    };
+
+    ipaddr.IPv6.parseCIDR = function (string) {
+        let maskLength, match, parsed;
+
+        if ((match = string.match(/^(.+)\/(\d+)$/))) {
+            maskLength = parseInt(match[2]);
+            if (maskLength >= 0 && maskLength <= 128) {
+                parsed = [this.parse(match[1]), maskLength];
+                Object.defineProperty(parsed, 'toString', {
+                    value: function () {
+                        return this.join('/');
+                    }
+                });
+                return parsed;
+            }
+        }
+
+        throw new Error('ipaddr: string is not formatted like an IPv6 CIDR range');
+    };
+
+    // Parse an IPv6 address.
+    ipaddr.IPv6.parser = function (string) {
+        let addr, i, match, octet, octets, zoneId;
+
+        if ((match = string.match(ipv6Regexes.deprecatedTransitional))) {
+            return this.parser(`::ffff:${match[1]}`);
+        }
+        if (ipv6Regexes.native.test(string)) {
+            return expandIPv6(string, 8);
+        }
+        if ((match = string.match(ipv6Regexes.transitional))) {
+            zoneId = match[6] || '';
+            addr = match[1]
+            if (!match[1].endsWith('::')) {
+                addr = addr.slice(0, -1)
+            }
+            addr = expandIPv6(addr + zoneId, 6);
+            if (addr && addr.parts) {
+                octets = [
+                    parseInt(match[2]),
+                    parseInt(match[3]),
+                    parseInt(match[4]),
+                    parseInt(match[5])
+                ];
+                for (i = 0; i < octets.length; i++) {
+                    octet = octets[i];
+                    if (!((0 <= octet && octet <= 255))) {
+                        return null;
+                    }
+                }
+
+                addr.parts.push(octets[0] << 8 | octets[1]);
+                addr.parts.push(octets[2] << 8 | octets[3]);
+                return {
+                    parts: addr.parts,
+                    zoneId: addr.zoneId
+                };
+            }
+        }
+
+        return null;
+    };
+
+    // A utility function to return subnet mask in IPv6 format given the prefix length
+    ipaddr.IPv6.subnetMaskFromPrefixLength = function (prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 128) {
+            throw new Error('ipaddr: invalid IPv6 prefix length');
+        }
+
+        const octets = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+
+        while (j < filledOctetCount) {
+            octets[j] = 255;
+            j++;
+        }
+
+        if (filledOctetCount < 16) {
+            octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - (prefix % 8);
+        }
+
+        return new this(octets);
+    };
+
+    // Try to parse an array in network order (MSB first) for IPv4 and IPv6
+    ipaddr.fromByteArray = function (bytes) {
+        const length = bytes.length;
+
+        if (length === 4) {
+            return new ipaddr.IPv4(bytes);
+        } else if (length === 16) {
+            return new ipaddr.IPv6(bytes);
+        } else {
+            throw new Error('ipaddr: the binary input is neither an IPv6 nor IPv4 address');
+        }
+    };
+
+    // Checks if the address is valid IP address
+    ipaddr.isValid = function (string) {
+        return ipaddr.IPv6.isValid(string) || ipaddr.IPv4.isValid(string);
+    };
+
+    // Checks if the address is valid IP address in CIDR notation
+    ipaddr.isValidCIDR = function (string) {
+        return ipaddr.IPv6.isValidCIDR(string) || ipaddr.IPv4.isValidCIDR(string);
+    };
+
+
+    // Attempts to parse an IP Address, first through IPv6 then IPv4.
+    // Throws an error if it could not be parsed.
+    ipaddr.parse = function (string) {
+        if (ipaddr.IPv6.isValid(string)) {
+            return ipaddr.IPv6.parse(string);
+        } else if (ipaddr.IPv4.isValid(string)) {
+            return ipaddr.IPv4.parse(string);
+        } else {
+            throw new Error('ipaddr: the address has neither IPv6 nor IPv4 format');
+        }
+    };
+
+    // Attempt to parse CIDR notation, first through IPv6 then IPv4.
+    // Throws an error if it could not be parsed.
+    ipaddr.parseCIDR = function (string) {
+        try {
+            return ipaddr.IPv6.parseCIDR(string);
+        } catch {
+            try {
+                return ipaddr.IPv4.parseCIDR(string);
+            } catch (e) {
+                throw new Error('ipaddr: the address has neither IPv6 nor IPv4 CIDR format', { cause: e });
+            }
+        }
+    };
+
+    // Parse an address and return plain IPv4 address if it is an IPv4-mapped address
+    ipaddr.process = function (string) {
+        const addr = this.parse(string);
+
+        if (addr.kind() === 'ipv6' && addr.isIPv4MappedAddress()) {
+            return addr.toIPv4Address();
+        } else {
+            return addr;
+        }
+    };
+
+    // An utility function to ease named range matching. See examples below.
+    // rangeList can contain both IPv4 and IPv6 subnet entries and will not throw errors
+    // on matching IPv4 addresses to IPv6 ranges or vice versa.
+    ipaddr.subnetMatch = function (address, rangeList, defaultName) {
+        let i, rangeName, rangeSubnets, subnet;
+
+        if (defaultName === undefined || defaultName === null) {
+            defaultName = 'unicast';
+        }
+
+        for (rangeName in rangeList) {
+            if (Object.prototype.hasOwnProperty.call(rangeList, rangeName)) {
+                rangeSubnets = rangeList[rangeName];
+                // ECMA5 Array.isArray isn't available everywhere
+                if (rangeSubnets[0] && !(rangeSubnets[0] instanceof Array)) {
+                    rangeSubnets = [rangeSubnets];
+                }
+
+                for (i = 0; i < rangeSubnets.length; i++) {
+                    subnet = rangeSubnets[i];
+                    if (address.kind() === subnet[0].kind() && address.match.apply(address, subnet)) {
+                        return rangeName;
+                    }
+                }
+            }
+        }
+
+        return defaultName;
+    };
+
+    // Export for both the CommonJS and browser-like environment
+    if ( true && module.exports) {
+        module.exports = ipaddr;
+
+    } else {
+        root.ipaddr = ipaddr;
+    }
+
+}(this));
+
+
+/***/ }),
+
 /***/ 57349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -41959,6 +43064,7 @@ const Inputs = {
     DownloadDir: 'download-dir',
     MaxDownloadSize: 'max-download-size',
     DownloadTimeout: 'download-timeout',
+    AllowPrivateDownloads: 'allow-private-downloads',
     UploadArtifact: 'upload-artifact',
     ArtifactName: 'artifact-name',
     ArtifactRetentionDays: 'artifact-retention-days',
@@ -42118,6 +43224,84 @@ function boundSummary(markdown, maxBytes = MAX_SUMMARY_BYTES) {
         `> The summary was cut at GitHub's limit of 1 MiB (${lines.length - kept.length} more lines); the outputs and result files hold every task.`,
         '',
     ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/net/server-text.ts
+// Text from a server, made safe where it enters and where it is shown: the API key (which a
+// server may echo back) redacted, length capped, and control characters written out so no
+// terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
+/** What a message or reason from the server may fill in a log line, an output or the summary. */
+const MAX_SERVER_TEXT_CHARS = 2_000;
+/** At most `max` characters, with a note saying how many more there were. */
+function capText(text, max = MAX_SERVER_TEXT_CHARS) {
+    if (text.length <= max)
+        return text;
+    return `${text.slice(0, max)}… (${text.length - max} more characters not shown)`;
+}
+// C0 but newline and tab, DEL, and C1: ESC, BEL, CR, CSI (U+009B) could recolour, retitle or
+// overwrite a terminal, or hide what comes before them.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+function escapeControls(text) {
+    return text
+        .replaceAll('\r\n', '\n')
+        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const REDACTED = '***';
+/**
+ * `text` with every secret replaced by `***`: as is, percent-encoded, or hidden behind percent
+ * escapes that decode to it (a URL's query string). JSON escapes are undone by the JSON parser
+ * first: see redactingReviver.
+ */
+function redact(text, secrets) {
+    let result = text;
+    for (const secret of secrets) {
+        result = result.replaceAll(secret, REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            result = result.replaceAll(encoded, REDACTED);
+    }
+    if (!result.includes('%'))
+        return result;
+    const decoded = percentDecoded(result);
+    return secrets.some((secret) => decoded.includes(secret)) ? redact(decoded, secrets) : result;
+}
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** For JSON.parse: every string value of the reply redacted, whatever escapes spelt it. */
+function redactingReviver(secrets) {
+    return (_key, value) => typeof value === 'string' && secrets.length > 0 ? redact(value, secrets) : value;
+}
+/**
+ * JSON text (a result nested in the reply as a string, whose own escapes the envelope's parser
+ * did not undo) redacted: re-serialised only when a secret was found in it, so the text stays as
+ * sent otherwise. Text that is not strict JSON is redacted as text.
+ */
+function redactJsonText(text, secrets) {
+    const plain = redact(text, secrets);
+    if (secrets.length === 0 || !/[\\%]/.test(plain))
+        return plain;
+    let found = false;
+    const reviver = redactingReviver(secrets);
+    let value;
+    try {
+        value = JSON.parse(plain, (key, item) => {
+            const redacted = reviver(key, item);
+            found ||= redacted !== item;
+            return redacted;
+        });
+    }
+    catch {
+        return plain;
+    }
+    return found ? JSON.stringify(value) : plain;
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -51829,10 +53013,67 @@ function coerce_date(params) {
 // EXTERNAL MODULE: ./node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(84841);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
+;// CONCATENATED MODULE: ./src/kie/json-text.ts
+// JSON as Kie.ai wrote it: re-serialising a parsed value rewrites what JavaScript cannot hold (a
+// 30-digit seed becomes 1.2345678901234568e+29, 1e999 becomes null), so the text is kept instead
+// wherever that would change it.
+/** `text` without the whitespace between tokens: every number and string exactly as written. */
+function compactJson(text) {
+    let compact = '';
+    let start = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (inString) {
+            if (char === '\\')
+                i++;
+            else if (char === '"')
+                inString = false;
+        }
+        else if (char === '"') {
+            inString = true;
+        }
+        else if (char === ' ' || char === '\n' || char === '\r' || char === '\t') {
+            compact += text.slice(start, i);
+            start = i + 1;
+        }
+    }
+    return compact + text.slice(start);
+}
+/**
+ * `value` (parsed from `raw`) as JSON text that says what `raw` says: compact, or indented by
+ * `indent` when re-serialising keeps every number and string; else raw, compacted unless indented.
+ */
+function faithfulJson(value, raw, indent) {
+    let text;
+    try {
+        text = JSON.stringify(value);
+    }
+    catch {
+        return undefined; // nested deeper than the stack goes
+    }
+    const compact = compactJson(raw);
+    if (text === compact || !isStrictJson(compact)) {
+        return indent === undefined ? text : JSON.stringify(value, null, indent);
+    }
+    return indent === undefined ? compact : raw.trim();
+}
+function isStrictJson(text) {
+    try {
+        JSON.parse(text);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/kie/schema.ts
 // Zod schemas for what Kie.ai sends, loose on purpose: the documented replies and the real ones
 // differ (`message` vs `msg`, numbers as strings, fields that come and go), and an extra field must
 // never fail a poll.
+
+
 
 
 const envelopeSchema = looseObject({
@@ -51853,8 +53094,7 @@ const schema_time = unknown()
     .transform((value) => parseTime(value))
     .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
-const MAX_MESSAGE_CHARS = 2_000;
-const message = schema_text.transform((message) => message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+const message = schema_text.transform((message) => capText(message));
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 const creditsSchema = union([
     schemas_number().finite(),
@@ -51906,9 +53146,9 @@ function safeStringify(value, indent) {
         return undefined;
     }
 }
-/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+/** The result as compact JSON, every number as sent; its raw text when it was unreadable. */
 function compactResultJson(result) {
-    return (result.value !== undefined && safeStringify(result.value)) || result.raw;
+    return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
 /** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
 function parseResult(raw) {
@@ -52805,6 +54045,8 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
 ;// CONCATENATED MODULE: ./src/kie/exchange.ts
 
 
+/** The largest reply read: Kie.ai's records are kilobytes, a transcript a few megabytes. */
+const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /**
  * Rejects after `requestTimeoutMs` with a plain Error (a silent API: a connection fault), or
  * sooner at `cutOffAt` with a transient KieApiError (the caller's limit says nothing about the
@@ -52837,11 +54079,10 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         const reply = (async () => {
             const headers = body === undefined ? {} : { 'content-type': 'application/json' };
             response = await http.request(method, url, body ?? null, headers);
-            const text = await response.readBody();
             return {
                 status: response.message.statusCode ?? 0,
                 headers: response.message.headers,
-                body: text,
+                body: await readReply(response, `${method} ${new URL(url).pathname}`),
             };
         })();
         return await Promise.race([reply, deadline]);
@@ -52851,12 +54092,34 @@ async function exchange(http, request, requestTimeoutMs, { cutOffAt = Infinity, 
         signal?.removeEventListener('abort', abort);
     }
 }
+/**
+ * The body as UTF-8 text, read in one pass (http-client's readBody concatenates per chunk, which
+ * is quadratic), refused once it passes MAX_REPLY_BYTES.
+ */
+async function readReply(response, request) {
+    const tooLarge = () => {
+        response.message.destroy();
+        return new KieApiError('fatal', `The reply to ${request} is larger than ${formatSize(MAX_REPLY_BYTES)}: refused unread.`);
+    };
+    if (Number(response.message.headers['content-length']) > MAX_REPLY_BYTES)
+        throw tooLarge();
+    const chunks = [];
+    let bytes = 0;
+    for await (const chunk of response.message) {
+        bytes += chunk.length;
+        if (bytes > MAX_REPLY_BYTES)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, bytes).toString('utf8');
+}
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(77030);
 ;// CONCATENATED MODULE: ./src/kie/replies.ts
 // The client's pure helpers: whether base-url would carry the key in clear text, and reading a
 // reply as text (the envelope, Retry-After, short descriptions of what came back for messages).
+
 
 
 const BODY_EXCERPT_CHARS = 120;
@@ -52875,10 +54138,11 @@ function sendsKeyInClearText(baseUrl) {
     const family = (0,external_node_net_.isIP)(host);
     return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
-function parseEnvelope(body) {
+/** The reply's envelope, every string in it redacted of `secrets` however the JSON spelt them. */
+function parseEnvelope(body, secrets = []) {
     let json;
     try {
-        json = JSON.parse(body);
+        json = JSON.parse(body, redactingReviver(secrets));
     }
     catch {
         return undefined;
@@ -52911,6 +54175,24 @@ function describeShape(value) {
         return `data is a ${typeof value}`;
     return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
 }
+/**
+ * A record as it may go on to outputs, files and logs: the secrets redacted where the envelope's
+ * parser could not see them (inside resultJson's own JSON, percent-encoded in a URL), and the
+ * server's words capped.
+ */
+function sanitisedRecord(record, secrets) {
+    const words = (text) => capText(redact(text, secrets));
+    return {
+        ...record,
+        resultJson: redactJsonText(record.resultJson, secrets),
+        resultUrls: record.resultUrls.map((url) => redact(url, secrets)),
+        failMsg: redact(record.failMsg, secrets), // capped as it was read
+        failCode: words(record.failCode),
+        apiState: words(record.apiState),
+        model: words(record.model),
+        warnings: record.warnings.map(words),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/kie/client.ts
 // The Kie.ai API client: one HTTP call per method, every failure classified so the poll loop only
@@ -52919,6 +54201,7 @@ function describeShape(value) {
 // @actions/http-client rather than fetch: it honours the runner's proxy settings (https_proxy,
 // no_proxy), which self-hosted runners behind a proxy depend on. Its own retries are off: the
 // poll loop owns retrying, with the task's timeout in view.
+
 
 
 
@@ -52945,6 +54228,8 @@ class KieClient {
     logger;
     now;
     names;
+    /** Redacted from every reply: a server may echo the key back in a message or a URL. */
+    secrets;
     /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
     answered = false;
     unansweredSince;
@@ -52956,6 +54241,7 @@ class KieClient {
         this.logger = options.logger;
         this.now = options.now ?? Date.now;
         this.names = options.names ?? ACTION_NAMES;
+        this.secrets = [options.apiKey].filter(Boolean);
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -52977,7 +54263,7 @@ class KieClient {
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
         }
-        return record;
+        return sanitisedRecord(record, this.secrets);
     }
     /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
      * With the step's `deadline`, cut off as a poll is (a cut-off create may still have created). */
@@ -53058,8 +54344,9 @@ class KieClient {
             throw this.connectionFault(error, started);
         }
         this.answered = true;
-        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
-        return this.classify(reply.status, reply.headers, reply.body, subject);
+        const text = redact(reply.body, this.secrets);
+        this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
+        return this.classify(reply.status, reply.headers, text, subject);
     }
     /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
     connectionFault(error, started) {
@@ -53085,9 +54372,9 @@ class KieClient {
             throw new KieApiError('transient', 'Kie.ai rate limit reached (HTTP 429).', 429, parseRetryAfter(headers['retry-after'], this.now()));
         }
         if (status >= 300 && status < 400) {
-            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`, status);
+            throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`, status);
         }
-        const envelope = parseEnvelope(body);
+        const envelope = parseEnvelope(body, this.secrets);
         if (!envelope) {
             // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
             // the task, so worth another try. Only auth, credits and a wrong address are not.
@@ -53104,7 +54391,7 @@ class KieClient {
         }
         if (code !== 200) {
             const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
-            throw describeCode(code, envelope.msg ?? envelope.message ?? '', subject, this.names, retryAfterMs);
+            throw describeCode(code, capText(envelope.msg ?? envelope.message ?? ''), subject, this.names, retryAfterMs);
         }
         return envelope;
     }
@@ -53690,6 +54977,134 @@ function counted(problems, tasks, note = '') {
     return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 
+;// CONCATENATED MODULE: external "node:dns/promises"
+const external_node_dns_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+var lib_proxy = __nccwpck_require__(19783);
+// EXTERNAL MODULE: ./node_modules/ipaddr.js/lib/ipaddr.js
+var ipaddr = __nccwpck_require__(48280);
+var ipaddr_default = /*#__PURE__*/__nccwpck_require__.n(ipaddr);
+;// CONCATENATED MODULE: ./src/net/address-policy.ts
+// Which addresses a download may connect to. Result URLs and redirects come from servers we do not
+// control, and the runner may sit inside a cloud or a company network: link-local and cloud
+// metadata addresses are never fetched, private and loopback ones only when base-url is itself on
+// one (the local simulator, an on-premises gateway) or the user allows them. Names are judged by
+// the addresses they resolve to, and the connection is pinned to the very addresses judged (a
+// `lookup` on the socket), so a name cannot resolve to one address for the check and another for
+// the connection.
+
+
+
+const systemResolver = (hostname) => (0,external_node_dns_promises_namespaceObject.lookup)(hostname, { all: true });
+/** A URL the policy refused: the message names the URL, the rule, and what allows it, if anything. */
+class AddressRefused extends Error {
+    name = 'AddressRefused';
+}
+// Cloud metadata services outside the link-local range (Alibaba Cloud's; AWS's IPv6 endpoint).
+const METADATA = new Set(['100.100.100.200', 'fd00:ec2::254']);
+const address_policy_NEVER = new Set(['unspecified', 'linkLocal', 'broadcast', 'multicast']);
+const IPV4_COMPATIBLE = ipaddr_default().parseCIDR('::/96');
+/** What the rules say of one address (any spelling ipaddr.js reads; IPv4-mapped is read as IPv4). */
+function judgeAddress(text, allowPrivate) {
+    const address = ipaddr_default().process(text.replace(/^\[(.*)\]$/, '$1'));
+    if (METADATA.has(address.toString())) {
+        return { allowed: false, rule: 'a cloud metadata address', always: true };
+    }
+    const range = address.range();
+    if (address_policy_NEVER.has(range)) {
+        const kind = range === 'linkLocal' ? 'link-local' : range;
+        return { allowed: false, rule: `a ${kind} address`, always: true };
+    }
+    if (range === 'unicast' && !(address.kind() === 'ipv6' && address.match(IPV4_COMPATIBLE))) {
+        return { allowed: true };
+    }
+    if (allowPrivate)
+        return { allowed: true };
+    const kind = range === 'unicast' ? 'an IPv4-compatible' : `a ${words(range)}`;
+    return { allowed: false, rule: `${kind} address`, always: false };
+}
+function words(range) {
+    if (range === 'carrierGradeNat')
+        return 'carrier-grade NAT (100.64.0.0/10)';
+    if (range === 'uniqueLocal')
+        return 'unique local (private)';
+    return range.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+function addressPolicy(options) {
+    const resolve = options.resolve ?? systemResolver;
+    let privateAllowed;
+    const allowsPrivate = () => (privateAllowed ??= options.allowPrivate
+        ? Promise.resolve(true)
+        : baseUrlIsPrivate(options, resolve));
+    const refuse = (host, address, verdict) => {
+        if (verdict.allowed)
+            return;
+        const is = host === address ? `${host} is` : `${host} resolves to ${address},`;
+        const remedy = verdict.always
+            ? 'which is never downloaded from'
+            : `refused unless ${options.allowName} is true`;
+        throw new AddressRefused(`${is} ${verdict.rule}, ${remedy}`);
+    };
+    return {
+        async checkLiteral(url) {
+            const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+            const address = literalAddress(host);
+            if (address === undefined)
+                return;
+            refuse(host, address, judgeAddress(address, await allowsPrivate()));
+        },
+        lookup(hostname, lookupOptions, callback) {
+            const judged = async () => {
+                const found = await resolve(hostname);
+                const allowPrivate = await allowsPrivate();
+                for (const { address } of found) {
+                    refuse(hostname, address, judgeAddress(address, allowPrivate));
+                }
+                const family = lookupOptions.family === 'IPv4'
+                    ? 4
+                    : lookupOptions.family === 'IPv6'
+                        ? 6
+                        : lookupOptions.family;
+                const usable = family ? found.filter((entry) => entry.family === family) : found;
+                if (usable.length === 0) {
+                    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+                        code: 'ENOTFOUND',
+                    });
+                }
+                return usable;
+            };
+            judged().then((usable) => lookupOptions.all
+                ? callback(null, usable)
+                : callback(null, usable[0].address, usable[0].family), (error) => callback(error, lookupOptions.all ? [] : ''));
+        },
+    };
+}
+/** The address a URL host stands for without any lookup: an IP literal, or localhost. */
+function literalAddress(host) {
+    if (ipaddr_default().isValid(host))
+        return host;
+    return /^(.+\.)?localhost\.?$/i.test(host) ? '127.0.0.1' : undefined;
+}
+async function baseUrlIsPrivate(options, resolve) {
+    if (options.baseUrl === undefined)
+        return false;
+    const url = new URL(options.baseUrl);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const literal = literalAddress(host);
+    const isPrivate = (address) => !judgeAddress(address, false).allowed;
+    if (literal !== undefined)
+        return isPrivate(literal);
+    // Behind a proxy the runner may not resolve names at all: the proxy's network is not ours to judge.
+    try {
+        if ((0,lib_proxy/* getProxyUrl */.s)(url))
+            return false;
+        return (await resolve(host)).some(({ address }) => isPrivate(address));
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
 
 // The characters the results service rejects in a name, plus the other control characters,
@@ -53841,7 +55256,8 @@ function fileNameFor(url) {
         extension = '';
     const stem = truncateUtf8(cleaned.slice(0, cleaned.length - extension.length), MAX_NAME_BYTES - Buffer.byteLength(extension)).replace(/[\s.]+$/, '');
     const name = (stem || 'file') + extension;
-    return /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(name) ? `_${name}` : name;
+    // Windows reads COM¹ to COM³ and LPT¹ to LPT³ as devices too.
+    return /^(con|prn|aux|nul|com[\d¹²³]|lpt[\d¹²³])(\.|$)/i.test(name) ? `_${name}` : name;
 }
 function percentDecode(text) {
     try {
@@ -53882,17 +55298,24 @@ function pathInside(dir, name) {
 /** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
 class NameRegistry {
     taken = new Set();
+    // Every stem of a taken name ("a" and "a.b" of "a.b.c"): a name whose extension is not known
+    // yet may share none of them.
+    takenStems = new Set();
     // Stems of names whose extension is not known yet: no other name may share them.
     openStems = new Set();
+    // Where the search for a free `stem-n` resumes: names only ever get taken, so the earlier
+    // suffixes stay taken, and n names that share one cost n tries rather than n².
+    nextSuffix = new Map();
     /** `existing`: the names already in the directory, which are never claimed. */
     constructor(existing) {
         for (const name of existing)
-            this.taken.add(name.toLowerCase());
+            this.take(name.toLowerCase());
     }
     claim(name) {
         const extension = external_node_path_default().extname(name);
         const stem = name.slice(0, name.length - extension.length);
-        for (let n = 1;; n++) {
+        const series = `${stem.toLowerCase()}/${extension.toLowerCase()}`;
+        for (let n = this.nextSuffix.get(series) ?? 1;; n++) {
             const candidate = n === 1 ? stem : `${stem}-${n}`;
             const key = candidate.toLowerCase();
             if (this.openStems.has(key))
@@ -53901,13 +55324,21 @@ class NameRegistry {
                 const full = key + extension.toLowerCase();
                 if (this.taken.has(full))
                     continue;
-                this.taken.add(full);
+                this.take(full);
+                this.nextSuffix.set(series, n + 1);
                 return { base: candidate + extension, addExtension: false };
             }
-            if ([...this.taken].some((taken) => taken === key || taken.startsWith(`${key}.`)))
+            if (this.taken.has(key) || this.takenStems.has(key))
                 continue;
             this.openStems.add(key);
+            this.nextSuffix.set(series, n + 1);
             return { base: candidate, addExtension: true };
+        }
+    }
+    take(key) {
+        this.taken.add(key);
+        for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) {
+            this.takenStems.add(key.slice(0, dot));
         }
     }
 }
@@ -53964,6 +55395,31 @@ async function makeDirectory(dir, parentMade = false) {
         await makeDirectory(dir, true);
     }
 }
+/**
+ * Creates `dir`, at or below `root` (download-dir), one level at a time. A folder below the root
+ * that is a symbolic link (planted in the workspace, or left by an earlier step) is refused before
+ * anything is made or written through it; download-dir itself is the user's choice, link or not.
+ */
+async function makeResultsFolder(dir, root = dir) {
+    await makeDirectory(root);
+    const below = external_node_path_default().relative(root, dir);
+    if (below === '' || below.startsWith('..') || external_node_path_default().isAbsolute(below))
+        return makeDirectory(dir);
+    let current = root;
+    for (const part of below.split((external_node_path_default()).sep)) {
+        current = external_node_path_default().join(current, part);
+        const found = await (0,promises_.lstat)(current).catch((error) => {
+            if (error.code !== 'ENOENT')
+                throw error;
+            return undefined;
+        });
+        if (found?.isSymbolicLink()) {
+            throw new Error(`Refusing to write through the symbolic link ${current} in the results folder.`);
+        }
+        if (!found)
+            await makeDirectory(current);
+    }
+}
 /** What went wrong with a folder, in words: errno codes mean little to most readers. */
 function describeFsError(error) {
     switch (error.code) {
@@ -53992,11 +55448,12 @@ function tempPath(dir, name) {
 }
 /**
  * Writes each text under its name in `dir`, or the next free one (`transcript-2.txt`) when that name
- * is taken: a file or link already there is never written through or replaced.
+ * is taken: a file or link already there is never written through or replaced. `root`: see
+ * makeResultsFolder.
  */
-async function writeTextFiles(dir, contents) {
+async function writeTextFiles(dir, contents, root) {
     const resolved = external_node_path_default().resolve(dir);
-    await makeDirectory(resolved);
+    await makeResultsFolder(resolved, root && external_node_path_default().resolve(root));
     const names = new NameRegistry(await (0,promises_.readdir)(resolved));
     const claimed = Object.entries(contents).map(([name, text]) => ({
         name: names.claim(name).base,
@@ -54024,9 +55481,8 @@ async function writeTextFiles(dir, contents) {
     }));
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-var lib_proxy = __nccwpck_require__(19783);
 ;// CONCATENATED MODULE: ./src/results/media-request.ts
+
 
 
 
@@ -54044,13 +55500,16 @@ class ConnectionError extends Error {
 /**
  * Sends a GET for `url` and resolves with the response once its head is in, whatever its status
  * (redirects are the caller's, so it can check each hop). Aborting `signal` ends the request and
- * the body's stream. Throws ConnectionError, or the abort's error.
+ * the body's stream. The host's address must pass `addresses` first: a literal before anything is
+ * sent, a name as it is resolved for the connection (behind a proxy, the proxy resolves names).
+ * Throws ConnectionError, AddressRefused, or the abort's error.
  */
-async function requestMedia(url, signal) {
+async function requestMedia(url, signal, addresses) {
     const proxy = proxyFor(url);
+    await addresses.checkLiteral(url);
     const client = new lib/* HttpClient */.Qq(USER_AGENT, [
         {
-            prepareRequest: (options) => prepare(options, url, proxy, signal),
+            prepareRequest: (options) => prepare(options, url, proxy, signal, addresses),
             canHandleAuthentication: () => false,
             handleAuthentication: () => Promise.reject(new Error('no authentication to media hosts')),
         },
@@ -54065,10 +55524,12 @@ async function requestMedia(url, signal) {
         throw asConnectionError(error, proxy, signal);
     }
 }
-function prepare(options, url, proxy, signal) {
+function prepare(options, url, proxy, signal, addresses) {
     options.signal = signal;
     // http-client passes URL.hostname on, which keeps an IPv6 literal's brackets.
     options.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!proxy)
+        options.lookup = addresses.lookup;
     if (proxy && url.protocol === 'http:') {
         // Plain http goes to the proxy as a whole-URL request rather than http-client's CONNECT
         // tunnel, which proxies such as Squid refuse by default for any port but 443.
@@ -54111,6 +55572,8 @@ function asConnectionError(error, proxy, signal) {
     // An abort keeps its own reason, so the caller can tell it from a failure.
     if (signal.aborted)
         return signal.reason;
+    if (error instanceof AddressRefused)
+        return error;
     const code = error.code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
         return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);
@@ -54147,6 +55610,7 @@ function describeError(error) {
 
 
 
+
 /** A failure of one attempt; transient ones are retried. */
 class Failure extends Error {
     transient;
@@ -54171,7 +55635,7 @@ async function downloadOnce(job, url, context) {
     const idle = setTimeout(() => attempt.abort(new ConnectionError(`no data for ${formatDuration(idleTimeoutMs)}`)), idleTimeoutMs);
     const signal = AbortSignal.any([context.signal, attempt.signal]);
     try {
-        const response = await get(url, context, signal, () => idle.refresh());
+        const response = await get(job, url, context, signal, () => idle.refresh());
         try {
             return await save(job, response, context, signal, () => idle.refresh());
         }
@@ -54240,16 +55704,21 @@ async function save(job, response, context, signal, alive) {
     return { url: job.url.href, path: finalPath, bytes, contentType };
 }
 /** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
-async function get(start, context, signal, alive) {
+async function get(job, start, context, signal, alive) {
     let url = start;
     for (let redirects = 0;; redirects++) {
         let response;
         try {
-            response = await requestMedia(url, signal);
+            response = await requestMedia(url, signal, context.addresses);
         }
         catch (error) {
             if (context.signal.aborted)
                 throw error;
+            if (error instanceof AddressRefused) {
+                // A redirect or a fresh link is named: the URL the user sees is the task's own.
+                const which = url.href === job.url.href ? '' : `refused ${url.href}: `;
+                throw new Failure(`${which}${error.message}`, false);
+            }
             const reason = error instanceof Error ? error.message : String(error);
             throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
         }
@@ -54352,6 +55821,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -54363,18 +55833,12 @@ class DownloadError extends Error {
     }
 }
 const EXPIRED_STATUSES = new Set([403, 404, 410]);
+// Naming yields to the event loop this often, so the deadline and cancellation are heard.
+const NAMES_PER_TURN = 1_000;
 /** Results in URL order. The first failure aborts the downloads in flight and rejects. */
 async function downloadAll(options) {
     const dir = external_node_path_default().resolve(options.dir);
     const urls = options.urls.map(parseUrl);
-    await makeDirectory(dir);
-    // Claimed in URL order before any request, so names never collide and don't depend on timing.
-    const names = new NameRegistry(await (0,promises_.readdir)(dir));
-    const jobs = urls.map((url) => ({
-        url,
-        name: names.claim(fileNameFor(url)),
-        started: false,
-    }));
     const failed = new AbortController();
     const deadline = options.timeoutMs === undefined
         ? undefined
@@ -54391,11 +55855,22 @@ async function downloadAll(options) {
         retries: options.retries ?? 3,
         retryDelayMs: options.retryDelayMs ?? 1_000,
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        addresses: options.addresses ?? addressPolicy({ allowPrivate: true, allowName: '' }),
         refreshUrl: options.refreshUrl,
         logger: options.logger,
         signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
         deadline,
     };
+    await makeResultsFolder(dir, options.root && external_node_path_default().resolve(options.root));
+    let jobs;
+    try {
+        jobs = await claimNames(urls, dir, context.signal);
+    }
+    catch (error) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        throw stopped(urls[0].href, error, context);
+    }
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
@@ -54423,6 +55898,19 @@ async function downloadAll(options) {
         throw error;
     }
     return files;
+}
+/** Names claimed in URL order before any request, so they never collide nor depend on timing. */
+async function claimNames(urls, dir, signal) {
+    const names = new NameRegistry(await (0,promises_.readdir)(dir));
+    const jobs = [];
+    for (const url of urls) {
+        if (jobs.length % NAMES_PER_TURN === NAMES_PER_TURN - 1) {
+            await (0,promises_namespaceObject.setImmediate)();
+            signal.throwIfAborted();
+        }
+        jobs.push({ url, name: names.claim(fileNameFor(url)), started: false });
+    }
+    return jobs;
 }
 function parseUrl(text) {
     let url;
@@ -54777,7 +56265,7 @@ function transcriptOf(record, result) {
 async function writeResults(options) {
     const { result, transcript, dir, logger } = options;
     if (transcript) {
-        const files = await writeTextFiles(dir, transcript.files);
+        const files = await writeTextFiles(dir, transcript.files, options.downloads?.root);
         logger.info(`Wrote the transcript to ${dir}.`);
         return { files, transcript: { text: transcript.text, language: transcript.language } };
     }
@@ -54793,9 +56281,9 @@ async function writeResults(options) {
     }
     // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
     if (result.raw.trim() !== '') {
-        const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+        const pretty = result.value === undefined ? undefined : faithfulJson(result.value, result.raw, 2);
         const text = pretty === undefined ? result.raw : `${pretty}\n`;
-        return { files: await writeTextFiles(dir, { 'result.json': text }) };
+        return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
     }
     return { files: [] };
 }
@@ -55035,6 +56523,7 @@ function describeState(record) {
 
 
 
+
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -55083,6 +56572,13 @@ async function runPipeline(settings, given) {
             timeoutName: names.of(Inputs.DownloadTimeout),
             maxBytesName: names.of(Inputs.MaxDownloadSize),
             signal,
+            root: baseDir(settings),
+            addresses: addressPolicy({
+                allowPrivate: settings.allowPrivateDownloads,
+                baseUrl: settings.baseUrl,
+                allowName: names.of(Inputs.AllowPrivateDownloads),
+                resolve: deps.resolve,
+            }),
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
@@ -55948,6 +57444,7 @@ function settingsSchema(names) {
         [Inputs.DownloadDir]: schemas_string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
         [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
+        [Inputs.AllowPrivateDownloads]: boolean(Inputs.AllowPrivateDownloads),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: schemas_string(),
         [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
@@ -56036,6 +57533,7 @@ function toSettings(raw, workspace) {
         workspace,
         maxDownloadBytes: raw[Inputs.MaxDownloadSize],
         downloadTimeoutMs: raw[Inputs.DownloadTimeout],
+        allowPrivateDownloads: raw[Inputs.AllowPrivateDownloads],
         uploadArtifact,
         artifactName: raw[Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
@@ -56052,6 +57550,7 @@ const DEFAULTS = {
     [Inputs.Download]: 'false',
     [Inputs.MaxDownloadSize]: '2GB',
     [Inputs.DownloadTimeout]: '10m',
+    [Inputs.AllowPrivateDownloads]: 'false',
     [Inputs.UploadArtifact]: 'false',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [Inputs.MaxRequestsPerSecond]: '1.5',
@@ -56094,14 +57593,16 @@ function readSettings() {
 
 
 
+
 const coreLogger = {
     // Our messages are one line each; a line break inside comes from API text (a state, a message)
     // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
-    // escapes warnings and debug lines, not info.
-    info: (message) => lib_core/* info */.pq(message.replace(/\r\n|\r|\n/g, '\\n')),
-    warning: (message) => lib_core/* warning */.$e(message),
-    debug: (message) => lib_core/* debug */.Yz(message),
-    startGroup: (title) => lib_core/* startGroup */.Oh(title.replace(/\r\n|\r|\n/g, '\\n')),
+    // escapes warnings and debug lines, not info. Control characters from the server (ESC, BEL)
+    // are written out, as the CLI does, so the log viewer shows them rather than acting on them.
+    info: (message) => lib_core/* info */.pq(escapeControls(message).replace(/\n/g, '\\n')),
+    warning: (message) => lib_core/* warning */.$e(escapeControls(message)),
+    debug: (message) => lib_core/* debug */.Yz(escapeControls(message)),
+    startGroup: (title) => lib_core/* startGroup */.Oh(escapeControls(title).replace(/\n/g, '\\n')),
     endGroup: () => lib_core/* endGroup */.N4(),
 };
 async function run(runtime = systemRuntime, 
@@ -56117,7 +57618,7 @@ signal) {
         if (outputsError)
             lib_core/* setFailed */.C1(`Could not write the step's outputs: ${outputsError.message}`);
         if (report.failure)
-            lib_core/* setFailed */.C1(report.failure.message);
+            lib_core/* setFailed */.C1(escapeControls(report.failure.message));
     }
     catch (error) {
         if (error instanceof InputError) {
@@ -56147,7 +57648,7 @@ async function setOutputs(report, settings) {
     let bounded = boundOutputs(fields, fileFor);
     for (let missing = bounded.cut; missing.length > 0;) {
         try {
-            const written = await writeTextFiles(folder, Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])));
+            const written = await writeTextFiles(folder, Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])), baseDir(settings));
             missing.forEach(({ name }, i) => kept.set(name, written[i].path));
         }
         catch (error) {

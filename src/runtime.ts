@@ -1,12 +1,15 @@
 // The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
 // the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Resolver } from './net/address-policy.js';
 
 export interface Runtime {
   now: () => number;
   /** Resolves after `ms`, or as soon as `signal` aborts (its timer cleared, so the process can exit). */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  /** How download hosts' names are resolved; the system's DNS by default (tests map names). */
+  resolve?: Resolver;
 }
 
 /**

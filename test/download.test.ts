@@ -671,6 +671,28 @@ describe('downloadAll: deadline, cancellation and fresh links', () => {
   });
 });
 
+describe('downloadAll naming many results', () => {
+  const many = (count: number) =>
+    Array.from({ length: count }, (_, i) => `${server.url}/same/clip.mp4?part=${i}`);
+
+  it('hears cancellation while naming, before any request', async () => {
+    const controller = new AbortController();
+    setImmediate(() => controller.abort(new Error('cancelled')));
+    await expect(download(many(20_000), { signal: controller.signal })).rejects.toThrow(
+      'cancelled',
+    );
+    expect(server.requests).toEqual([]);
+  });
+
+  it('runs download-timeout while naming, naming the first URL', async () => {
+    const pending = download(many(20_000), { timeoutMs: 1, timeoutName: 'download-timeout' });
+    const error = await rejection(pending);
+    expect(error.message).toMatch(
+      /^Could not download .*: not done when download-timeout \(1ms\) ran out$/,
+    );
+  });
+});
+
 describe('downloadAll through a proxy', () => {
   useCleanProxyEnvironment();
   let proxy: ProxyServer | undefined;

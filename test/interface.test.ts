@@ -1,5 +1,6 @@
 // The action's interface is written down in several places: the code (src/settings/settings.ts), action.yml,
-// the reusable workflow and README.md. These tests hold them to one another, so none can drift.
+// the reusable workflow, docs/reference.md (every input and output) and README.md (the most used ones).
+// These tests hold them to one another, so none can drift.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,12 +58,13 @@ const sorted = (names: Iterable<string>) => [...names].sort();
 const without = (names: string[], excluded: string[]) =>
   names.filter((name) => !excluded.includes(name));
 
-/** The rows of the table under a `## <heading>` section of README.md, split into cells. */
+/** The rows of the tables under a `## <heading>` (or `###`) section of a Markdown page, split into cells. */
 function tableRows(markdown: string, heading: string): string[][] {
-  const start = markdown.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
-  if (start === -1) return [];
-  const rest = markdown.slice(start).split('\n').slice(1);
-  const end = rest.findIndex((line) => line.startsWith('## '));
+  const match = new RegExp(`^(#{2,3}) ${heading}\\s*$`, 'm').exec(markdown);
+  if (!match) return [];
+  const rest = markdown.slice(match.index).split('\n').slice(1);
+  const sectionEnd = new RegExp(`^#{1,${match[1]!.length}} `);
+  const end = rest.findIndex((line) => sectionEnd.test(line));
   return (end === -1 ? rest : rest.slice(0, end))
     .filter((line) => line.startsWith('|'))
     .map((line) =>
@@ -100,15 +102,34 @@ describe('the action interface', () => {
     expect(defaults).toEqual(DEFAULTS);
   });
 
-  it('README.md has a row for every input and output', async () => {
-    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8').catch(() => '');
-    expect(sorted(tableNames(readme, 'Inputs'))).toEqual(sorted(Object.keys(action.inputs)));
-    expect(sorted(tableNames(readme, 'Outputs'))).toEqual(sorted(Object.keys(action.outputs)));
-    // Every row has the header's cells, so none has lost its default or its description.
-    for (const heading of ['Inputs', 'Outputs']) {
-      const [header, ...rows] = tableRows(readme, heading);
-      for (const row of rows) expect(row, row[0]).toHaveLength(header!.length);
-    }
+  const readDoc = (file: string) => readFile(path.join(ROOT, file), 'utf8').catch(() => '');
+  /** Every row has the header's cells, so none has lost its default or its description. */
+  const expectWholeRows = (markdown: string, heading: string) => {
+    const [header, ...rows] = tableRows(markdown, heading);
+    expect(rows.length, heading).toBeGreaterThan(0);
+    for (const row of rows) expect(row, row[0]).toHaveLength(header!.length);
+  };
+
+  it('docs/reference.md has a row for every input and output', async () => {
+    const reference = await readDoc('docs/reference.md');
+    expect(sorted(tableNames(reference, 'Inputs'))).toEqual(sorted(Object.keys(action.inputs)));
+    expect(sorted(tableNames(reference, 'Outputs'))).toEqual(sorted(Object.keys(action.outputs)));
+    for (const heading of ['Inputs', 'Outputs']) expectWholeRows(reference, heading);
+  });
+
+  it("README.md's short tables name only real inputs and outputs and point to the reference", async () => {
+    const readme = await readDoc('README.md');
+    const inputs = tableNames(readme, 'Inputs');
+    const outputs = tableNames(readme, 'Outputs');
+    expect(inputs).toEqual(expect.arrayContaining(['task-id', 'api-key', 'model', 'input']));
+    expect(outputs).toEqual(expect.arrayContaining(['state', 'resultUrls']));
+    expect(without(inputs, Object.keys(action.inputs))).toEqual([]);
+    expect(without(outputs, Object.keys(action.outputs))).toEqual([]);
+    expect(new Set(inputs).size).toBe(inputs.length);
+    expect(new Set(outputs).size).toBe(outputs.length);
+    for (const heading of ['Inputs', 'Outputs']) expectWholeRows(readme, heading);
+    expect(tableRows(readme, 'Inputs and outputs').length).toBeGreaterThan(0);
+    expect(readme).toContain('(docs/reference.md)');
   });
 
   describe('the reusable workflow', () => {

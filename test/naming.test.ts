@@ -23,6 +23,9 @@ describe('fileNameFor', () => {
     ['/a/evil%E2%80%AEgnp.exe', 'evilgnp.exe'],
     ['/a/CON.png', '_CON.png'],
     ['/a/lpt1', '_lpt1'],
+    ['/a/COM%C2%B9.png', '_COM¹.png'],
+    ['/a/lpt%C2%B2', '_lpt²'],
+    ['/a/com%C2%B3.txt', '_com³.txt'],
     ['/a/a%3Ab%7Cc%3F.png', 'a_b_c_.png'],
     ['/a/%zz.png', '%zz.png'],
     ['/a/photo.png?sig=abc#frag', 'photo.png'],
@@ -59,6 +62,16 @@ describe('NameRegistry', () => {
     expect(finalName(open, 'image/png')).toBe('render-2.png');
     expect(finalName(open, 'application/x-unknown')).toBe('render-2');
     expect(finalName(names.claim('photo.webp'), 'image/png')).toBe('photo.webp');
+  });
+});
+
+describe('NameRegistry with many names', () => {
+  it('numbers 20,000 names that share one in order, every one unique', () => {
+    const names = new NameRegistry(['clip.mp4', 'clip-3.mp4']);
+    const claimed = Array.from({ length: 20_000 }, () => names.claim('clip.mp4').base);
+    expect(claimed.slice(0, 3)).toEqual(['clip-2.mp4', 'clip-4.mp4', 'clip-5.mp4']);
+    expect(new Set(claimed).size).toBe(20_000);
+    expect(claimed.at(-1)).toBe('clip-20002.mp4');
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { OutputName } from '../settings/constants.js';
 import { boundOutputs, boundSummary } from './limits.js';
 import type { Logger } from '../logger.js';
+import { escapeControls } from '../net/server-text.js';
 import { runPipeline } from '../run/pipeline.js';
 import { reportFields, type Report } from '../report/report.js';
 import { writeTextFiles } from '../results/files.js';
@@ -15,11 +16,12 @@ import { InputError, readSettings, type Settings } from '../settings/settings.js
 const coreLogger: Logger = {
   // Our messages are one line each; a line break inside comes from API text (a state, a message)
   // and would start a line the runner reads as a workflow command (`::warning::…`). The toolkit
-  // escapes warnings and debug lines, not info.
-  info: (message) => core.info(message.replace(/\r\n|\r|\n/g, '\\n')),
-  warning: (message) => core.warning(message),
-  debug: (message) => core.debug(message),
-  startGroup: (title) => core.startGroup(title.replace(/\r\n|\r|\n/g, '\\n')),
+  // escapes warnings and debug lines, not info. Control characters from the server (ESC, BEL)
+  // are written out, as the CLI does, so the log viewer shows them rather than acting on them.
+  info: (message) => core.info(escapeControls(message).replace(/\n/g, '\\n')),
+  warning: (message) => core.warning(escapeControls(message)),
+  debug: (message) => core.debug(escapeControls(message)),
+  startGroup: (title) => core.startGroup(escapeControls(title).replace(/\n/g, '\\n')),
   endGroup: () => core.endGroup(),
 };
 
@@ -39,7 +41,7 @@ export async function run(
     );
     await writeSummary(report);
     if (outputsError) core.setFailed(`Could not write the step's outputs: ${outputsError.message}`);
-    if (report.failure) core.setFailed(report.failure.message);
+    if (report.failure) core.setFailed(escapeControls(report.failure.message));
   } catch (error) {
     if (error instanceof InputError) {
       core.setFailed(error.message);
@@ -72,6 +74,7 @@ async function setOutputs(report: Report, settings: Settings): Promise<void> {
       const written = await writeTextFiles(
         folder,
         Object.fromEntries(missing.map(({ name, whole }) => [fileName(name), whole])),
+        baseDir(settings),
       );
       missing.forEach(({ name }, i) => kept.set(name, written[i]!.path));
     } catch (error) {

@@ -14,6 +14,7 @@ export const OPTIONS = {
   download: { type: 'string' },
   'max-download-size': { type: 'string' },
   'download-timeout': { type: 'string' },
+  'allow-private-downloads': { type: 'boolean' },
   'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
   'min-credits': { type: 'string' },

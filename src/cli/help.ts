@@ -33,6 +33,8 @@ Options:
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)
   --download-timeout <duration>   time for all of a task's downloads together (default 10m)
+  --allow-private-downloads       download from private and loopback addresses, although
+                                  --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
   --min-credits <n>               fail (exit 6) before waiting if the balance is below <n>

@@ -2,6 +2,7 @@
 // it back), control characters in API text (a failMsg with ESC sequences) shown as \x1b, and a
 // closed or failing stdout (`| head`, `>/dev/full`) neither crashes the process with an unhandled
 // 'error' event nor loses the exit code the run earned.
+import { escapeControls } from '../net/server-text.js';
 import type { Runtime } from '../runtime.js';
 
 /** process.stdout / stderr, or a test's stand-in. With `on`, `write` takes a callback, as a Writable's does. */
@@ -26,17 +27,6 @@ export interface GuardedOutput extends Output {
   settled(): Promise<NodeJS.ErrnoException | undefined>;
 }
 
-// C0 but newline and tab, and DEL: ESC, BEL, CR could recolour, retitle or overwrite the terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
-
-/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
-export function harmless(text: string): string {
-  return text
-    .replaceAll('\r\n', '\n')
-    .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 export function guard(stream: CliStream, secret: string | undefined): GuardedOutput {
   let failure: NodeJS.ErrnoException | undefined;
   const fail = (error: Error) => void (failure ??= error);
@@ -59,7 +49,7 @@ export function guard(stream: CliStream, secret: string | undefined): GuardedOut
   };
   return {
     isTTY: stream.isTTY === true,
-    write: (text) => send(harmless(text)),
+    write: (text) => send(escapeControls(text)),
     control: send,
     settled: () => Promise.all(pending).then(() => failure),
   };

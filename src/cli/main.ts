@@ -117,6 +117,7 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     [Inputs.BaseUrl]: values['base-url'],
     [Inputs.MaxDownloadSize]: values['max-download-size'],
     [Inputs.DownloadTimeout]: values['download-timeout'],
+    [Inputs.AllowPrivateDownloads]: values['allow-private-downloads'] ? 'true' : 'false',
     [Inputs.MaxRequestsPerSecond]: values['max-requests-per-second'],
     [Inputs.Download]: values.download === undefined ? 'false' : 'true',
     [Inputs.DownloadDir]: values.download,

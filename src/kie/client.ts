@@ -12,7 +12,14 @@ import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { exchange, type Exchange, type Limits } from './exchange.js';
 import { describeCode, KieApiError, type Subject } from './faults.js';
-import { describeShape, excerpt, parseEnvelope, parseRetryAfter } from './replies.js';
+import { capText, redact } from '../net/server-text.js';
+import {
+  describeShape,
+  excerpt,
+  parseEnvelope,
+  parseRetryAfter,
+  sanitisedRecord,
+} from './replies.js';
 import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
@@ -50,6 +57,8 @@ export class KieClient {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly names: InputNames;
+  /** Redacted from every reply: a server may echo the key back in a message or a URL. */
+  private readonly secrets: string[];
   /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
   private answered = false;
   private unansweredSince?: number;
@@ -62,6 +71,7 @@ export class KieClient {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.names = options.names ?? ACTION_NAMES;
+    this.secrets = [options.apiKey].filter(Boolean);
     // No redirects: the key must reach no host but base-url, and an API that redirects is
     // misconfigured anyway (the error says where it pointed).
     this.http = new HttpClient(USER_AGENT, [], {
@@ -88,7 +98,7 @@ export class KieClient {
         200,
       );
     }
-    return record;
+    return sanitisedRecord(record, this.secrets);
   }
 
   /** POST to the family's create endpoint: the new task's id. Throws KieApiError; never retries.
@@ -190,8 +200,9 @@ export class KieClient {
       throw this.connectionFault(error as NodeJS.ErrnoException, started);
     }
     this.answered = true;
-    this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(reply.body)}`);
-    return this.classify(reply.status, reply.headers, reply.body, subject);
+    const text = redact(reply.body, this.secrets);
+    this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
+    return this.classify(reply.status, reply.headers, text, subject);
   }
 
   /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
@@ -242,11 +253,11 @@ export class KieClient {
     if (status >= 300 && status < 400) {
       throw new KieApiError(
         'fatal',
-        `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${headers.location ?? '(nowhere)'}; set it to the API's own address.`,
+        `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`,
         status,
       );
     }
-    const envelope = parseEnvelope(body);
+    const envelope = parseEnvelope(body, this.secrets);
     if (!envelope) {
       // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
       // the task, so worth another try. Only auth, credits and a wrong address are not.
@@ -272,7 +283,7 @@ export class KieClient {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
       throw describeCode(
         code,
-        envelope.msg ?? envelope.message ?? '',
+        capText(envelope.msg ?? envelope.message ?? ''),
         subject,
         this.names,
         retryAfterMs,

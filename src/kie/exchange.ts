@@ -1,8 +1,11 @@
-// One HTTP request and its whole reply, within a time limit and the caller's signal: what
-// @actions/http-client does not bound by itself.
+// One HTTP request and its whole reply, within a time limit, a size limit and the caller's
+// signal: what @actions/http-client does not bound by itself.
 import type { HttpClient, HttpClientResponse } from '@actions/http-client';
-import { formatDuration } from '../settings/units.js';
+import { formatDuration, formatSize } from '../settings/units.js';
 import { KieApiError } from './faults.js';
+
+/** The largest reply read: Kie.ai's records are kilobytes, a transcript a few megabytes. */
+export const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 
 /** What ends a request early: `cutOffAt` (epoch ms), the caller's time limit, and its signal. */
 export interface Limits {
@@ -52,11 +55,10 @@ export async function exchange(
     const reply = (async () => {
       const headers = body === undefined ? {} : { 'content-type': 'application/json' };
       response = await http.request(method, url, body ?? null, headers);
-      const text = await response.readBody();
       return {
         status: response.message.statusCode ?? 0,
         headers: response.message.headers,
-        body: text,
+        body: await readReply(response, `${method} ${new URL(url).pathname}`),
       };
     })();
     return await Promise.race([reply, deadline]);
@@ -64,4 +66,27 @@ export async function exchange(
     clearTimeout(timer);
     signal?.removeEventListener('abort', abort);
   }
+}
+
+/**
+ * The body as UTF-8 text, read in one pass (http-client's readBody concatenates per chunk, which
+ * is quadratic), refused once it passes MAX_REPLY_BYTES.
+ */
+async function readReply(response: HttpClientResponse, request: string): Promise<string> {
+  const tooLarge = () => {
+    response.message.destroy();
+    return new KieApiError(
+      'fatal',
+      `The reply to ${request} is larger than ${formatSize(MAX_REPLY_BYTES)}: refused unread.`,
+    );
+  };
+  if (Number(response.message.headers['content-length']) > MAX_REPLY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of response.message as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > MAX_REPLY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8');
 }

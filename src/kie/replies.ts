@@ -1,7 +1,8 @@
 // The client's pure helpers: whether base-url would carry the key in clear text, and reading a
 // reply as text (the envelope, Retry-After, short descriptions of what came back for messages).
 import { BlockList, isIP } from 'node:net';
-import { envelopeSchema, type Envelope } from './schema.js';
+import { capText, redact, redactingReviver, redactJsonText } from '../net/server-text.js';
+import { envelopeSchema, type Envelope, type TaskRecord } from './schema.js';
 
 const BODY_EXCERPT_CHARS = 120;
 
@@ -21,10 +22,11 @@ export function sendsKeyInClearText(baseUrl: string): boolean {
   return family === 0 || !LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-export function parseEnvelope(body: string): Envelope | undefined {
+/** The reply's envelope, every string in it redacted of `secrets` however the JSON spelt them. */
+export function parseEnvelope(body: string, secrets: readonly string[] = []): Envelope | undefined {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(body, redactingReviver(secrets));
   } catch {
     return undefined;
   }
@@ -57,4 +59,23 @@ export function describeShape(value: unknown): string {
   if (Array.isArray(value)) return 'data is an array';
   if (typeof value !== 'object') return `data is a ${typeof value}`;
   return `data has fields ${Object.keys(value).slice(0, 8).join(', ') || 'none'}`;
+}
+
+/**
+ * A record as it may go on to outputs, files and logs: the secrets redacted where the envelope's
+ * parser could not see them (inside resultJson's own JSON, percent-encoded in a URL), and the
+ * server's words capped.
+ */
+export function sanitisedRecord(record: TaskRecord, secrets: readonly string[]): TaskRecord {
+  const words = (text: string) => capText(redact(text, secrets));
+  return {
+    ...record,
+    resultJson: redactJsonText(record.resultJson, secrets),
+    resultUrls: record.resultUrls.map((url) => redact(url, secrets)),
+    failMsg: redact(record.failMsg, secrets), // capped as it was read
+    failCode: words(record.failCode),
+    apiState: words(record.apiState),
+    model: words(record.model),
+    warnings: record.warnings.map(words),
+  };
 }

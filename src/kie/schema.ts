@@ -3,6 +3,8 @@
 // never fail a poll.
 import JSON5 from 'json5';
 import { z } from 'zod';
+import { capText } from '../net/server-text.js';
+import { faithfulJson } from './json-text.js';
 
 export const envelopeSchema = z.looseObject({
   // A number, or digits in a string; anything else (null, "abc") is not a Kie.ai reply.
@@ -26,10 +28,7 @@ export const time = z
   .transform((value) => parseTime(value))
   .catch(undefined);
 // Failure messages end up in logs, outputs and the summary, which GitHub caps at 1 MiB.
-const MAX_MESSAGE_CHARS = 2_000;
-export const message = text.transform((message) =>
-  message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
-);
+export const message = text.transform((message) => capText(message));
 
 /** The credit balance: documented as an integer, seen as decimals (60.62), digits in a string taken too. */
 export const creditsSchema = z.union([
@@ -132,9 +131,9 @@ export function safeStringify(value: unknown, indent?: number): string | undefin
   }
 }
 
-/** The result as compact JSON, or its raw text when it was unreadable or cannot be written. */
+/** The result as compact JSON, every number as sent; its raw text when it was unreadable. */
 export function compactResultJson(result: TaskResult): string {
-  return (result.value !== undefined && safeStringify(result.value)) || result.raw;
+  return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
 
 /** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */

@@ -6,6 +6,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.js';
+import { AddressRefused, type AddressPolicy } from '../net/address-policy.js';
 import { formatDuration, formatSize } from '../settings/units.js';
 import { tempPath } from './files.js';
 import { ConnectionError, requestMedia } from './media-request.js';
@@ -31,6 +32,8 @@ export interface AttemptContext {
   /** How messages call that limit, if they should. */
   maxBytesName?: string;
   idleTimeoutMs: number;
+  /** Which hosts may be connected to, checked on every request and redirect hop. */
+  addresses: AddressPolicy;
   logger: Logger;
   /** Aborts the attempt from outside: it then rejects with the signal's reason. */
   signal: AbortSignal;
@@ -68,7 +71,7 @@ export async function downloadOnce(
   );
   const signal = AbortSignal.any([context.signal, attempt.signal]);
   try {
-    const response = await get(url, context, signal, () => idle.refresh());
+    const response = await get(job, url, context, signal, () => idle.refresh());
     try {
       return await save(job, response, context, signal, () => idle.refresh());
     } finally {
@@ -137,6 +140,7 @@ async function save(
 
 /** GET following up to MAX_REDIRECTS redirects; resolves with a 2xx response, body unread. */
 async function get(
+  job: Attempt,
   start: URL,
   context: AttemptContext,
   signal: AbortSignal,
@@ -146,9 +150,14 @@ async function get(
   for (let redirects = 0; ; redirects++) {
     let response: IncomingMessage;
     try {
-      response = await requestMedia(url, signal);
+      response = await requestMedia(url, signal, context.addresses);
     } catch (error) {
       if (context.signal.aborted) throw error;
+      if (error instanceof AddressRefused) {
+        // A redirect or a fresh link is named: the URL the user sees is the task's own.
+        const which = url.href === job.url.href ? '' : `refused ${url.href}: `;
+        throw new Failure(`${which}${error.message}`, false);
+      }
       const reason = error instanceof Error ? error.message : String(error);
       throw new Failure(reason, !(error instanceof ConnectionError) || error.retryable);
     }

@@ -2,12 +2,13 @@
 // failure is transient, through the step's one download pool and within one deadline.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
+import { addressPolicy, type AddressPolicy } from '../net/address-policy.js';
 import { ownSignal } from '../runtime.js';
 import { formatDuration, formatSize } from '../settings/units.js';
 import { downloadOnce, Failure, type Attempt, type DownloadedFile } from './attempt.js';
-import { makeDirectory } from './files.js';
+import { makeResultsFolder } from './files.js';
 import { fileNameFor, NameRegistry } from './naming.js';
 import { DownloadPool } from './pool.js';
 
@@ -30,6 +31,8 @@ export interface DownloadOptions {
   urls: string[];
   /** Created if missing. */
   dir: string;
+  /** download-dir, when `dir` is a folder in it: no folder below it may be a symbolic link. */
+  root?: string;
   /** Per file. */
   maxBytes: number;
   /** How messages call that limit, e.g. `'max-download-size'`. */
@@ -54,10 +57,14 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   /** A connection silent this long counts as a network error; default 60000. */
   idleTimeoutMs?: number;
+  /** Which hosts may be fetched; default: any but link-local and cloud metadata addresses. */
+  addresses?: AddressPolicy;
   logger: Logger;
 }
 
 const EXPIRED_STATUSES = new Set([403, 404, 410]);
+// Naming yields to the event loop this often, so the deadline and cancellation are heard.
+const NAMES_PER_TURN = 1_000;
 
 interface Job extends Attempt {
   started: boolean;
@@ -70,6 +77,7 @@ interface Context {
   retries: number;
   retryDelayMs: number;
   idleTimeoutMs: number;
+  addresses: AddressPolicy;
   refreshUrl?: DownloadOptions['refreshUrl'];
   logger: Logger;
   /** Aborts on cancellation, the deadline, or another download's failure. */
@@ -81,15 +89,6 @@ interface Context {
 export async function downloadAll(options: DownloadOptions): Promise<DownloadedFile[]> {
   const dir = path.resolve(options.dir);
   const urls = options.urls.map(parseUrl);
-  await makeDirectory(dir);
-  // Claimed in URL order before any request, so names never collide and don't depend on timing.
-  const names = new NameRegistry(await readdir(dir));
-  const jobs: Job[] = urls.map((url) => ({
-    url,
-    name: names.claim(fileNameFor(url)),
-    started: false,
-  }));
-
   const failed = new AbortController();
   const deadline =
     options.timeoutMs === undefined
@@ -107,11 +106,20 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
     retries: options.retries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    addresses: options.addresses ?? addressPolicy({ allowPrivate: true, allowName: '' }),
     refreshUrl: options.refreshUrl,
     logger: options.logger,
     signal: AbortSignal.any(signals.filter((signal) => signal !== undefined)),
     deadline,
   };
+  await makeResultsFolder(dir, options.root && path.resolve(options.root));
+  let jobs: Job[];
+  try {
+    jobs = await claimNames(urls, dir, context.signal);
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw stopped(urls[0]!.href, error, context);
+  }
   const pool = options.pool ?? new DownloadPool();
   const failures: { job: Job; error: unknown }[] = [];
   const files = await Promise.all(
@@ -141,6 +149,20 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
     throw error;
   }
   return files as DownloadedFile[];
+}
+
+/** Names claimed in URL order before any request, so they never collide nor depend on timing. */
+async function claimNames(urls: URL[], dir: string, signal: AbortSignal): Promise<Job[]> {
+  const names = new NameRegistry(await readdir(dir));
+  const jobs: Job[] = [];
+  for (const url of urls) {
+    if (jobs.length % NAMES_PER_TURN === NAMES_PER_TURN - 1) {
+      await nextTurn();
+      signal.throwIfAborted();
+    }
+    jobs.push({ url, name: names.claim(fileNameFor(url)), started: false });
+  }
+  return jobs;
 }
 
 function parseUrl(text: string): URL {

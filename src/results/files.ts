@@ -1,7 +1,7 @@
 // The results folder on disk: checked before the wait, and written to only through hidden temporary
 // files created exclusively (so never through a symlink) and renamed into place once complete.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NameRegistry, pathInside } from './naming.js';
 
@@ -48,6 +48,31 @@ export async function makeDirectory(dir: string, parentMade = false): Promise<vo
   }
 }
 
+/**
+ * Creates `dir`, at or below `root` (download-dir), one level at a time. A folder below the root
+ * that is a symbolic link (planted in the workspace, or left by an earlier step) is refused before
+ * anything is made or written through it; download-dir itself is the user's choice, link or not.
+ */
+export async function makeResultsFolder(dir: string, root = dir): Promise<void> {
+  await makeDirectory(root);
+  const below = path.relative(root, dir);
+  if (below === '' || below.startsWith('..') || path.isAbsolute(below)) return makeDirectory(dir);
+  let current = root;
+  for (const part of below.split(path.sep)) {
+    current = path.join(current, part);
+    const found = await lstat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      return undefined;
+    });
+    if (found?.isSymbolicLink()) {
+      throw new Error(
+        `Refusing to write through the symbolic link ${current} in the results folder.`,
+      );
+    }
+    if (!found) await makeDirectory(current);
+  }
+}
+
 /** What went wrong with a folder, in words: errno codes mean little to most readers. */
 function describeFsError(error: unknown): string {
   switch ((error as NodeJS.ErrnoException).code) {
@@ -86,14 +111,16 @@ export interface WrittenFile {
 
 /**
  * Writes each text under its name in `dir`, or the next free one (`transcript-2.txt`) when that name
- * is taken: a file or link already there is never written through or replaced.
+ * is taken: a file or link already there is never written through or replaced. `root`: see
+ * makeResultsFolder.
  */
 export async function writeTextFiles(
   dir: string,
   contents: Record<string, string>,
+  root?: string,
 ): Promise<WrittenFile[]> {
   const resolved = path.resolve(dir);
-  await makeDirectory(resolved);
+  await makeResultsFolder(resolved, root && path.resolve(root));
   const names = new NameRegistry(await readdir(resolved));
   const claimed = Object.entries(contents).map(([name, text]) => ({
     name: names.claim(name).base,

@@ -3,6 +3,7 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { HttpClient } from '@actions/http-client';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
+import { AddressRefused, type AddressPolicy } from '../net/address-policy.js';
 import { USER_AGENT } from '../version.js';
 
 /** A network or protocol failure: the connection, not the answer, went wrong. */
@@ -20,15 +21,22 @@ export class ConnectionError extends Error {
 /**
  * Sends a GET for `url` and resolves with the response once its head is in, whatever its status
  * (redirects are the caller's, so it can check each hop). Aborting `signal` ends the request and
- * the body's stream. Throws ConnectionError, or the abort's error.
+ * the body's stream. The host's address must pass `addresses` first: a literal before anything is
+ * sent, a name as it is resolved for the connection (behind a proxy, the proxy resolves names).
+ * Throws ConnectionError, AddressRefused, or the abort's error.
  */
-export async function requestMedia(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
+export async function requestMedia(
+  url: URL,
+  signal: AbortSignal,
+  addresses: AddressPolicy,
+): Promise<IncomingMessage> {
   const proxy = proxyFor(url);
+  await addresses.checkLiteral(url);
   const client = new HttpClient(
     USER_AGENT,
     [
       {
-        prepareRequest: (options) => prepare(options, url, proxy, signal),
+        prepareRequest: (options) => prepare(options, url, proxy, signal, addresses),
         canHandleAuthentication: () => false,
         handleAuthentication: () => Promise.reject(new Error('no authentication to media hosts')),
       },
@@ -44,10 +52,17 @@ export async function requestMedia(url: URL, signal: AbortSignal): Promise<Incom
   }
 }
 
-function prepare(options: RequestOptions, url: URL, proxy: URL | undefined, signal: AbortSignal) {
+function prepare(
+  options: RequestOptions,
+  url: URL,
+  proxy: URL | undefined,
+  signal: AbortSignal,
+  addresses: AddressPolicy,
+) {
   options.signal = signal;
   // http-client passes URL.hostname on, which keeps an IPv6 literal's brackets.
   options.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!proxy) options.lookup = addresses.lookup;
   if (proxy && url.protocol === 'http:') {
     // Plain http goes to the proxy as a whole-URL request rather than http-client's CONNECT
     // tunnel, which proxies such as Squid refuse by default for any port but 443.
@@ -94,6 +109,7 @@ export function asConnectionError(
 ): Error {
   // An abort keeps its own reason, so the caller can tell it from a failure.
   if (signal.aborted) return signal.reason as Error;
+  if (error instanceof AddressRefused) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
     return new ConnectionError(`the server's certificate was refused: ${error.message}`, false);

@@ -54,7 +54,8 @@ export function fileNameFor(url: URL): string {
     MAX_NAME_BYTES - Buffer.byteLength(extension),
   ).replace(/[\s.]+$/, '');
   const name = (stem || 'file') + extension;
-  return /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(name) ? `_${name}` : name;
+  // Windows reads COM¹ to COM³ and LPT¹ to LPT³ as devices too.
+  return /^(con|prn|aux|nul|com[\d¹²³]|lpt[\d¹²³])(\.|$)/i.test(name) ? `_${name}` : name;
 }
 
 function percentDecode(text: string): string {
@@ -107,30 +108,46 @@ export function pathInside(dir: string, name: string): string {
 /** Unique names in one directory, compared case-insensitively for macOS and Windows runners. */
 export class NameRegistry {
   private readonly taken = new Set<string>();
+  // Every stem of a taken name ("a" and "a.b" of "a.b.c"): a name whose extension is not known
+  // yet may share none of them.
+  private readonly takenStems = new Set<string>();
   // Stems of names whose extension is not known yet: no other name may share them.
   private readonly openStems = new Set<string>();
+  // Where the search for a free `stem-n` resumes: names only ever get taken, so the earlier
+  // suffixes stay taken, and n names that share one cost n tries rather than n².
+  private readonly nextSuffix = new Map<string, number>();
 
   /** `existing`: the names already in the directory, which are never claimed. */
   constructor(existing: string[]) {
-    for (const name of existing) this.taken.add(name.toLowerCase());
+    for (const name of existing) this.take(name.toLowerCase());
   }
 
   claim(name: string): ClaimedName {
     const extension = path.extname(name);
     const stem = name.slice(0, name.length - extension.length);
-    for (let n = 1; ; n++) {
+    const series = `${stem.toLowerCase()}/${extension.toLowerCase()}`;
+    for (let n = this.nextSuffix.get(series) ?? 1; ; n++) {
       const candidate = n === 1 ? stem : `${stem}-${n}`;
       const key = candidate.toLowerCase();
       if (this.openStems.has(key)) continue;
       if (extension) {
         const full = key + extension.toLowerCase();
         if (this.taken.has(full)) continue;
-        this.taken.add(full);
+        this.take(full);
+        this.nextSuffix.set(series, n + 1);
         return { base: candidate + extension, addExtension: false };
       }
-      if ([...this.taken].some((taken) => taken === key || taken.startsWith(`${key}.`))) continue;
+      if (this.taken.has(key) || this.takenStems.has(key)) continue;
       this.openStems.add(key);
+      this.nextSuffix.set(series, n + 1);
       return { base: candidate, addExtension: true };
+    }
+  }
+
+  private take(key: string): void {
+    this.taken.add(key);
+    for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) {
+      this.takenStems.add(key.slice(0, dot));
     }
   }
 }

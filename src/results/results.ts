@@ -1,6 +1,7 @@
 // A finished task's results on disk: downloaded media, transcript files, or result.json for data
 // that has no files, so nothing a task produced is lost once its short-lived URLs expire.
-import { safeStringify, type TaskRecord, type TaskResult } from '../kie/schema.js';
+import { faithfulJson } from '../kie/json-text.js';
+import type { TaskRecord, TaskResult } from '../kie/schema.js';
 import type { Logger } from '../logger.js';
 import { downloadAll, type DownloadOptions } from './download.js';
 import { writeTextFiles, type WrittenFile } from './files.js';
@@ -13,7 +14,14 @@ export { DownloadPool } from './pool.js';
 /** How a task's downloads are run: the step's pool, deadline and cancellation. */
 export type DownloadControls = Pick<
   DownloadOptions,
-  'pool' | 'timeoutMs' | 'timeoutName' | 'maxBytesName' | 'signal' | 'refreshUrl'
+  | 'pool'
+  | 'timeoutMs'
+  | 'timeoutName'
+  | 'maxBytesName'
+  | 'signal'
+  | 'refreshUrl'
+  | 'root'
+  | 'addresses'
 >;
 
 export interface TaskFiles {
@@ -46,7 +54,7 @@ export function transcriptOf(record: TaskRecord, result: TaskResult): Transcript
 export async function writeResults(options: WriteResultsOptions): Promise<TaskFiles> {
   const { result, transcript, dir, logger } = options;
   if (transcript) {
-    const files = await writeTextFiles(dir, transcript.files);
+    const files = await writeTextFiles(dir, transcript.files, options.downloads?.root);
     logger.info(`Wrote the transcript to ${dir}.`);
     return { files, transcript: { text: transcript.text, language: transcript.language } };
   }
@@ -62,9 +70,10 @@ export async function writeResults(options: WriteResultsOptions): Promise<TaskFi
   }
   // Data without files (e.g. {"character_id": ...}), or a result we could not read: keep it.
   if (result.raw.trim() !== '') {
-    const pretty = result.value === undefined ? undefined : safeStringify(result.value, 2);
+    const pretty =
+      result.value === undefined ? undefined : faithfulJson(result.value, result.raw, 2);
     const text = pretty === undefined ? result.raw : `${pretty}\n`;
-    return { files: await writeTextFiles(dir, { 'result.json': text }) };
+    return { files: await writeTextFiles(dir, { 'result.json': text }, options.downloads?.root) };
   }
   return { files: [] };
 }

@@ -11,6 +11,7 @@ import { freshLinkFor } from '../kie/fresh-links.js';
 import { resultOf } from '../kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
 import type { Logger } from '../logger.js';
+import { addressPolicy } from '../net/address-policy.js';
 import type { Failure, Report, TaskReport } from '../report/report.js';
 import { artifactNameFor, uploadArtifact } from '../results/artifact.js';
 import { baseDir, resultsDir } from '../results/locations.js';
@@ -91,6 +92,13 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       timeoutName: names.of(Inputs.DownloadTimeout),
       maxBytesName: names.of(Inputs.MaxDownloadSize),
       signal,
+      root: baseDir(settings),
+      addresses: addressPolicy({
+        allowPrivate: settings.allowPrivateDownloads,
+        baseUrl: settings.baseUrl,
+        allowName: names.of(Inputs.AllowPrivateDownloads),
+        resolve: deps.resolve,
+      }),
     };
     logger.info(
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,

@@ -14,6 +14,7 @@ export const Inputs = {
   DownloadDir: 'download-dir',
   MaxDownloadSize: 'max-download-size',
   DownloadTimeout: 'download-timeout',
+  AllowPrivateDownloads: 'allow-private-downloads',
   UploadArtifact: 'upload-artifact',
   ArtifactName: 'artifact-name',
   ArtifactRetentionDays: 'artifact-retention-days',

@@ -159,6 +159,7 @@ export function settingsSchema(names: InputNames) {
         [Inputs.DownloadDir]: z.string(),
         [Inputs.MaxDownloadSize]: size(Inputs.MaxDownloadSize),
         [Inputs.DownloadTimeout]: duration(Inputs.DownloadTimeout),
+        [Inputs.AllowPrivateDownloads]: boolean(Inputs.AllowPrivateDownloads),
         [Inputs.UploadArtifact]: boolean(Inputs.UploadArtifact),
         [Inputs.ArtifactName]: z.string(),
         [Inputs.ArtifactRetentionDays]: refined(

@@ -33,6 +33,8 @@ export interface Settings {
   maxDownloadBytes: number;
   /** For all of a task's downloads together, from when its results phase starts. */
   downloadTimeoutMs: number;
+  /** Download from private and loopback addresses even when base-url is on none. */
+  allowPrivateDownloads: boolean;
   uploadArtifact: boolean;
   /** The artifact-name input; undefined for the default. */
   artifactName?: string;
@@ -87,6 +89,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     workspace,
     maxDownloadBytes: raw[Inputs.MaxDownloadSize],
     downloadTimeoutMs: raw[Inputs.DownloadTimeout],
+    allowPrivateDownloads: raw[Inputs.AllowPrivateDownloads],
     uploadArtifact,
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
@@ -104,6 +107,7 @@ export const DEFAULTS = {
   [Inputs.Download]: 'false',
   [Inputs.MaxDownloadSize]: '2GB',
   [Inputs.DownloadTimeout]: '10m',
+  [Inputs.AllowPrivateDownloads]: 'false',
   [Inputs.UploadArtifact]: 'false',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',
