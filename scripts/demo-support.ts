@@ -4,7 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { convert } from 'html-to-text';
 import { marked } from 'marked';
 
-type Rgb = [number, number, number];
+export type Rgb = [number, number, number];
 
 /**
  * A valid PNG (8-bit RGB, unfiltered rows): a sky from `top` to `bottom` with a sun, so each demo

@@ -7,7 +7,7 @@ import { REPO_ROOT, runDist } from '../test/support/action.js';
 import { FAMILIES, sunoSuccess } from '../test/support/kie-families.js';
 import { startKieServer } from '../test/support/kie-server.js';
 import { startMediaServer } from '../test/support/media-server.js';
-import { demoMp3, demoPng, readableLog, summaryAsText } from './demo-support.js';
+import { demoMp3, demoPng, readableLog, summaryAsText, type Rgb } from './demo-support.js';
 
 // The documented records, created just now (their createTime is from 2023).
 const seed = (name: string) => ({
@@ -27,19 +27,17 @@ const running = [
   { state: 'generating' },
 ];
 
+/** A real PNG at `path`: a sky from `top` to `bottom` with a sun. */
+const png = (path: string, size: [number, number], top: Rgb, bottom: Rgb, sun: Rgb) =>
+  media.route(path, { body: demoPng(...size, top, bottom, sun), contentType: 'image/png' });
+
 const image = seed('image');
 kie.script('demo-image', [...running, { state: 'success' }], {
   ...image,
   resultJson: JSON.stringify({
     resultUrls: [
-      media.route('/files/banana-hero.png', {
-        body: demoPng(640, 480, [255, 214, 10], [255, 120, 40], [255, 252, 230]),
-        contentType: 'image/png',
-      }),
-      media.route('/files/banana-hero-2', {
-        body: demoPng(480, 480, [40, 60, 160], [230, 110, 150], [255, 240, 140]),
-        contentType: 'image/png',
-      }),
+      png('/files/banana-hero.png', [640, 480], [255, 214, 10], [255, 120, 40], [255, 252, 230]),
+      png('/files/banana-hero-2', [480, 480], [40, 60, 160], [230, 110, 150], [255, 240, 140]),
     ],
   }),
 });
@@ -104,14 +102,8 @@ kie.script(
       data: sunoSuccess('SUCCESS', [
         media.route('/suno/neon-1.mp3', { body: demoMp3(6), contentType: 'audio/mpeg' }),
         media.route('/suno/neon-2.mp3', { body: demoMp3(5), contentType: 'audio/mpeg' }),
-        media.route('/suno/neon-1.png', {
-          body: demoPng(300, 300, [120, 20, 160], [255, 90, 160], [255, 230, 120]),
-          contentType: 'image/png',
-        }),
-        media.route('/suno/neon-2.png', {
-          body: demoPng(300, 300, [20, 120, 160], [90, 230, 200], [255, 230, 120]),
-          contentType: 'image/png',
-        }),
+        png('/suno/neon-1.png', [300, 300], [120, 20, 160], [255, 90, 160], [255, 230, 120]),
+        png('/suno/neon-2.png', [300, 300], [20, 120, 160], [90, 230, 200], [255, 230, 120]),
       ]),
     },
   ],
