@@ -43387,69 +43387,6 @@ function cancellableSource(source, signal) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(22779);
-;// CONCATENATED MODULE: ./src/settings/units.ts
-// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
-const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
-/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (/^\d+(?:\.\d+)?$/.test(value))
-        return Math.round(Number(value) * 1_000);
-    if (!DURATION.test(value))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-        total += Number(amount) * DURATION_UNITS_MS[unit];
-    }
-    return Math.round(total);
-}
-/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
-function formatDuration(ms) {
-    if (ms < 1_000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-    const totalSeconds = Math.round(ms / 1_000);
-    const hours = Math.floor(totalSeconds / 3_600);
-    const minutes = Math.floor((totalSeconds % 3_600) / 60);
-    const seconds = totalSeconds % 60;
-    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
-        .filter(Boolean)
-        .join(' ');
-}
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: 1024,
-    mb: 1024 ** 2,
-    gb: 1024 ** 3,
-    tb: 1024 ** 4,
-};
-/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
-function parseSize(text) {
-    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
-    if (!match)
-        return undefined;
-    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
-}
-/** "1.5 GB", "340 KB", "12 B". */
-function formatSize(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-/** "1 poll", "3 polls". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts; a plain constant keeps the bundle free of
 // a JSON import and the User-Agent available to every module.
@@ -53085,10 +53022,22 @@ const envelopeSchema = looseObject({
 });
 // Read helpers for every family's record: any field of a surprising type is read as empty rather
 // than making the whole record unreadable.
+// An empty value comes as null, "" or the string "null" (a legacy image API's): all read as ''.
 const schema_text = union([schemas_string(), schemas_number()])
     .nullish()
-    .transform((value) => (value == null ? '' : String(value)))
+    .transform((value) => (value == null || /^\s*null\s*$/i.test(String(value)) ? '' : String(value)))
     .catch('');
+/** A count or amount (costTime, creditsConsumed): a number or digits; else (null, "", "null") absent. */
+const amount = unknown()
+    .transform((value) => {
+    const number = typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+            ? Number(value)
+            : NaN;
+    return Number.isFinite(number) && number >= 0 ? number : undefined;
+})
+    .catch(undefined);
 /** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
 const schema_time = unknown()
     .transform((value) => parseTime(value))
@@ -53131,12 +53080,6 @@ function parseTime(value) {
         ms = Date.parse(value);
     return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
-const resultSchema = looseObject({
-    resultUrls: array(schemas_string()).optional(),
-    firstFrameUrl: array(schemas_string()).optional(),
-    lastFrameUrl: array(schemas_string()).optional(),
-    resultObject: unknown().optional(),
-});
 /** JSON of a parsed value, or undefined: a value nested deeper than the stack cannot be written. */
 function safeStringify(value, indent) {
     try {
@@ -53150,30 +53093,41 @@ function safeStringify(value, indent) {
 function compactResultJson(result) {
     return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
-/** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
+/**
+ * Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form; a result
+ * encoded twice (a JSON string holding the JSON) is read through. Where its URLs are is for the
+ * family to say (apis/result-urls.ts).
+ */
 function parseResult(raw) {
-    const result = { value: undefined, raw, resultUrls: [], warnings: [] };
     if (raw.trim() === '')
-        return result;
+        return { value: undefined, warnings: [] };
+    let value;
     try {
-        result.value = JSON.parse(raw);
+        value = JSON.parse(raw);
     }
     catch {
         try {
-            result.value = lib_default().parse(raw);
+            value = lib_default().parse(raw);
         }
         catch (error) {
-            result.warnings.push(`resultJson is not JSON (${error.message}); its raw text is kept in the resultJson output.`);
-            return result;
+            const why = error.message;
+            return {
+                value: undefined,
+                warnings: [
+                    `resultJson is not JSON (${why}); its raw text is kept in the resultJson output.`,
+                ],
+            };
         }
     }
-    const shape = resultSchema.safeParse(result.value);
-    if (!shape.success) {
-        result.warnings.push(`resultJson has an unexpected shape (${prettifyError(shape.error).replaceAll('\n', ' ')}); no result URLs were read from it.`);
-        return result;
-    }
-    result.resultUrls = shape.data.resultUrls ?? [];
-    return result;
+    if (typeof value === 'string' && /^\s*\{/.test(value))
+        value = parseResult(value).value ?? value;
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    return {
+        value,
+        warnings: isObject
+            ? []
+            : [`resultJson has an unexpected shape (not an object); no result URLs were read from it.`],
+    };
 }
 /**
  * A finished record's result: its value read back from resultJson, its URLs and warnings as the
@@ -53190,10 +53144,120 @@ function resultOf(record) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/kie/apis/result-urls.ts
+// Where a record's result URLs are: each API's documented field first, then a bounded set of places
+// real replies have used instead (a whole envelope inside resultJson, snake_case `result_urls`,
+// Veo's older `resultUrls` JSON string on the record). A success with no URL in any of them says
+// where it looked, and the record as sent is kept.
+
+/** A field of an object that may be anything (null, a string, an array). */
+function field(value, name) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value[name]
+        : undefined;
+}
+/** How deep urlsIn looks: a JSON string holding a list of objects is the deepest shape seen. */
+const MAX_URL_DEPTH = 5;
+// The keys a URL object carries: Midjourney's `{resultUrl}`, and `{url}` seen in real replies.
+const URL_KEYS = ['resultUrl', 'url'];
+// What an empty value looks like on the wire: a legacy image API sent the string "null".
+const EMPTY = new Set(['', 'null', 'undefined']);
+/**
+ * Every URL string in `values`, in order and once each: strings, arrays, objects with `resultUrl`
+ * or `url`, and JSON text of those (Veo's older `resultUrls` string). Anything else is skipped,
+ * never thrown on; so is nesting deeper than any shape seen, which could overflow the stack.
+ */
+function urlsIn(...values) {
+    const found = [];
+    const visit = (value, depth) => {
+        if (depth > MAX_URL_DEPTH)
+            return;
+        if (typeof value === 'string') {
+            const url = value.trim();
+            if (url.startsWith('[') || url.startsWith('{'))
+                visit(parseJson(url), depth + 1);
+            else if (!EMPTY.has(url.toLowerCase()))
+                found.push(url);
+        }
+        else if (Array.isArray(value)) {
+            for (const item of value)
+                visit(item, depth + 1);
+        }
+        else if (value !== null && typeof value === 'object') {
+            const key = URL_KEYS.find((name) => name in value);
+            if (key)
+                visit(value[key], depth + 1);
+        }
+    };
+    for (const value of values)
+        visit(value, 0);
+    return [...new Set(found)];
+}
+/** The URLs in every field of `value` whose name matches `names` (`…Url`: each stem's), in order. */
+function urlsInFields(value, names) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return [];
+    const fields = Object.entries(value);
+    return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The places looked in when the documented fields hold no URL, in this order; the first that
+ * holds any wins, so one file is never fetched twice under two names.
+ */
+function fallbackPlaces({ resultField, result, raw }) {
+    const nested = field(result, 'data');
+    return [
+        { name: `${resultField}.resultUrls`, value: field(result, 'resultUrls') },
+        { name: `${resultField}.result_urls`, value: field(result, 'result_urls') },
+        { name: `${resultField}.data.resultUrls`, value: field(nested, 'resultUrls') },
+        { name: `${resultField}.data.result_urls`, value: field(nested, 'result_urls') },
+        { name: 'resultUrls', value: field(raw, 'resultUrls') },
+        { name: 'result_urls', value: field(raw, 'result_urls') },
+    ];
+}
+/** The URLs from the fallback places, and every place looked in (documented ones first). */
+function searchFallbacks(search) {
+    const places = fallbackPlaces(search);
+    const lookedIn = [...new Set([...search.documented, ...places.map((place) => place.name)])];
+    for (const place of places) {
+        const urls = urlsIn(place.value);
+        if (urls.length > 0)
+            return { urls, lookedIn };
+    }
+    return { urls: [], lookedIn };
+}
+/**
+ * A success's URLs: `documented` when it has any, else the fallbacks'. With none anywhere, a
+ * warning naming every place looked in, and the record as sent for resultJson, so nothing is lost.
+ */
+function locateResultUrls(documented, search) {
+    if (documented.length > 0)
+        return { urls: documented };
+    const { urls, lookedIn } = searchFallbacks(search);
+    if (urls.length > 0 || !search.success)
+        return { urls };
+    return {
+        urls,
+        warning: `${search.label} reported success but no result URL was found (looked in ${lookedIn.join(', ')}); ` +
+            'the record as sent is kept in resultJson.',
+        rawJson: safeStringify(search.raw),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/kie/apis/family.ts
 // What every API family module says about itself, and the read helpers they share. A family is
 // data: its endpoints, how its create body is built, and how its status reply becomes the one
 // normalised TaskRecord. Nothing after the client knows which family a record came from.
+
+
 
 
 
@@ -53208,7 +53272,7 @@ function defineFamily(spec) {
             if (!wire.success) {
                 return { unreadable: prettifyError(wire.error).replaceAll('\n', ' ') };
             }
-            return normalise(wire.data);
+            return normalise(wire.data, data);
         },
     };
 }
@@ -53241,41 +53305,6 @@ function lookup(table, raw) {
         ? { state, apiState, documented: true }
         : { state: 'generating', apiState, documented: false };
 }
-/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
-const MAX_URL_DEPTH = 4;
-/**
- * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
- * is nesting deeper than any documented shape, which would otherwise overflow the stack.
- */
-function urlsIn(...values) {
-    const found = [];
-    const visit = (value, depth) => {
-        if (typeof value === 'string') {
-            if (value.trim() !== '')
-                found.push(value.trim());
-        }
-        else if (depth === MAX_URL_DEPTH) {
-            return;
-        }
-        else if (Array.isArray(value)) {
-            for (const item of value)
-                visit(item, depth + 1);
-        }
-        else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-            visit(value.resultUrl, depth + 1);
-        }
-    };
-    for (const value of values)
-        visit(value, 0);
-    return [...new Set(found)];
-}
-/** A field of an object that may be anything (null, a string, an array). */
-function field(value, name) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? value[name]
-        : undefined;
-}
 /** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
 function modelInParam(param) {
     let value = param;
@@ -53293,11 +53322,13 @@ function modelInParam(param) {
 /** The normalised record from a family's parts. */
 function family_record(parts) {
     const { read, label } = parts;
-    const resultUrls = parts.resultUrls ?? [];
-    const warnings = [...(parts.warnings ?? [])];
-    if (read.state === 'success' && parts.expectsFiles && resultUrls.length === 0) {
-        warnings.push(`${label} reported success but its reply holds no result URL.`);
-    }
+    const located = locateResultUrls(parts.resultUrls ?? [], {
+        ...parts,
+        documented: parts.urlFields ?? [],
+        success: read.state === 'success' && parts.expectsFiles,
+    });
+    const warnings = [...(parts.warnings ?? []), ...(located.warning ? [located.warning] : [])];
+    const resultJson = located.rawJson ?? (parts.result == null ? '' : (safeStringify(parts.result) ?? ''));
     const failed = read.state === 'fail';
     return {
         taskId: parts.taskId,
@@ -53307,8 +53338,8 @@ function family_record(parts) {
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
-        resultJson: parts.result == null ? '' : (safeStringify(parts.result) ?? ''),
-        resultUrls,
+        resultJson,
+        resultUrls: located.urls,
         failCode: failed ? (parts.failCode ?? '') : '',
         failMsg: failed
             ? parts.failMsg || `${label} reported ${parts.stateField} ${read.apiState}.`
@@ -53340,6 +53371,7 @@ const flagSchema = looseObject({ ...flagFields, response: unknown().optional() }
 function flagRecord(wire, parts) {
     return family_record({
         ...parts,
+        resultField: 'response',
         taskId: wire.taskId,
         stateField: 'successFlag',
         model: wire.model || modelInParam(wire.paramJson),
@@ -53388,9 +53420,10 @@ const fourOImage = defineFamily({
         // "0.00" to "1.00" while generating.
         progress: coerce_number().nullish().catch(undefined),
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const byFlag = wire.successFlag != null && wire.successFlag !== '';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: LABEL,
             read: byFlag ? lookup(FLAGS, wire.successFlag) : lookup(STATUSES, wire.status),
@@ -53398,8 +53431,10 @@ const fourOImage = defineFamily({
             model: wire.model || modelInParam(wire.paramJson),
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             // The reference says response.resultUrls, the quickstart response.result_urls: either.
             resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            urlFields: ['response.resultUrls', 'response.result_urls'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53426,18 +53461,21 @@ const fluxKontext = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: flux_kontext_LABEL,
+        raw,
         // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
         resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
+        urlFields: ['response.resultImageUrl'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/luma.ts
 // Luma video modify, in older accounts: gone from the 2026-04 docs index. Source: copies of the
 // older docs' luma-api/quickstart (two, which agree).
+
 
 const luma_LABEL = 'Luma';
 const luma = defineFamily({
@@ -53451,16 +53489,21 @@ const luma = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The videos; originUrls stay in resultJson.
         const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
-        // `response`: the action polls, so it does not need the callback. Without URLs it is a fail.
-        const callbackFailed = resultUrls.length > 0 ? 'success' : 'fail';
+        // `response`: the action polls, so it does not need the callback. Without URLs (in the
+        // documented field or any other place looked in) it is a fail.
+        const search = { resultField: 'response', result: wire.response, raw, documented: [] };
+        const made = resultUrls.length > 0 || searchFallbacks(search).urls.length > 0;
+        const callbackFailed = made ? 'success' : 'fail';
         return flagRecord(wire, {
             label: luma_LABEL,
+            raw,
             read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
             resultUrls,
+            urlFields: ['response.resultUrls'],
         });
     },
 });
@@ -53473,6 +53516,9 @@ const luma = defineFamily({
 
 
 
+
+// Documented results without files: text (speech-to-text's resultObject) and sora-2-characters' id.
+const FILELESS_RESULTS = ['resultObject', 'character_id'];
 const market = defineFamily({
     name: 'market',
     label: 'Market',
@@ -53502,19 +53548,31 @@ const market = defineFamily({
         createTime: schema_time,
         completeTime: schema_time,
         updateTime: schema_time,
-        progress: coerce_number().nullish().catch(undefined),
-        // What the task cost, on the records that carry it: credits, and seconds of generation.
-        creditsConsumed: coerce_number().finite().nonnegative().nullish().catch(undefined),
-        costTime: coerce_number().finite().nonnegative().nullish().catch(undefined),
+        progress: amount,
+        // What the task cost, on the records that carry it: credits, and seconds of generation (the
+        // docs say ms; live records fit seconds: createTime to completeTime).
+        creditsConsumed: amount,
+        costTime: amount,
     }),
-    normalise(wire) {
-        const raw = typeof wire.resultJson === 'string'
+    normalise(wire, raw) {
+        const given = typeof wire.resultJson === 'string'
             ? wire.resultJson
             : wire.resultJson == null
                 ? ''
                 : (safeStringify(wire.resultJson) ?? '');
-        const result = parseResult(raw);
+        // "" until success, null or "null" in some replies: all empty.
+        const sent = given.trim() === 'null' ? '' : given;
+        const result = parseResult(sent);
         const read = lookup(STATES, wire.state);
+        const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+        const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
+            label: 'Market',
+            resultField: 'resultJson',
+            result: result.value,
+            raw,
+            documented: ['resultJson.resultUrls'],
+            success: read.state === 'success' && !fileless,
+        });
         return {
             taskId: wire.taskId,
             state: read.state,
@@ -53522,18 +53580,19 @@ const market = defineFamily({
             stateDocumented: read.documented,
             model: wire.model,
             param: wire.param,
-            resultJson: raw,
-            resultUrls: result.resultUrls,
+            // As sent; the whole record when a success has neither URLs nor a result.
+            resultJson: sent || (located.rawJson ?? ''),
+            resultUrls: located.urls,
             // As sent: Market documents them '' on success and fills them on fail.
             failCode: wire.failCode,
             failMsg: wire.failMsg,
             createTime: wire.createTime,
             completeTime: wire.completeTime,
             updateTime: wire.updateTime,
-            progress: wire.progress ?? undefined,
-            creditsConsumed: wire.creditsConsumed ?? undefined,
-            costTime: wire.costTime ?? undefined,
-            warnings: result.warnings,
+            progress: wire.progress,
+            creditsConsumed: wire.creditsConsumed,
+            costTime: wire.costTime,
+            warnings: [...result.warnings, ...(located.warning ? [located.warning] : [])],
         };
     },
 });
@@ -53562,7 +53621,8 @@ const midjourney = defineFamily({
         taskType: unknown().optional(),
         resultInfoJson: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: midjourney_LABEL,
         // 0 generating, 1 success, 2 failed, 3 generation failed.
@@ -53571,8 +53631,10 @@ const midjourney = defineFamily({
         model: wire.model || (typeof wire.taskType === 'string' ? wire.taskType : ''),
         param: wire.paramJson,
         result: wire.resultInfoJson,
+        resultField: 'resultInfoJson',
         // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
         resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        urlFields: ['resultInfoJson.resultUrls'],
         expectsFiles: true,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -53597,15 +53659,17 @@ const runwayAleph = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
         // So a 0 with an error code or message is a failure, and a bare 0 is still running.
         const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         return flagRecord(wire, {
             label: runway_aleph_LABEL,
+            raw,
             read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
             // The video; its cover image (resultImageUrl) stays in resultJson.
             resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
+            urlFields: ['response.resultVideoUrl'],
         });
     },
 });
@@ -53637,7 +53701,8 @@ const runway = defineFamily({
         // 1 once the video's 14 days are up.
         expireFlag: unknown().optional(),
     }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: runway_LABEL,
         // Runway spells it `queueing` and `wait`, Market `queuing` and `waiting`.
@@ -53651,8 +53716,10 @@ const runway = defineFamily({
         stateField: 'state',
         param: wire.generateParam,
         result: wire.videoInfo,
+        resultField: 'videoInfo',
         // The video; its cover image (videoInfo.imageUrl) stays in resultJson.
         resultUrls: urlsIn(field(wire.videoInfo, 'videoUrl')),
+        urlFields: ['videoInfo.videoUrl'],
         expectsFiles: true,
         failCode: wire.failCode,
         failMsg: wire.failMsg,
@@ -53672,13 +53739,13 @@ const runway = defineFamily({
 
 
 
+
 const create = (path, model = 'none') => ({
     path,
     model,
     callbackRequired: true,
     body: flatBody,
 });
-const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const modelName = (track) => {
     const name = field(track, 'modelName');
     return typeof name === 'string' ? name : '';
@@ -53702,7 +53769,7 @@ const suno = defineFamily({
         errorMessage: message,
         createTime: schema_time,
     }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const tracks = tracksOf(wire.response);
         const audio = urlsIn(...tracks.map((track) => field(track, 'audioUrl')));
         // CALLBACK_EXCEPTION is "Error during callback process": the webhook failed, not the music.
@@ -53721,6 +53788,7 @@ const suno = defineFamily({
             CALLBACK_EXCEPTION: complete ? 'success' : 'fail',
         }, wire.status);
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno',
             read,
@@ -53728,9 +53796,11 @@ const suno = defineFamily({
             model: modelInParam(wire.param) || modelName(tracks[0]),
             param: wire.param,
             result: wire.response,
+            resultField: 'response',
             // Every track's audio, then its cover art (small, and what a release needs). The stream
             // URLs play the same audio while it renders: they stay in resultJson.
             resultUrls: urlsIn(audio, ...tracks.map((track) => field(track, 'imageUrl'))),
+            urlFields: ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53749,10 +53819,11 @@ const sunoLyrics = defineFamily({
     statusPath: '/api/v1/lyrics/record-info',
     create: create('/api/v1/lyrics'),
     schema: looseObject({ ...flagFields, status: unknown(), response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         const items = field(wire.response, 'data');
         const written = Array.isArray(items) && items.some((item) => field(item, 'text'));
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno lyrics',
             read: lookup({
@@ -53768,6 +53839,7 @@ const sunoLyrics = defineFamily({
             param: wire.paramJson ?? field(wire, 'param'),
             // The lyrics are text (response.data[].text and title): they go to result.json.
             result: wire.response,
+            resultField: 'response',
             expectsFiles: false,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53784,7 +53856,7 @@ function stringFlagTask(spec) {
         statusPath: spec.statusPath,
         create: create(spec.createPath),
         schema: looseObject({ ...flagFields, response: unknown().optional() }),
-        normalise: (wire) => {
+        normalise: (wire, raw) => {
             const urls = spec.urls(wire.response);
             const table = { PENDING: 'waiting', SUCCESS: 'success' };
             for (const failure of spec.failures)
@@ -53792,6 +53864,7 @@ function stringFlagTask(spec) {
             if (spec.callbackException)
                 table.CALLBACK_EXCEPTION = urls.length > 0 ? 'success' : 'fail';
             return family_record({
+                raw,
                 taskId: wire.taskId,
                 label: spec.label,
                 read: lookup(table, wire.successFlag),
@@ -53799,7 +53872,9 @@ function stringFlagTask(spec) {
                 model: wire.model || modelInParam(wire.paramJson),
                 param: wire.paramJson,
                 result: wire.response,
+                resultField: 'response',
                 resultUrls: urls,
+                urlFields: spec.urlFields,
                 expectsFiles: true,
                 failCode: wire.errorCode,
                 failMsg: wire.errorMessage,
@@ -53817,6 +53892,7 @@ const sunoWav = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED'],
     callbackException: true,
     urls: (response) => urlsIn(field(response, 'audioWavUrl')),
+    urlFields: ['response.audioWavUrl'],
 });
 const sunoVocalRemoval = stringFlagTask({
     name: 'suno-vocal-removal',
@@ -53827,9 +53903,8 @@ const sunoVocalRemoval = stringFlagTask({
     callbackException: true,
     // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
     // `…Url` field. originData (the source tracks) stays in resultJson.
-    urls: (response) => urlsIn(...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url)),
+    urls: (response) => urlsInFields(response, /Url$/),
+    urlFields: ['response.*Url'],
 });
 const sunoMp4 = stringFlagTask({
     name: 'suno-mp4',
@@ -53840,6 +53915,7 @@ const sunoMp4 = stringFlagTask({
     failures: ['CREATE_TASK_FAILED', 'GENERATE_MP4_FAILED'],
     callbackException: false,
     urls: (response) => urlsIn(field(response, 'videoUrl')),
+    urlFields: ['response.videoUrl'],
 });
 const sunoMidi = defineFamily({
     name: 'suno-midi',
@@ -53847,7 +53923,8 @@ const sunoMidi = defineFamily({
     statusPath: '/api/v1/midi/record-info',
     create: create('/api/v1/midi/generate'),
     schema: looseObject({ ...flagFields, midiData: unknown().optional() }),
-    normalise: (wire) => family_record({
+    normalise: (wire, raw) => family_record({
+        raw,
         taskId: wire.taskId,
         label: 'Suno MIDI',
         // An *integer* flag here, unlike WAV and MP4: 0 pending, 1 success, 2 create failed,
@@ -53857,6 +53934,7 @@ const sunoMidi = defineFamily({
         param: wire.paramJson,
         // Notes per instrument, no file: result.json.
         result: wire.midiData,
+        resultField: 'midiData',
         expectsFiles: false,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -53870,7 +53948,7 @@ const sunoCover = defineFamily({
     statusPath: '/api/v1/suno/cover/record-info',
     create: create('/api/v1/suno/cover/generate'),
     schema: looseObject({ ...flagFields, response: unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
         // The page contradicts itself: its enum text says "0-Pending, 1-Success, 2-Generating,
         // 3-Generation failed", its prose PENDING, SUCCESS, CREATE_TASK_FAILED, GENERATE_COVER_FAILED.
         // Both are read. A 2 is still generating unless it carries an error: failing a task that is
@@ -53878,6 +53956,7 @@ const sunoCover = defineFamily({
         const errored = !['', '0', '200'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
         const failedAt2 = errored ? 'fail' : 'generating';
         return family_record({
+            raw,
             taskId: wire.taskId,
             label: 'Suno cover image',
             read: lookup({
@@ -53893,7 +53972,9 @@ const sunoCover = defineFamily({
             stateField: 'successFlag',
             param: wire.paramJson,
             result: wire.response,
+            resultField: 'response',
             resultUrls: urlsIn(field(wire.response, 'images')),
+            urlFields: ['response.images'],
             expectsFiles: true,
             failCode: wire.errorCode,
             failMsg: wire.errorMessage,
@@ -53901,6 +53982,86 @@ const sunoCover = defineFamily({
             completeTime: wire.completeTime,
         });
     },
+});
+
+;// CONCATENATED MODULE: ./src/kie/apis/suno-voice.ts
+// Suno custom voice (new in the 2026-07 docs): validate a voice sample, then generate the voice
+// from it. Endpoints from the docs' OpenAPI fragments (suno-api/suno-voice-*: validate,
+// validate-info, generate, record-info, regenerate, check-voice); their record fields are not
+// published, so the record is read as the other Suno records are (status or successFlag,
+// response, errorCode, errorMessage) and defensively: every `…Url` of `response` is a result,
+// failure names are read from their suffix, and anything else is waited through with a warning.
+
+
+
+// The Suno states the other Suno records document, and the successFlag integers.
+const suno_voice_STATES = {
+    PENDING: 'waiting',
+    GENERATING: 'generating',
+    TEXT_SUCCESS: 'generating',
+    FIRST_SUCCESS: 'generating',
+    SUCCESS: 'success',
+    0: 'waiting',
+    1: 'success',
+    2: 'fail',
+    3: 'fail',
+};
+// CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR … and whatever the voice pages
+// call theirs (GENERATE_VOICE_FAILED, say): the suffix says it.
+const FAILURE = /_(FAILED|ERROR)$/;
+function voiceFamily(spec) {
+    return defineFamily({
+        name: spec.name,
+        label: spec.label,
+        statusPath: spec.statusPath,
+        // No model field; callBackUrl is optional on these pages (unlike music generation).
+        create: { path: spec.createPath, model: 'none', callbackRequired: false, body: flatBody },
+        schema: looseObject({
+            ...flagFields,
+            status: unknown().optional(),
+            response: unknown().optional(),
+        }),
+        normalise: (wire, raw) => {
+            const byStatus = wire.status != null && wire.status !== '';
+            const value = byStatus ? wire.status : wire.successFlag;
+            const given = typeof value === 'string' ? value.trim() : '';
+            const table = FAILURE.test(given) ? { ...suno_voice_STATES, [given]: 'fail' } : suno_voice_STATES;
+            return family_record({
+                raw,
+                taskId: wire.taskId,
+                label: spec.label,
+                read: lookup(table, value),
+                stateField: byStatus ? 'status' : 'successFlag',
+                param: wire.paramJson ?? field(raw, 'param'),
+                result: wire.response,
+                resultField: 'response',
+                // Every URL `response` holds in a field named `…Url` or `…Urls`.
+                resultUrls: urlsInFields(wire.response, /Urls?$/),
+                urlFields: ['response.*Url', 'response.*Urls'],
+                expectsFiles: spec.expectsFiles,
+                failCode: wire.errorCode,
+                failMsg: wire.errorMessage,
+                createTime: wire.createTime,
+                completeTime: wire.completeTime,
+            });
+        },
+    });
+}
+/** POST /api/v1/voice/generate `{taskId, verifyUrl, voiceName?, description?, style?, …}`. */
+const sunoVoice = voiceFamily({
+    name: 'suno-voice',
+    label: 'Suno custom voice',
+    statusPath: '/api/v1/voice/record-info',
+    createPath: '/api/v1/voice/generate',
+    expectsFiles: true,
+});
+/** POST /api/v1/voice/validate `{voiceUrl, vocalStartS, vocalEndS, language?}`: the sample checked. */
+const sunoVoiceValidate = voiceFamily({
+    name: 'suno-voice-validate',
+    label: 'Suno voice validation',
+    statusPath: '/api/v1/voice/validate-info',
+    createPath: '/api/v1/voice/validate',
+    expectsFiles: false,
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/veo.ts
@@ -53919,20 +54080,25 @@ const veo = defineFamily({
         body: flatBody,
     },
     schema: flagSchema,
-    normalise: (wire) => flagRecord(wire, {
+    normalise: (wire, raw) => flagRecord(wire, {
         label: veo_LABEL,
+        raw,
         // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
         // and error text also name 3 (generation failed): both read as fail.
         read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
         // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
         // video) stay in resultJson: downloading them too would fetch the same video twice.
+        // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
+        // places looked in when this one is empty (result-urls.ts).
         resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+        urlFields: ['response.resultUrls'],
     }),
 });
 
 ;// CONCATENATED MODULE: ./src/kie/apis/index.ts
 // Every Kie.ai API family the action can wait for, by the `api` input's value. Adding a family is
 // one module beside this file and one line here.
+
 
 
 
@@ -53954,6 +54120,8 @@ const FAMILIES = [
     sunoMp4,
     sunoMidi,
     sunoCover,
+    sunoVoice,
+    sunoVoiceValidate,
     fourOImage,
     fluxKontext,
     midjourney,
@@ -53964,6 +54132,69 @@ const DEFAULT_API = market.name;
 /** The family for an `api` value, or undefined for one the action does not know. */
 function apiFamily(name) {
     return FAMILIES.find((family) => family.name === name);
+}
+
+;// CONCATENATED MODULE: ./src/settings/units.ts
+// Human units for inputs: durations ("90", "250ms", "1h30m") and sizes ("2GB", "512KB").
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+/** Milliseconds from plain seconds or unit parts; undefined when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (/^\d+(?:\.\d+)?$/.test(value))
+        return Math.round(Number(value) * 1_000);
+    if (!DURATION.test(value))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
+        total += Number(amount) * DURATION_UNITS_MS[unit];
+    }
+    return Math.round(total);
+}
+/** "1h 2m 3s", "4.2s", "250ms": short and readable in logs and summaries. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+    const totalSeconds = Math.round(ms / 1_000);
+    const hours = Math.floor(totalSeconds / 3_600);
+    const minutes = Math.floor((totalSeconds % 3_600) / 60);
+    const seconds = totalSeconds % 60;
+    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`]
+        .filter(Boolean)
+        .join(' ');
+}
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: 1024,
+    mb: 1024 ** 2,
+    gb: 1024 ** 3,
+    tb: 1024 ** 4,
+};
+/** Bytes from "1048576", "512KB", "2GB" (binary multiples, as GitHub's own limits are). */
+function parseSize(text) {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(text.trim());
+    if (!match)
+        return undefined;
+    return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
+}
+/** "1.5 GB", "340 KB", "12 B". */
+function formatSize(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/** "1 poll", "3 polls". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/faults.ts
@@ -53993,6 +54224,11 @@ class KieApiError extends Error {
 }
 // Kie.ai's 455 means maintenance: minutes, not seconds. Polling it every 3 s only adds load.
 const MAINTENANCE_BACKOFF_MS = 30_000;
+// A 500 can announce maintenance too ("System maintenance in progress"): the same long backoff.
+const MAINTENANCE = /maint[ae]nance/i;
+// What a status endpoint says of an id it has no record of: "recordInfo is null" (Market's docs),
+// "record is null" (4o Image's), "The record does not exist" (real replies, HTTP 200, code 422).
+const NO_RECORD = /record(Info)? is null|record does not exist/i;
 /** What a code means for a poller, following the table in Kie.ai's documentation. */
 function describeCode(code, serverMessage, subject, names, retryAfterMs) {
     const said = serverMessage ? `: "${serverMessage}"` : '';
@@ -54018,9 +54254,8 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 408:
             return new KieApiError('fatal', `Kie.ai gave up on ${task}: no result for over 10 minutes (408${said}).`, code);
         case 422:
-            // Only the documented "recordInfo is null" (Market) or "record is null" (4o Image's pages)
-            // means the id is not visible yet.
-            if (taskId !== undefined && /record(Info)? is null/i.test(serverMessage)) {
+            // Only a reply that the record is missing means the id is not visible yet (NO_RECORD).
+            if (taskId !== undefined && NO_RECORD.test(serverMessage)) {
                 return new KieApiError('not-ready', `Kie.ai does not know task ${taskId} yet (422${said}).`, code, undefined, { hint });
             }
             // Another 422 about a task ("records within 14 days" on Veo and 4o): its family's hint.
@@ -54030,16 +54265,56 @@ function describeCode(code, serverMessage, subject, names, retryAfterMs) {
         case 433:
             return new KieApiError('fatal', `The API key's usage cap is exhausted (433${said}). Raise the cap in Kie.ai's console.`, code);
         case 455:
-            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}).`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+            return new KieApiError('transient', `Kie.ai is under maintenance (455${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
         case 501:
             return new KieApiError('fatal', `Generation failed for ${task} (501${said}).`, code);
         case 505:
             return new KieApiError('fatal', `The feature is disabled on Kie.ai (505${said}).`, code);
     }
+    if (code >= 500 && MAINTENANCE.test(serverMessage)) {
+        return new KieApiError('transient', `Kie.ai is under maintenance (${code}${said}); trying again no more than every ${MAINTENANCE_BACKOFF_MS / 1_000}s.`, code, Math.max(retryAfterMs ?? 0, MAINTENANCE_BACKOFF_MS));
+    }
     if (code >= 500) {
         return new KieApiError('transient', `Kie.ai server error (${code}${said}).`, code, retryAfterMs);
     }
     return new KieApiError('fatal', `Kie.ai refused the request (${code}${said}).`, code);
+}
+/** Code 200 with no record (`data` null or missing), seen for an unknown id instead of the
+ * documented 422: not visible (yet), so the same grace. */
+function noRecord(taskId, data, hint) {
+    const given = data === null ? 'null' : 'missing';
+    const message = `Kie.ai has no record of task ${taskId} (code 200, data ${given}).`;
+    return new KieApiError('not-ready', message, 200, undefined, { hint });
+}
+// Cloudflare, in front of Kie.ai, answers a client it will not serve with a plain-text
+// "error code: NNNN" (HTTP 403). Waiting does not change its mind: only the client can.
+const CLOUDFLARE_REFUSALS = {
+    '1006': "the runner's network address is banned",
+    '1007': "the runner's network address is banned",
+    '1008': "the runner's network address is banned",
+    '1009': "the runner's country or region is blocked",
+    '1010': "the client's signature is banned (its User-Agent, or a proxy's fingerprint)",
+    '1012': 'access is denied',
+    '1020': 'a firewall rule blocks the request',
+};
+/**
+ * What a reply that is not a Kie.ai envelope means when it refuses the caller (HTTP 403 from
+ * Cloudflare or a proxy, 407 from a proxy that wants credentials), or undefined when it does not.
+ */
+function refusalMeaning(status, body) {
+    if (status === 407)
+        return 'a proxy between the runner and Kie.ai wants credentials';
+    if (status !== 403)
+        return undefined;
+    const cloudflare = /error code:?\s*(\d{4})/i.exec(body)?.[1];
+    return ((cloudflare && CLOUDFLARE_REFUSALS[cloudflare]) ||
+        'something in front of Kie.ai (a proxy, firewall or CDN) refuses this client');
+}
+/** The one line for a refusal: what it means and what to check, naming base-url. */
+function describeRefusal(status, said, meaning, baseUrl, userAgent, names) {
+    return (`${baseUrl} refused this client (HTTP ${status}: ${said}): ${meaning}. Waiting will not help: ` +
+        `check the runner's proxy settings (https_proxy, no_proxy), that nothing rewrites the ` +
+        `User-Agent (${userAgent}), the runner's network, and ${names.of(Inputs.BaseUrl)}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/kie/exchange.ts
@@ -54112,6 +54387,95 @@ async function readReply(response, request) {
         chunks.push(chunk);
     }
     return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/kie/base-url-watch.ts
+// When to give up on base-url for the whole step: it never answered for too long, or it keeps
+// refusing this client (Cloudflare's "error code: 1010"). Waiting for the timeout would only
+// repeat the same fault for half an hour; one line saying what to check helps.
+
+
+
+
+// Connection errors that happen before a byte of the request leaves this machine.
+const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A base-url that has never answered is given up on this long after the first try, so the step
+ * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
+const UNANSWERED_LIMIT_MS = 90_000;
+/** A refusal (Cloudflare's "error code: 1010", a proxy's 403) is tried this many times, within
+ * REFUSAL_WINDOW_MS of the first, before the step gives up on base-url: one may be a blip. */
+const REFUSAL_TRIES = 3;
+const REFUSAL_WINDOW_MS = 30_000;
+class BaseUrlWatch {
+    baseUrl;
+    names;
+    now;
+    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
+    hasAnswered = false;
+    unansweredSince;
+    /** Refusals in a row, and when the first of them came. */
+    refusals = 0;
+    refusedSince;
+    /** The verdict: every request of the step fails with this from now on. */
+    givenUp;
+    constructor(baseUrl, names, now) {
+        this.baseUrl = baseUrl;
+        this.names = names;
+        this.now = now;
+    }
+    throwIfGivenUp() {
+        if (this.givenUp)
+            throw this.givenUp;
+    }
+    /** An HTTP reply came. */
+    answered() {
+        this.hasAnswered = true;
+    }
+    /** A reply that is not a refusal: the refusals so far were a blip. */
+    accepted() {
+        this.refusals = 0;
+        this.refusedSince = undefined;
+    }
+    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
+    connectionFault(error, started) {
+        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
+        const reason = `Request to Kie.ai failed: ${error.message}`;
+        if (this.hasAnswered) {
+            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
+        }
+        if (this.givenUp)
+            return this.givenUp; // one verdict, whichever request ends last
+        this.unansweredSince ??= started;
+        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
+        const silentMs = this.now() - this.unansweredSince;
+        if (silentMs < UNANSWERED_LIMIT_MS) {
+            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
+        }
+        this.givenUp = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
+            `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
+        return this.givenUp;
+    }
+    /** A refusal (faults.ts's refusalMeaning): tried a few times, then base-url is given up on. */
+    refused(status, said, meaning) {
+        if (this.givenUp)
+            return this.givenUp;
+        this.refusals++;
+        this.refusedSince ??= this.now();
+        const line = describeRefusal(status, said, meaning, this.baseUrl, USER_AGENT, this.names);
+        const late = this.now() - this.refusedSince >= REFUSAL_WINDOW_MS;
+        // Refused at the edge, the request never reached Kie.ai: safe to repeat, even a create.
+        if (this.refusals < REFUSAL_TRIES && !late) {
+            return new KieApiError('transient', line, status, undefined, {
+                neverSent: true,
+                retryBy: this.refusedSince + REFUSAL_WINDOW_MS,
+            });
+        }
+        this.givenUp = new KieApiError('fatal', line, status, undefined, {
+            neverSent: true,
+            unreachable: true,
+        });
+        return this.givenUp;
+    }
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -54212,11 +54576,7 @@ function sanitisedRecord(record, secrets) {
 
 
 
-// Connection errors that happen before a byte of the request leaves this machine.
-const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** A base-url that has never answered is given up on this long after the first try, so the step
- * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
-const UNANSWERED_LIMIT_MS = 90_000;
+
 /** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
  * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
 const POLL_GRACE_MS = 1_000;
@@ -54230,10 +54590,8 @@ class KieClient {
     names;
     /** Redacted from every reply: a server may echo the key back in a message or a URL. */
     secrets;
-    /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
-    answered = false;
-    unansweredSince;
-    unreachable;
+    /** Whether base-url is given up on: silent too long, or refusing this client. */
+    watch;
     constructor(options) {
         this.api = options.api ?? apiFamily(DEFAULT_API);
         this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -54242,6 +54600,7 @@ class KieClient {
         this.now = options.now ?? Date.now;
         this.names = options.names ?? ACTION_NAMES;
         this.secrets = [options.apiKey].filter(Boolean);
+        this.watch = new BaseUrlWatch(this.baseUrl, this.names, this.now);
         // No redirects: the key must reach no host but base-url, and an API that redirects is
         // misconfigured anyway (the error says where it pointed).
         this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], {
@@ -54259,6 +54618,8 @@ class KieClient {
         const hint = this.api.unknownTaskHint(this.names);
         const limits = { cutOffAt: this.graced(deadline) };
         const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
+        if (envelope.data == null)
+            throw noRecord(taskId, envelope.data, hint);
         const record = this.api.read(envelope.data);
         if ('unreadable' in record) {
             throw new KieApiError('transient', `Kie.ai answered code 200 without a readable ${this.api.label} task record for ${taskId} (${describeShape(envelope.data)}: ${record.unreadable}).`, 200);
@@ -54325,8 +54686,7 @@ class KieClient {
     }
     async call(method, url, subject, body, limits = {}) {
         const { signal } = limits;
-        if (this.unreachable)
-            throw this.unreachable;
+        this.watch.throwIfGivenUp();
         signal?.throwIfAborted();
         this.logger.debug(`${method} ${url}`);
         const started = this.now();
@@ -54341,31 +54701,12 @@ class KieClient {
                 throw signal.reason;
             if (error instanceof KieApiError)
                 throw error;
-            throw this.connectionFault(error, started);
+            throw this.watch.connectionFault(error, started);
         }
-        this.answered = true;
+        this.watch.answered();
         const text = redact(reply.body, this.secrets);
         this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
         return this.classify(reply.status, reply.headers, text, subject);
-    }
-    /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
-    connectionFault(error, started) {
-        const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
-        const reason = `Request to Kie.ai failed: ${error.message}`;
-        if (this.answered) {
-            return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
-        }
-        if (this.unreachable)
-            return this.unreachable; // one verdict, whichever request ends last
-        this.unansweredSince ??= started;
-        const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
-        const silentMs = this.now() - this.unansweredSince;
-        if (silentMs < UNANSWERED_LIMIT_MS) {
-            return new KieApiError('transient', `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`, undefined, undefined, { neverSent, retryBy: giveUpAt });
-        }
-        this.unreachable = new KieApiError('fatal', `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
-            `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`, undefined, undefined, { neverSent, unreachable: true });
-        return this.unreachable;
     }
     classify(status, headers, body, subject) {
         if (status === 429) {
@@ -54375,9 +54716,13 @@ class KieClient {
             throw new KieApiError('fatal', `${this.names.of(Inputs.BaseUrl)} answered HTTP ${status} redirecting to ${capText(redact(headers.location ?? '(nowhere)', this.secrets))}; set it to the API's own address.`, status);
         }
         const envelope = parseEnvelope(body, this.secrets);
+        const refusal = envelope ? undefined : refusalMeaning(status, body);
+        if (refusal)
+            throw this.watch.refused(status, excerpt(body), refusal);
+        this.watch.accepted();
         if (!envelope) {
-            // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
-            // the task, so worth another try. Only auth, credits and a wrong address are not.
+            // Proxies and CDNs answer with HTML or text: infrastructure, not the task, so worth another
+            // try. Only auth, credits, a wrong address and a refusal (above) are not.
             if (status === 401 || status === 402)
                 throw describeCode(status, '', subject, this.names);
             if (status === 404) {
@@ -54603,7 +54948,7 @@ async function createTask(client, budget, request, deadline, deps) {
         const message = `Could not create a task ${creating(client, request)}: ${error.message}` +
             (unsure
                 ? " A task may have been created anyway: check Kie.ai's logs before running again."
-                : error.more.queued
+                : error.more.queued || error.neverSent
                     ? ' Nothing was created.'
                     : '');
         return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };
@@ -57263,7 +57608,7 @@ function quote(text) {
         .split(/\r\n?|\n/)
         .map((line) => `> ${mdText(line.trim())}`);
 }
-const amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const summary_amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
 /** The summary's credit line, short; undefined when the step read no balance at all. */
 function creditsLine(report) {
     const { credits } = report;
@@ -57271,14 +57616,14 @@ function creditsLine(report) {
         return undefined;
     const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
     const tasksSay = own.length > 0
-        ? ` (the ${own.length > 1 ? 'tasks report' : 'task reports'} ${amount(sum(own))})`
+        ? ` (the ${own.length > 1 ? 'tasks report' : 'task reports'} ${summary_amount(sum(own))})`
         : '';
     const used = creditsUsed(credits);
     if (used !== undefined) {
-        return `**Credits:** ${amount(used)} used${tasksSay} · ${amount(credits.after)} left`;
+        return `**Credits:** ${summary_amount(used)} used${tasksSay} · ${summary_amount(credits.after)} left`;
     }
     if (credits.before !== undefined) {
-        return `**Credits:** ${amount(credits.before)} at the start, not read after${tasksSay}`;
+        return `**Credits:** ${summary_amount(credits.before)} at the start, not read after${tasksSay}`;
     }
     return `**Credits:** the balance could not be read${tasksSay}`;
 }

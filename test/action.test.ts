@@ -66,13 +66,20 @@ describe('the action', () => {
   });
 
   it('warns about a resultJson of an unexpected shape', async () => {
-    kie.script('task-1', [{ state: 'success' }], {
-      resultJson: '{"resultUrls":"https://x/a.png"}',
-    });
+    kie.script('task-1', [{ state: 'success' }], { resultJson: '["https://x/a.png"]' });
     const run = await runInProcess(inputs());
     expect(run.failed).toBe(false);
     expect(run.outputs.resultUrls).toBe('[]');
     expect(run.log).toMatch(/::warning::Task task-1: resultJson has an unexpected shape/);
+  });
+
+  it('reads a lone URL string in resultUrls as that one URL', async () => {
+    kie.script('task-1', [{ state: 'success' }], {
+      resultJson: '{"resultUrls":"https://x/a.png"}',
+    });
+    const run = await runInProcess(inputs());
+    expect(run.outputs.resultUrls).toBe('["https://x/a.png"]');
+    expect(run.log).not.toContain('::warning::');
   });
 
   it('reads a record whose fields have surprising types instead of retrying it forever', async () => {

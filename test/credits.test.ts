@@ -23,6 +23,8 @@ useLocalServers((started) => ({ kie } = started));
 const inputs = (extra: Record<string, string>) =>
   localInputs(kie, { 'max-requests-per-second': '100', ...extra });
 const running: KieReply = { state: 'generating' };
+// A success with a result URL: one without warns that it holds none.
+const withImage = { resultJson: '{"resultUrls":["https://cdn.example/a.png"]}' };
 const balanceReads = () => kie.requests.filter((request) => request.path === CREDIT_PATH);
 const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
 const warnings = (log: string) => log.split('\n').filter((line) => line.startsWith('::warning::'));
@@ -32,7 +34,7 @@ const always = (reply: RawReply) => Array.from({ length: 10 }, () => reply);
 
 describe('the balance before and after', () => {
   it('reads it once before and once after, and sets what the run used', async () => {
-    kie.script('t1', [running, running, { state: 'success' }]);
+    kie.script('t1', [running, running, { state: 'success' }], withImage);
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.failed).toBe(false);
     // The simulator takes 1 credit off for a task whose record names no cost.
@@ -152,7 +154,7 @@ describe('the balance before and after', () => {
 
   it('tries a rate-limited or failing read again and then uses it', async () => {
     kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
-    kie.script('t1', [{ state: 'success' }]);
+    kie.script('t1', [{ state: 'success' }], withImage);
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
     expect(balanceReads()).toHaveLength(4);
@@ -177,7 +179,7 @@ describe('the balance before and after', () => {
   }, 15_000);
 
   it('keeps the balance before when only the read after fails', async () => {
-    kie.script('t1', [running, { state: 'success' }]);
+    kie.script('t1', [running, { state: 'success' }], withImage);
     kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 60.62 } }, ...always(htmlPage)]);
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.failed).toBe(false);

@@ -159,7 +159,7 @@ describe('the api input', () => {
     expect(run.failed).toBe(true);
     const errors = run.log.split('\n').filter((line) => line.startsWith('::error::'));
     expect(errors).toEqual([
-      "::error::Input 'api' must be one of market, veo, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-vocal-removal, suno-mp4, suno-midi, suno-cover, 4o-image, flux-kontext, midjourney, luma (got 'sora').",
+      "::error::Input 'api' must be one of market, veo, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-vocal-removal, suno-mp4, suno-midi, suno-cover, suno-voice, suno-voice-validate, 4o-image, flux-kontext, midjourney, luma (got 'sora').",
     ]);
     expect(kie.taskRequests()).toHaveLength(0);
   });

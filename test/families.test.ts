@@ -28,6 +28,8 @@ describe('the API families', () => {
       'suno-mp4',
       'suno-midi',
       'suno-cover',
+      'suno-voice',
+      'suno-voice-validate',
       '4o-image',
       'flux-kontext',
       'midjourney',
@@ -251,7 +253,9 @@ describe('where the docs disagree', () => {
       'nope',
     ]);
     expect(read('veo', { successFlag: 1, response: { resultUrls: 7 } }).warnings).toEqual([
-      'Veo 3.1 reported success but its reply holds no result URL.',
+      'Veo 3.1 reported success but no result URL was found (looked in response.resultUrls, ' +
+        'response.result_urls, response.data.resultUrls, response.data.result_urls, resultUrls, ' +
+        'result_urls); the record as sent is kept in resultJson.',
     ]);
     expect(read('suno-lyrics', { status: 'SUCCESS', response: { data: [] } }).warnings).toEqual([]);
   });

@@ -7,11 +7,11 @@
 import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../settings/units.js';
 import { USER_AGENT } from '../version.js';
 import { apiFamily, DEFAULT_API, type ApiFamily, type CreateRequest } from './apis/index.js';
 import { exchange, type Exchange, type Limits } from './exchange.js';
-import { describeCode, KieApiError, type Subject } from './faults.js';
+import { BaseUrlWatch } from './base-url-watch.js';
+import { describeCode, KieApiError, noRecord, refusalMeaning, type Subject } from './faults.js';
 import { capText, redact } from '../net/server-text.js';
 import {
   describeShape,
@@ -23,9 +23,7 @@ import {
 import { creditsSchema, type Envelope, type TaskRecord } from './schema.js';
 
 export { KieApiError, type FaultKind } from './faults.js';
-
-// Connection errors that happen before a byte of the request leaves this machine.
-const NEVER_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+export { REFUSAL_TRIES, UNANSWERED_LIMIT_MS } from './base-url-watch.js';
 
 export interface KieClientOptions {
   baseUrl: string;
@@ -41,10 +39,6 @@ export interface KieClientOptions {
   names?: InputNames;
 }
 
-/** A base-url that has never answered is given up on this long after the first try, so the step
- * fails within 2 minutes (a last try may take requestTimeoutMs more) instead of the whole timeout. */
-export const UNANSWERED_LIMIT_MS = 90_000;
-
 /** How long a poll may run past the step's deadline (or past being sent, if later): the last poll
  * is sent at the deadline and deserves a reply, but `timeout` must hold, not the request timeout. */
 export const POLL_GRACE_MS = 1_000;
@@ -59,10 +53,8 @@ export class KieClient {
   private readonly names: InputNames;
   /** Redacted from every reply: a server may echo the key back in a message or a URL. */
   private readonly secrets: string[];
-  /** Whether any HTTP reply came in this step: until then, a connection fault may be base-url's. */
-  private answered = false;
-  private unansweredSince?: number;
-  private unreachable?: KieApiError;
+  /** Whether base-url is given up on: silent too long, or refusing this client. */
+  private readonly watch: BaseUrlWatch;
 
   constructor(options: KieClientOptions) {
     this.api = options.api ?? apiFamily(DEFAULT_API)!;
@@ -72,6 +64,7 @@ export class KieClient {
     this.now = options.now ?? Date.now;
     this.names = options.names ?? ACTION_NAMES;
     this.secrets = [options.apiKey].filter(Boolean);
+    this.watch = new BaseUrlWatch(this.baseUrl, this.names, this.now);
     // No redirects: the key must reach no host but base-url, and an API that redirects is
     // misconfigured anyway (the error says where it pointed).
     this.http = new HttpClient(USER_AGENT, [], {
@@ -90,6 +83,7 @@ export class KieClient {
     const hint = this.api.unknownTaskHint(this.names);
     const limits = { cutOffAt: this.graced(deadline) };
     const envelope = await this.call('GET', url, { taskId, hint }, undefined, limits);
+    if (envelope.data == null) throw noRecord(taskId, envelope.data, hint);
     const record = this.api.read(envelope.data);
     if ('unreadable' in record) {
       throw new KieApiError(
@@ -185,7 +179,7 @@ export class KieClient {
     limits: Limits = {},
   ): Promise<Envelope> {
     const { signal } = limits;
-    if (this.unreachable) throw this.unreachable;
+    this.watch.throwIfGivenUp();
     signal?.throwIfAborted();
     this.logger.debug(`${method} ${url}`);
     const started = this.now();
@@ -197,43 +191,12 @@ export class KieClient {
       // Given up on by the caller, or cut off by its time limit: says nothing about base-url.
       if (signal?.aborted) throw signal.reason;
       if (error instanceof KieApiError) throw error;
-      throw this.connectionFault(error as NodeJS.ErrnoException, started);
+      throw this.watch.connectionFault(error as NodeJS.ErrnoException, started);
     }
-    this.answered = true;
+    this.watch.answered();
     const text = redact(reply.body, this.secrets);
     this.logger.debug(`HTTP ${reply.status} in ${this.now() - started}ms: ${excerpt(text)}`);
     return this.classify(reply.status, reply.headers, text, subject);
-  }
-
-  /** No HTTP reply. Retried, except from a base-url that has not answered once for too long. */
-  private connectionFault(error: NodeJS.ErrnoException, started: number): KieApiError {
-    const neverSent = NEVER_SENT_ERRORS.has(error.code ?? '');
-    const reason = `Request to Kie.ai failed: ${error.message}`;
-    if (this.answered) {
-      return new KieApiError('transient', `${reason}.`, undefined, undefined, { neverSent });
-    }
-    if (this.unreachable) return this.unreachable; // one verdict, whichever request ends last
-    this.unansweredSince ??= started;
-    const giveUpAt = this.unansweredSince + UNANSWERED_LIMIT_MS;
-    const silentMs = this.now() - this.unansweredSince;
-    if (silentMs < UNANSWERED_LIMIT_MS) {
-      return new KieApiError(
-        'transient',
-        `${reason} (no answer from ${this.names.of(Inputs.BaseUrl)} yet).`,
-        undefined,
-        undefined,
-        { neverSent, retryBy: giveUpAt },
-      );
-    }
-    this.unreachable = new KieApiError(
-      'fatal',
-      `No answer from ${this.baseUrl} in ${formatDuration(silentMs)} (${error.message}). ` +
-        `Check ${this.names.of(Inputs.BaseUrl)}, and the runner's network or proxy settings.`,
-      undefined,
-      undefined,
-      { neverSent, unreachable: true },
-    );
-    return this.unreachable;
   }
 
   private classify(
@@ -258,9 +221,12 @@ export class KieClient {
       );
     }
     const envelope = parseEnvelope(body, this.secrets);
+    const refusal = envelope ? undefined : refusalMeaning(status, body);
+    if (refusal) throw this.watch.refused(status, excerpt(body), refusal);
+    this.watch.accepted();
     if (!envelope) {
-      // Proxies and Cloudflare answer with HTML or text ("error code: 1010"): infrastructure, not
-      // the task, so worth another try. Only auth, credits and a wrong address are not.
+      // Proxies and CDNs answer with HTML or text: infrastructure, not the task, so worth another
+      // try. Only auth, credits, a wrong address and a refusal (above) are not.
       if (status === 401 || status === 402) throw describeCode(status, '', subject, this.names);
       if (status === 404) {
         throw new KieApiError(

@@ -17,11 +17,25 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 
 // Read helpers for every family's record: any field of a surprising type is read as empty rather
 // than making the whole record unreadable.
+// An empty value comes as null, "" or the string "null" (a legacy image API's): all read as ''.
 export const text = z
   .union([z.string(), z.number()])
   .nullish()
-  .transform((value) => (value == null ? '' : String(value)))
+  .transform((value) => (value == null || /^\s*null\s*$/i.test(String(value)) ? '' : String(value)))
   .catch('');
+/** A count or amount (costTime, creditsConsumed): a number or digits; else (null, "", "null") absent. */
+export const amount = z
+  .unknown()
+  .transform((value) => {
+    const number =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+          ? Number(value)
+          : NaN;
+    return Number.isFinite(number) && number >= 0 ? number : undefined;
+  })
+  .catch(undefined);
 /** Epoch ms as a number or digits; a date string (Veo's "2025-06-06 10:30:00", ISO) parsed. */
 export const time = z
   .unknown()
@@ -105,13 +119,6 @@ export function parseTime(value: unknown): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
-const resultSchema = z.looseObject({
-  resultUrls: z.array(z.string()).optional(),
-  firstFrameUrl: z.array(z.string()).optional(),
-  lastFrameUrl: z.array(z.string()).optional(),
-  resultObject: z.unknown().optional(),
-});
-
 export interface TaskResult {
   /** The parsed result; undefined when resultJson is empty or unreadable. */
   value: unknown;
@@ -136,31 +143,37 @@ export function compactResultJson(result: TaskResult): string {
   return (result.value !== undefined && faithfulJson(result.value, result.raw)) || result.raw;
 }
 
-/** Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form. */
-export function parseResult(raw: string): TaskResult {
-  const result: TaskResult = { value: undefined, raw, resultUrls: [], warnings: [] };
-  if (raw.trim() === '') return result;
+/**
+ * Reads `resultJson`: strict JSON first, then JSON5 for the documented unquoted-key form; a result
+ * encoded twice (a JSON string holding the JSON) is read through. Where its URLs are is for the
+ * family to say (apis/result-urls.ts).
+ */
+export function parseResult(raw: string): { value: unknown; warnings: string[] } {
+  if (raw.trim() === '') return { value: undefined, warnings: [] };
+  let value: unknown;
   try {
-    result.value = JSON.parse(raw);
+    value = JSON.parse(raw);
   } catch {
     try {
-      result.value = JSON5.parse(raw);
+      value = JSON5.parse(raw);
     } catch (error) {
-      result.warnings.push(
-        `resultJson is not JSON (${(error as Error).message}); its raw text is kept in the resultJson output.`,
-      );
-      return result;
+      const why = (error as Error).message;
+      return {
+        value: undefined,
+        warnings: [
+          `resultJson is not JSON (${why}); its raw text is kept in the resultJson output.`,
+        ],
+      };
     }
   }
-  const shape = resultSchema.safeParse(result.value);
-  if (!shape.success) {
-    result.warnings.push(
-      `resultJson has an unexpected shape (${z.prettifyError(shape.error).replaceAll('\n', ' ')}); no result URLs were read from it.`,
-    );
-    return result;
-  }
-  result.resultUrls = shape.data.resultUrls ?? [];
-  return result;
+  if (typeof value === 'string' && /^\s*\{/.test(value)) value = parseResult(value).value ?? value;
+  const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+  return {
+    value,
+    warnings: isObject
+      ? []
+      : [`resultJson has an unexpected shape (not an object); no result URLs were read from it.`],
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ export async function createTask(
       `Could not create a task ${creating(client, request)}: ${error.message}` +
       (unsure
         ? " A task may have been created anyway: check Kie.ai's logs before running again."
-        : error.more.queued
+        : error.more.queued || error.neverSent
           ? ' Nothing was created.'
           : '');
     return { failure: { kind: error.more.queued ? 'timeout' : 'api', message } };

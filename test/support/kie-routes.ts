@@ -21,6 +21,12 @@ export const ROUTES = (
       status: '/api/v1/suno/cover/record-info',
       create: '/api/v1/suno/cover/generate',
     },
+    { api: 'suno-voice', status: '/api/v1/voice/record-info', create: '/api/v1/voice/generate' },
+    {
+      api: 'suno-voice-validate',
+      status: '/api/v1/voice/validate-info',
+      create: '/api/v1/voice/validate',
+    },
     {
       api: '4o-image',
       status: '/api/v1/gpt4o-image/record-info',

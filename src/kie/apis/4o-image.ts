@@ -44,9 +44,10 @@ export const fourOImage = defineFamily({
     // "0.00" to "1.00" while generating.
     progress: z.coerce.number().nullish().catch(undefined),
   }),
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     const byFlag = wire.successFlag != null && wire.successFlag !== '';
     return record({
+      raw,
       taskId: wire.taskId,
       label: LABEL,
       read: byFlag ? lookup(FLAGS, wire.successFlag) : lookup(STATUSES, wire.status),
@@ -54,8 +55,10 @@ export const fourOImage = defineFamily({
       model: wire.model || modelInParam(wire.paramJson),
       param: wire.paramJson,
       result: wire.response,
+      resultField: 'response',
       // The reference says response.resultUrls, the quickstart response.result_urls: either.
       resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+      urlFields: ['response.resultUrls', 'response.result_urls'],
       expectsFiles: true,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,

@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { Inputs, type InputNames } from '../../settings/constants.js';
 import { message, safeStringify, text, time, type TaskRecord, type TaskState } from '../schema.js';
+import { field, locateResultUrls } from './result-urls.js';
+
+export { field, urlsIn } from './result-urls.js';
 
 export interface CreateRequest {
   /** Only for families whose create body has a `model` field. */
@@ -41,7 +44,8 @@ export interface FamilySpec<Wire> extends Omit<
   'read' | 'freshLink' | 'unknownTaskHint'
 > {
   schema: z.ZodType<Wire>;
-  normalise: (wire: Wire) => TaskRecord;
+  /** `raw` is the record as sent, kept whole when a success holds no result URL. */
+  normalise: (wire: Wire, raw: unknown) => TaskRecord;
   freshLink?: ApiFamily['freshLink'];
   unknownTaskHint?: ApiFamily['unknownTaskHint'];
 }
@@ -58,7 +62,7 @@ export function defineFamily<Wire>(spec: FamilySpec<Wire>): ApiFamily {
       if (!wire.success) {
         return { unreadable: z.prettifyError(wire.error).replaceAll('\n', ' ') };
       }
-      return normalise(wire.data);
+      return normalise(wire.data, data);
     },
   };
 }
@@ -103,38 +107,6 @@ export function lookup(
     : { state: 'generating', apiState, documented: false };
 }
 
-/** How deep urlsIn looks: a list of objects holding a list is the deepest shape documented. */
-const MAX_URL_DEPTH = 4;
-
-/**
- * Every non-empty URL string in `values`: strings, arrays of strings, and arrays of objects with
- * `resultUrl` (Midjourney), in order and once each. Anything else is skipped, never thrown on; so
- * is nesting deeper than any documented shape, which would otherwise overflow the stack.
- */
-export function urlsIn(...values: unknown[]): string[] {
-  const found: string[] = [];
-  const visit = (value: unknown, depth: number) => {
-    if (typeof value === 'string') {
-      if (value.trim() !== '') found.push(value.trim());
-    } else if (depth === MAX_URL_DEPTH) {
-      return;
-    } else if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
-    } else if (value !== null && typeof value === 'object' && 'resultUrl' in value) {
-      visit(value.resultUrl, depth + 1);
-    }
-  };
-  for (const value of values) visit(value, 0);
-  return [...new Set(found)];
-}
-
-/** A field of an object that may be anything (null, a string, an array). */
-export function field(value: unknown, name: string): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
-}
-
 /** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
 export function modelInParam(param: unknown): string {
   let value = param;
@@ -155,9 +127,15 @@ export interface RecordParts {
   label: string;
   model?: string;
   param?: unknown;
+  /** The record as sent. */
+  raw: unknown;
   /** The family's result object: resultJson is its JSON ('' when there is none yet). */
   result?: unknown;
+  /** The result object's name in the record (`response`, `videoInfo` …). */
+  resultField: string;
+  /** The URLs in the documented fields, and those fields' names. */
   resultUrls?: string[];
+  urlFields?: string[];
   /** Whether a success should have files (not so for lyrics or MIDI). */
   expectsFiles: boolean;
   /** Used only when the state is fail (some families fill them with 0 on success). */
@@ -175,11 +153,14 @@ export interface RecordParts {
 /** The normalised record from a family's parts. */
 export function record(parts: RecordParts): TaskRecord {
   const { read, label } = parts;
-  const resultUrls = parts.resultUrls ?? [];
-  const warnings = [...(parts.warnings ?? [])];
-  if (read.state === 'success' && parts.expectsFiles && resultUrls.length === 0) {
-    warnings.push(`${label} reported success but its reply holds no result URL.`);
-  }
+  const located = locateResultUrls(parts.resultUrls ?? [], {
+    ...parts,
+    documented: parts.urlFields ?? [],
+    success: read.state === 'success' && parts.expectsFiles,
+  });
+  const warnings = [...(parts.warnings ?? []), ...(located.warning ? [located.warning] : [])];
+  const resultJson =
+    located.rawJson ?? (parts.result == null ? '' : (safeStringify(parts.result) ?? ''));
   const failed = read.state === 'fail';
   return {
     taskId: parts.taskId,
@@ -189,8 +170,8 @@ export function record(parts: RecordParts): TaskRecord {
     stateDocumented: read.documented,
     model: parts.model ?? '',
     param: parts.param,
-    resultJson: parts.result == null ? '' : (safeStringify(parts.result) ?? ''),
-    resultUrls,
+    resultJson,
+    resultUrls: located.urls,
     failCode: failed ? (parts.failCode ?? '') : '',
     failMsg: failed
       ? parts.failMsg || `${label} reported ${parts.stateField} ${read.apiState}.`
@@ -224,10 +205,11 @@ export const flagSchema = z.looseObject({ ...flagFields, response: z.unknown().o
  */
 export function flagRecord(
   wire: z.infer<typeof flagSchema>,
-  parts: { label: string; read: RecordParts['read']; resultUrls: string[] },
+  parts: Pick<RecordParts, 'label' | 'read' | 'raw' | 'resultUrls' | 'urlFields'>,
 ): TaskRecord {
   return record({
     ...parts,
+    resultField: 'response',
     taskId: wire.taskId,
     stateField: 'successFlag',
     model: wire.model || modelInParam(wire.paramJson),

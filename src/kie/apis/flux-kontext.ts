@@ -15,12 +15,14 @@ export const fluxKontext = defineFamily({
     body: flatBody,
   },
   schema: flagSchema,
-  normalise: (wire) =>
+  normalise: (wire, raw) =>
     flagRecord(wire, {
       label: LABEL,
+      raw,
       // 0 GENERATING, 1 SUCCESS, 2 CREATE_TASK_FAILED, 3 GENERATE_FAILED.
       read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
       // resultImageUrl is kept 14 days; originImageUrl (valid 10 minutes) stays in resultJson.
       resultUrls: urlsIn(field(wire.response, 'resultImageUrl')),
+      urlFields: ['response.resultImageUrl'],
     }),
 });

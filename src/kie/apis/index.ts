@@ -17,6 +17,7 @@ import {
   sunoVocalRemoval,
   sunoWav,
 } from './suno.js';
+import { sunoVoice, sunoVoiceValidate } from './suno-voice.js';
 import { veo } from './veo.js';
 
 export type { ApiFamily, CreateRequest } from './family.js';
@@ -33,6 +34,8 @@ const FAMILIES = [
   sunoMp4,
   sunoMidi,
   sunoCover,
+  sunoVoice,
+  sunoVoiceValidate,
   fourOImage,
   fluxKontext,
   midjourney,

@@ -3,8 +3,12 @@
 // `resultJson` is a JSON string. Source: docs market/common/get-task-detail.md, live captures.
 import { z } from 'zod';
 import { Inputs } from '../../settings/constants.js';
-import { message, parseResult, safeStringify, text, time } from '../schema.js';
+import { amount, message, parseResult, safeStringify, text, time } from '../schema.js';
 import { defineFamily, lookup, taskId } from './family.js';
+import { field, locateResultUrls, urlsIn } from './result-urls.js';
+
+// Documented results without files: text (speech-to-text's resultObject) and sora-2-characters' id.
+const FILELESS_RESULTS = ['resultObject', 'character_id'];
 
 export const market = defineFamily({
   name: 'market',
@@ -36,20 +40,32 @@ export const market = defineFamily({
     createTime: time,
     completeTime: time,
     updateTime: time,
-    progress: z.coerce.number().nullish().catch(undefined),
-    // What the task cost, on the records that carry it: credits, and seconds of generation.
-    creditsConsumed: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
-    costTime: z.coerce.number().finite().nonnegative().nullish().catch(undefined),
+    progress: amount,
+    // What the task cost, on the records that carry it: credits, and seconds of generation (the
+    // docs say ms; live records fit seconds: createTime to completeTime).
+    creditsConsumed: amount,
+    costTime: amount,
   }),
-  normalise(wire) {
-    const raw =
+  normalise(wire, raw) {
+    const given =
       typeof wire.resultJson === 'string'
         ? wire.resultJson
         : wire.resultJson == null
           ? ''
           : (safeStringify(wire.resultJson) ?? '');
-    const result = parseResult(raw);
+    // "" until success, null or "null" in some replies: all empty.
+    const sent = given.trim() === 'null' ? '' : given;
+    const result = parseResult(sent);
     const read = lookup(STATES, wire.state);
+    const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+    const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
+      label: 'Market',
+      resultField: 'resultJson',
+      result: result.value,
+      raw,
+      documented: ['resultJson.resultUrls'],
+      success: read.state === 'success' && !fileless,
+    });
     return {
       taskId: wire.taskId,
       state: read.state,
@@ -57,18 +73,19 @@ export const market = defineFamily({
       stateDocumented: read.documented,
       model: wire.model,
       param: wire.param,
-      resultJson: raw,
-      resultUrls: result.resultUrls,
+      // As sent; the whole record when a success has neither URLs nor a result.
+      resultJson: sent || (located.rawJson ?? ''),
+      resultUrls: located.urls,
       // As sent: Market documents them '' on success and fills them on fail.
       failCode: wire.failCode,
       failMsg: wire.failMsg,
       createTime: wire.createTime,
       completeTime: wire.completeTime,
       updateTime: wire.updateTime,
-      progress: wire.progress ?? undefined,
-      creditsConsumed: wire.creditsConsumed ?? undefined,
-      costTime: wire.costTime ?? undefined,
-      warnings: result.warnings,
+      progress: wire.progress,
+      creditsConsumed: wire.creditsConsumed,
+      costTime: wire.costTime,
+      warnings: [...result.warnings, ...(located.warning ? [located.warning] : [])],
     };
   },
 });

@@ -16,8 +16,9 @@ export const midjourney = defineFamily({
     taskType: z.unknown().optional(),
     resultInfoJson: z.unknown().optional(),
   }),
-  normalise: (wire) =>
+  normalise: (wire, raw) =>
     record({
+      raw,
       taskId: wire.taskId,
       label: LABEL,
       // 0 generating, 1 success, 2 failed, 3 generation failed.
@@ -26,8 +27,10 @@ export const midjourney = defineFamily({
       model: wire.model || (typeof wire.taskType === 'string' ? wire.taskType : ''),
       param: wire.paramJson,
       result: wire.resultInfoJson,
+      resultField: 'resultInfoJson',
       // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
       resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+      urlFields: ['resultInfoJson.resultUrls'],
       expectsFiles: true,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,

@@ -15,15 +15,17 @@ export const runwayAleph = defineFamily({
     body: flatBody,
   },
   schema: flagSchema,
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     // The docs: successFlag "1 = success, 0 = failed or in progress", errorCode "0 if successful".
     // So a 0 with an error code or message is a failure, and a bare 0 is still running.
     const errored = !['', '0'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
     return flagRecord(wire, {
       label: LABEL,
+      raw,
       read: lookup({ 0: errored ? 'fail' : 'generating', 1: 'success' }, wire.successFlag),
       // The video; its cover image (resultImageUrl) stays in resultJson.
       resultUrls: urlsIn(field(wire.response, 'resultVideoUrl')),
+      urlFields: ['response.resultVideoUrl'],
     });
   },
 });

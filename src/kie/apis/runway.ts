@@ -26,8 +26,9 @@ export const runway = defineFamily({
     // 1 once the video's 14 days are up.
     expireFlag: z.unknown().optional(),
   }),
-  normalise: (wire) =>
+  normalise: (wire, raw) =>
     record({
+      raw,
       taskId: wire.taskId,
       label: LABEL,
       // Runway spells it `queueing` and `wait`, Market `queuing` and `waiting`.
@@ -44,8 +45,10 @@ export const runway = defineFamily({
       stateField: 'state',
       param: wire.generateParam,
       result: wire.videoInfo,
+      resultField: 'videoInfo',
       // The video; its cover image (videoInfo.imageUrl) stays in resultJson.
       resultUrls: urlsIn(field(wire.videoInfo, 'videoUrl')),
+      urlFields: ['videoInfo.videoUrl'],
       expectsFiles: true,
       failCode: wire.failCode,
       failMsg: wire.failMsg,

@@ -17,6 +17,7 @@ import {
   type ApiFamily,
   type StateTable,
 } from './family.js';
+import { urlsInFields } from './result-urls.js';
 
 const create = (path: string, model: 'optional' | 'none' = 'none') => ({
   path,
@@ -24,9 +25,6 @@ const create = (path: string, model: 'optional' | 'none' = 'none') => ({
   callbackRequired: true,
   body: flatBody,
 });
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const modelName = (track: unknown): string => {
   const name = field(track, 'modelName');
@@ -53,7 +51,7 @@ export const suno = defineFamily({
     errorMessage: message,
     createTime: time,
   }),
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     const tracks = tracksOf(wire.response);
     const audio = urlsIn(...tracks.map((track) => field(track, 'audioUrl')));
     // CALLBACK_EXCEPTION is "Error during callback process": the webhook failed, not the music.
@@ -75,6 +73,7 @@ export const suno = defineFamily({
       wire.status,
     );
     return record({
+      raw,
       taskId: wire.taskId,
       label: 'Suno',
       read,
@@ -82,9 +81,11 @@ export const suno = defineFamily({
       model: modelInParam(wire.param) || modelName(tracks[0]),
       param: wire.param,
       result: wire.response,
+      resultField: 'response',
       // Every track's audio, then its cover art (small, and what a release needs). The stream
       // URLs play the same audio while it renders: they stay in resultJson.
       resultUrls: urlsIn(audio, ...tracks.map((track) => field(track, 'imageUrl'))),
+      urlFields: ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
       expectsFiles: true,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,
@@ -105,10 +106,11 @@ export const sunoLyrics = defineFamily({
   statusPath: '/api/v1/lyrics/record-info',
   create: create('/api/v1/lyrics'),
   schema: z.looseObject({ ...flagFields, status: z.unknown(), response: z.unknown().optional() }),
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     const items = field(wire.response, 'data');
     const written = Array.isArray(items) && items.some((item) => field(item, 'text'));
     return record({
+      raw,
       taskId: wire.taskId,
       label: 'Suno lyrics',
       read: lookup(
@@ -127,6 +129,7 @@ export const sunoLyrics = defineFamily({
       param: wire.paramJson ?? field(wire, 'param'),
       // The lyrics are text (response.data[].text and title): they go to result.json.
       result: wire.response,
+      resultField: 'response',
       expectsFiles: false,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,
@@ -145,6 +148,8 @@ interface SubTask {
   failures: string[];
   callbackException: boolean;
   urls(response: unknown): string[];
+  /** Where urls() looks, for the warning when a success has none. */
+  urlFields: string[];
 }
 
 /** WAV, vocal removal and MP4: successFlag is a *string* (PENDING, SUCCESS …) on these pages. */
@@ -155,12 +160,13 @@ function stringFlagTask(spec: SubTask): ApiFamily {
     statusPath: spec.statusPath,
     create: create(spec.createPath),
     schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
-    normalise: (wire) => {
+    normalise: (wire, raw) => {
       const urls = spec.urls(wire.response);
       const table: StateTable = { PENDING: 'waiting', SUCCESS: 'success' };
       for (const failure of spec.failures) table[failure] = 'fail';
       if (spec.callbackException) table.CALLBACK_EXCEPTION = urls.length > 0 ? 'success' : 'fail';
       return record({
+        raw,
         taskId: wire.taskId,
         label: spec.label,
         read: lookup(table, wire.successFlag),
@@ -168,7 +174,9 @@ function stringFlagTask(spec: SubTask): ApiFamily {
         model: wire.model || modelInParam(wire.paramJson),
         param: wire.paramJson,
         result: wire.response,
+        resultField: 'response',
         resultUrls: urls,
+        urlFields: spec.urlFields,
         expectsFiles: true,
         failCode: wire.errorCode,
         failMsg: wire.errorMessage,
@@ -187,6 +195,7 @@ export const sunoWav = stringFlagTask({
   failures: ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED'],
   callbackException: true,
   urls: (response) => urlsIn(field(response, 'audioWavUrl')),
+  urlFields: ['response.audioWavUrl'],
 });
 
 export const sunoVocalRemoval = stringFlagTask({
@@ -198,12 +207,8 @@ export const sunoVocalRemoval = stringFlagTask({
   callbackException: true,
   // Every stem the type gave (vocalUrl and instrumentalUrl, or the 13 of split_stem): each
   // `…Url` field. originData (the source tracks) stays in resultJson.
-  urls: (response) =>
-    urlsIn(
-      ...Object.entries(isObject(response) ? response : {})
-        .filter(([name]) => name.endsWith('Url'))
-        .map(([, url]) => url),
-    ),
+  urls: (response) => urlsInFields(response, /Url$/),
+  urlFields: ['response.*Url'],
 });
 
 export const sunoMp4 = stringFlagTask({
@@ -215,6 +220,7 @@ export const sunoMp4 = stringFlagTask({
   failures: ['CREATE_TASK_FAILED', 'GENERATE_MP4_FAILED'],
   callbackException: false,
   urls: (response) => urlsIn(field(response, 'videoUrl')),
+  urlFields: ['response.videoUrl'],
 });
 
 export const sunoMidi = defineFamily({
@@ -223,8 +229,9 @@ export const sunoMidi = defineFamily({
   statusPath: '/api/v1/midi/record-info',
   create: create('/api/v1/midi/generate'),
   schema: z.looseObject({ ...flagFields, midiData: z.unknown().optional() }),
-  normalise: (wire) =>
+  normalise: (wire, raw) =>
     record({
+      raw,
       taskId: wire.taskId,
       label: 'Suno MIDI',
       // An *integer* flag here, unlike WAV and MP4: 0 pending, 1 success, 2 create failed,
@@ -234,6 +241,7 @@ export const sunoMidi = defineFamily({
       param: wire.paramJson,
       // Notes per instrument, no file: result.json.
       result: wire.midiData,
+      resultField: 'midiData',
       expectsFiles: false,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,
@@ -248,7 +256,7 @@ export const sunoCover = defineFamily({
   statusPath: '/api/v1/suno/cover/record-info',
   create: create('/api/v1/suno/cover/generate'),
   schema: z.looseObject({ ...flagFields, response: z.unknown().optional() }),
-  normalise: (wire) => {
+  normalise: (wire, raw) => {
     // The page contradicts itself: its enum text says "0-Pending, 1-Success, 2-Generating,
     // 3-Generation failed", its prose PENDING, SUCCESS, CREATE_TASK_FAILED, GENERATE_COVER_FAILED.
     // Both are read. A 2 is still generating unless it carries an error: failing a task that is
@@ -256,6 +264,7 @@ export const sunoCover = defineFamily({
     const errored = !['', '0', '200'].includes(wire.errorCode) || wire.errorMessage.trim() !== '';
     const failedAt2 = errored ? 'fail' : 'generating';
     return record({
+      raw,
       taskId: wire.taskId,
       label: 'Suno cover image',
       read: lookup(
@@ -274,7 +283,9 @@ export const sunoCover = defineFamily({
       stateField: 'successFlag',
       param: wire.paramJson,
       result: wire.response,
+      resultField: 'response',
       resultUrls: urlsIn(field(wire.response, 'images')),
+      urlFields: ['response.images'],
       expectsFiles: true,
       failCode: wire.errorCode,
       failMsg: wire.errorMessage,

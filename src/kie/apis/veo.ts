@@ -15,14 +15,18 @@ export const veo = defineFamily({
     body: flatBody,
   },
   schema: flagSchema,
-  normalise: (wire) =>
+  normalise: (wire, raw) =>
     flagRecord(wire, {
       label: LABEL,
+      raw,
       // The details page's successFlag enum lists 0 generating, 1 success, 2 failed; the summary
       // and error text also name 3 (generation failed): both read as fail.
       read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail' }, wire.successFlag),
       // The generated videos. originUrls (before re-framing) and fullResultUrls (a whole extended
       // video) stay in resultJson: downloading them too would fetch the same video twice.
+      // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
+      // places looked in when this one is empty (result-urls.ts).
       resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+      urlFields: ['response.resultUrls'],
     }),
 });
