@@ -142,7 +142,9 @@ describe('the balance before and after', () => {
 
   it('leaves a refused key to the polls to report: a debug line, no warning', async () => {
     kie.scriptCredits(always({ body: { code: 401, msg: 'You do not have access permissions' } }));
-    kie.script('t1', [{ state: 'success' }]);
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+    });
     const run = await runInProcess(inputs({ 'task-id': 't1' }));
     expect(run.failed).toBe(false);
     expect(warnings(run.log)).toEqual([]);
