@@ -43073,6 +43073,9 @@ const Inputs = {
     Input: 'input',
     CallbackUrl: 'callback-url',
     MinCredits: 'min-credits',
+    ReportCredits: 'report-credits',
+    CompressionLevel: 'compression-level',
+    Archive: 'archive',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -55012,9 +55015,10 @@ function taskCost(record) {
 }
 
 ;// CONCATENATED MODULE: ./src/run/credits.ts
-// The account's credit balance, read once before a step creates or waits and once after its last
-// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
-// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+// The account's credit balance, where it means something: before a step creates a task and after
+// its last task ends (what the run cost), when `min-credits` guards the step, or when
+// `report-credits` asks for it. A wait for tasks that exist already reads nothing by default. The
+// balance is the account's, so whatever else spends on it meanwhile is counted in `used` too.
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
@@ -55060,7 +55064,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
         }
         // The budget refuses early only once the run is cancelled (or base-url given up on).
-        const granted = await budget.acquire(until);
+        const granted = await budget.acquire(until, deps.signal);
         if (deps.signal?.aborted || (!granted && deps.now() < until))
             throw new CancelledError();
         if (!granted)
@@ -55082,7 +55086,7 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
             if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
                 throw error;
             deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
-            await deps.sleep(delay);
+            await deps.sleep(delay, deps.signal);
         }
     }
 }
@@ -55101,6 +55105,10 @@ function belowMinimum(credits, minCredits, names) {
         return undefined;
     return `The Kie.ai balance is ${credits} credits, below ${names.of(Inputs.MinCredits)} (${minCredits}).`;
 }
+/** Whether a step reads the balance at all: what a created task costs, the guard, or asked to. */
+function readsBalance(settings) {
+    return (settings.create !== undefined || settings.minCredits !== undefined || settings.reportCredits);
+}
 /** Both reads of one step, and what they found. */
 class StepBalance {
     settings;
@@ -55109,18 +55117,30 @@ class StepBalance {
     credits = {};
     client;
     names;
+    /** Aborted when the tasks have ended and the first read has had its time after them. */
+    givenUp = new AbortController();
+    readDeps;
+    first;
     constructor(settings, budget, deps) {
         this.settings = settings;
         this.budget = budget;
         this.deps = deps;
         this.client = balanceClient(settings, deps);
         this.names = deps.names ?? ACTION_NAMES;
+        const signals = [this.givenUp.signal, ...(deps.signal ? [deps.signal] : [])];
+        this.readDeps = { ...deps, signal: AbortSignal.any(signals) };
     }
     /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
-     * must not start (below min-credits, or unreadable with it set). */
-    async before(deadline) {
+     * must not go on (below min-credits, or unreadable with it set). A wait runs it beside its
+     * polls, so it may still be going when the tasks end: after() bounds it then. */
+    before(deadline) {
+        this.first = this.readFirst(deadline);
+        return this.first;
+    }
+    async readFirst(deadline) {
         const { minCredits, create } = this.settings;
-        const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+        // A wait is stopped by a refusal, wherever it got to: there is nothing to add.
+        const notStarted = create ? ' Nothing was created.' : '';
         // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
         const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
         if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
@@ -55134,10 +55154,13 @@ class StepBalance {
             this.credits.before = await this.read(now + share);
         }
         catch (error) {
-            if (error instanceof CancelledError) {
-                return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+            const gaveUp = this.givenUp.signal.aborted && !this.deps.signal?.aborted;
+            if (error instanceof CancelledError && !gaveUp) {
+                return { kind: 'cancelled', message: `${error.message}${notStarted}` };
             }
-            const reason = error.message;
+            const reason = gaveUp
+                ? `No answer within ${AFTER_MS / 1_000} s of the last task's end.`
+                : error.message;
             if (minCredits === undefined) {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
@@ -55153,35 +55176,57 @@ class StepBalance {
             }
             return {
                 kind: 'api',
-                message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+                message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason}${notStarted}`,
             };
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'balance', message: `${below} ${notStarted}` } : undefined;
+        return below ? { kind: 'balance', message: `${below}${notStarted}` } : undefined;
     }
-    /** The second read, after the last task; skipped when the first failed (nothing to compare). */
+    /**
+     * The second read, after the last task; skipped when the first failed or refused (nothing to
+     * compare). Both together take AFTER_MS at most from here: a first read still going is given up
+     * then. Resolves to the first read's Failure, if it had one.
+     */
     async after() {
+        const until = this.deps.now() + AFTER_MS;
+        const refused = this.first && (await this.firstBy(this.first, until));
         // A cancelled run has seconds to report before it is killed: none for the balance.
-        if (this.credits.before === undefined || this.deps.signal?.aborted)
-            return;
+        if (refused || this.credits.before === undefined || this.deps.signal?.aborted)
+            return refused;
         try {
-            this.credits.after = await this.read(this.deps.now() + AFTER_MS);
+            this.credits.after = await this.read(until);
         }
         catch (error) {
             if (error instanceof CancelledError)
-                return;
+                return undefined;
             this.deps.logger.warning(`Could not read the Kie.ai credit balance after the tasks: ${error.message} creditsAfter and creditsUsed stay empty.`);
-            return;
+            return undefined;
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`);
+        return undefined;
+    }
+    /** The first read's verdict, giving it up at `until` (epoch ms) if it has not ended by then. */
+    async firstBy(first, until) {
+        const timer = new AbortController();
+        const late = this.deps.sleep(until - this.deps.now(), timer.signal).then(() => {
+            if (!timer.signal.aborted)
+                this.givenUp.abort();
+            return first;
+        });
+        try {
+            return await Promise.race([first, late]);
+        }
+        finally {
+            timer.abort();
+        }
     }
     dispose() {
         this.client.dispose();
     }
     read(until) {
         const { pollIntervalMs } = this.settings;
-        return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
+        return readBalance(this.client, this.budget, this.readDeps, pollIntervalMs, until);
     }
 }
 
@@ -55450,7 +55495,11 @@ async function baseUrlIsPrivate(options, resolve) {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: ./src/results/artifact.ts
+
+
 
 // The characters the results service rejects in a name, plus the other control characters,
 // which it accepts but nobody can read in the UI.
@@ -55467,18 +55516,48 @@ function artifactNameFor(name) {
     return bounded || FALLBACK_NAME;
 }
 const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
+// Formats that are compressed already: deflating them again costs CPU time and saves next to
+// nothing. JSON, text and the rest still are.
+const COMPRESSED_MEDIA = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'mp4', 'm4v', 'webm', 'mov', 'mp3', 'm4a', 'aac']
+    .concat(['ogg', 'oga', 'opus', 'flac'])
+    .map((extension) => `.${extension}`));
+/** zlib's default, and @actions/artifact's and upload-artifact's. */
+const DEFAULT_COMPRESSION_LEVEL = 6;
+/**
+ * One zip has one level, so the files' bytes decide: mostly (over half) compressed media, stored
+ * as they are (0); otherwise the default (6). A 200 MB video with its small result.json is not
+ * deflated, a transcript is.
+ */
+async function compressionFor(files) {
+    let media = 0;
+    let total = 0;
+    for (const file of files) {
+        const { size } = await (0,promises_.stat)(file);
+        total += size;
+        if (COMPRESSED_MEDIA.has(external_node_path_default().extname(file).toLowerCase()))
+            media += size;
+    }
+    return media * 2 > total ? 0 : DEFAULT_COMPRESSION_LEVEL;
+}
 /**
  * Uploads the files as one zipped artifact of the current workflow run. Returns undefined,
  * after one warning, outside a GitHub runner (no ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL).
  */
 async function uploadArtifact(options) {
     const { name, files, rootDirectory, retentionDays, logger, env = process.env } = options;
+    const { compressionLevel, archive = true } = options;
     const missing = RUNNER_VARIABLES.filter((variable) => !env[variable]);
     if (missing.length > 0) {
         logger.warning(`Not uploading artifact "${name}": ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set, so this does not look like a GitHub Actions runner.`);
         return undefined;
     }
-    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as artifact "${name}"`);
+    const skipArchive = !archive && files.length === 1;
+    if (!archive && !skipArchive) {
+        logger.warning(`Zipping the ${files.length} files into artifact "${name}": only a single file can be uploaded unzipped (archive: false).`);
+    }
+    const level = skipArchive ? undefined : (compressionLevel ?? (await compressionFor(files)));
+    const how = skipArchive ? 'unzipped' : `zip level ${level}`;
+    logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
     // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
     // milliseconds at start-up, and most runs never upload an artifact.
     const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
@@ -55486,6 +55565,7 @@ async function uploadArtifact(options) {
     try {
         response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
             retentionDays,
+            ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
         });
     }
     catch (error) {
@@ -55496,12 +55576,13 @@ async function uploadArtifact(options) {
         throw new Error(`Artifact upload failed for "${name}": the service returned no artifact id`);
     }
     const artifact = {
+        name: skipArchive ? external_node_path_default().basename(files[0]) : name,
         id: response.id,
         size: response.size ?? 0,
         digest: response.digest,
         url: artifactUrl(env, response.id),
     };
-    logger.info(`Uploaded artifact "${name}" (${formatSize(artifact.size)}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
+    logger.info(`Uploaded artifact "${artifact.name}" (${formatSize(artifact.size)}, ${how}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`);
     return artifact;
 }
 function artifactUrl(env, id) {
@@ -55540,8 +55621,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -56889,7 +56968,8 @@ async function runPipeline(settings, given) {
     });
     const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
     const balance = new StepBalance(settings, budget, deps);
-    const { credits } = balance;
+    // Left out of the report when not read at all: no credit outputs, no summary line.
+    const credits = readsBalance(settings) ? balance.credits : undefined;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
@@ -56897,18 +56977,23 @@ async function runPipeline(settings, given) {
         const given = settings.taskIds; // told in the summary when the step stops before the wait
         if (unusable)
             return { tasks: [], notWaitedFor: given, failure: unusable };
-        const refused = await balance.before(deadline);
-        if (refused)
-            return { tasks: [], notWaitedFor: given, credits, failure: refused };
         let taskIds = unique(settings.taskIds, logger);
         if (settings.create) {
+            // What the task costs is measured from here, and min-credits must pass before it is paid for.
+            const refused = await balance.before(deadline);
+            if (refused)
+                return { tasks: [], credits, failure: refused };
             const created = await createTask(client, budget, settings.create, deadline, deps);
             if ('failure' in created)
                 return { tasks: [], credits, failure: created.failure };
             taskIds = [created.taskId];
             deps.onCreated?.(created.taskId);
         }
-        const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+        // A wait for tasks that exist reads the balance beside its polls, never before them; a
+        // min-credits refusal stops the polls (not the downloads of tasks that ended).
+        const refusal = new AbortController();
+        const waitSignal = AbortSignal.any([signal, refusal.signal]);
+        const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
@@ -56927,14 +57012,27 @@ async function runPipeline(settings, given) {
         };
         logger.info(`Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`);
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-        const tasks = await Promise.all(taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
+        const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, deps, many)));
-        await balance.after();
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }, many));
+        // Started once every first poll has asked the budget for its slot (they ask at once, in
+        // runTask's first synchronous steps), so the read queues behind them.
+        if (!settings.create && readsBalance(settings)) {
+            void balance.before(deadline).then((refused) => {
+                // A cancelled run is the tasks' to report, with the ids still running.
+                if (refused && refused.kind !== 'cancelled') {
+                    refusal.abort();
+                    budget.cancel();
+                }
+            });
+        }
+        const tasks = await Promise.all(running);
+        const refused = await balance.after();
         const report = { tasks, credits };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
-        const failure = overallFailure(tasks, settings, deps);
+        const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
+        const failure = stopped ?? overallFailure(tasks, settings, deps);
         // What the tasks that did succeed produced is kept even when others failed.
         if (settings.uploadArtifact && !signal.aborted) {
             try {
@@ -57037,10 +57135,12 @@ async function upload(report, taskIds, settings, deps) {
         files,
         rootDirectory: report.downloadDir,
         retentionDays: settings.artifactRetentionDays,
+        compressionLevel: settings.compressionLevel,
+        archive: settings.archive,
         logger: deps.logger,
         env: deps.env,
     });
-    return uploaded && { ...uploaded, name };
+    return uploaded;
 }
 function unique(taskIds, logger) {
     const once = [...new Set(taskIds)];
@@ -57794,6 +57894,10 @@ function settingsSchema(names) {
         [Inputs.ArtifactName]: schemas_string(),
         [Inputs.ArtifactRetentionDays]: refined(Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
         [Inputs.MinCredits]: refined(Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.ReportCredits]: boolean(Inputs.ReportCredits),
+        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
+        [Inputs.CompressionLevel]: refined(Inputs.CompressionLevel, (text) => text === '' || /^\d$/.test(text), 'a whole number from 0 (no compression) to 9 (best)').transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.Archive]: boolean(Inputs.Archive),
     })
         // These only read strings, so they run even when other inputs are wrong: every mistake is
         // reported at once.
@@ -57883,6 +57987,9 @@ function toSettings(raw, workspace) {
         artifactName: raw[Inputs.ArtifactName] || undefined,
         artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
         minCredits: raw[Inputs.MinCredits],
+        reportCredits: raw[Inputs.ReportCredits],
+        compressionLevel: raw[Inputs.CompressionLevel],
+        archive: raw[Inputs.Archive],
     };
 }
 const DEFAULTS = {
@@ -57899,6 +58006,8 @@ const DEFAULTS = {
     [Inputs.UploadArtifact]: 'false',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [Inputs.MaxRequestsPerSecond]: '1.5',
+    [Inputs.ReportCredits]: 'false',
+    [Inputs.Archive]: 'true',
 };
 /**
  * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the

@@ -8,6 +8,7 @@ import { artifactNameFor, uploadArtifact } from '../src/results/artifact.js';
 import {
   readZipEntries,
   startResultsService,
+  zipMethods,
   type ResultsService,
 } from './support/results-service.js';
 
@@ -107,6 +108,7 @@ describe('uploadArtifact', () => {
 
     const digest = createHash('sha256').update(zip).digest('hex');
     expect(uploaded).toEqual({
+      name: 'kie-abc123',
       id: stored!.id,
       size: zip.length,
       digest,
@@ -115,7 +117,7 @@ describe('uploadArtifact', () => {
     expect(stored).toMatchObject({ size: zip.length, hash: `sha256:${digest}` });
     expect(messages.warning).toEqual([]);
     expect(messages.info).toEqual([
-      `Uploaded artifact "kie-abc123" (${(zip.length / 1024).toFixed(1)} KB, id ${stored!.id}): ${uploaded!.url}`,
+      `Uploaded artifact "kie-abc123" (${(zip.length / 1024).toFixed(1)} KB, zip level 0, id ${stored!.id}): ${uploaded!.url}`,
     ]);
   });
 
@@ -213,6 +215,92 @@ describe('uploadArtifact', () => {
     await uploadArtifact({ name, files, rootDirectory: workdir, logger: recordingLogger().logger });
 
     expect(service.artifacts.map((artifact) => artifact.name)).toEqual([name]);
+  });
+
+  describe('compression', () => {
+    const upload = async (files: Record<string, Buffer | string>, more = {}) => {
+      const { logger, messages } = recordingLogger();
+      const uploaded = await uploadArtifact({
+        name: `kie-c-${service.artifacts.length}`,
+        files: await writeFiles(files),
+        rootDirectory: workdir,
+        logger,
+        ...more,
+      });
+      return { uploaded, messages, stored: service.artifacts.at(-1)! };
+    };
+    const text = 'a line of a transcript\n'.repeat(4_000);
+
+    it('stores already-compressed media as it is when it is most of the bytes', async () => {
+      const { stored } = await upload({
+        'video.mp4': randomBytes(300_000),
+        'cover.JPG': randomBytes(50_000),
+        'result.json': '{"ok":true}',
+      });
+      expect(Object.fromEntries(zipMethods(stored.zip!))).toEqual({
+        'video.mp4': 'stored',
+        'cover.JPG': 'stored',
+        'result.json': 'stored',
+      });
+    });
+
+    it.each(['png', 'webp', 'gif', 'webm', 'mov', 'mp3', 'm4a', 'aac', 'ogg', 'opus', 'flac'])(
+      'counts .%s as compressed media',
+      async (extension) => {
+        const { stored } = await upload({ [`a.${extension}`]: randomBytes(2_000), 'b.txt': 'b' });
+        expect(zipMethods(stored.zip!).get(`a.${extension}`)).toBe('stored');
+      },
+    );
+
+    it('deflates text, JSON and other data, and media that is the lesser part', async () => {
+      const { stored } = await upload({ 'transcript.txt': text, 'small.png': randomBytes(1_000) });
+      const methods = zipMethods(stored.zip!);
+      expect(methods.get('transcript.txt')).toBe('deflated');
+      expect(stored.zip!.length).toBeLessThan(text.length / 4);
+    });
+
+    it('takes compression-level as given, either way', async () => {
+      const stored = (await upload({ 'a.txt': text }, { compressionLevel: 0 })).stored;
+      expect(zipMethods(stored.zip!).get('a.txt')).toBe('stored');
+      const media = (await upload({ 'a.png': randomBytes(5_000) }, { compressionLevel: 9 })).stored;
+      expect(zipMethods(media.zip!).get('a.png')).toBe('deflated');
+    });
+  });
+
+  describe('archive: false', () => {
+    it('uploads a single file as it is, named after it, with its own type', async () => {
+      const png = randomBytes(20_000);
+      const files = await writeFiles({ 'nested/image.png': png });
+      const { logger, messages } = recordingLogger();
+
+      const uploaded = await uploadArtifact({
+        name: 'kie-abc123',
+        files,
+        rootDirectory: workdir,
+        archive: false,
+        logger,
+      });
+
+      const [stored] = service.artifacts;
+      expect(stored).toMatchObject({ name: 'image.png', mimeType: 'image/png', finalized: true });
+      expect(stored!.zip!.equals(png)).toBe(true);
+      expect(uploaded).toMatchObject({ name: 'image.png', id: stored!.id, size: png.length });
+      expect(messages.info[0]).toMatch(/^Uploaded artifact "image\.png" \(19\.5 KB, unzipped, id/);
+    });
+
+    it('zips several files all the same, with a warning', async () => {
+      const files = await writeFiles({ 'a.png': randomBytes(100), 'b.png': randomBytes(100) });
+      const { logger, messages } = recordingLogger();
+
+      await uploadArtifact({ name: 'two', files, rootDirectory: workdir, archive: false, logger });
+
+      const [stored] = service.artifacts;
+      expect(stored).toMatchObject({ name: 'two', mimeType: 'application/zip' });
+      expect([...readZipEntries(stored!.zip!).keys()].sort()).toEqual(['a.png', 'b.png']);
+      expect(messages.warning).toEqual([
+        'Zipping the 2 files into artifact "two": only a single file can be uploaded unzipped (archive: false).',
+      ]);
+    });
   });
 
   describe('when the service fails', () => {

@@ -1,9 +1,10 @@
 // Spend: the balance before and after, min-credits, task costs and the credit outputs, through the
 // whole action and the CLI against the local Kie server's balance endpoint.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { readBalance, balanceClient } from '../src/run/credits.js';
+import { readBalance, balanceClient, StepBalance } from '../src/run/credits.js';
+import { parseSettings } from '../src/settings/settings.js';
 import { KieApiError } from '../src/kie/client.js';
 import { RequestBudget } from '../src/wait/budget.js';
 import { localInputs, runInProcess } from './support/action.js';
@@ -21,7 +22,8 @@ let kie: KieServer;
 useLocalServers((started) => ({ kie } = started));
 
 const inputs = (extra: Record<string, string>) =>
-  localInputs(kie, { 'max-requests-per-second': '100', ...extra });
+  localInputs(kie, { 'max-requests-per-second': '100', 'report-credits': 'true', ...extra });
+const POLL_PATH = '/api/v1/jobs/recordInfo';
 const running: KieReply = { state: 'generating' };
 // A success with a result URL: one without warns that it holds none.
 const withImage = { resultJson: '{"resultUrls":["https://cdn.example/a.png"]}' };
@@ -31,6 +33,132 @@ const warnings = (log: string) => log.split('\n').filter((line) => line.startsWi
 const serverError: RawReply = { status: 500, body: { code: 500, msg: 'try again later' } };
 const htmlPage: RawReply = { status: 502, body: '<html><body>Bad gateway</body></html>' };
 const always = (reply: RawReply) => Array.from({ length: 10 }, () => reply);
+
+describe('when the balance is read', () => {
+  // Without report-credits: what a user gets by default.
+  const plain = (extra: Record<string, string>) =>
+    localInputs(kie, { 'max-requests-per-second': '100', ...extra });
+
+  it('reads nothing for a plain wait: no request, empty credit outputs, no summary line', async () => {
+    kie.script('t1', [running, { state: 'success' }]);
+    const run = await runInProcess(plain({ 'task-id': 't1' }));
+    expect(run.failed).toBe(false);
+    expect(kie.requests.map((request) => request.path)).toEqual([POLL_PATH, POLL_PATH]);
+    expect(run.outputs).toMatchObject({ creditsBefore: '', creditsAfter: '', creditsUsed: '' });
+    expect(run.summary).not.toContain('Credits:');
+    expect(run.log).not.toContain('balance');
+  });
+
+  it('reads it before and after when the step creates the task', async () => {
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
+    const run = await runInProcess(plain({ model: 'm', input: '{}' }));
+    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
+    const paths = kie.requests.map((request) => request.path);
+    expect(paths[0]).toBe(CREDIT_PATH);
+    expect(paths.at(-1)).toBe(CREDIT_PATH);
+    expect(balanceReads()).toHaveLength(2);
+  });
+
+  it('reads it for min-credits on a wait, beside the first poll', async () => {
+    kie.script('t1', [running, { state: 'success' }]);
+    const run = await runInProcess(plain({ 'task-id': 't1', 'min-credits': '1' }));
+    expect(run.failed).toBe(false);
+    expect(kie.requests.map((request) => request.path)).toEqual([
+      POLL_PATH,
+      CREDIT_PATH,
+      POLL_PATH,
+      CREDIT_PATH,
+    ]);
+    expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
+  });
+
+  it.each([
+    ['slow', [{ body: { code: 200, data: 7 }, delayMs: 1_500 }]],
+    ['failing', always(serverError)],
+  ] as [string, RawReply[]][])(
+    'polls an existing task first however %s the balance endpoint is',
+    async (_, replies) => {
+      kie.scriptCredits(replies);
+      kie.script('t1', [{ state: 'success' }]);
+      const run = await runInProcess(
+        inputs({ 'task-id': 't1', 'poll-interval': '10ms', timeout: '1m' }),
+      );
+      expect(run.outputs).toMatchObject({ state: 'success', pollCount: '1' });
+      expect(kie.requests[0]!.path).toBe(POLL_PATH);
+      expect(balanceReads().length).toBeGreaterThan(0);
+    },
+  );
+
+  describe('a first read still going when the tasks have ended', () => {
+    const logger = () => {
+      const seen = { warnings: [] as string[] };
+      const log = {
+        info: () => {},
+        debug: () => {},
+        warning: (message: string) => seen.warnings.push(message),
+      };
+      return { log, seen };
+    };
+    async function endTasksDuringSlowRead(extra: Record<string, string>) {
+      kie.scriptCredits(always({ body: { code: 200, data: 1 }, delayMs: 20_000 }));
+      const clock = new VirtualClock(1_000_000);
+      const { log, seen } = logger();
+      const given: Record<string, string> = { ...plain({ 'task-id': 't1' }), ...extra };
+      const settings = parseSettings((name) => given[name] ?? '', {});
+      const deps = { now: clock.now, sleep: clock.sleep, random: () => 0.5, logger: log };
+      const balance = new StepBalance(settings, new RequestBudget(100, clock), deps);
+      try {
+        void balance.before(clock.now() + settings.timeoutMs);
+        // Virtual time stands still meanwhile: the read is in flight when the tasks end.
+        await vi.waitFor(() => expect(balanceReads()).toHaveLength(1));
+        // The last task ends now: the outputs wait for the balance 5 s at most, as for the read after.
+        const refused = await clock.run(balance.after());
+        return { refused, waitedMs: clock.now() - 1_000_000, balance, seen };
+      } finally {
+        balance.dispose();
+      }
+    }
+
+    it('is given up 5 s after them, with one warning and empty outputs', async () => {
+      const { refused, waitedMs, balance, seen } = await endTasksDuringSlowRead({
+        'report-credits': 'true',
+      });
+      expect(refused).toBeUndefined();
+      expect(waitedMs).toBe(5_000);
+      expect(balance.credits).toEqual({});
+      expect(seen.warnings).toEqual([
+        "Could not read the Kie.ai credit balance: No answer within 5 s of the last task's end. Going on without the credit outputs.",
+      ]);
+      expect(balanceReads()).toHaveLength(1);
+    });
+
+    it('fails the step then when min-credits needed it', async () => {
+      const { refused, waitedMs } = await endTasksDuringSlowRead({ 'min-credits': '10' });
+      expect(waitedMs).toBe(5_000);
+      expect(refused).toEqual({
+        kind: 'api',
+        message:
+          "Could not read the Kie.ai credit balance, which 'min-credits' (10) needs checked first: No answer within 5 s of the last task's end.",
+      });
+    });
+  });
+
+  it('kie-task wait reads nothing unless --report-credits', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      env: { KIE_API_KEY: kie.apiKey },
+      cwd: process.cwd(),
+    };
+    const fast = ['--base-url', kie.url, '--max-requests-per-second', '100'];
+    expect(await main(['wait', 't1', ...fast], io)).toBe(0);
+    expect(balanceReads()).toEqual([]);
+    kie.script('t2', [{ state: 'success' }]);
+    expect(await main(['wait', 't2', '--report-credits', ...fast], io)).toBe(0);
+    expect(balanceReads()).toHaveLength(2);
+  });
+});
 
 describe('the balance before and after', () => {
   it('reads it once before and once after, and sets what the run used', async () => {
@@ -44,7 +172,8 @@ describe('the balance before and after', () => {
       creditsUsed: '1',
     });
     const paths = kie.requests.map((request) => request.path);
-    expect(paths[0]).toBe(CREDIT_PATH);
+    // The first poll goes first; the read before queues behind it.
+    expect(paths.slice(0, 2)).toEqual([POLL_PATH, CREDIT_PATH]);
     expect(paths.at(-1)).toBe(CREDIT_PATH);
     expect(balanceReads()).toHaveLength(2);
     expect(balanceReads()[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
@@ -57,7 +186,7 @@ describe('the balance before and after', () => {
       running,
       { state: 'success', record: { creditsConsumed: 2.5, costTime: 14 } },
     ]);
-    kie.script('b', [{ state: 'success', record: { creditsConsumed: 0.8 } }]);
+    kie.script('b', [running, { state: 'success', record: { creditsConsumed: 0.8 } }]);
     kie.script('c', [running, running, { state: 'success' }]);
     const run = await runInProcess(inputs({ 'task-id': 'a b c' }));
     expect(run.failed).toBe(false);
@@ -79,14 +208,10 @@ describe('the balance before and after', () => {
     const run = await runInProcess(inputs({ 'task-id': 't1', 'max-requests-per-second': '4' }));
     expect(run.failed).toBe(false);
     // Read, poll, read: at 4/s each waits its 250 ms slot (less a little for a busy event loop).
-    const [read, poll, after] = kie.requests;
-    expect([read!.path, poll!.path, after!.path]).toEqual([
-      CREDIT_PATH,
-      '/api/v1/jobs/recordInfo',
-      CREDIT_PATH,
-    ]);
-    expect(poll!.at - read!.at).toBeGreaterThanOrEqual(230);
-    expect(after!.at - poll!.at).toBeGreaterThanOrEqual(230);
+    const [poll, read, after] = kie.requests;
+    expect([poll!.path, read!.path, after!.path]).toEqual([POLL_PATH, CREDIT_PATH, CREDIT_PATH]);
+    expect(read!.at - poll!.at).toBeGreaterThanOrEqual(230);
+    expect(after!.at - read!.at).toBeGreaterThanOrEqual(230);
   });
 
   it('leaves the balance unread when the timeout has room for one poll only, unless min-credits', async () => {
@@ -156,8 +281,8 @@ describe('the balance before and after', () => {
 
   it('tries a rate-limited or failing read again and then uses it', async () => {
     kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
-    kie.script('t1', [{ state: 'success' }], withImage);
-    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success', record: withImage }] }]);
+    const run = await runInProcess(inputs({ model: 'm', input: '{}' }));
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsUsed: '1' });
     expect(balanceReads()).toHaveLength(4);
     expect(warnings(run.log)).toEqual([]);
@@ -205,14 +330,17 @@ describe('the balance before and after', () => {
 });
 
 describe('min-credits', () => {
-  it('fails before waiting when the balance is below it, in one line', async () => {
-    kie.script('t1', [{ state: 'success' }]);
-    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100' }));
+  it('stops the wait when the balance is below it, in one line', async () => {
+    kie.script('t1', [running, running, running]);
+    // The next poll 2 s on, long after the verdict (which ends the step at once), even on a busy machine.
+    const slow = { 'poll-interval': '2s', 'max-poll-interval': '2s' };
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toEqual([
-      "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100). No task was waited for.",
+      "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100).",
     ]);
-    expect(kie.taskRequests()).toEqual([]);
+    // The read ran beside the first poll, and no poll followed its verdict.
+    expect(kie.requests.map((request) => request.path)).toEqual([POLL_PATH, CREDIT_PATH]);
     // The id stays in the output, so a later step can wait for it.
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: 't1' });
     expect(run.summary).toContain("below \\'min\\-credits\\' \\(100\\)");
@@ -263,7 +391,8 @@ describe('min-credits', () => {
     expect(run.failed).toBe(true);
     expect(errors(run.log)[0]).toContain('Kie.ai rejected the API key (401');
     expect(errors(run.log)[0]).toContain("Check 'api-key'");
-    expect(kie.requests).toHaveLength(1);
+    // The poll and the read, side by side, both refused.
+    expect(kie.requests).toHaveLength(2);
   });
 
   it.each(['lots', '-5', '1e3', '0x10'])('rejects %j in one line', async (bad) => {
@@ -426,15 +555,15 @@ describe('kie-task credits', () => {
   });
 
   it('wait --json carries the credit fields; --min-credits stops wait with exit 6', async () => {
-    kie.script('t1', [{ state: 'success', record: { creditsConsumed: 3 } }]);
-    const run = await cli(['wait', 't1', '--json', ...fast()]);
+    kie.script('t1', [running, { state: 'success', record: { creditsConsumed: 3 } }]);
+    const run = await cli(['wait', 't1', '--json', '--report-credits', ...fast()]);
     expect(run.code).toBe(0);
     const fields = JSON.parse(run.stdout);
     expect(fields).toMatchObject({ creditsBefore: 60.62, creditsAfter: 57.62, creditsUsed: 3 });
     expect(fields.tasks[0]).toMatchObject({ creditsConsumed: 3 });
     const guarded = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
     expect(guarded.code).toBe(6);
-    expect(guarded.stderr).toContain("below '--min-credits' (100). No task was waited for.");
+    expect(guarded.stderr).toContain("below '--min-credits' (100).\n");
   });
 
   it('create --min-credits creates nothing below the minimum', async () => {

@@ -11,6 +11,7 @@ import { useLocalServers } from './support/servers.js';
 import {
   readZipEntries,
   startResultsService,
+  zipMethods,
   type ResultsService,
 } from './support/results-service.js';
 
@@ -186,6 +187,42 @@ describe('artifact upload', () => {
     );
     expect(run.outputs.artifactDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(run.summary).toContain(run.outputs.artifactUrl);
+  });
+
+  it('uploads a single image unzipped with archive: false, its outputs naming it', async () => {
+    const png = generatedBytes(10_000);
+    succeedWith([media.route('/x/cat.png', { body: png, contentType: 'image/png' })]);
+    const run = await runInProcess(inputs({ 'upload-artifact': 'true', archive: 'false' }), {
+      env: service.env,
+    });
+    expect(run.failed).toBe(false);
+    const [artifact] = service.artifacts;
+    expect(artifact).toMatchObject({ name: 'cat.png', mimeType: 'image/png' });
+    expect(artifact!.zip!.equals(png)).toBe(true);
+    expect(run.outputs.artifactId).toBe(String(artifact!.id));
+    expect(run.summary).toContain('Artifact: cat.png');
+  });
+
+  it('zips with the compression-level given', async () => {
+    succeedWith([
+      media.route('/x/cat.png', { body: generatedBytes(5_000), contentType: 'image/png' }),
+    ]);
+    const run = await runInProcess(
+      inputs({ 'upload-artifact': 'true', 'compression-level': '9' }),
+      {
+        env: service.env,
+      },
+    );
+    expect(run.failed).toBe(false);
+    expect(zipMethods(service.artifacts[0]!.zip!).get('cat.png')).toBe('deflated');
+  });
+
+  it.each(['10', '-1', 'fast', '6.5'])('rejects compression-level %j in one line', async (bad) => {
+    const run = await runInProcess(inputs({ 'upload-artifact': 'true', 'compression-level': bad }));
+    expect(run.log).toContain(
+      `::error::Input 'compression-level' must be a whole number from 0 (no compression) to 9 (best) (got '${bad}').`,
+    );
+    expect(kie.requests).toEqual([]);
   });
 
   it('warns and skips the upload outside a runner, downloads still done', async () => {

@@ -270,13 +270,24 @@ describe('many tasks', () => {
 
 describe('before the wait', () => {
   it('names the tasks not waited for when the step stops before the wait', async () => {
-    kie.balance = 3;
-    const one = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
+    // A download-dir that is a file is refused before any request.
+    const unusable = { download: 'true', 'download-dir': import.meta.filename };
+    const one = await runInProcess(inputs({ 'task-id': 'abc123', ...unusable }));
     expect(headings(one.summary)[0]).toBe('2 ❌ Kie.ai task abc123 was not waited for');
-    const two = await runInProcess(inputs({ 'task-id': 'a b', 'min-credits': '10' }));
+    const two = await runInProcess(inputs({ 'task-id': 'a b', ...unusable }));
     expect(headings(two.summary)[0]).toBe('2 ❌ 2 Kie.ai tasks were not waited for');
     expect(two.outputs).toMatchObject({ taskId: 'a,b', state: '', tasks: '[]' });
     expect(kie.taskRequests()).toEqual([]);
+  });
+
+  it('shows what the first poll saw when min-credits stops a wait', async () => {
+    kie.balance = 3;
+    kie.script('abc123', [{ state: 'generating' }, { state: 'generating' }]);
+    const run = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
+    expect(run.summary).toMatch(
+      /^## ❌ Kie\.ai task <code>abc123<\/code>: generating \(cancelled\)\n/,
+    );
+    expect(run.summary).toContain("> The Kie.ai balance is 3 credits, below 'min-credits' (10).");
   });
 
   it('says no task was created when creating it failed', async () => {

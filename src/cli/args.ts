@@ -18,6 +18,7 @@ export const OPTIONS = {
   'max-requests-per-second': { type: 'string' },
   'base-url': { type: 'string' },
   'min-credits': { type: 'string' },
+  'report-credits': { type: 'boolean' },
   'no-fail': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -16,7 +16,8 @@ Commands:
            have created the task is never repeated, so nothing is billed twice. The new
            task's id is the first line on stdout: id=$(kie-task create ... | head -n1)
   credits  print the account's credit balance ({"credits": <n>} with --json)
-wait and create read the balance before and after too (creditsBefore, creditsAfter, creditsUsed).
+create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
+creditsAfter, creditsUsed); a plain wait does not.
 
 Options:
   --api <api>                     the Kie.ai API the tasks belong to (default market); one of
@@ -37,7 +38,10 @@ Options:
                                   --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 6) before waiting if the balance is below <n>
+  --min-credits <n>               fail (exit 6) if the balance is below <n>: create creates
+                                  nothing, wait stops
+  --report-credits                wait: read the balance before and after, for the credit
+                                  fields (create reads it anyway)
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help

@@ -123,6 +123,7 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     [Inputs.DownloadDir]: values.download,
     [Inputs.FailOnTaskFailure]: values['no-fail'] ? 'false' : 'true',
     [Inputs.MinCredits]: values['min-credits'],
+    [Inputs.ReportCredits]: values['report-credits'] ? 'true' : 'false',
   };
   if (!io.env[API_KEY_ENV]?.trim()) {
     return usageError(`Set the ${API_KEY_ENV} environment variable to your Kie.ai API key.`);

@@ -1,7 +1,11 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { formatSize } from '../settings/units.js';
 
 export interface UploadedArtifact {
+  /** As uploaded: an unzipped file's artifact is named after the file. */
+  name: string;
   id: number;
   size: number;
   /** Hex sha256 of the uploaded zip, as the client computed it. */
@@ -31,6 +35,11 @@ export interface UploadArtifactOptions {
   files: string[];
   rootDirectory: string;
   retentionDays?: number;
+  /** The zip's deflate level, 0-9; undefined: chosen by what the files are (compressionFor). */
+  compressionLevel?: number;
+  /** false: a single file goes up as it is, not zipped, named by the file (upload-artifact's
+   * `archive: false`); several files are zipped all the same, with a warning. */
+  archive?: boolean;
   logger: Logger;
   /**
    * Where to look for the runner's variables; defaults to process.env. Only this module reads
@@ -42,6 +51,32 @@ export interface UploadArtifactOptions {
 
 const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'] as const;
 
+// Formats that are compressed already: deflating them again costs CPU time and saves next to
+// nothing. JSON, text and the rest still are.
+const COMPRESSED_MEDIA = new Set(
+  ['png', 'jpg', 'jpeg', 'webp', 'gif', 'mp4', 'm4v', 'webm', 'mov', 'mp3', 'm4a', 'aac']
+    .concat(['ogg', 'oga', 'opus', 'flac'])
+    .map((extension) => `.${extension}`),
+);
+/** zlib's default, and @actions/artifact's and upload-artifact's. */
+export const DEFAULT_COMPRESSION_LEVEL = 6;
+
+/**
+ * One zip has one level, so the files' bytes decide: mostly (over half) compressed media, stored
+ * as they are (0); otherwise the default (6). A 200 MB video with its small result.json is not
+ * deflated, a transcript is.
+ */
+export async function compressionFor(files: string[]): Promise<number> {
+  let media = 0;
+  let total = 0;
+  for (const file of files) {
+    const { size } = await stat(file);
+    total += size;
+    if (COMPRESSED_MEDIA.has(path.extname(file).toLowerCase())) media += size;
+  }
+  return media * 2 > total ? 0 : DEFAULT_COMPRESSION_LEVEL;
+}
+
 /**
  * Uploads the files as one zipped artifact of the current workflow run. Returns undefined,
  * after one warning, outside a GitHub runner (no ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL).
@@ -50,6 +85,7 @@ export async function uploadArtifact(
   options: UploadArtifactOptions,
 ): Promise<UploadedArtifact | undefined> {
   const { name, files, rootDirectory, retentionDays, logger, env = process.env } = options;
+  const { compressionLevel, archive = true } = options;
   const missing = RUNNER_VARIABLES.filter((variable) => !env[variable]);
   if (missing.length > 0) {
     logger.warning(
@@ -58,7 +94,15 @@ export async function uploadArtifact(
     return undefined;
   }
 
-  logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as artifact "${name}"`);
+  const skipArchive = !archive && files.length === 1;
+  if (!archive && !skipArchive) {
+    logger.warning(
+      `Zipping the ${files.length} files into artifact "${name}": only a single file can be uploaded unzipped (archive: false).`,
+    );
+  }
+  const level = skipArchive ? undefined : (compressionLevel ?? (await compressionFor(files)));
+  const how = skipArchive ? 'unzipped' : `zip level ${level}`;
+  logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
   // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
   // milliseconds at start-up, and most runs never upload an artifact.
   const { DefaultArtifactClient } = await import('@actions/artifact');
@@ -66,6 +110,7 @@ export async function uploadArtifact(
   try {
     response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
       retentionDays,
+      ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -76,13 +121,14 @@ export async function uploadArtifact(
   }
 
   const artifact: UploadedArtifact = {
+    name: skipArchive ? path.basename(files[0]!) : name,
     id: response.id,
     size: response.size ?? 0,
     digest: response.digest,
     url: artifactUrl(env, response.id),
   };
   logger.info(
-    `Uploaded artifact "${name}" (${formatSize(artifact.size)}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`,
+    `Uploaded artifact "${artifact.name}" (${formatSize(artifact.size)}, ${how}, id ${artifact.id})${artifact.url ? `: ${artifact.url}` : ''}`,
   );
   return artifact;
 }

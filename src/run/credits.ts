@@ -1,6 +1,7 @@
-// The account's credit balance, read once before a step creates or waits and once after its last
-// task ends: what the run cost, and a guard that refuses to start below a minimum. The balance is
-// the account's, so whatever else spends on it meanwhile is counted in `used` too.
+// The account's credit balance, where it means something: before a step creates a task and after
+// its last task ends (what the run cost), when `min-credits` guards the step, or when
+// `report-credits` asks for it. A wait for tasks that exist already reads nothing by default. The
+// balance is the account's, so whatever else spends on it meanwhile is counted in `used` too.
 //
 // Without a minimum the balance is a nicety: a balance that cannot be read costs one warning and a
 // few seconds at most, never the step's result. With one it is a precondition: fail closed.
@@ -71,7 +72,7 @@ export async function readBalance(
       throw new KieApiError('transient', PAUSED, undefined, undefined, { queued: true });
     }
     // The budget refuses early only once the run is cancelled (or base-url given up on).
-    const granted = await budget.acquire(until);
+    const granted = await budget.acquire(until, deps.signal);
     if (deps.signal?.aborted || (!granted && deps.now() < until)) throw new CancelledError();
     if (!granted)
       throw new KieApiError('transient', NO_SLOT, undefined, undefined, { queued: true });
@@ -87,7 +88,7 @@ export async function readBalance(
       const late = deps.now() + delay >= endAt;
       if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late) throw error;
       deps.logger.info(`Reading the Kie.ai credit balance: ${error.message} Trying again.`);
-      await deps.sleep(delay);
+      await deps.sleep(delay, deps.signal);
     }
   }
 }
@@ -111,11 +112,24 @@ export function belowMinimum(
   return `The Kie.ai balance is ${credits} credits, below ${names.of(Inputs.MinCredits)} (${minCredits}).`;
 }
 
+/** Whether a step reads the balance at all: what a created task costs, the guard, or asked to. */
+export function readsBalance(
+  settings: Pick<Settings, 'create' | 'minCredits' | 'reportCredits'>,
+): boolean {
+  return (
+    settings.create !== undefined || settings.minCredits !== undefined || settings.reportCredits
+  );
+}
+
 /** Both reads of one step, and what they found. */
 export class StepBalance {
   readonly credits: CreditReport = {};
   private readonly client: KieClient;
   private readonly names: InputNames;
+  /** Aborted when the tasks have ended and the first read has had its time after them. */
+  private readonly givenUp = new AbortController();
+  private readonly readDeps: BalanceDeps;
+  private first?: Promise<Failure | undefined>;
 
   constructor(
     private readonly settings: Settings,
@@ -124,13 +138,22 @@ export class StepBalance {
   ) {
     this.client = balanceClient(settings, deps);
     this.names = deps.names ?? ACTION_NAMES;
+    const signals = [this.givenUp.signal, ...(deps.signal ? [deps.signal] : [])];
+    this.readDeps = { ...deps, signal: AbortSignal.any(signals) };
   }
 
   /** The first read, within a share of the time to the step's `deadline`; a Failure when the step
-   * must not start (below min-credits, or unreadable with it set). */
-  async before(deadline: number): Promise<Failure | undefined> {
+   * must not go on (below min-credits, or unreadable with it set). A wait runs it beside its
+   * polls, so it may still be going when the tasks end: after() bounds it then. */
+  before(deadline: number): Promise<Failure | undefined> {
+    this.first = this.readFirst(deadline);
+    return this.first;
+  }
+
+  private async readFirst(deadline: number): Promise<Failure | undefined> {
     const { minCredits, create } = this.settings;
-    const notStarted = create ? 'Nothing was created.' : 'No task was waited for.';
+    // A wait is stopped by a refusal, wherever it got to: there is nothing to add.
+    const notStarted = create ? ' Nothing was created.' : '';
     // A timeout shorter than two request slots (timeout 0: one poll) would spend its slot on this.
     const slotMs = 1_000 / this.settings.maxRequestsPerSecond;
     if (minCredits === undefined && this.settings.timeoutMs < 2 * slotMs) {
@@ -145,10 +168,13 @@ export class StepBalance {
     try {
       this.credits.before = await this.read(now + share);
     } catch (error) {
-      if (error instanceof CancelledError) {
-        return { kind: 'cancelled', message: `${error.message} ${notStarted}` };
+      const gaveUp = this.givenUp.signal.aborted && !this.deps.signal?.aborted;
+      if (error instanceof CancelledError && !gaveUp) {
+        return { kind: 'cancelled', message: `${error.message}${notStarted}` };
       }
-      const reason = (error as Error).message;
+      const reason = gaveUp
+        ? `No answer within ${AFTER_MS / 1_000} s of the last task's end.`
+        : (error as Error).message;
       if (minCredits === undefined) {
         const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
         // A base-url that refuses every connection is the polls' error to report, once.
@@ -161,30 +187,54 @@ export class StepBalance {
       }
       return {
         kind: 'api',
-        message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason} ${notStarted}`,
+        message: `Could not read the Kie.ai credit balance, which ${this.names.of(Inputs.MinCredits)} (${minCredits}) needs checked first: ${reason}${notStarted}`,
       };
     }
     this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
     const below = belowMinimum(this.credits.before, minCredits, this.names);
-    return below ? { kind: 'balance', message: `${below} ${notStarted}` } : undefined;
+    return below ? { kind: 'balance', message: `${below}${notStarted}` } : undefined;
   }
 
-  /** The second read, after the last task; skipped when the first failed (nothing to compare). */
-  async after(): Promise<void> {
+  /**
+   * The second read, after the last task; skipped when the first failed or refused (nothing to
+   * compare). Both together take AFTER_MS at most from here: a first read still going is given up
+   * then. Resolves to the first read's Failure, if it had one.
+   */
+  async after(): Promise<Failure | undefined> {
+    const until = this.deps.now() + AFTER_MS;
+    const refused = this.first && (await this.firstBy(this.first, until));
     // A cancelled run has seconds to report before it is killed: none for the balance.
-    if (this.credits.before === undefined || this.deps.signal?.aborted) return;
+    if (refused || this.credits.before === undefined || this.deps.signal?.aborted) return refused;
     try {
-      this.credits.after = await this.read(this.deps.now() + AFTER_MS);
+      this.credits.after = await this.read(until);
     } catch (error) {
-      if (error instanceof CancelledError) return;
+      if (error instanceof CancelledError) return undefined;
       this.deps.logger.warning(
         `Could not read the Kie.ai credit balance after the tasks: ${(error as Error).message} creditsAfter and creditsUsed stay empty.`,
       );
-      return;
+      return undefined;
     }
     this.deps.logger.info(
       `Kie.ai credit balance: ${this.credits.after} (${creditsUsed(this.credits)} used on the account since the step started).`,
     );
+    return undefined;
+  }
+
+  /** The first read's verdict, giving it up at `until` (epoch ms) if it has not ended by then. */
+  private async firstBy(
+    first: Promise<Failure | undefined>,
+    until: number,
+  ): Promise<Failure | undefined> {
+    const timer = new AbortController();
+    const late = this.deps.sleep(until - this.deps.now(), timer.signal).then(() => {
+      if (!timer.signal.aborted) this.givenUp.abort();
+      return first;
+    });
+    try {
+      return await Promise.race([first, late]);
+    } finally {
+      timer.abort();
+    }
   }
 
   dispose(): void {
@@ -193,6 +243,6 @@ export class StepBalance {
 
   private read(until: number): Promise<number> {
     const { pollIntervalMs } = this.settings;
-    return readBalance(this.client, this.budget, this.deps, pollIntervalMs, until);
+    return readBalance(this.client, this.budget, this.readDeps, pollIntervalMs, until);
   }
 }

@@ -4,7 +4,7 @@
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import { createTask } from './create.js';
-import { StepBalance } from './credits.js';
+import { readsBalance, StepBalance } from './credits.js';
 import { KieClient } from '../kie/client.js';
 import { sendsKeyInClearText } from '../kie/replies.js';
 import { freshLinkFor } from '../kie/fresh-links.js';
@@ -67,23 +67,29 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   });
   const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
   const balance = new StepBalance(settings, budget, deps);
-  const { credits } = balance;
+  // Left out of the report when not read at all: no credit outputs, no summary line.
+  const credits = readsBalance(settings) ? balance.credits : undefined;
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
     const given = settings.taskIds; // told in the summary when the step stops before the wait
     if (unusable) return { tasks: [], notWaitedFor: given, failure: unusable };
-    const refused = await balance.before(deadline);
-    if (refused) return { tasks: [], notWaitedFor: given, credits, failure: refused };
     let taskIds = unique(settings.taskIds, logger);
     if (settings.create) {
+      // What the task costs is measured from here, and min-credits must pass before it is paid for.
+      const refused = await balance.before(deadline);
+      if (refused) return { tasks: [], credits, failure: refused };
       const created = await createTask(client, budget, settings.create, deadline, deps);
       if ('failure' in created) return { tasks: [], credits, failure: created.failure };
       taskIds = [created.taskId];
       deps.onCreated?.(created.taskId);
     }
-    const source = cancellableSource(budgetedSource(client, budget, deps.names), signal);
+    // A wait for tasks that exist reads the balance beside its polls, never before them; a
+    // min-credits refusal stops the polls (not the downloads of tasks that ended).
+    const refusal = new AbortController();
+    const waitSignal = AbortSignal.any([signal, refusal.signal]);
+    const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
     const many = taskIds.length > 1;
     // One pool for the step: however many tasks finish together, a few connections at a time.
     const downloads: DownloadControls = {
@@ -104,24 +110,35 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       `Waiting for ${many ? `${taskIds.length} Kie.ai tasks` : `Kie.ai task ${taskIds[0]}`} (timeout ${formatDuration(settings.timeoutMs)}).`,
     );
     const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
-    const tasks = await Promise.all(
-      taskIds.map((taskId) =>
-        runTask(
-          taskId,
-          resultsDir(settings, taskId, many),
-          waiting,
-          source,
-          // An expired Kie-hosted link is renewed once through the task's own API.
-          { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
-          deps,
-          many,
-        ),
+    const running = taskIds.map((taskId) =>
+      runTask(
+        taskId,
+        resultsDir(settings, taskId, many),
+        waiting,
+        source,
+        // An expired Kie-hosted link is renewed once through the task's own API.
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
+        { ...deps, signal: waitSignal },
+        many,
       ),
     );
-    await balance.after();
+    // Started once every first poll has asked the budget for its slot (they ask at once, in
+    // runTask's first synchronous steps), so the read queues behind them.
+    if (!settings.create && readsBalance(settings)) {
+      void balance.before(deadline).then((refused) => {
+        // A cancelled run is the tasks' to report, with the ids still running.
+        if (refused && refused.kind !== 'cancelled') {
+          refusal.abort();
+          budget.cancel();
+        }
+      });
+    }
+    const tasks = await Promise.all(running);
+    const refused = await balance.after();
     const report: Report = { tasks, credits };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
-    const failure = overallFailure(tasks, settings, deps);
+    const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
+    const failure = stopped ?? overallFailure(tasks, settings, deps);
     // What the tasks that did succeed produced is kept even when others failed.
     if (settings.uploadArtifact && !signal.aborted) {
       try {
@@ -234,10 +251,12 @@ async function upload(
     files,
     rootDirectory: report.downloadDir!,
     retentionDays: settings.artifactRetentionDays,
+    compressionLevel: settings.compressionLevel,
+    archive: settings.archive,
     logger: deps.logger,
     env: deps.env,
   });
-  return uploaded && { ...uploaded, name };
+  return uploaded;
 }
 
 function unique(taskIds: string[], logger: Logger): string[] {

@@ -23,6 +23,9 @@ export const Inputs = {
   Input: 'input',
   CallbackUrl: 'callback-url',
   MinCredits: 'min-credits',
+  ReportCredits: 'report-credits',
+  CompressionLevel: 'compression-level',
+  Archive: 'archive',
 } as const;
 
 export const Outputs = {

@@ -172,6 +172,14 @@ export function settingsSchema(names: InputNames) {
           (text) => text === '' || /^\d+(\.\d+)?$/.test(text),
           'a number of credits, such as 50 or 12.5',
         ).transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.ReportCredits]: boolean(Inputs.ReportCredits),
+        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
+        [Inputs.CompressionLevel]: refined(
+          Inputs.CompressionLevel,
+          (text) => text === '' || /^\d$/.test(text),
+          'a whole number from 0 (no compression) to 9 (best)',
+        ).transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.Archive]: boolean(Inputs.Archive),
       })
       // These only read strings, so they run even when other inputs are wrong: every mistake is
       // reported at once.

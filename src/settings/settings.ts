@@ -40,8 +40,14 @@ export interface Settings {
   artifactName?: string;
   /** undefined: the repository's setting. */
   artifactRetentionDays?: number;
-  /** Fail before creating or waiting when the balance is below this; undefined: no check. */
+  /** Fail when the balance is below this (before creating anything); undefined: no check. */
   minCredits?: number;
+  /** Read the balance even when neither creating nor guarding, for the credit outputs. */
+  reportCredits: boolean;
+  /** The artifact's zip level, 0-9; undefined: chosen by what the files are. */
+  compressionLevel?: number;
+  /** false: a single result file is uploaded as it is, not zipped. */
+  archive: boolean;
 }
 
 export interface InputProblem {
@@ -94,6 +100,9 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     artifactName: raw[Inputs.ArtifactName] || undefined,
     artifactRetentionDays: raw[Inputs.ArtifactRetentionDays],
     minCredits: raw[Inputs.MinCredits],
+    reportCredits: raw[Inputs.ReportCredits],
+    compressionLevel: raw[Inputs.CompressionLevel],
+    archive: raw[Inputs.Archive],
   };
 }
 
@@ -111,6 +120,8 @@ export const DEFAULTS = {
   [Inputs.UploadArtifact]: 'false',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',
+  [Inputs.ReportCredits]: 'false',
+  [Inputs.Archive]: 'true',
 } as const;
 
 /**

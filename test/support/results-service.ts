@@ -31,7 +31,8 @@ export interface StoredArtifact {
   workflowJobRunBackendId: string;
   /** RFC 3339, present when the client asked for a retention period. */
   expiresAt?: string;
-  /** The committed blob: the zip the client built. */
+  /** The committed blob: the zip the client built, or the file itself when it skipped the archive
+   * (then `name` is the file's and `mimeType` its type, not application/zip). */
   zip?: Buffer;
   /** How many staged blocks made it up (0 when it came in one Put Blob). */
   blockCount?: number;
@@ -212,11 +213,22 @@ export async function startResultsService(): Promise<ResultsService> {
 /** The entries of a zip, by name, read from its central directory (archiver streams entries,
  * so local headers carry no sizes). Handles stored and deflated entries, no zip64. */
 export function readZipEntries(zip: Buffer): Map<string, Buffer> {
+  return new Map([...zipDirectory(zip)].map(([name, entry]) => [name, entry.content]));
+}
+
+/** How each entry was put in the zip: `stored` as it is, or `deflated`. */
+export function zipMethods(zip: Buffer): Map<string, 'stored' | 'deflated'> {
+  return new Map([...zipDirectory(zip)].map(([name, entry]) => [name, entry.method]));
+}
+
+function zipDirectory(
+  zip: Buffer,
+): Map<string, { content: Buffer; method: 'stored' | 'deflated' }> {
   const endOfDirectory = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (endOfDirectory < 0) throw new Error('not a zip: no end of central directory record');
   const count = zip.readUInt16LE(endOfDirectory + 10);
   let offset = zip.readUInt32LE(endOfDirectory + 16);
-  const entries = new Map<string, Buffer>();
+  const entries = new Map<string, { content: Buffer; method: 'stored' | 'deflated' }>();
   for (let index = 0; index < count; index++) {
     if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('bad central directory entry');
     const method = zip.readUInt16LE(offset + 10);
@@ -230,7 +242,12 @@ export function readZipEntries(zip: Buffer): Map<string, Buffer> {
       localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
     const data = zip.subarray(dataStart, dataStart + compressedSize);
     if (method !== 0 && method !== 8) throw new Error(`${name}: compression method ${method}`);
-    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    entries.set(
+      name,
+      method === 8
+        ? { content: inflateRawSync(data), method: 'deflated' }
+        : { content: Buffer.from(data), method: 'stored' },
+    );
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
