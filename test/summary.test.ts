@@ -181,7 +181,7 @@ describe('one task', () => {
     expect(links(run.summary)).toEqual([]);
     expect(images(run.summary)).toEqual([]);
     expect(ofType(run.summary, 'html')).toEqual([]);
-    expect(ofType(run.summary, 'strong').map((token) => token.raw)).toEqual(['**Credits:**']);
+    expect(ofType(run.summary, 'strong').map((token) => token.raw)).toEqual([]);
     const quote = ofType<Tokens.Blockquote>(run.summary, 'blockquote')[0]!;
     expect(plain(quote.tokens)).toContain(HOSTILE.slice(2));
   });
@@ -284,10 +284,14 @@ describe('before the wait', () => {
     kie.balance = 3;
     kie.script('abc123', [{ state: 'generating' }, { state: 'generating' }]);
     const run = await runInProcess(inputs({ 'task-id': 'abc123', 'min-credits': '10' }));
-    expect(run.summary).toMatch(
-      /^## ❌ Kie\.ai task <code>abc123<\/code>: generating \(cancelled\)\n/,
+    expect(headings(run.summary)).toEqual([
+      '2 ❌ Kie.ai task abc123: stopped: the balance is too low (last state: generating)',
+    ]);
+    expect(tables(run.summary)[0]!.rows).toHaveLength(1);
+    const caution = ofType<Tokens.Blockquote>(run.summary, 'blockquote')[0]!;
+    expect(plain(caution.tokens)).toBe(
+      "[!CAUTION]\nThe Kie.ai balance is 3 credits, below 'min-credits' (10).",
     );
-    expect(run.summary).toContain("> The Kie.ai balance is 3 credits, below 'min-credits' (10).");
   });
 
   it('says no task was created when creating it failed', async () => {

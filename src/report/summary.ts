@@ -225,7 +225,10 @@ function verdict(task: TaskReport, report: Report): { icon: string; says: string
     case 'timeout':
       return { icon: '⏱️', says: `timed out (${lastSeen(task)})` };
     case 'cancelled':
-      return { icon: '⏹️', says: `cancelled (${lastSeen(task)})` };
+      // The wait is also stopped when the balance read that ran beside it fell below min-credits.
+      return report.failure?.kind === 'balance'
+        ? { icon: '❌', says: `stopped: the balance is too low (${lastSeen(task)})` }
+        : { icon: '⏹️', says: `cancelled (${lastSeen(task)})` };
     case 'error':
       return { icon: '❌', says: lastSeen(task) };
   }
