@@ -43071,6 +43071,7 @@ const constants_Inputs = {
     ReportCredits: 'report-credits',
     CompressionLevel: 'compression-level',
     Archive: 'archive',
+    ResumeOnRerun: 'resume-on-rerun',
 };
 const Outputs = {
     TaskId: 'taskId',
@@ -46968,13 +46969,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -47003,7 +47004,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -47017,14 +47018,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -47070,7 +47071,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -47094,7 +47095,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -47110,14 +47111,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -47137,7 +47138,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -52208,14 +52209,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -52223,14 +52224,14 @@ function record(keyType, valueType, params) {
             type: "record",
             keyType: schemas_string(),
             valueType: keyType,
-            ...util.normalizeParams(valueType),
+            ...normalizeParams(valueType),
         });
     }
     return new ZodRecord({
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // type alksjf = core.output<core.$ZodRecordKey>;
@@ -54853,6 +54854,145 @@ class StepBalance {
     }
 }
 
+;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
+
+// Where Kie.ai's results live, as seen in its docs and live replies (shared/kie-families.md §9):
+// tempfile.aiquickdraw.com (live), file.aiquickdraw.com (docs), musicfile.kie.ai (Suno). Other
+// hosts are not asked about: Kie.ai answers 422 for files it did not generate, and uploads
+// (tempfile.redpandaai.co) are the user's own inputs, not results.
+const KIE_DOMAINS = ['aiquickdraw.com', 'kie.ai'];
+function isKieHosted(url) {
+    let host;
+    try {
+        host = new URL(url).hostname.toLowerCase();
+    }
+    catch {
+        return false;
+    }
+    return KIE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+/**
+ * The `refreshUrl` hook for downloadAll: a fresh link for a Kie-hosted URL, or undefined (no
+ * fresh link: the download fails as before). The key goes only to base-url, as every request of
+ * the client; the fresh link itself is downloaded without it. When `signal` aborts (the download's
+ * timeout, or cancellation), the wait for a slot and the request stop, rejecting with its reason.
+ */
+function freshLinkFor(options) {
+    const { client, budget, taskId, logger } = options;
+    return async (url, signal) => {
+        if (!isKieHosted(url))
+            return undefined;
+        if (!(await budget.acquire(Infinity, signal))) {
+            signal?.throwIfAborted();
+            // The budget was cancelled: this run sends Kie.ai nothing more.
+            logger.warning(`Task ${taskId}: no fresh link asked for ${url}: no more requests to Kie.ai.`);
+            return undefined;
+        }
+        try {
+            const link = await client.freshDownloadUrl(taskId, url, signal);
+            budget.succeeded();
+            return link;
+        }
+        catch (error) {
+            if (!(error instanceof KieApiError))
+                throw error;
+            if (error.code === 429)
+                budget.rateLimited(error.retryAfterMs);
+            logger.warning(`Task ${taskId}: Kie.ai gave no fresh link for ${url}: ${error.message}`);
+            return undefined;
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/failures.ts
+// Why a task did not succeed, and what the step's failure says about all of them: the advice
+// fits the cause, and the counts agree with the job summary's.
+
+
+function taskProblem(taskId, outcome, names) {
+    switch (outcome.ending) {
+        case 'error':
+            return { kind: 'api', message: outcome.error.message };
+        case 'timeout':
+            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
+        case 'cancelled':
+            return {
+                kind: 'cancelled',
+                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
+            };
+        case 'finished': {
+            if (outcome.record.state === 'success')
+                return undefined;
+            const { failCode, failMsg } = outcome.record;
+            return {
+                kind: 'task-failed',
+                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
+            };
+        }
+    }
+}
+/** Advice that fits the cause: a longer timeout only helps a task that was running. */
+function timeoutMessage(taskId, outcome, names) {
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
+    const fault = outcome.lastFault;
+    if (outcome.record) {
+        // Still running when last seen; if the tries since then failed, that is worth knowing too.
+        const since = fault && !fault.more.queued ? ` The tries since failed: ${fault.message}` : '';
+        return (`${waited} (last state: ${outcome.record.state}).${since} ` +
+            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
+    }
+    const advice = fault?.kind === 'not-ready'
+        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
+        : fault?.more.retryBy !== undefined
+            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
+            : '';
+    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
+}
+// When tasks fail in different ways, the exit code names the one a person must act on first.
+const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
+function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
+    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
+    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
+    const failing = problems.filter((problem) => !tolerated(problem));
+    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
+    if (failing.length === 0) {
+        if (problems.length > 0) {
+            logger.warning(tasks.length === 1
+                ? `${problems[0].message}. Not failing the step, ${because}.`
+                : counted(problems, tasks, ` (not failing the step, ${because})`));
+        }
+        return undefined;
+    }
+    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
+    if (unfinished.length > 0 && tasks.length > 1) {
+        // The ids to wait for again, in the form the task-id input takes.
+        const ids = unfinished.map((task) => task.taskId).join(',');
+        return {
+            kind: 'cancelled',
+            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
+        };
+    }
+    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
+    if (tasks.length === 1)
+        return failing[0];
+    // Every task that did not succeed is counted, so the count agrees with the summary's; those
+    // that fail the step are told apart from those that do not.
+    const note = failing.length < problems.length
+        ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
+        : '';
+    return { kind, message: counted(problems, tasks, note) };
+}
+/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
+function counted(problems, tasks, note = '') {
+    const times = new Map();
+    for (const { message } of problems)
+        times.set(message, (times.get(message) ?? 0) + 1);
+    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
+    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./src/wait/budget.ts
 // One request budget shared by every poll loop of a step. Kie.ai's limit is per account (20
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
@@ -55042,16 +55182,18 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
 
 
 const MAX_CREATE_ATTEMPTS = 5;
+const CANCELLED_BEFORE_CREATING = {
+    kind: 'cancelled',
+    message: 'Cancelled before a task was created: nothing was created.',
+};
 /** The new task's id, or why there is none (the report's failure). */
 async function createTask(client, budget, request, deadline, deps) {
     try {
         return { taskId: await sendCreate(client, budget, request, deadline, deps) };
     }
     catch (error) {
-        if (error instanceof CancelledError) {
-            const message = 'Cancelled before a task was created: nothing was created.';
-            return { failure: { kind: 'cancelled', message } };
-        }
+        if (error instanceof CancelledError)
+            return { failure: CANCELLED_BEFORE_CREATING };
         if (!(error instanceof KieApiError))
             throw error;
         // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
@@ -55107,141 +55249,106 @@ function creating(client, request) {
     return request.model ? `for model ${request.model}` : `on ${client.api.label}`;
 }
 
-;// CONCATENATED MODULE: ./src/kie/fresh-links.ts
+;// CONCATENATED MODULE: ./src/run/resume.ts
+// A re-run must not buy the task again. When a job that created a task fails afterwards (a
+// download, the artifact, a later step) and is re-run, the step finds the task its earlier
+// attempt created for the same request and waits for that one; only a task that failed (or that
+// Kie.ai no longer knows) is replaced. Where the record lives is the store's business: the Actions
+// cache (action/rerun-cache.ts) or the CLI's --state-file (cli/state-file.ts).
 
-// Where Kie.ai's results live, as seen in its docs and live replies (shared/kie-families.md §9):
-// tempfile.aiquickdraw.com (live), file.aiquickdraw.com (docs), musicfile.kie.ai (Suno). Other
-// hosts are not asked about: Kie.ai answers 422 for files it did not generate, and uploads
-// (tempfile.redpandaai.co) are the user's own inputs, not results.
-const KIE_DOMAINS = ['aiquickdraw.com', 'kie.ai'];
-function isKieHosted(url) {
-    let host;
+
+
+
+
+/** A recorded id, as read back from a cache entry or a file: one line, of a sane length. */
+// eslint-disable-next-line no-control-regex
+const recordedTaskId = schemas_string().regex(/^[^\x00-\x1f\x7f]{1,200}$/);
+/**
+ * What was asked, as a hash: the same request finds the earlier task, a changed one (another
+ * model, input, callback URL or API) does not. Key order in `input` does not matter.
+ */
+function requestHash(api, request) {
+    const asked = [api.name, request.model ?? '', sorted(request.input), request.callBackUrl ?? ''];
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(asked)).digest('hex').slice(0, 32);
+}
+function sorted(value) {
+    if (Array.isArray(value))
+        return value.map(sorted);
+    if (value === null || typeof value !== 'object')
+        return value;
+    return Object.fromEntries(Object.keys(value)
+        .sort()
+        .map((key) => [key, sorted(value[key])]));
+}
+/** In create mode: the earlier attempt's task when there is a usable one, else a new (recorded) task. */
+async function taskToWaitFor(client, budget, source, request, deadline, deps) {
+    const { store, logger } = deps;
+    const hash = store && requestHash(client.api, request);
+    let earlier;
     try {
-        host = new URL(url).hostname.toLowerCase();
+        // The lookup takes no signal: a cancellation ends the wait for it.
+        const lookup = store && hash ? store.find(hash) : undefined;
+        earlier = lookup && (await (deps.signal ? untilCancelled(lookup, deps.signal) : lookup));
     }
-    catch {
-        return false;
+    catch (error) {
+        if (!(error instanceof CancelledError))
+            throw error;
+        return { failure: CANCELLED_BEFORE_CREATING };
     }
-    return KIE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+    let unusable;
+    if (earlier) {
+        unusable = await whyUnusable(source, earlier.taskId, deadline);
+        if (!unusable) {
+            const which = `task ${earlier.taskId} that ${earlier.createdBy} created`;
+            logger.info(`Re-run: waiting for ${which}; nothing new is billed.`);
+            // The summary is read once the step is over.
+            return {
+                taskId: earlier.taskId,
+                rerun: `Re-run: waited for ${which}; nothing new was billed.`,
+            };
+        }
+        logger.info(`Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; creating a new one.`);
+    }
+    const created = await createTask(client, budget, request, deadline, deps);
+    if ('failure' in created)
+        return created;
+    const { taskId } = created;
+    let saving;
+    const record = store && hash ? () => (saving ??= store.save(hash, taskId)) : undefined;
+    const rerun = earlier &&
+        `Re-run: task ${earlier.taskId} that ${earlier.createdBy} created ${unusable}; created task ${taskId}.`;
+    return { taskId, ...(record && { record }), ...(rerun && { rerun }) };
 }
 /**
- * The `refreshUrl` hook for downloadAll: a fresh link for a Kie-hosted URL, or undefined (no
- * fresh link: the download fails as before). The key goes only to base-url, as every request of
- * the client; the fresh link itself is downloaded without it. When `signal` aborts (the download's
- * timeout, or cancellation), the wait for a slot and the request stop, rejecting with its reason.
+ * `source`, starting `record` once the first poll has been answered: loading the cache client
+ * holds the main thread for a moment (100-200 ms), which must not hold back the first poll, and
+ * the wait before the next poll has room for it.
  */
-function freshLinkFor(options) {
-    const { client, budget, taskId, logger } = options;
-    return async (url, signal) => {
-        if (!isKieHosted(url))
-            return undefined;
-        if (!(await budget.acquire(Infinity, signal))) {
-            signal?.throwIfAborted();
-            // The budget was cancelled: this run sends Kie.ai nothing more.
-            logger.warning(`Task ${taskId}: no fresh link asked for ${url}: no more requests to Kie.ai.`);
-            return undefined;
-        }
-        try {
-            const link = await client.freshDownloadUrl(taskId, url, signal);
-            budget.succeeded();
-            return link;
-        }
-        catch (error) {
-            if (!(error instanceof KieApiError))
-                throw error;
-            if (error.code === 429)
-                budget.rateLimited(error.retryAfterMs);
-            logger.warning(`Task ${taskId}: Kie.ai gave no fresh link for ${url}: ${error.message}`);
-            return undefined;
-        }
+function recordingAfterFirstPoll(source, record) {
+    return {
+        getTaskRecord(...args) {
+            const reply = source.getTaskRecord(...args);
+            reply.then(record, record);
+            return reply;
+        },
     };
 }
-
-;// CONCATENATED MODULE: ./src/run/failures.ts
-// Why a task did not succeed, and what the step's failure says about all of them: the advice
-// fits the cause, and the counts agree with the job summary's.
-
-
-function taskProblem(taskId, outcome, names) {
-    switch (outcome.ending) {
-        case 'error':
-            return { kind: 'api', message: outcome.error.message };
-        case 'timeout':
-            return { kind: 'timeout', message: timeoutMessage(taskId, outcome, names) };
-        case 'cancelled':
-            return {
-                kind: 'cancelled',
-                message: `Cancelled after ${formatDuration(outcome.elapsedMs)} while task ${taskId} was still ${outcome.record?.state ?? 'unseen'}.`,
-            };
-        case 'finished': {
-            if (outcome.record.state === 'success')
-                return undefined;
-            const { failCode, failMsg } = outcome.record;
-            return {
-                kind: 'task-failed',
-                message: `Task ${taskId} failed${failCode ? ` (${failCode})` : ''}: ${failMsg || 'no reason given'}`,
-            };
-        }
+/** Why the earlier task is no use, or undefined to wait for it. */
+async function whyUnusable(source, taskId, deadline) {
+    try {
+        const record = await source.getTaskRecord(taskId, deadline, true);
+        return record.state === 'fail' ? 'had failed' : undefined;
     }
-}
-/** Advice that fits the cause: a longer timeout only helps a task that was running. */
-function timeoutMessage(taskId, outcome, names) {
-    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task ${taskId}`;
-    const fault = outcome.lastFault;
-    if (outcome.record) {
-        // Still running when last seen; if the tries since then failed, that is worth knowing too.
-        const since = fault && !fault.more.queued ? ` The tries since failed: ${fault.message}` : '';
-        return (`${waited} (last state: ${outcome.record.state}).${since} ` +
-            `Raise ${names.of(constants_Inputs.Timeout)} if the model needs longer.`);
+    catch (error) {
+        // Unknown to the account (the key was changed, or the record is gone): nothing to wait for.
+        if (error instanceof KieApiError && error.kind === 'not-ready')
+            return 'is unknown to Kie.ai';
+        // Any other fault the wait handles as it would for task-id: creating on a passing fault
+        // could bill twice, and a cancelled step waits for nothing.
+        if (error instanceof KieApiError || error instanceof CancelledError)
+            return undefined;
+        throw error;
     }
-    const advice = fault?.kind === 'not-ready'
-        ? ` Check ${names.of(constants_Inputs.TaskId)}.`
-        : fault?.more.retryBy !== undefined
-            ? ` Check ${names.of(constants_Inputs.BaseUrl)}.`
-            : '';
-    return `${waited}, with no state seen. Last try: ${fault?.message ?? 'none'}${advice}`;
-}
-// When tasks fail in different ways, the exit code names the one a person must act on first.
-const SEVERITY = ['cancelled', 'api', 'results', 'timeout', 'task-failed'];
-function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
-    const problems = tasks.flatMap(({ problem }) => (problem ? [problem] : []));
-    const tolerated = (problem) => problem.kind === 'task-failed' && !settings.failOnTaskFailure;
-    const failing = problems.filter((problem) => !tolerated(problem));
-    const because = `as ${names.of(constants_Inputs.FailOnTaskFailure)} says`;
-    if (failing.length === 0) {
-        if (problems.length > 0) {
-            logger.warning(tasks.length === 1
-                ? `${problems[0].message}. Not failing the step, ${because}.`
-                : counted(problems, tasks, ` (not failing the step, ${because})`));
-        }
-        return undefined;
-    }
-    const unfinished = tasks.filter((task) => task.outcome.ending === 'cancelled');
-    if (unfinished.length > 0 && tasks.length > 1) {
-        // The ids to wait for again, in the form the task-id input takes.
-        const ids = unfinished.map((task) => task.taskId).join(',');
-        return {
-            kind: 'cancelled',
-            message: `Cancelled with ${unfinished.length} of ${tasks.length} tasks still running: ${ids}. To wait for them again, give ${names.of(constants_Inputs.TaskId)}: ${ids}`,
-        };
-    }
-    const kind = SEVERITY.find((severity) => failing.some((problem) => problem.kind === severity));
-    if (tasks.length === 1)
-        return failing[0];
-    // Every task that did not succeed is counted, so the count agrees with the summary's; those
-    // that fail the step are told apart from those that do not.
-    const note = failing.length < problems.length
-        ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
-        : '';
-    return { kind, message: counted(problems, tasks, note) };
-}
-/** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
-function counted(problems, tasks, note = '') {
-    const times = new Map();
-    for (const { message } of problems)
-        times.set(message, (times.get(message) ?? 0) + 1);
-    const list = [...times].map(([message, n]) => `- ${message}${n > 1 ? ` (${n} tasks)` : ''}`);
-    return [`${problems.length} of ${tasks.length} tasks did not succeed${note}:`, ...list].join('\n');
 }
 
 ;// CONCATENATED MODULE: external "node:dns/promises"
@@ -55435,10 +55542,26 @@ async function uploadArtifact(options) {
     logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
     // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
     // milliseconds at start-up, and most runs never upload an artifact.
-    const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+    const { ArtifactNotFoundError, DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+    const client = new DefaultArtifactClient();
+    // Names are unique in a run across its attempts: a re-run replaces what an earlier attempt
+    // uploaded, as upload-artifact's `overwrite: true` does (delete, then upload).
+    if (Number(env.GITHUB_RUN_ATTEMPT) > 1) {
+        // Unzipped, the service names the artifact after its file, as upload-artifact does.
+        const uploadedAs = skipArchive ? external_node_path_default().basename(files[0]) : name;
+        try {
+            await client.deleteArtifact(uploadedAs);
+            logger.info(`Replacing artifact "${uploadedAs}" that an earlier attempt uploaded.`);
+        }
+        catch (error) {
+            if (!(error instanceof ArtifactNotFoundError)) {
+                logger.debug(`Could not delete an earlier artifact "${uploadedAs}": ${error.message}`);
+            }
+        }
+    }
     let response;
     try {
-        response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
+        response = await client.uploadArtifact(name, files, rootDirectory, {
             retentionDays,
             ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
         });
@@ -55467,8 +55590,6 @@ function artifactUrl(env, id) {
     return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/artifacts/${id}`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./src/results/locations.ts
 // Where each task's results go on disk.
 
@@ -56823,6 +56944,8 @@ function describeState(record) {
 
 
 
+/** How long the end of the step waits for the re-run record still being saved. */
+const RECORD_GRACE_MS = 5_000;
 async function runPipeline(settings, given) {
     const signal = given.signal ?? new AbortController().signal;
     // Every sleep ends early on cancellation, so no loop or queue sleeps through it.
@@ -56846,6 +56969,7 @@ async function runPipeline(settings, given) {
     // Left out of the report when not read at all: no credit outputs, no summary line.
     const credits = readsBalance(settings) ? balance.credits : undefined;
     signal.addEventListener('abort', () => budget.cancel(), { once: true });
+    let record;
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
@@ -56853,22 +56977,30 @@ async function runPipeline(settings, given) {
         if (unusable)
             return { tasks: [], notWaitedFor: given, failure: unusable };
         let taskIds = unique(settings.taskIds, logger);
+        // A wait for tasks that exist reads the balance beside its polls, never before them; a
+        // min-credits refusal stops the polls (not the downloads of tasks that ended).
+        const refusal = new AbortController();
+        const waitSignal = AbortSignal.any([signal, refusal.signal]);
+        let source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
+        let rerun;
         if (settings.create) {
             // What the task costs is measured from here, and min-credits must pass before it is paid for.
             const refused = await balance.before(deadline);
             if (refused)
                 return { tasks: [], credits, failure: refused };
-            const created = await createTask(client, budget, settings.create, deadline, deps);
-            if ('failure' in created)
-                return { tasks: [], credits, failure: created.failure };
-            taskIds = [created.taskId];
-            deps.onCreated?.(created.taskId);
+            const store = settings.resumeOnRerun ? deps.rerunStore : undefined;
+            const chosen = await taskToWaitFor(client, budget, source, settings.create, deadline, {
+                ...deps,
+                store,
+            });
+            if ('failure' in chosen)
+                return { tasks: [], credits, failure: chosen.failure };
+            ({ rerun, record } = chosen);
+            if (record)
+                source = recordingAfterFirstPoll(source, record);
+            taskIds = [chosen.taskId];
+            deps.onCreated?.(chosen.taskId);
         }
-        // A wait for tasks that exist reads the balance beside its polls, never before them; a
-        // min-credits refusal stops the polls (not the downloads of tasks that ended).
-        const refusal = new AbortController();
-        const waitSignal = AbortSignal.any([signal, refusal.signal]);
-        const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
         const downloads = {
@@ -56903,7 +57035,7 @@ async function runPipeline(settings, given) {
         }
         const tasks = await Promise.all(running);
         const refused = await balance.after();
-        const report = { tasks, credits };
+        const report = { tasks, credits, ...(rerun && { rerun }) };
         if (settings.download)
             report.downloadDir = many ? baseDir(settings) : tasks[0].downloadDir;
         const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
@@ -56930,6 +57062,18 @@ async function runPipeline(settings, given) {
         return failure ? { ...report, failure } : report;
     }
     finally {
+        // Bounded: a cache service that hangs must not hold the step open.
+        // Started here if no poll was answered (a cancellation): the task exists, and is paid for.
+        if (record) {
+            const grace = new AbortController();
+            const saved = await Promise.race([
+                record().then(() => true),
+                given.sleep(RECORD_GRACE_MS, grace.signal).then(() => false),
+            ]);
+            grace.abort();
+            if (!saved)
+                logger.debug(`Re-run record: not saved within ${formatDuration(RECORD_GRACE_MS)}.`);
+        }
         client.dispose();
         balance.dispose();
     }
@@ -57294,6 +57438,7 @@ function settingsSchema(names) {
         [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
         [constants_Inputs.ArtifactName]: schemas_string(),
         [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ResumeOnRerun]: boolean(constants_Inputs.ResumeOnRerun),
         [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
         [constants_Inputs.ReportCredits]: boolean(constants_Inputs.ReportCredits),
         // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
@@ -57391,6 +57536,7 @@ function toSettings(raw, workspace) {
         reportCredits: raw[constants_Inputs.ReportCredits],
         compressionLevel: raw[constants_Inputs.CompressionLevel],
         archive: raw[constants_Inputs.Archive],
+        resumeOnRerun: raw[constants_Inputs.ResumeOnRerun],
     };
 }
 const DEFAULTS = {
@@ -57405,6 +57551,7 @@ const DEFAULTS = {
     [constants_Inputs.DownloadTimeout]: '10m',
     [constants_Inputs.AllowPrivateDownloads]: 'false',
     [constants_Inputs.UploadArtifact]: 'false',
+    [constants_Inputs.ResumeOnRerun]: 'true',
     // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
     [constants_Inputs.MaxRequestsPerSecond]: '1.5',
     [constants_Inputs.ReportCredits]: 'false',
@@ -57459,6 +57606,7 @@ const OPTIONS = {
     'base-url': { type: 'string' },
     'min-credits': { type: 'string' },
     'report-credits': { type: 'boolean' },
+    'state-file': { type: 'string' },
     'no-fail': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -57538,6 +57686,9 @@ function commandError(command, args, taskIds, values) {
     }
     if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
         return "--model, --input and --callback-url go with 'kie-task create'.";
+    }
+    if (command !== 'create' && values['state-file']) {
+        return "--state-file goes with 'kie-task create': it records the task create makes.";
     }
     return undefined;
 }
@@ -57628,6 +57779,70 @@ function liveState(tasks, taskCount) {
     const slowest = running.reduce((least, task) => !least || PROGRESS.indexOf(task.state) < PROGRESS.indexOf(least.state) ? task : least, undefined);
     const slow = slowest && unseen === 0 ? ` · slowest ${slowest.taskId} (${describeState(slowest)})` : '';
     return `${taskCount} tasks: ${byState}${slow}`;
+}
+
+;// CONCATENATED MODULE: ./src/cli/state-file.ts
+// `kie-task create --state-file`: the re-run record in a file, for CI systems that keep the
+// workspace when they retry a job. One task per request hash, so commands can share a file; it is
+// written whole to a temporary file and renamed, so a reader never sees half of it.
+
+
+
+
+const stateSchema = object({
+    tasks: record(schemas_string(), object({ taskId: recordedTaskId, createdAt: schemas_string() })),
+});
+function stateFileStore(file, logger) {
+    /** What the file holds; empty when it does not exist yet, or (after a warning) is not ours. */
+    const read = async () => {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(file, 'utf8');
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return { tasks: {} };
+            throw error;
+        }
+        const state = stateSchema.safeParse(state_file_parseJson(text));
+        if (state.success)
+            return state.data;
+        logger.warning(`--state-file ${file} holds no kie-task state; it will be written anew.`);
+        return { tasks: {} };
+    };
+    return {
+        async find(request) {
+            try {
+                const taskId = (await read()).tasks[request]?.taskId;
+                return taskId ? { taskId, createdBy: 'an earlier run' } : undefined;
+            }
+            catch (error) {
+                logger.warning(`Could not read --state-file ${file}: ${error.message}`);
+                return undefined;
+            }
+        },
+        async save(request, taskId) {
+            try {
+                const state = await read();
+                state.tasks[request] = { taskId, createdAt: new Date().toISOString() };
+                await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+                const partial = `${file}.${process.pid}.tmp`;
+                await (0,promises_.writeFile)(partial, `${JSON.stringify(state, null, 2)}\n`);
+                await (0,promises_.rename)(partial, file);
+            }
+            catch (error) {
+                logger.warning(`Could not record task ${taskId} in --state-file ${file}: ${error.message}`);
+            }
+        },
+    };
+}
+function state_file_parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/io.ts
@@ -57740,6 +57955,9 @@ Options:
                                   nothing, wait stops
   --report-credits                wait: read the balance before and after, for the credit
                                   fields (create reads it anyway)
+  --state-file <path>             create: record the task in <path>; when it already holds a
+                                  task for the same request, wait for that one instead (a
+                                  failed one is replaced), so a retried job pays once
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help
@@ -57778,6 +57996,7 @@ function wrap(names) {
 // `kie-task`: the action's pipeline from a terminal or any other CI system. Same settings checks,
 // same waiting, same results; only the reporting differs. `main(argv, io)` is the whole program;
 // index.ts runs it on the real process.
+
 
 
 
@@ -57924,6 +58143,9 @@ async function command(argv, io) {
         onCreated: (taskId) => !values.json && io.stdout.write(`${taskId}\n`),
         onProgress: display.show,
         signal: io.signal,
+        ...(values['state-file'] && {
+            rerunStore: stateFileStore(external_node_path_default().resolve(io.cwd, values['state-file']), display.logger),
+        }),
     }).finally(display.stop);
     const fields = reportFields(report);
     // JSON escapes every control character but DEL; escaped too, the output stays lossless.

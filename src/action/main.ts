@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import type { OutputName } from '../settings/constants.js';
 import { boundOutputs, boundSummary } from './limits.js';
+import { actionsCacheStore } from './rerun-cache.js';
 import type { Logger } from '../logger.js';
 import { escapeControls } from '../net/server-text.js';
 import { runPipeline } from '../run/pipeline.js';
@@ -32,7 +33,12 @@ export async function run(
 ): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await runPipeline(settings, { ...runtime, logger: coreLogger, signal });
+    const report = await runPipeline(settings, {
+      ...runtime,
+      logger: coreLogger,
+      signal,
+      rerunStore: actionsCacheStore(process.env, coreLogger),
+    });
     // Outputs that cannot be written (a full disk) fail the step, but the summary still tells
     // what the task produced.
     const outputsError = await setOutputs(report, settings).then(

@@ -19,6 +19,7 @@ export const OPTIONS = {
   'base-url': { type: 'string' },
   'min-credits': { type: 'string' },
   'report-credits': { type: 'boolean' },
+  'state-file': { type: 'string' },
   'no-fail': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -109,6 +110,9 @@ export function commandError(
   }
   if (command !== 'create' && (values.model || values.input || values['callback-url'])) {
     return "--model, --input and --callback-url go with 'kie-task create'.";
+  }
+  if (command !== 'create' && values['state-file']) {
+    return "--state-file goes with 'kie-task create': it records the task create makes.";
   }
   return undefined;
 }

@@ -42,6 +42,9 @@ Options:
                                   nothing, wait stops
   --report-credits                wait: read the balance before and after, for the credit
                                   fields (create reads it anyway)
+  --state-file <path>             create: record the task in <path>; when it already holds a
+                                  task for the same request, wait for that one instead (a
+                                  failed one is replaced), so a retried job pays once
   --no-fail                       exit 0 even when the task ends in fail
   --json                          print one JSON object with the action's output fields
   -h, --help                      show this help

@@ -12,6 +12,7 @@ import { systemRuntime } from '../runtime.js';
 import { InputError, parseSettings, type Settings } from '../settings/settings.js';
 import { commandError, parseCommandLine } from './args.js';
 import { startDisplay } from './display.js';
+import { stateFileStore } from './state-file.js';
 import { guard, type CliIo, type RunIo } from './io.js';
 import { jsonFields } from './json.js';
 import { HELP } from './help.js';
@@ -151,6 +152,9 @@ async function command(argv: string[], io: RunIo): Promise<number> {
     onCreated: (taskId) => !values.json && io.stdout.write(`${taskId}\n`),
     onProgress: display.show,
     signal: io.signal,
+    ...(values['state-file'] && {
+      rerunStore: stateFileStore(path.resolve(io.cwd, values['state-file']), display.logger),
+    }),
   }).finally(display.stop);
 
   const fields = reportFields(report);

@@ -38,6 +38,8 @@ export interface Report {
   failure?: Failure;
   /** The ids given to wait for, when the step stopped before waiting (none when creating). */
   notWaitedFor?: string[];
+  /** What a re-run did about the task its earlier attempt created (waited for it, or replaced it). */
+  rerun?: string;
 }
 
 /** The step's state: success only if every task succeeded, fail if any failed, else the least advanced. */

@@ -43,9 +43,8 @@ export function renderSummary(report: Report): string {
       : report.tasks.length === 1
         ? taskCard(report.tasks[0]!, report)
         : taskTable(report);
-  if (report.failure) {
-    lines.push('> [!CAUTION]', ...cautionLines(report), '');
-  }
+  if (report.failure) lines.push('> [!CAUTION]', ...cautionLines(report), '');
+  if (report.rerun) lines.push(mdText(report.rerun), '');
   if (report.artifact) {
     const { name, url, size } = report.artifact;
     const label = url ? mdLink(url, name) : mdCode(name);

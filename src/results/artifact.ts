@@ -105,10 +105,27 @@ export async function uploadArtifact(
   logger.debug(`Uploading ${files.length} file(s) from ${rootDirectory} as "${name}", ${how}`);
   // Loaded on demand: importing the client (Azure SDK, protobuf, archiver) costs hundreds of
   // milliseconds at start-up, and most runs never upload an artifact.
-  const { DefaultArtifactClient } = await import('@actions/artifact');
+  const { ArtifactNotFoundError, DefaultArtifactClient } = await import('@actions/artifact');
+  const client = new DefaultArtifactClient();
+  // Names are unique in a run across its attempts: a re-run replaces what an earlier attempt
+  // uploaded, as upload-artifact's `overwrite: true` does (delete, then upload).
+  if (Number(env.GITHUB_RUN_ATTEMPT) > 1) {
+    // Unzipped, the service names the artifact after its file, as upload-artifact does.
+    const uploadedAs = skipArchive ? path.basename(files[0]!) : name;
+    try {
+      await client.deleteArtifact(uploadedAs);
+      logger.info(`Replacing artifact "${uploadedAs}" that an earlier attempt uploaded.`);
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) {
+        logger.debug(
+          `Could not delete an earlier artifact "${uploadedAs}": ${(error as Error).message}`,
+        );
+      }
+    }
+  }
   let response;
   try {
-    response = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, {
+    response = await client.uploadArtifact(name, files, rootDirectory, {
       retentionDays,
       ...(skipArchive ? { skipArchive } : { compressionLevel: level }),
     });

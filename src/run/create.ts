@@ -12,7 +12,12 @@ import { formatDuration } from '../settings/units.js';
 
 const MAX_CREATE_ATTEMPTS = 5;
 
-interface CreateDeps extends Pick<Runtime, 'now' | 'sleep'> {
+export const CANCELLED_BEFORE_CREATING: Failure = {
+  kind: 'cancelled',
+  message: 'Cancelled before a task was created: nothing was created.',
+};
+
+export interface CreateDeps extends Pick<Runtime, 'now' | 'sleep'> {
   logger: Logger;
   names?: InputNames;
   signal?: AbortSignal;
@@ -29,10 +34,7 @@ export async function createTask(
   try {
     return { taskId: await sendCreate(client, budget, request, deadline, deps) };
   } catch (error) {
-    if (error instanceof CancelledError) {
-      const message = 'Cancelled before a task was created: nothing was created.';
-      return { failure: { kind: 'cancelled', message } };
-    }
+    if (error instanceof CancelledError) return { failure: CANCELLED_BEFORE_CREATING };
     if (!(error instanceof KieApiError)) throw error;
     // A timeout, reset or 5xx leaves it open whether Kie.ai created (and charged for) a task.
     const unsure = error.kind === 'transient' && !error.neverSent && error.code !== 429;

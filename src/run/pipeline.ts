@@ -3,13 +3,13 @@
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
 import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
-import { createTask } from './create.js';
 import { readsBalance, StepBalance } from './credits.js';
 import { KieClient } from '../kie/client.js';
 import { sendsKeyInClearText } from '../kie/replies.js';
 import { freshLinkFor } from '../kie/fresh-links.js';
 import { resultOf } from '../kie/schema.js';
 import { overallFailure, taskProblem } from './failures.js';
+import { recordingAfterFirstPoll, taskToWaitFor, type RerunStore } from './resume.js';
 import type { Logger } from '../logger.js';
 import { addressPolicy } from '../net/address-policy.js';
 import type { Failure, Report, TaskReport } from '../report/report.js';
@@ -43,7 +43,12 @@ export interface PipelineDeps extends Runtime {
   /** Aborted when the run is cancelled (SIGINT, SIGTERM): the report says what was seen. */
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Where a created task is recorded for a re-run to find (the Actions cache, a state file). */
+  rerunStore?: RerunStore;
 }
+
+/** How long the end of the step waits for the re-run record still being saved. */
+const RECORD_GRACE_MS = 5_000;
 
 export async function runPipeline(settings: Settings, given: PipelineDeps): Promise<Report> {
   const signal = given.signal ?? new AbortController().signal;
@@ -70,26 +75,34 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   // Left out of the report when not read at all: no credit outputs, no summary line.
   const credits = readsBalance(settings) ? balance.credits : undefined;
   signal.addEventListener('abort', () => budget.cancel(), { once: true });
+  let record: (() => Promise<void>) | undefined;
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
     const given = settings.taskIds; // told in the summary when the step stops before the wait
     if (unusable) return { tasks: [], notWaitedFor: given, failure: unusable };
     let taskIds = unique(settings.taskIds, logger);
-    if (settings.create) {
-      // What the task costs is measured from here, and min-credits must pass before it is paid for.
-      const refused = await balance.before(deadline);
-      if (refused) return { tasks: [], credits, failure: refused };
-      const created = await createTask(client, budget, settings.create, deadline, deps);
-      if ('failure' in created) return { tasks: [], credits, failure: created.failure };
-      taskIds = [created.taskId];
-      deps.onCreated?.(created.taskId);
-    }
     // A wait for tasks that exist reads the balance beside its polls, never before them; a
     // min-credits refusal stops the polls (not the downloads of tasks that ended).
     const refusal = new AbortController();
     const waitSignal = AbortSignal.any([signal, refusal.signal]);
-    const source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
+    let source = cancellableSource(budgetedSource(client, budget, deps.names), waitSignal);
+    let rerun: string | undefined;
+    if (settings.create) {
+      // What the task costs is measured from here, and min-credits must pass before it is paid for.
+      const refused = await balance.before(deadline);
+      if (refused) return { tasks: [], credits, failure: refused };
+      const store = settings.resumeOnRerun ? deps.rerunStore : undefined;
+      const chosen = await taskToWaitFor(client, budget, source, settings.create, deadline, {
+        ...deps,
+        store,
+      });
+      if ('failure' in chosen) return { tasks: [], credits, failure: chosen.failure };
+      ({ rerun, record } = chosen);
+      if (record) source = recordingAfterFirstPoll(source, record);
+      taskIds = [chosen.taskId];
+      deps.onCreated?.(chosen.taskId);
+    }
     const many = taskIds.length > 1;
     // One pool for the step: however many tasks finish together, a few connections at a time.
     const downloads: DownloadControls = {
@@ -135,7 +148,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     }
     const tasks = await Promise.all(running);
     const refused = await balance.after();
-    const report: Report = { tasks, credits };
+    const report: Report = { tasks, credits, ...(rerun && { rerun }) };
     if (settings.download) report.downloadDir = many ? baseDir(settings) : tasks[0]!.downloadDir;
     const stopped = refused?.kind === 'cancelled' || signal.aborted ? undefined : refused;
     const failure = stopped ?? overallFailure(tasks, settings, deps);
@@ -158,6 +171,18 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     }
     return failure ? { ...report, failure } : report;
   } finally {
+    // Bounded: a cache service that hangs must not hold the step open.
+    // Started here if no poll was answered (a cancellation): the task exists, and is paid for.
+    if (record) {
+      const grace = new AbortController();
+      const saved = await Promise.race([
+        record().then(() => true),
+        given.sleep(RECORD_GRACE_MS, grace.signal).then(() => false),
+      ]);
+      grace.abort();
+      if (!saved)
+        logger.debug(`Re-run record: not saved within ${formatDuration(RECORD_GRACE_MS)}.`);
+    }
     client.dispose();
     balance.dispose();
   }

@@ -26,6 +26,7 @@ export const Inputs = {
   ReportCredits: 'report-credits',
   CompressionLevel: 'compression-level',
   Archive: 'archive',
+  ResumeOnRerun: 'resume-on-rerun',
 } as const;
 
 export const Outputs = {

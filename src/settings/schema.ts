@@ -167,6 +167,7 @@ export function settingsSchema(names: InputNames) {
           (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text),
           'a whole number of days from 1 to 90',
         ).transform((text) => (text === '' ? undefined : Number(text))),
+        [Inputs.ResumeOnRerun]: boolean(Inputs.ResumeOnRerun),
         [Inputs.MinCredits]: refined(
           Inputs.MinCredits,
           (text) => text === '' || /^\d+(\.\d+)?$/.test(text),

@@ -48,6 +48,8 @@ export interface Settings {
   compressionLevel?: number;
   /** false: a single result file is uploaded as it is, not zipped. */
   archive: boolean;
+  /** On a re-run, wait for the task an earlier attempt created instead of creating another. */
+  resumeOnRerun: boolean;
 }
 
 export interface InputProblem {
@@ -103,6 +105,7 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
     reportCredits: raw[Inputs.ReportCredits],
     compressionLevel: raw[Inputs.CompressionLevel],
     archive: raw[Inputs.Archive],
+    resumeOnRerun: raw[Inputs.ResumeOnRerun],
   };
 }
 
@@ -118,6 +121,7 @@ export const DEFAULTS = {
   [Inputs.DownloadTimeout]: '10m',
   [Inputs.AllowPrivateDownloads]: 'false',
   [Inputs.UploadArtifact]: 'false',
+  [Inputs.ResumeOnRerun]: 'true',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
   [Inputs.MaxRequestsPerSecond]: '1.5',
   [Inputs.ReportCredits]: 'false',

@@ -10,12 +10,21 @@
 // 2. BlockBlobClient.uploadStream to that URL: PUT ?comp=block&blockid=… per 8 MB chunk, then
 //    PUT ?comp=blocklist with an XML list of block ids. Both expect 201.
 // 3. POST …/FinalizeArtifact { name, size, hash: "sha256:<hex>" }. Reply: { ok, artifact_id }.
+// Deleting (upload-artifact's `overwrite`, lib/internal/delete/delete-artifact.js): ListArtifacts
+// { name_filter } for the artifact's ids, then DeleteArtifact { name }. Names are unique in a run
+// across its attempts: CreateArtifact of a name that exists answers 409, as the service does.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 
-export type TwirpMethod = 'CreateArtifact' | 'FinalizeArtifact';
+const TWIRP_METHODS = [
+  'CreateArtifact',
+  'FinalizeArtifact',
+  'ListArtifacts',
+  'DeleteArtifact',
+] as const;
+export type TwirpMethod = (typeof TWIRP_METHODS)[number];
 
 export interface TwirpReply {
   status: number;
@@ -73,6 +82,7 @@ export async function startResultsService(): Promise<ResultsService> {
     scp: `Actions.GenericRead:${WORKFLOW_RUN_BACKEND_ID} Actions.Results:${WORKFLOW_RUN_BACKEND_ID}:${WORKFLOW_JOB_RUN_BACKEND_ID}`,
   });
   const artifacts: StoredArtifact[] = [];
+  let nextId = FIRST_ARTIFACT_ID;
   const blobs = new Map<string, Blob>();
   const twirpCalls: TwirpMethod[] = [];
   const overrides = new Map<TwirpMethod, TwirpReply | 'hang'>();
@@ -87,14 +97,37 @@ export async function startResultsService(): Promise<ResultsService> {
     ) {
       return twirpError(400, 'invalid_argument', 'backend ids do not match the runtime token');
     }
+    if (method === 'ListArtifacts') {
+      // A wrapper type (StringValue) is its bare value in proto JSON.
+      const listed = artifacts.filter(
+        (artifact) => artifact.finalized && artifact.name === request.name_filter,
+      );
+      return {
+        status: 200,
+        body: {
+          artifacts: listed.map((artifact) => ({
+            workflow_run_backend_id: artifact.workflowRunBackendId,
+            workflow_job_run_backend_id: artifact.workflowJobRunBackendId,
+            database_id: String(artifact.id),
+            name: artifact.name,
+            size: String(artifact.size ?? 0),
+          })),
+        },
+      };
+    }
     const name = typeof request.name === 'string' ? request.name : '';
     const existing = artifacts.find((artifact) => artifact.name === name);
+    if (method === 'DeleteArtifact') {
+      if (!existing) return twirpError(404, 'not_found', `no artifact named ${name}`);
+      artifacts.splice(artifacts.indexOf(existing), 1);
+      return { status: 200, body: { ok: true, artifact_id: String(existing.id) } };
+    }
     if (method === 'CreateArtifact') {
       if (existing) {
         return twirpError(409, 'already_exists', `an artifact named ${name} already exists`);
       }
       const artifact: StoredArtifact = {
-        id: FIRST_ARTIFACT_ID + artifacts.length,
+        id: nextId++,
         name,
         version: Number(request.version),
         mimeType: request.mime_type as string | undefined,
@@ -128,8 +161,8 @@ export async function startResultsService(): Promise<ResultsService> {
     const body = await readBody(req);
 
     if (req.method === 'POST' && url.pathname.startsWith(TWIRP_PREFIX)) {
-      const method = url.pathname.slice(TWIRP_PREFIX.length);
-      if (method !== 'CreateArtifact' && method !== 'FinalizeArtifact') {
+      const method = url.pathname.slice(TWIRP_PREFIX.length) as TwirpMethod;
+      if (!TWIRP_METHODS.includes(method)) {
         return sendJson(res, twirpError(404, 'bad_route', `no handler for ${method}`));
       }
       twirpCalls.push(method);
@@ -182,13 +215,8 @@ export async function startResultsService(): Promise<ResultsService> {
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveLocally(handle);
+  origin = server.origin;
 
   return {
     url: `${origin}/`,
@@ -200,13 +228,28 @@ export async function startResultsService(): Promise<ResultsService> {
       if (reply) overrides.set(method, reply);
       else overrides.delete(method);
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
+    close: server.close,
+  };
+}
+
+/** An HTTP server on 127.0.0.1 for `handle`; a handler that throws answers 500. */
+export async function serveLocally(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // The Azure SDK keeps sockets alive, which would hold close() open.
         server.closeAllConnections();
-      });
-    },
+      }),
   };
 }
 
@@ -253,22 +296,22 @@ function zipDirectory(
   return entries;
 }
 
-function unsignedJwt(claims: Record<string, unknown>): string {
+export function unsignedJwt(claims: Record<string, unknown>): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   // The client only decodes the claims; it never checks the signature.
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ ...claims, iat: now, exp: now + 3600 })}.`;
 }
 
-function twirpError(status: number, code: string, msg: string): TwirpReply {
+export function twirpError(status: number, code: string, msg: string): TwirpReply {
   return { status, body: { code, msg } };
 }
 
-function sendJson(res: ServerResponse, { status, body }: TwirpReply): void {
+export function sendJson(res: ServerResponse, { status, body }: TwirpReply): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function sendBlobCreated(req: IncomingMessage, res: ServerResponse): void {
+export function sendBlobCreated(req: IncomingMessage, res: ServerResponse): void {
   const clientRequestId = req.headers['x-ms-client-request-id'];
   res.writeHead(201, {
     etag: `"0x${Date.now().toString(16)}"`,
@@ -281,13 +324,18 @@ function sendBlobCreated(req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
-function sendBlobError(res: ServerResponse, status: number, code: string, message: string): void {
+export function sendBlobError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
   const xml = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'x-ms-error-code': code });
   res.end(xml);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
