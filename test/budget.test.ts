@@ -27,6 +27,14 @@ async function takeSlots(
   return times;
 }
 
+/** One request a second for 10 s (11 requests, 0 to 10 s), ending as the 10th second does. */
+async function sendOnePerSecond(clock: VirtualClock, budget: RequestBudget): Promise<void> {
+  for (let i = 0; i <= 10; i++) {
+    await budget.acquire();
+    if (i < 10) await clock.sleep(1_000);
+  }
+}
+
 function seededRandom(seed: number): () => number {
   let state = seed;
   return () => {
@@ -107,7 +115,7 @@ describe('the request budget', () => {
     expect(order).toEqual(['first@0', 'second@1000', 'mid@2000', 'late@3000']);
   });
 
-  it('pauses everyone queued for Retry-After after a 429, then halves the rate', async () => {
+  it('pauses everyone queued for Retry-After after a 429, then cuts the rate', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);
     const granted: number[] = [];
@@ -118,7 +126,9 @@ describe('the request budget', () => {
       if (rateLimited) budget.rateLimited(5_000);
     };
     await clock.run(Promise.all([caller(true), caller(false), caller(false), caller(false)]));
-    expect(granted).toEqual([0, 5_300, 7_300, 9_300]);
+    // One request in its first 1.3 s was 0.77/s really sent: cut to 70% of that, 0.54/s (1838 ms
+    // apart), then recovering slowly.
+    expect(granted).toEqual([0, 5_300, 7_138, 8_969]);
   });
 
   it('lets a caller give up at its deadline instead of waiting past it', async () => {
@@ -168,7 +178,8 @@ describe('the request budget', () => {
       'later:false@3000',
       'late:false@5000',
       'first:true@60000',
-      'patient:true@62000',
+      // 1/s was cut to 0.7/s, and a minute later is back to 0.78/s (1280 ms apart).
+      'patient:true@61280',
     ]);
   });
 
@@ -192,13 +203,13 @@ describe('the request budget', () => {
     );
     expect(answers).toEqual(['balance:true@0', 'again:false@0', 'a:true@1000', 'b:false@1000']);
 
-    // Nor does a first request wait out a 429's pause: at 11 s it gives up one (halved, 2 s)
-    // spacing later, not at 71 s.
+    // Nor does a first request wait out a 429's pause: at 11 s a slot would have been free at
+    // once but for the pause, so it gives up at its own deadline, 0.5 s later, not at 71 s.
     answers.length = 0;
     await clock.run(clock.sleep(10_000));
     budget.rateLimited(60_000);
     await clock.run(caller('paused', clock.now() + 500, true));
-    expect(answers).toEqual(['paused:false@13000']);
+    expect(answers).toEqual(['paused:false@11500']);
   });
 
   it('lets a caller whose signal aborts leave the line at once, the next taking its slot', async () => {
@@ -271,36 +282,73 @@ describe('the request budget', () => {
     expect(answers).toEqual(['first:true@0', 'queued:false@100', 'later:false@200']);
   });
 
-  it('pauses for the doubled spacing without Retry-After, and halves once per pause', async () => {
+  it('pauses one spacing without Retry-After, and cuts once per episode of 429s', async () => {
     const clock = new VirtualClock();
     const budget = new RequestBudget(1, clock);
-    const times = await clock.run(
-      takeSlots(clock, budget, 4, (i) => {
-        budget.rateLimited();
-        // A second 429, for a request sent before the pause, must not halve the rate again.
-        if (i === 0) budget.rateLimited();
-      }),
-    );
-    expect(gaps(times)).toEqual([2_000, 4_000, 8_000]);
+    // Every request is answered 429, each within 10 s of the last: one episode, one cut (to 70%
+    // of the 1/s sent), then time alone brings the rate back.
+    const times = await clock.run(takeSlots(clock, budget, 4, () => budget.rateLimited()));
+    expect(gaps(times)).toEqual([1_429, 1_425, 1_420]);
   });
 
-  it('never slows below 1/16 of the configured rate', async () => {
+  it('cuts to 70% of the rate really sent, and never below 1/8 of the configured one', async () => {
     const clock = new VirtualClock();
-    const budget = new RequestBudget(1, clock);
-    const times = await clock.run(takeSlots(clock, budget, 7, () => budget.rateLimited()));
-    expect(gaps(times)).toEqual([2_000, 4_000, 8_000, 16_000, 16_000, 16_000]);
+    // 1/s sent, though 2/s was allowed.
+    const busy = new RequestBudget(2, clock);
+    await clock.run(sendOnePerSecond(clock, busy));
+    busy.rateLimited();
+    expect(busy.rate()).toBeCloseTo(0.7, 5);
+
+    // A budget that sent one request in the last 10 s has nothing to cut but the floor.
+    const quiet = new RequestBudget(1, clock);
+    await clock.run(quiet.acquire());
+    await clock.run(clock.sleep(9_000));
+    quiet.rateLimited();
+    expect(quiet.rate()).toBe(1 / 8);
   });
 
-  it('wins the configured rate back, 1/16 of it per success', async () => {
+  it('recovers along a cubic: quickly at first, slowly near the rate of the 429, then probes past it', async () => {
     const clock = new VirtualClock();
-    const budget = new RequestBudget(1, clock);
-    const times = await clock.run(
-      takeSlots(clock, budget, 11, (i) => (i === 0 ? budget.rateLimited() : budget.succeeded())),
-    );
-    // Rate 0.5, then 0.5625, 0.625 ... up to 1 after 8 successes, and never above it.
-    expect(gaps(times)).toEqual([
-      2_000, 1_778, 1_600, 1_455, 1_334, 1_231, 1_143, 1_067, 1_000, 1_000,
-    ]);
+    const budget = new RequestBudget(2, clock);
+    await clock.run(sendOnePerSecond(clock, budget));
+    budget.rateLimited();
+    const at = (minutes: number) => budget.rate(clock.now() + minutes * 60_000);
+    expect(at(0)).toBeCloseTo(0.7, 5);
+    expect(at(3)).toBeCloseTo(1 - 0.3 * 0.7 ** 3, 5); // 0.90: most of the way
+    expect(at(8)).toBeCloseTo(1 - 0.3 * 0.2 ** 3, 5); // 0.998: lingers where the limit was
+    expect(at(10)).toBeCloseTo(1, 5);
+    expect(at(15)).toBeCloseTo(1 + 0.3 * 0.5 ** 3, 5); // then probes above it
+    expect(at(30)).toBe(2); // never past the configured rate
+  });
+
+  it('starts slow when asked to, doubling every 10 s, and cuts to the floor on a 429 then', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1.5, clock, { slowStart: true });
+    expect(budget.rate()).toBe(0.4);
+    expect(budget.rate(10_000)).toBeCloseTo(0.8, 5);
+    expect(budget.rate(20_000)).toBe(1.5);
+    // 20 callers at once: 2.5 s apart at first, the configured 667 ms by 20 s.
+    const times = await clock.run(takeSlots(clock, budget, 20));
+    expect(gaps(times)[0]).toBe(2_500);
+    expect(gaps(times).at(-1)).toBe(667);
+
+    // Jobs started together are all over their share while they ramp up: a 429 then cuts to 1/8.
+    const ramping = new RequestBudget(1.5, clock, { slowStart: true });
+    await clock.run(takeSlots(clock, ramping, 3));
+    ramping.rateLimited();
+    expect(ramping.rate()).toBe(1.5 / 8);
+  });
+
+  it('shifts the requests after the first by up to half a spacing later, by the random it is given', async () => {
+    const run = async (random: number) => {
+      const clock = new VirtualClock();
+      const budget = new RequestBudget(1, clock, { random: () => random });
+      return clock.run(takeSlots(clock, budget, 3));
+    };
+    expect(await run(0)).toEqual([0, 1_000, 2_000]);
+    expect(await run(0.5)).toEqual([0, 1_250, 2_250]);
+    // Never earlier than the spacing: no window holds more than the rate allows.
+    expect(await run(0.998)).toEqual([0, 1_499, 2_499]);
   });
 });
 
@@ -351,8 +399,9 @@ describe('a budgeted source', () => {
     } finally {
       client.dispose();
     }
-    // task-b was due 100 ms in (10/s), but task-a's 429 said 2 s; task-a itself backs off 6 s.
-    expect(sent).toEqual(['task-a@0', 'task-b@2000', 'task-b@5000', 'task-a@6000']);
+    // task-b was due 100 ms in (10/s), but task-a's 429 said 2 s; task-b then waits its own 3.68 s
+    // (poll-interval 3 s, +0.34 s per second of age) and task-a backs off 6 s.
+    expect(sent).toEqual(['task-a@0', 'task-b@2000', 'task-b@5680', 'task-a@6000']);
     expect(kie.requests.map((request) => request.taskId)).toEqual([
       'task-a',
       'task-b',
@@ -399,7 +448,9 @@ describe('a budgeted source', () => {
           wait('quick', 5_000, 10),
         ]),
       );
-      expect(slow).toMatchObject({ ending: 'finished', elapsedMs: 60_200 });
+      // After the minute, 'other' goes first and 'slow' one spacing later (10/s cut to 7/s,
+      // recovered to 7.8/s by then: 128 ms).
+      expect(slow).toMatchObject({ ending: 'finished', elapsedMs: 60_128 });
       expect(other).toMatchObject({ ending: 'finished', elapsedMs: 59_995 });
       // Refused by the budget at its deadline, 'quick' sent no request: no poll is counted.
       expect(quick).toMatchObject({ ending: 'timeout', elapsedMs: 5_000, polls: 0 });
@@ -462,7 +513,7 @@ describe('a budgeted source', () => {
     expect([...ends][0]).toBeLessThan(91_000);
   });
 
-  it('counts a record or any other reply as a success, and a failed connection as nothing', async () => {
+  it('cuts on a 429 only: other replies and failed connections leave the recovery to time', async () => {
     const clock = new VirtualClock();
     const record: TaskRecord = {
       taskId: 'task',
@@ -501,9 +552,9 @@ describe('a budgeted source', () => {
         }
       })(),
     );
-    // Halved by the 429; 1/16 of the rate back for the record and for the 422; unchanged by the
-    // refused connection.
-    expect(gaps(sent)).toEqual([2_000, 1_778, 1_600, 1_600]);
+    // Cut to 70% of the 1/s sent by the 429, then a little more back with every second that
+    // passes, whatever the replies.
+    expect(gaps(sent)).toEqual([1_429, 1_425, 1_420, 1_416]);
   });
 });
 

@@ -131,7 +131,11 @@ describe('kie-task wait', () => {
 
   it('exits 3 for a timeout shorter than the poll interval (--timeout 1s, polls every 3s)', async () => {
     kie.script('t1', [{ state: 'generating' }]);
-    const run = await cli(['wait', 't1', '--base-url', kie.url, '--timeout', '1s', '--json']);
+    // A budget of one's own: the default one starts slow (a second request 2.5 s after the first).
+    const run = await cli([
+      ...['wait', 't1', '--base-url', kie.url, '--timeout', '1s', '--json'],
+      ...['--max-requests-per-second', '10'],
+    ]);
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout)).toMatchObject({ state: 'generating', pollCount: 2 });
     // 1.0s, or 977ms: the wait starts a few ms after the step, whose deadline it keeps.

@@ -54998,17 +54998,34 @@ var external_node_crypto_ = __nccwpck_require__(77598);
 // requests per 10 s), so waiting for hundreds of tasks must not multiply our request rate.
 
 
-/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
-const RATE_STEP_SHARE = 1 / 16;
+/** A 429 never slows us below this share of the configured rate: ten jobs at the default 1.5/s
+ * all at this floor (0.19/s each) still fit under Kie.ai's 2/s per account. */
+const FLOOR_SHARE = 1 / 8;
+/** On a 429 the rate is cut to this share of what we were really sending (measured), as AWS SDK's
+ * adaptive mode does: a job sending little has little to give back. A 429 during slow start cuts
+ * to the floor instead (TCP's restart): every job started together is over its share then. */
+const CUT = 0.7;
+/** Time for the rate to climb back to where the last 429 came, along a cubic: fast at first (2/3
+ * of the way in 3 minutes), slow near that rate, where the limit is, faster again past it (the
+ * other jobs may have ended). Slow on purpose: ten jobs that each probe often keep 429s coming
+ * (3 minutes: 7% of requests answered 429 in `npm run bench:many`; 10 minutes: 3%). */
+const RECOVERY_MS = 600_000;
+/** Slow start, as TCP's: the rate starts here and doubles every MEASURE_MS until a 429 or the
+ * configured rate, so jobs started together reach the account's limit over half a minute instead
+ * of in its first second. 0.4/s is one request every FIRST_WAIT_MS: a lone task's schedule is
+ * untouched by it. */
+const SLOW_START_RATE = 0.4;
+/** The window in which the sending rate is measured: the account limit's own (20 per 10 s). */
+const MEASURE_MS = 10_000;
 /** Strict spacing: at most one request every 1/rate seconds, so no window of W seconds ever holds
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
  * that has been due longest goes first. */
 class RequestBudget {
     configuredRate;
     clock;
-    rate;
     waiting = [];
     lastGrantedAt = -Infinity;
+    firstGrantAt;
     pausedUntil = -Infinity;
     dispatching = false;
     cancelled = false;
@@ -55016,13 +55033,32 @@ class RequestBudget {
     sleepingUntil;
     /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
     wake;
-    constructor(configuredRate, clock) {
+    /** Grants in the last MEASURE_MS: what we really send, which may be far below the rate. */
+    recentGrants = [];
+    startedAt;
+    random;
+    slowStart;
+    throttledAt = -Infinity;
+    lastRateLimitedAt = -Infinity;
+    rateAtThrottle = 0;
+    rateAfterCut = 0;
+    constructor(configuredRate, clock, options = {}) {
         this.configuredRate = configuredRate;
         this.clock = clock;
         // NaN would space nothing, so unlimited; 0 would wait forever.
         if (!(configuredRate > 0))
             throw new RangeError(`Not a request rate: ${configuredRate}.`);
-        this.rate = configuredRate;
+        this.startedAt = clock.now();
+        this.random = options.random;
+        this.slowStart = options.slowStart ?? false;
+    }
+    /** The rate allowed now: the configured one, or on its way back to it after a 429. */
+    rate(now = this.clock.now()) {
+        if (this.throttledAt === -Infinity)
+            return this.slowStartRate(now);
+        const x = (now - this.throttledAt) / RECOVERY_MS - 1; // -1 at the 429, 0 at RECOVERY_MS
+        const rate = this.rateAtThrottle + (this.rateAtThrottle - this.rateAfterCut) * x ** 3;
+        return Math.min(Math.max(rate, this.configuredRate * FLOOR_SHARE), this.configuredRate);
     }
     /**
      * Resolves true when this caller may send one request, or false at `deadline` (epoch ms) if no
@@ -55035,8 +55071,10 @@ class RequestBudget {
     acquire(deadline = Infinity, signal, first = false) {
         if (this.cancelled || signal?.aborted)
             return Promise.resolve(false);
+        // The next slot free of other callers: a spacing after the last grant (as shifted), or now.
+        const nextFree = Math.max(this.clock.now(), this.lastGrantedAt + this.spacingMs());
         if (first)
-            deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
+            deadline = Math.max(deadline, nextFree);
         return new Promise((resolve) => {
             const abandon = () => this.refuse(caller);
             const timer = new AbortController();
@@ -55068,27 +55106,52 @@ class RequestBudget {
             caller.grant(false);
         this.wake?.abort();
     }
-    /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
+    /** A 429: pause everyone (for Retry-After, else the new spacing) and cut the rate (see CUT). The account's other users (other jobs) are invisible to us: a
+     * 429 is the only sign of them, so each job settles near its share by itself. */
     rateLimited(retryAfterMs) {
         const now = this.clock.now();
-        // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
-        if (now >= this.pausedUntil) {
-            this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
+        // A 429 during a pause answers a request sent before it, and one within a window of the last
+        // 429 belongs to the same episode (a storm outlasting its Retry-After, say): neither tells us
+        // anything new, and the rate measured across a pause would be no measure at all.
+        const sameEpisode = now < this.pausedUntil || now < this.lastRateLimitedAt + MEASURE_MS;
+        this.lastRateLimitedAt = now;
+        if (!sameEpisode) {
+            const slowStart = this.throttledAt === -Infinity && this.slowStartRate(now) < this.configuredRate;
+            this.rateAtThrottle = Math.min(this.rate(now), this.measuredRate(now));
+            this.rateAfterCut = slowStart ? 0 : CUT * this.rateAtThrottle;
+            this.throttledAt = now;
         }
         this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
     }
+    slowStartRate(now) {
+        if (!this.slowStart)
+            return this.configuredRate;
+        const doublings = (now - this.startedAt) / MEASURE_MS;
+        return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
+    }
+    /** A reply that was not a 429. The rate recovers with time since the last 429 (like AWS's
+     * cubic), not per reply, so that jobs sending little recover as fast as busy ones; kept so every
+     * caller reports both outcomes the same way. */
+    succeeded() { }
     /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
     pausedPast(at) {
         return !this.cancelled && this.pausedUntil > at;
     }
-    /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
-     * probes the limit gently yet is back at full rate in 8 replies after one halving. */
-    succeeded() {
-        this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
+    // Requests per second over the last MEASURE_MS, counting the window from the first request.
+    measuredRate(now) {
+        if (this.firstGrantAt === undefined)
+            return this.configuredRate;
+        this.forgetOldGrants(now);
+        const span = Math.min(MEASURE_MS, now - this.firstGrantAt + this.spacingMs());
+        return this.recentGrants.length / (span / 1_000);
+    }
+    forgetOldGrants(now) {
+        while (this.recentGrants[0] <= now - MEASURE_MS)
+            this.recentGrants.shift();
     }
     // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
     spacingMs() {
-        return Math.ceil(1_000 / this.rate);
+        return Math.ceil(1_000 / this.rate());
     }
     // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
     // also holds back callers already queued, and a timer firing early cannot break the spacing.
@@ -55099,6 +55162,11 @@ class RequestBudget {
             const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
             if (nextSlotAt <= now) {
                 this.lastGrantedAt = now;
+                if (this.firstGrantAt === undefined && this.random) {
+                    this.lastGrantedAt += (this.spacingMs() * this.random()) / 2;
+                }
+                this.firstGrantAt ??= now;
+                this.recentGrants.push(now);
                 this.waiting.shift().grant(true);
                 continue;
             }
@@ -56762,31 +56830,383 @@ function taskResultsLog(logger, taskId, hold) {
     };
 }
 
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
+;// CONCATENATED MODULE: ./src/settings/create-inputs.ts
+// Creating a task instead of waiting for one: which inputs that takes depends on the API family
+// (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
+// settings schema can report every mistake at once.
+
+
+/** Market creates with a model; the other families with a model (where they take one) or input. */
+function creates(s, family) {
+    return Boolean(s[constants_Inputs.Model] || (family.create.model !== 'required' && s[constants_Inputs.Input]));
+}
+/** The mistakes in how the inputs ask to create (or wait for) a task, one message each. */
+function createProblems(s, names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problems = [];
+    const problem = (input, message) => problems.push({ input, message });
+    const family = apiFamily(s[constants_Inputs.Api]);
+    if (!family)
+        return []; // already reported: what the rest would say depends on it
+    const { model, callbackRequired } = family.create;
+    const creating = creates(s, family);
+    const asked = s[constants_Inputs.Model] ? constants_Inputs.Model : constants_Inputs.Input;
+    if (creating && s[constants_Inputs.TaskId].length > 0) {
+        problem(asked, `Give either ${names.of(constants_Inputs.TaskId)} (to wait for a task) or ${names.of(asked)} (to create one), not both.`);
+    }
+    else if (!creating && s[constants_Inputs.TaskId].length === 0) {
+        const toCreate = model === 'required' ? constants_Inputs.Model : constants_Inputs.Input;
+        problem(constants_Inputs.TaskId, `${subject(constants_Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(toCreate)}${toCreate === constants_Inputs.Model ? ` and ${names.of(constants_Inputs.Input)}` : ''} to create the task here).`);
+    }
+    if (!creating && (s[constants_Inputs.Input] || s[constants_Inputs.CallbackUrl])) {
+        problem(constants_Inputs.Input, model === 'required'
+            ? `${names.noun}s ${names.of(constants_Inputs.Input)} and ${names.of(constants_Inputs.CallbackUrl)} need ${names.of(constants_Inputs.Model)}.`
+            : `${subject(constants_Inputs.CallbackUrl)} needs ${names.of(constants_Inputs.Input)}.`);
+    }
+    if (model === 'none' && s[constants_Inputs.Model]) {
+        problem(constants_Inputs.Model, `${subject(constants_Inputs.Model)} is not used with ${names.of(constants_Inputs.Api)} ${family.name}: ${family.label}'s create request has no model field. Put every field in ${names.of(constants_Inputs.Input)}.`);
+    }
+    if (creating && callbackRequired && !s[constants_Inputs.CallbackUrl]) {
+        problem(constants_Inputs.CallbackUrl, `${subject(constants_Inputs.CallbackUrl)} is required with ${names.of(constants_Inputs.Api)} ${family.name}: Kie.ai refuses ${family.label} requests without a callBackUrl. Give any URL you control; the action polls and does not need the callback.`);
+    }
+    return problems;
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/settings/schema.ts
+// The rules every input must follow, as one zod schema. settings.ts reads the inputs and runs it.
+
+
+
+
+
+
+const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
+const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
+const MAX_REQUESTS_PER_SECOND = 100;
+/** One request every 16 minutes 40 seconds: slower is no use to anyone. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
+/** The longest value, in hours, of the durations that have a limit below Node's timers'. */
+const LONGEST = [
+    [constants_Inputs.PollInterval, 1],
+    [constants_Inputs.MaxPollInterval, 1],
+    [constants_Inputs.DownloadTimeout, 24],
+];
+/**
+ * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
+ * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
+ */
+function settingsSchema(names) {
+    const subject = (input) => `${names.noun} ${names.of(input)}`;
+    const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
+    /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
+    const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
+        const value = parse(text);
+        if (value === 0 && !allowZero) {
+            // A valid duration or size, just not one this input can take.
+            problem(ctx, input, `${subject(input)} must be more than 0 (got '${text}').`);
+            return NEVER;
+        }
+        if (value === undefined || value < 0) {
+            problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
+            return NEVER;
+        }
+        return value;
+    });
+    const duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
+    const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
+    // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
+    const boolean = (input) => schemas_string().transform((text, ctx) => {
+        if (['true', 'True', 'TRUE'].includes(text))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(text))
+            return false;
+        problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
+        return NEVER;
+    });
+    // YAML is a superset of JSON, so one parser reads both forms of `input`.
+    const taskInput = schemas_string().transform((text, ctx) => {
+        if (text === '')
+            return undefined;
+        let value;
+        try {
+            value = (0,dist/* parse */.qg)(text);
+        }
+        catch (error) {
+            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error)}).`);
+            return NEVER;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`);
+            return NEVER;
+        }
+        return value;
+    });
+    /** A string input that `check` must accept; the message echoes what was given. */
+    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
+        if (!check(text))
+            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
+    });
+    return (object({
+        // One id, or several separated by new lines, commas or spaces.
+        [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
+        [constants_Inputs.Api]: refined(constants_Inputs.Api, (name) => apiFamily(name) !== undefined, `one of ${API_NAMES.join(', ')}`),
+        [constants_Inputs.Model]: schemas_string(),
+        [constants_Inputs.Input]: taskInput,
+        [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
+        [constants_Inputs.ApiKey]: schemas_string()
+            .min(1, 
+        // Only the action gets here: the CLI reads the key from the environment alone.
+        `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`)
+            .superRefine((key, ctx) => {
+            // A character no HTTP header can carry (a pasted zero-width space) would fail every
+            // request as if base-url were down. The key itself is never echoed.
+            const at = key.search(/[^\x21-\x7e]/);
+            if (at === -1)
+                return;
+            const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
+            problem(ctx, constants_Inputs.ApiKey, `${subject(constants_Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
+        }),
+        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
+            // Credentials in it would be printed with every message that names the host.
+            const url = URL.parse(text);
+            if (url && (url.username || url.password)) {
+                url.username = url.password = '';
+                problem(ctx, constants_Inputs.BaseUrl, `${subject(constants_Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
+            }
+        }),
+        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
+        [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
+        [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
+        [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
+        [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
+        [constants_Inputs.MaxRequestsPerSecond]: refined(constants_Inputs.MaxRequestsPerSecond, 
+        // A floor, so the spacing between requests (1000 / rate ms) is a number a timer can take.
+        (text) => Number(text) >= MIN_REQUESTS_PER_SECOND && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number from ${MIN_REQUESTS_PER_SECOND} to ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
+        [constants_Inputs.Download]: boolean(constants_Inputs.Download),
+        [constants_Inputs.DownloadDir]: schemas_string(),
+        [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
+        [constants_Inputs.DownloadTimeout]: duration(constants_Inputs.DownloadTimeout),
+        [constants_Inputs.AllowPrivateDownloads]: boolean(constants_Inputs.AllowPrivateDownloads),
+        [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
+        [constants_Inputs.ArtifactName]: schemas_string(),
+        [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ResumeOnRerun]: boolean(constants_Inputs.ResumeOnRerun),
+        [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.ReportCredits]: boolean(constants_Inputs.ReportCredits),
+        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
+        [constants_Inputs.CompressionLevel]: refined(constants_Inputs.CompressionLevel, (text) => text === '' || /^\d$/.test(text), 'a whole number from 0 (no compression) to 9 (best)').transform((text) => (text === '' ? undefined : Number(text))),
+        [constants_Inputs.Archive]: boolean(constants_Inputs.Archive),
+    })
+        // These only read strings, so they run even when other inputs are wrong: every mistake is
+        // reported at once.
+        .superRefine((s, ctx) => {
+        for (const { input, message } of createProblems(s, names))
+            problem(ctx, input, message);
+    }, { when: () => true })
+        .superRefine((s, ctx) => {
+        // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
+        for (const [input, hours] of LONGEST) {
+            if (s[input] > hours * 3_600_000) {
+                problem(ctx, input, `${subject(input)} must be at most ${hours}h.`);
+            }
+        }
+        if (s[constants_Inputs.MaxPollInterval] < s[constants_Inputs.PollInterval]) {
+            problem(ctx, constants_Inputs.MaxPollInterval, `${subject(constants_Inputs.MaxPollInterval)} must not be shorter than ${names.of(constants_Inputs.PollInterval)}.`);
+        }
+    }));
+}
+/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
+function yamlProblem(error) {
+    const [first = ''] = error.message.split('\n');
+    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+    const said = what.charAt(0).toLowerCase() + what.slice(1);
+    const at = error.linePos?.[0];
+    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
+}
+function isHttpUrl(text) {
+    try {
+        return ['http:', 'https:'].includes(new URL(text).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/settings/settings.ts
+// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
+// of the code gets typed values and a user gets one clear line for each mistake. The rules are in
+// schema.ts.
+
+
+
+
+
+
+/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
+class InputError extends Error {
+    problems;
+    name = 'InputError';
+    constructor(problems) {
+        super(problems.map((problem) => problem.message).join('\n'));
+        this.problems = problems;
+    }
+}
+function toSettings(raw, workspace) {
+    const api = apiFamily(raw[constants_Inputs.Api]);
+    const model = raw[constants_Inputs.Model];
+    const callbackUrl = raw[constants_Inputs.CallbackUrl];
+    const uploadArtifact = raw[constants_Inputs.UploadArtifact];
+    return {
+        taskIds: raw[constants_Inputs.TaskId],
+        api,
+        create: creates(raw, api)
+            ? {
+                ...(model && { model }),
+                input: raw[constants_Inputs.Input] ?? {},
+                ...(callbackUrl && { callBackUrl: callbackUrl }),
+            }
+            : undefined,
+        apiKey: raw[constants_Inputs.ApiKey],
+        baseUrl: raw[constants_Inputs.BaseUrl],
+        timeoutMs: raw[constants_Inputs.Timeout],
+        pollIntervalMs: raw[constants_Inputs.PollInterval],
+        maxPollIntervalMs: raw[constants_Inputs.MaxPollInterval],
+        maxRequestsPerSecond: raw[constants_Inputs.MaxRequestsPerSecond],
+        failOnTaskFailure: raw[constants_Inputs.FailOnTaskFailure],
+        download: raw[constants_Inputs.Download] || uploadArtifact,
+        downloadDir: raw[constants_Inputs.DownloadDir]
+            ? external_node_path_default().resolve(workspace, raw[constants_Inputs.DownloadDir])
+            : undefined,
+        workspace,
+        maxDownloadBytes: raw[constants_Inputs.MaxDownloadSize],
+        downloadTimeoutMs: raw[constants_Inputs.DownloadTimeout],
+        allowPrivateDownloads: raw[constants_Inputs.AllowPrivateDownloads],
+        uploadArtifact,
+        artifactName: raw[constants_Inputs.ArtifactName] || undefined,
+        artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
+        minCredits: raw[constants_Inputs.MinCredits],
+        reportCredits: raw[constants_Inputs.ReportCredits],
+        compressionLevel: raw[constants_Inputs.CompressionLevel],
+        archive: raw[constants_Inputs.Archive],
+        resumeOnRerun: raw[constants_Inputs.ResumeOnRerun],
+    };
+}
+const DEFAULT_REQUESTS_PER_SECOND = 1.5;
+const DEFAULTS = {
+    [constants_Inputs.Api]: DEFAULT_API,
+    [constants_Inputs.BaseUrl]: 'https://api.kie.ai',
+    [constants_Inputs.Timeout]: '30m',
+    [constants_Inputs.PollInterval]: '2s',
+    [constants_Inputs.MaxPollInterval]: '30s',
+    [constants_Inputs.FailOnTaskFailure]: 'true',
+    [constants_Inputs.Download]: 'false',
+    [constants_Inputs.MaxDownloadSize]: '2GB',
+    [constants_Inputs.DownloadTimeout]: '10m',
+    [constants_Inputs.AllowPrivateDownloads]: 'false',
+    [constants_Inputs.UploadArtifact]: 'false',
+    [constants_Inputs.ResumeOnRerun]: 'true',
+    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
+    [constants_Inputs.MaxRequestsPerSecond]: String(DEFAULT_REQUESTS_PER_SECOND),
+    [constants_Inputs.ReportCredits]: 'false',
+    [constants_Inputs.Archive]: 'true',
+};
+/**
+ * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
+ * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
+ */
+function parseSettings(input, env = process.env, names = ACTION_NAMES) {
+    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
+    const raw = Object.fromEntries(Object.values(constants_Inputs).map((name) => [name, get(name)]));
+    raw[constants_Inputs.ApiKey] ||= env[constants_API_KEY_ENV]?.trim() ?? '';
+    raw[constants_Inputs.BaseUrl] = raw[constants_Inputs.BaseUrl].replace(/\/+$/, '');
+    const parsed = settingsSchema(names).safeParse(raw);
+    if (!parsed.success) {
+        throw new InputError(parsed.error.issues.map((issue) => ({
+            input: issue.path[0],
+            message: issue.message,
+        })));
+    }
+    return toSettings(parsed.data, external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
+}
+/** Reads the action's inputs. The key is masked before anything can log it. */
+function readSettings() {
+    const apiKey = (core.getInput(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
+    if (apiKey)
+        core.setSecret(apiKey);
+    return parseSettings((name) => core.getInput(name));
+}
+
+;// CONCATENATED MODULE: ./src/wait/model-class.ts
+// What kind of media a task makes, from its model's name or its API family. Typical durations
+// differ tenfold between kinds (speech and images in seconds, music and video in minutes), so the
+// schedule need not ask a video task every few seconds in its first half minute.
+// Checked in order: "text-to-speech" is speech before "audio" makes it music, and a video model
+// named after an image one ("image-to-video") is video.
+const KEYWORDS = [
+    ['speech', /speech|tts|voice|whisper|transcri|dialogue|elevenlabs/],
+    ['video', /video|veo|runway|aleph|luma|kling|sora|hailuo|seedance|wan\d|wan-|mp4/],
+    ['music', /suno|music|song|audio|sound|udio|lyrics|midi|wav|vocal|cover/],
+    ['image', /image|banana|flux|midjourney|imagen|seedream|ideogram|recraft|4o|upscale|photo/],
+];
+/** The class of a model name or API family name (`veo`, `suno` ...); 'unknown' when nothing fits. */
+function modelClass(...names) {
+    for (const name of names) {
+        const lower = name?.toLowerCase() ?? '';
+        const found = KEYWORDS.find(([, pattern]) => pattern.test(lower));
+        if (found)
+            return found[0];
+    }
+    return 'unknown';
+}
+
 ;// CONCATENATED MODULE: ./src/wait/schedule.ts
-// When to ask again. Pure, so the benchmark runs exactly the code the action runs.
-//
-// The wait is a fraction of the task's age: a task 20 s old is asked about every ~3.2 s, one 10
-// minutes old every 30 s. Since the age grows by that fraction with each poll, the waits grow
-// exponentially (x1.16 a poll), and the time between a task finishing and us noticing stays near
-// a fixed share of its duration (~8% on average) instead of a fixed number of seconds. Short tasks
-// are noticed within one poll-interval; long tasks cost few requests.
-/** Share of the task's age to wait before the next poll. */
-const AGE_FRACTION = 0.16;
-/** +/- share of each wait chosen at random, so many runners started together drift apart. */
-const JITTER = 0.2;
-function nextDelay(input, options) {
+/** The wait after the first poll of a task just created, unless poll-interval is longer. */
+const FIRST_WAIT_MS = 2_500;
+/** Seconds added to the wait per second of the task's age. */
+const GROWTH = 0.34;
+/** The wait held while most tasks end, until SETTLED_AGE_MS. */
+const EARLY_CAP_MS = 8_600;
+const SETTLED_AGE_MS = 120_000;
+/** How fast the cap creeps up after that (ms of wait per ms of age), and how far. */
+const CAP_GROWTH = 0.04;
+const STEADY_CAP_MS = 13_500;
+/** +/- share of the wait above poll-interval chosen at random, so runners started together drift
+ * apart. Symmetric and never clamped, so it never lengthens waits on average. */
+const JITTER = 0.1;
+/** Video and music take minutes: their tasks are treated as this much older, so the first polls of
+ * a video are ~8.5 s apart instead of 2.5 s. Images and speech take seconds: no head start. */
+const HEAD_START_MS = {
+    image: 0,
+    speech: 0,
+    unknown: 0,
+    music: 10_000,
+    video: 20_000,
+};
+/** The wait before jitter: what the schedule aims at. */
+function baseDelay(input, options) {
     const { pollIntervalMs, maxPollIntervalMs } = options;
-    const byAge = input.taskAgeMs * AGE_FRACTION;
-    const byFaults = input.consecutiveFaults > 0 ? pollIntervalMs * 2 ** input.consecutiveFaults : 0;
-    const base = Math.min(Math.max(pollIntervalMs, byAge, byFaults), maxPollIntervalMs);
-    const jittered = base * (1 + JITTER * (2 * input.random - 1));
-    // Never faster than poll-interval nor slower than max-poll-interval: both are promises to users.
-    return Math.round(Math.min(Math.max(jittered, pollIntervalMs), maxPollIntervalMs));
+    const start = Math.max(FIRST_WAIT_MS, pollIntervalMs);
+    const age = input.taskAgeMs + HEAD_START_MS[input.modelClass ?? 'unknown'];
+    const cap = Math.min(EARLY_CAP_MS + CAP_GROWTH * Math.max(0, age - SETTLED_AGE_MS), STEADY_CAP_MS);
+    const byAge = Math.min(start + GROWTH * age, cap);
+    const byFaults = input.consecutiveFaults > 0 ? start * 2 ** input.consecutiveFaults : 0;
+    // poll-interval and max-poll-interval are promises to users: they bound everything.
+    return Math.min(Math.max(pollIntervalMs, byAge, byFaults), maxPollIntervalMs);
+}
+function nextDelay(input, options) {
+    const base = baseDelay(input, options);
+    const spread = Math.min(JITTER * (base - options.pollIntervalMs), options.maxPollIntervalMs - base);
+    return Math.round(base + spread * (2 * input.random - 1));
 }
 
 ;// CONCATENATED MODULE: ./src/wait/wait.ts
 // The poll loop. Clock, sleep and randomness come in as arguments so tests and the benchmark run
 // it in virtual time.
+
 
 
 
@@ -56886,7 +57306,12 @@ async function waitForTask(options, deps) {
         // createTime in the future (clock skew) is ignored rather than trusted.
         const taskAgeMs = Math.max(now() - startedAt, createdAt && createdAt <= now() ? now() - createdAt : 0);
         // The last poll lands on the deadline, so a task finishing just before it is not missed.
-        const delay = Math.min(Math.max(nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options), retryAfterMs), remaining, Math.max(0, retryBy - now()));
+        const delay = Math.min(Math.max(nextDelay({
+            taskAgeMs,
+            consecutiveFaults,
+            random: random(),
+            modelClass: modelClass(progress.record?.model, options.api?.name),
+        }, options), retryAfterMs), remaining, Math.max(0, retryBy - now()));
         const fault = progress.lastFault;
         // A Retry-After past the deadline leaves no try before it: the wait ends there, at the timeout.
         const pausedPastDeadline = fault?.kind === 'transient' && retryAfterMs > remaining;
@@ -56944,6 +57369,7 @@ function describeState(record) {
 
 
 
+
 /** How long the end of the step waits for the re-run record still being saved. */
 const RECORD_GRACE_MS = 5_000;
 async function runPipeline(settings, given) {
@@ -56964,7 +57390,10 @@ async function runPipeline(settings, given) {
         now: deps.now,
         names: deps.names,
     });
-    const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+    const budget = new RequestBudget(settings.maxRequestsPerSecond, deps, {
+        random: deps.random,
+        slowStart: settings.maxRequestsPerSecond === DEFAULT_REQUESTS_PER_SECOND,
+    });
     const balance = new StepBalance(settings, budget, deps);
     // Left out of the report when not read at all: no credit outputs, no summary line.
     const credits = readsBalance(settings) ? balance.credits : undefined;
@@ -57272,315 +57701,6 @@ function reportFields(report) {
         // Filled in by boundOutputs (action/limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
-}
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
-;// CONCATENATED MODULE: ./src/settings/create-inputs.ts
-// Creating a task instead of waiting for one: which inputs that takes depends on the API family
-// (Market needs a model, most others take none, Suno requires a callback URL). Pure, so the
-// settings schema can report every mistake at once.
-
-
-/** Market creates with a model; the other families with a model (where they take one) or input. */
-function creates(s, family) {
-    return Boolean(s[constants_Inputs.Model] || (family.create.model !== 'required' && s[constants_Inputs.Input]));
-}
-/** The mistakes in how the inputs ask to create (or wait for) a task, one message each. */
-function createProblems(s, names) {
-    const subject = (input) => `${names.noun} ${names.of(input)}`;
-    const problems = [];
-    const problem = (input, message) => problems.push({ input, message });
-    const family = apiFamily(s[constants_Inputs.Api]);
-    if (!family)
-        return []; // already reported: what the rest would say depends on it
-    const { model, callbackRequired } = family.create;
-    const creating = creates(s, family);
-    const asked = s[constants_Inputs.Model] ? constants_Inputs.Model : constants_Inputs.Input;
-    if (creating && s[constants_Inputs.TaskId].length > 0) {
-        problem(asked, `Give either ${names.of(constants_Inputs.TaskId)} (to wait for a task) or ${names.of(asked)} (to create one), not both.`);
-    }
-    else if (!creating && s[constants_Inputs.TaskId].length === 0) {
-        const toCreate = model === 'required' ? constants_Inputs.Model : constants_Inputs.Input;
-        problem(constants_Inputs.TaskId, `${subject(constants_Inputs.TaskId)} is required: the id returned by createTask (or give ${names.of(toCreate)}${toCreate === constants_Inputs.Model ? ` and ${names.of(constants_Inputs.Input)}` : ''} to create the task here).`);
-    }
-    if (!creating && (s[constants_Inputs.Input] || s[constants_Inputs.CallbackUrl])) {
-        problem(constants_Inputs.Input, model === 'required'
-            ? `${names.noun}s ${names.of(constants_Inputs.Input)} and ${names.of(constants_Inputs.CallbackUrl)} need ${names.of(constants_Inputs.Model)}.`
-            : `${subject(constants_Inputs.CallbackUrl)} needs ${names.of(constants_Inputs.Input)}.`);
-    }
-    if (model === 'none' && s[constants_Inputs.Model]) {
-        problem(constants_Inputs.Model, `${subject(constants_Inputs.Model)} is not used with ${names.of(constants_Inputs.Api)} ${family.name}: ${family.label}'s create request has no model field. Put every field in ${names.of(constants_Inputs.Input)}.`);
-    }
-    if (creating && callbackRequired && !s[constants_Inputs.CallbackUrl]) {
-        problem(constants_Inputs.CallbackUrl, `${subject(constants_Inputs.CallbackUrl)} is required with ${names.of(constants_Inputs.Api)} ${family.name}: Kie.ai refuses ${family.label} requests without a callBackUrl. Give any URL you control; the action polls and does not need the callback.`);
-    }
-    return problems;
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
-;// CONCATENATED MODULE: ./src/settings/schema.ts
-// The rules every input must follow, as one zod schema. settings.ts reads the inputs and runs it.
-
-
-
-
-
-
-const DURATION_HELP = 'a duration such as 90 (seconds), 250ms, 90s, 15m, 1h or 1h30m';
-const SIZE_HELP = 'a size in bytes or with KB, MB or GB, such as 500MB or 2GB';
-const MAX_REQUESTS_PER_SECOND = 100;
-/** One request every 16 minutes 40 seconds: slower is no use to anyone. */
-const MIN_REQUESTS_PER_SECOND = 0.001;
-/** The longest value, in hours, of the durations that have a limit below Node's timers'. */
-const LONGEST = [
-    [constants_Inputs.PollInterval, 1],
-    [constants_Inputs.MaxPollInterval, 1],
-    [constants_Inputs.DownloadTimeout, 24],
-];
-/**
- * The schema of the raw inputs, keyed by input name so that every issue's path is the input at
- * fault; its messages name inputs as `names` says (the action's inputs, or the CLI's options).
- */
-function settingsSchema(names) {
-    const subject = (input) => `${names.noun} ${names.of(input)}`;
-    const problem = (ctx, input, message) => ctx.addIssue({ code: 'custom', path: [input], message });
-    /** An input in human units, read by `parse`; only positive values make sense, but for timeout. */
-    const positiveAmount = (input, parse, help, allowZero = false) => schemas_string().transform((text, ctx) => {
-        const value = parse(text);
-        if (value === 0 && !allowZero) {
-            // A valid duration or size, just not one this input can take.
-            problem(ctx, input, `${subject(input)} must be more than 0 (got '${text}').`);
-            return NEVER;
-        }
-        if (value === undefined || value < 0) {
-            problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
-            return NEVER;
-        }
-        return value;
-    });
-    const duration = (input) => positiveAmount(input, parseDuration, DURATION_HELP);
-    const size = (input) => positiveAmount(input, parseSize, SIZE_HELP);
-    // YAML 1.2 core booleans, as @actions/core's getBooleanInput accepts, with our own message.
-    const boolean = (input) => schemas_string().transform((text, ctx) => {
-        if (['true', 'True', 'TRUE'].includes(text))
-            return true;
-        if (['false', 'False', 'FALSE'].includes(text))
-            return false;
-        problem(ctx, input, `${subject(input)} must be true or false (got '${text}').`);
-        return NEVER;
-    });
-    // YAML is a superset of JSON, so one parser reads both forms of `input`.
-    const taskInput = schemas_string().transform((text, ctx) => {
-        if (text === '')
-            return undefined;
-        let value;
-        try {
-            value = (0,dist/* parse */.qg)(text);
-        }
-        catch (error) {
-            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} is not valid JSON or YAML (${yamlProblem(error)}).`);
-            return NEVER;
-        }
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            problem(ctx, constants_Inputs.Input, `${subject(constants_Inputs.Input)} must be a JSON object or a YAML mapping of the model's parameters.`);
-            return NEVER;
-        }
-        return value;
-    });
-    /** A string input that `check` must accept; the message echoes what was given. */
-    const refined = (input, check, allowed) => schemas_string().superRefine((text, ctx) => {
-        if (!check(text))
-            problem(ctx, input, `${subject(input)} must be ${allowed} (got '${text}').`);
-    });
-    return (object({
-        // One id, or several separated by new lines, commas or spaces.
-        [constants_Inputs.TaskId]: schemas_string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-        [constants_Inputs.Api]: refined(constants_Inputs.Api, (name) => apiFamily(name) !== undefined, `one of ${API_NAMES.join(', ')}`),
-        [constants_Inputs.Model]: schemas_string(),
-        [constants_Inputs.Input]: taskInput,
-        [constants_Inputs.CallbackUrl]: refined(constants_Inputs.CallbackUrl, (text) => text === '' || isHttpUrl(text), 'an http(s) URL'),
-        [constants_Inputs.ApiKey]: schemas_string()
-            .min(1, 
-        // Only the action gets here: the CLI reads the key from the environment alone.
-        `${names.noun} '${constants_Inputs.ApiKey}' is required (or set the ${constants_API_KEY_ENV} environment variable).`)
-            .superRefine((key, ctx) => {
-            // A character no HTTP header can carry (a pasted zero-width space) would fail every
-            // request as if base-url were down. The key itself is never echoed.
-            const at = key.search(/[^\x21-\x7e]/);
-            if (at === -1)
-                return;
-            const code = key.codePointAt(at).toString(16).toUpperCase().padStart(4, '0');
-            problem(ctx, constants_Inputs.ApiKey, `${subject(constants_Inputs.ApiKey)} must be printable ASCII without spaces, as Kie.ai API keys are (character ${at + 1}, U+${code}, is not).`);
-        }),
-        [constants_Inputs.BaseUrl]: refined(constants_Inputs.BaseUrl, isHttpUrl, 'an http(s) URL such as https://api.kie.ai').superRefine((text, ctx) => {
-            // Credentials in it would be printed with every message that names the host.
-            const url = URL.parse(text);
-            if (url && (url.username || url.password)) {
-                url.username = url.password = '';
-                problem(ctx, constants_Inputs.BaseUrl, `${subject(constants_Inputs.BaseUrl)} must not hold a user name or password; the API key is all Kie.ai needs (got '${url.href.replace(/\/$/, '')}' with them).`);
-            }
-        }),
-        // 0 (or less than poll-interval) is a timeout too: poll once, or until it, then stop.
-        [constants_Inputs.Timeout]: positiveAmount(constants_Inputs.Timeout, parseDuration, DURATION_HELP, true),
-        [constants_Inputs.PollInterval]: duration(constants_Inputs.PollInterval),
-        [constants_Inputs.MaxPollInterval]: duration(constants_Inputs.MaxPollInterval),
-        [constants_Inputs.FailOnTaskFailure]: boolean(constants_Inputs.FailOnTaskFailure),
-        [constants_Inputs.MaxRequestsPerSecond]: refined(constants_Inputs.MaxRequestsPerSecond, 
-        // A floor, so the spacing between requests (1000 / rate ms) is a number a timer can take.
-        (text) => Number(text) >= MIN_REQUESTS_PER_SECOND && Number(text) <= MAX_REQUESTS_PER_SECOND, `a number from ${MIN_REQUESTS_PER_SECOND} to ${MAX_REQUESTS_PER_SECOND}, such as 1.5`).transform(Number),
-        [constants_Inputs.Download]: boolean(constants_Inputs.Download),
-        [constants_Inputs.DownloadDir]: schemas_string(),
-        [constants_Inputs.MaxDownloadSize]: size(constants_Inputs.MaxDownloadSize),
-        [constants_Inputs.DownloadTimeout]: duration(constants_Inputs.DownloadTimeout),
-        [constants_Inputs.AllowPrivateDownloads]: boolean(constants_Inputs.AllowPrivateDownloads),
-        [constants_Inputs.UploadArtifact]: boolean(constants_Inputs.UploadArtifact),
-        [constants_Inputs.ArtifactName]: schemas_string(),
-        [constants_Inputs.ArtifactRetentionDays]: refined(constants_Inputs.ArtifactRetentionDays, (text) => text === '' || /^(?:[1-9]|[1-8]\d|90)$/.test(text), 'a whole number of days from 1 to 90').transform((text) => (text === '' ? undefined : Number(text))),
-        [constants_Inputs.ResumeOnRerun]: boolean(constants_Inputs.ResumeOnRerun),
-        [constants_Inputs.MinCredits]: refined(constants_Inputs.MinCredits, (text) => text === '' || /^\d+(\.\d+)?$/.test(text), 'a number of credits, such as 50 or 12.5').transform((text) => (text === '' ? undefined : Number(text))),
-        [constants_Inputs.ReportCredits]: boolean(constants_Inputs.ReportCredits),
-        // As upload-artifact takes it; empty: chosen by what the files are (see results/artifact.ts).
-        [constants_Inputs.CompressionLevel]: refined(constants_Inputs.CompressionLevel, (text) => text === '' || /^\d$/.test(text), 'a whole number from 0 (no compression) to 9 (best)').transform((text) => (text === '' ? undefined : Number(text))),
-        [constants_Inputs.Archive]: boolean(constants_Inputs.Archive),
-    })
-        // These only read strings, so they run even when other inputs are wrong: every mistake is
-        // reported at once.
-        .superRefine((s, ctx) => {
-        for (const { input, message } of createProblems(s, names))
-            problem(ctx, input, message);
-    }, { when: () => true })
-        .superRefine((s, ctx) => {
-        // Past these a wait is a mistake, and past 24.8 days Node's timers would fire at once.
-        for (const [input, hours] of LONGEST) {
-            if (s[input] > hours * 3_600_000) {
-                problem(ctx, input, `${subject(input)} must be at most ${hours}h.`);
-            }
-        }
-        if (s[constants_Inputs.MaxPollInterval] < s[constants_Inputs.PollInterval]) {
-            problem(ctx, constants_Inputs.MaxPollInterval, `${subject(constants_Inputs.MaxPollInterval)} must not be shorter than ${names.of(constants_Inputs.PollInterval)}.`);
-        }
-    }));
-}
-/** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
-function yamlProblem(error) {
-    const [first = ''] = error.message.split('\n');
-    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
-    const said = what.charAt(0).toLowerCase() + what.slice(1);
-    const at = error.linePos?.[0];
-    return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
-}
-function isHttpUrl(text) {
-    try {
-        return ['http:', 'https:'].includes(new URL(text).protocol);
-    }
-    catch {
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/settings/settings.ts
-// The only reader of the action's inputs. Every input is read and checked here, once, so the rest
-// of the code gets typed values and a user gets one clear line for each mistake. The rules are in
-// schema.ts.
-
-
-
-
-
-
-/** Mistakes in the inputs: the message is the whole story (a line each), so no stack is shown. */
-class InputError extends Error {
-    problems;
-    name = 'InputError';
-    constructor(problems) {
-        super(problems.map((problem) => problem.message).join('\n'));
-        this.problems = problems;
-    }
-}
-function toSettings(raw, workspace) {
-    const api = apiFamily(raw[constants_Inputs.Api]);
-    const model = raw[constants_Inputs.Model];
-    const callbackUrl = raw[constants_Inputs.CallbackUrl];
-    const uploadArtifact = raw[constants_Inputs.UploadArtifact];
-    return {
-        taskIds: raw[constants_Inputs.TaskId],
-        api,
-        create: creates(raw, api)
-            ? {
-                ...(model && { model }),
-                input: raw[constants_Inputs.Input] ?? {},
-                ...(callbackUrl && { callBackUrl: callbackUrl }),
-            }
-            : undefined,
-        apiKey: raw[constants_Inputs.ApiKey],
-        baseUrl: raw[constants_Inputs.BaseUrl],
-        timeoutMs: raw[constants_Inputs.Timeout],
-        pollIntervalMs: raw[constants_Inputs.PollInterval],
-        maxPollIntervalMs: raw[constants_Inputs.MaxPollInterval],
-        maxRequestsPerSecond: raw[constants_Inputs.MaxRequestsPerSecond],
-        failOnTaskFailure: raw[constants_Inputs.FailOnTaskFailure],
-        download: raw[constants_Inputs.Download] || uploadArtifact,
-        downloadDir: raw[constants_Inputs.DownloadDir]
-            ? external_node_path_default().resolve(workspace, raw[constants_Inputs.DownloadDir])
-            : undefined,
-        workspace,
-        maxDownloadBytes: raw[constants_Inputs.MaxDownloadSize],
-        downloadTimeoutMs: raw[constants_Inputs.DownloadTimeout],
-        allowPrivateDownloads: raw[constants_Inputs.AllowPrivateDownloads],
-        uploadArtifact,
-        artifactName: raw[constants_Inputs.ArtifactName] || undefined,
-        artifactRetentionDays: raw[constants_Inputs.ArtifactRetentionDays],
-        minCredits: raw[constants_Inputs.MinCredits],
-        reportCredits: raw[constants_Inputs.ReportCredits],
-        compressionLevel: raw[constants_Inputs.CompressionLevel],
-        archive: raw[constants_Inputs.Archive],
-        resumeOnRerun: raw[constants_Inputs.ResumeOnRerun],
-    };
-}
-const DEFAULTS = {
-    [constants_Inputs.Api]: DEFAULT_API,
-    [constants_Inputs.BaseUrl]: 'https://api.kie.ai',
-    [constants_Inputs.Timeout]: '30m',
-    [constants_Inputs.PollInterval]: '3s',
-    [constants_Inputs.MaxPollInterval]: '30s',
-    [constants_Inputs.FailOnTaskFailure]: 'true',
-    [constants_Inputs.Download]: 'false',
-    [constants_Inputs.MaxDownloadSize]: '2GB',
-    [constants_Inputs.DownloadTimeout]: '10m',
-    [constants_Inputs.AllowPrivateDownloads]: 'false',
-    [constants_Inputs.UploadArtifact]: 'false',
-    [constants_Inputs.ResumeOnRerun]: 'true',
-    // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-    [constants_Inputs.MaxRequestsPerSecond]: '1.5',
-    [constants_Inputs.ReportCredits]: 'false',
-    [constants_Inputs.Archive]: 'true',
-};
-/**
- * Settings from raw input text (empty = not given) and the environment. Pure, for tests and the
- * CLI; throws InputError listing every problem, one per line, naming inputs as `names` says.
- */
-function parseSettings(input, env = process.env, names = ACTION_NAMES) {
-    const get = (name) => input(name).trim() || DEFAULTS[name] || '';
-    const raw = Object.fromEntries(Object.values(constants_Inputs).map((name) => [name, get(name)]));
-    raw[constants_Inputs.ApiKey] ||= env[constants_API_KEY_ENV]?.trim() ?? '';
-    raw[constants_Inputs.BaseUrl] = raw[constants_Inputs.BaseUrl].replace(/\/+$/, '');
-    const parsed = settingsSchema(names).safeParse(raw);
-    if (!parsed.success) {
-        throw new InputError(parsed.error.issues.map((issue) => ({
-            input: issue.path[0],
-            message: issue.message,
-        })));
-    }
-    return toSettings(parsed.data, external_node_path_default().resolve(env.GITHUB_WORKSPACE ?? process.cwd()));
-}
-/** Reads the action's inputs. The key is masked before anything can log it. */
-function readSettings() {
-    const apiKey = (core.getInput(Inputs.ApiKey) || process.env[API_KEY_ENV] || '').trim();
-    if (apiKey)
-        core.setSecret(apiKey);
-    return parseSettings((name) => core.getInput(name));
 }
 
 // EXTERNAL MODULE: external "node:util"
@@ -57942,7 +58062,7 @@ Options:
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
                                   (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
-  --poll-interval <duration>      first and shortest wait between polls (default 3s)
+  --poll-interval <duration>      first and shortest wait between polls (default 2s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)

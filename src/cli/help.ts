@@ -29,7 +29,7 @@ Options:
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
                                   (required by the suno APIs)
   --timeout <duration>            total time to wait (default 30m)
-  --poll-interval <duration>      first and shortest wait between polls (default 3s)
+  --poll-interval <duration>      first and shortest wait between polls (default 2s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
   --download <dir>                download the results (or write the transcript) into <dir>
   --max-download-size <size>      largest file to download (default 2GB)

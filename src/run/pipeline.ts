@@ -27,7 +27,7 @@ import {
 import { taskResultsLog } from './task-log.js';
 import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
 import type { Runtime } from '../runtime.js';
-import type { Settings } from '../settings/settings.js';
+import { DEFAULT_REQUESTS_PER_SECOND, type Settings } from '../settings/settings.js';
 import { formatDuration } from '../settings/units.js';
 import { budgetedSource, RequestBudget } from '../wait/budget.js';
 import { waitForTask, type TaskProgress, type TaskSource } from '../wait/wait.js';
@@ -70,7 +70,10 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
     now: deps.now,
     names: deps.names,
   });
-  const budget = new RequestBudget(settings.maxRequestsPerSecond, deps);
+  const budget = new RequestBudget(settings.maxRequestsPerSecond, deps, {
+    random: deps.random,
+    slowStart: settings.maxRequestsPerSecond === DEFAULT_REQUESTS_PER_SECOND,
+  });
   const balance = new StepBalance(settings, budget, deps);
   // Left out of the report when not read at all: no credit outputs, no summary line.
   const credits = readsBalance(settings) ? balance.credits : undefined;

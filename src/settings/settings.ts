@@ -109,11 +109,13 @@ function toSettings(raw: RawInputs, workspace: string): Settings {
   };
 }
 
+export const DEFAULT_REQUESTS_PER_SECOND = 1.5;
+
 export const DEFAULTS = {
   [Inputs.Api]: DEFAULT_API,
   [Inputs.BaseUrl]: 'https://api.kie.ai',
   [Inputs.Timeout]: '30m',
-  [Inputs.PollInterval]: '3s',
+  [Inputs.PollInterval]: '2s',
   [Inputs.MaxPollInterval]: '30s',
   [Inputs.FailOnTaskFailure]: 'true',
   [Inputs.Download]: 'false',
@@ -123,7 +125,7 @@ export const DEFAULTS = {
   [Inputs.UploadArtifact]: 'false',
   [Inputs.ResumeOnRerun]: 'true',
   // Kie.ai allows 20 requests per 10 s per account (2/s); status queries may count, so stay under.
-  [Inputs.MaxRequestsPerSecond]: '1.5',
+  [Inputs.MaxRequestsPerSecond]: String(DEFAULT_REQUESTS_PER_SECOND),
   [Inputs.ReportCredits]: 'false',
   [Inputs.Archive]: 'true',
 } as const;

@@ -10,8 +10,34 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** 429s slow us down to this share of the configured rate at most; each success wins it back. */
-const RATE_STEP_SHARE = 1 / 16;
+/** A 429 never slows us below this share of the configured rate: ten jobs at the default 1.5/s
+ * all at this floor (0.19/s each) still fit under Kie.ai's 2/s per account. */
+const FLOOR_SHARE = 1 / 8;
+/** On a 429 the rate is cut to this share of what we were really sending (measured), as AWS SDK's
+ * adaptive mode does: a job sending little has little to give back. A 429 during slow start cuts
+ * to the floor instead (TCP's restart): every job started together is over its share then. */
+const CUT = 0.7;
+/** Time for the rate to climb back to where the last 429 came, along a cubic: fast at first (2/3
+ * of the way in 3 minutes), slow near that rate, where the limit is, faster again past it (the
+ * other jobs may have ended). Slow on purpose: ten jobs that each probe often keep 429s coming
+ * (3 minutes: 7% of requests answered 429 in `npm run bench:many`; 10 minutes: 3%). */
+const RECOVERY_MS = 600_000;
+/** Slow start, as TCP's: the rate starts here and doubles every MEASURE_MS until a 429 or the
+ * configured rate, so jobs started together reach the account's limit over half a minute instead
+ * of in its first second. 0.4/s is one request every FIRST_WAIT_MS: a lone task's schedule is
+ * untouched by it. */
+const SLOW_START_RATE = 0.4;
+/** The window in which the sending rate is measured: the account limit's own (20 per 10 s). */
+const MEASURE_MS = 10_000;
+
+export interface BudgetOptions {
+  /** Shifts every request after the first by up to half a spacing later, so jobs started together
+   * do not send in step; the first still goes at once (a task already done is answered at once). */
+  random?: () => number;
+  /** Start slow (see SLOW_START_RATE): for the default rate, which knows nothing of other jobs on
+   * the account. A rate the user chose (a manual split) is used from the first request. */
+  slowStart?: boolean;
+}
 
 interface Caller {
   grant: (granted: boolean) => void;
@@ -22,9 +48,9 @@ interface Caller {
  * more than ceil(W * rate) requests (no bursts). Slots go out in the order asked for, so the task
  * that has been due longest goes first. */
 export class RequestBudget {
-  private rate: number;
   private readonly waiting: Caller[] = [];
   private lastGrantedAt = -Infinity;
+  private firstGrantAt?: number;
   private pausedUntil = -Infinity;
   private dispatching = false;
   private cancelled = false;
@@ -33,13 +59,34 @@ export class RequestBudget {
   /** Wakes the dispatcher once no one waits: its timer (a 429's minute) must not hold the process. */
   private wake?: AbortController;
 
+  /** Grants in the last MEASURE_MS: what we really send, which may be far below the rate. */
+  private readonly recentGrants: number[] = [];
+  private readonly startedAt: number;
+  private readonly random?: () => number;
+  private readonly slowStart: boolean;
+  private throttledAt = -Infinity;
+  private lastRateLimitedAt = -Infinity;
+  private rateAtThrottle = 0;
+  private rateAfterCut = 0;
+
   constructor(
     private readonly configuredRate: number,
     private readonly clock: Clock,
+    options: BudgetOptions = {},
   ) {
     // NaN would space nothing, so unlimited; 0 would wait forever.
     if (!(configuredRate > 0)) throw new RangeError(`Not a request rate: ${configuredRate}.`);
-    this.rate = configuredRate;
+    this.startedAt = clock.now();
+    this.random = options.random;
+    this.slowStart = options.slowStart ?? false;
+  }
+
+  /** The rate allowed now: the configured one, or on its way back to it after a 429. */
+  rate(now = this.clock.now()): number {
+    if (this.throttledAt === -Infinity) return this.slowStartRate(now);
+    const x = (now - this.throttledAt) / RECOVERY_MS - 1; // -1 at the 429, 0 at RECOVERY_MS
+    const rate = this.rateAtThrottle + (this.rateAtThrottle - this.rateAfterCut) * x ** 3;
+    return Math.min(Math.max(rate, this.configuredRate * FLOOR_SHARE), this.configuredRate);
   }
 
   /**
@@ -52,7 +99,9 @@ export class RequestBudget {
    */
   acquire(deadline = Infinity, signal?: AbortSignal, first = false): Promise<boolean> {
     if (this.cancelled || signal?.aborted) return Promise.resolve(false);
-    if (first) deadline = Math.max(deadline, this.clock.now() + this.spacingMs());
+    // The next slot free of other callers: a spacing after the last grant (as shifted), or now.
+    const nextFree = Math.max(this.clock.now(), this.lastGrantedAt + this.spacingMs());
+    if (first) deadline = Math.max(deadline, nextFree);
     return new Promise((resolve) => {
       const abandon = () => this.refuse(caller);
       const timer = new AbortController();
@@ -84,30 +133,56 @@ export class RequestBudget {
     this.wake?.abort();
   }
 
-  /** A 429: pause everyone (for Retry-After, else the new spacing) and halve the rate. */
+  /** A 429: pause everyone (for Retry-After, else the new spacing) and cut the rate (see CUT). The account's other users (other jobs) are invisible to us: a
+   * 429 is the only sign of them, so each job settles near its share by itself. */
   rateLimited(retryAfterMs?: number): void {
     const now = this.clock.now();
-    // A 429 arriving during a pause answers a request sent before it: it tells us nothing new.
-    if (now >= this.pausedUntil) {
-      this.rate = Math.max(this.rate / 2, this.configuredRate * RATE_STEP_SHARE);
+    // A 429 during a pause answers a request sent before it, and one within a window of the last
+    // 429 belongs to the same episode (a storm outlasting its Retry-After, say): neither tells us
+    // anything new, and the rate measured across a pause would be no measure at all.
+    const sameEpisode = now < this.pausedUntil || now < this.lastRateLimitedAt + MEASURE_MS;
+    this.lastRateLimitedAt = now;
+    if (!sameEpisode) {
+      const slowStart =
+        this.throttledAt === -Infinity && this.slowStartRate(now) < this.configuredRate;
+      this.rateAtThrottle = Math.min(this.rate(now), this.measuredRate(now));
+      this.rateAfterCut = slowStart ? 0 : CUT * this.rateAtThrottle;
+      this.throttledAt = now;
     }
     this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfterMs ?? this.spacingMs()));
   }
+
+  private slowStartRate(now: number): number {
+    if (!this.slowStart) return this.configuredRate;
+    const doublings = (now - this.startedAt) / MEASURE_MS;
+    return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
+  }
+
+  /** A reply that was not a 429. The rate recovers with time since the last 429 (like AWS's
+   * cubic), not per reply, so that jobs sending little recover as fast as busy ones; kept so every
+   * caller reports both outcomes the same way. */
+  succeeded(): void {}
 
   /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
   pausedPast(at: number): boolean {
     return !this.cancelled && this.pausedUntil > at;
   }
 
-  /** A reply that was not a 429: win back a fixed step of rate. Like TCP's additive increase, it
-   * probes the limit gently yet is back at full rate in 8 replies after one halving. */
-  succeeded(): void {
-    this.rate = Math.min(this.rate + this.configuredRate * RATE_STEP_SHARE, this.configuredRate);
+  // Requests per second over the last MEASURE_MS, counting the window from the first request.
+  private measuredRate(now: number): number {
+    if (this.firstGrantAt === undefined) return this.configuredRate;
+    this.forgetOldGrants(now);
+    const span = Math.min(MEASURE_MS, now - this.firstGrantAt + this.spacingMs());
+    return this.recentGrants.length / (span / 1_000);
+  }
+
+  private forgetOldGrants(now: number): void {
+    while (this.recentGrants[0]! <= now - MEASURE_MS) this.recentGrants.shift();
   }
 
   // Whole milliseconds, rounded up: float slots could squeeze one extra request into a window.
   private spacingMs(): number {
-    return Math.ceil(1_000 / this.rate);
+    return Math.ceil(1_000 / this.rate());
   }
 
   // One dispatcher hands out every slot and recomputes the next one after each sleep, so a 429
@@ -119,6 +194,11 @@ export class RequestBudget {
       const nextSlotAt = Math.max(this.pausedUntil, this.lastGrantedAt + this.spacingMs());
       if (nextSlotAt <= now) {
         this.lastGrantedAt = now;
+        if (this.firstGrantAt === undefined && this.random) {
+          this.lastGrantedAt += (this.spacingMs() * this.random()) / 2;
+        }
+        this.firstGrantAt ??= now;
+        this.recentGrants.push(now);
         this.waiting.shift()!.grant(true);
         continue;
       }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
 import { apiStateLabel, isTerminal, type TaskRecord } from '../kie/schema.js';
 import { formatDuration, plural } from '../settings/units.js';
+import { modelClass } from './model-class.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
 
 export interface TaskSource {
@@ -47,6 +48,8 @@ export interface WaitOptions extends ScheduleOptions {
   timeoutMs: number;
   /** How long an id may stay unknown (422 "recordInfo is null") before we give up on it. */
   notReadyGraceMs?: number;
+  /** The step's API family (`veo`, `suno` ...): what the task makes, before its record names the model. */
+  api?: { name: string };
 }
 
 interface Progress {
@@ -167,7 +170,15 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
     // The last poll lands on the deadline, so a task finishing just before it is not missed.
     const delay = Math.min(
       Math.max(
-        nextDelay({ taskAgeMs, consecutiveFaults, random: random() }, options),
+        nextDelay(
+          {
+            taskAgeMs,
+            consecutiveFaults,
+            random: random(),
+            modelClass: modelClass(progress.record?.model, options.api?.name),
+          },
+          options,
+        ),
         retryAfterMs,
       ),
       remaining,
