@@ -12,7 +12,7 @@ const ANY_FLOWS = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   // Type-aware: floating and misused promises, awaits of non-promises, unsafe `any` flows.
   ...tseslint.configs.recommendedTypeChecked,

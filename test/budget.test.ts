@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KieApiError, KieClient } from '../src/kie/client.js';
 import type { TaskRecord } from '../src/kie/schema.js';
 import { silentLogger } from '../src/logger.js';
-import { budgetedSource, RequestBudget } from '../src/wait/budget.js';
+import { ACTION_NAMES } from '../src/settings/constants.js';
+import { budgetedSource, noSlot, RequestBudget } from '../src/wait/budget.js';
 import { waitForTask, type TaskSource } from '../src/wait/wait.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { VirtualClock } from './support/virtual-clock.js';
@@ -65,6 +66,28 @@ describe('the request budget', () => {
     const clock = new VirtualClock();
     expect(() => new RequestBudget(0, clock)).toThrow(RangeError);
     expect(() => new RequestBudget(Number.NaN, clock)).toThrow(RangeError);
+    expect(() => new RequestBudget(-1, clock)).toThrow('Not a request rate: -1.');
+  });
+
+  it("tells whether a 429's pause lasts past a moment, and never once cancelled", () => {
+    const clock = new VirtualClock(1_000);
+    const budget = new RequestBudget(1, clock);
+    expect(budget.pausedPast(1_000)).toBe(false);
+    budget.rateLimited(30_000);
+    expect(budget.pausedPast(30_999)).toBe(true);
+    expect(budget.pausedPast(31_000)).toBe(false);
+    expect(budget.pausedPast(31_001)).toBe(false);
+    budget.cancel();
+    expect(budget.pausedPast(1_000)).toBe(false);
+  });
+
+  it('says, when no slot came, that nothing was sent, naming the input that sets the rate', () => {
+    const error = noSlot(ACTION_NAMES);
+    expect(error.message).toBe(
+      "No request slot came free before the timeout (see 'max-requests-per-second').",
+    );
+    expect(error.kind).toBe('transient');
+    expect(error.more).toEqual({ neverSent: true, queued: true });
   });
 
   it('keeps 500 callers under the rate in every 1 s and 10 s window, first come first served', async () => {
@@ -555,6 +578,55 @@ describe('a budgeted source', () => {
     // Cut to 70% of the 1/s sent by the 429, then a little more back with every second that
     // passes, whatever the replies.
     expect(gaps(sent)).toEqual([1_429, 1_425, 1_420, 1_416]);
+  });
+});
+
+describe('a budgeted source, on its own', () => {
+  const record = (taskId: string): TaskRecord => ({
+    taskId,
+    state: 'generating',
+    apiState: 'generating',
+    stateDocumented: true,
+    model: '',
+    resultJson: '',
+    resultUrls: [],
+    warnings: [],
+    failCode: '',
+    failMsg: '',
+  });
+
+  it('names the task that got no slot', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    budget.cancel();
+    const source = budgetedSource({ getTaskRecord: async (id) => record(id) }, budget);
+    await expect(source.getTaskRecord('t1')).rejects.toThrow(
+      "No request slot came free for task t1 before the timeout (see 'max-requests-per-second').",
+    );
+  });
+
+  it('fails a task waiting in line with the unreachable base-url, not with no slot', async () => {
+    const clock = new VirtualClock();
+    const down = new KieApiError('transient', 'base-url is down', undefined, undefined, {
+      unreachable: true,
+    });
+    const source = budgetedSource(
+      {
+        getTaskRecord: async () => {
+          throw down;
+        },
+      },
+      new RequestBudget(1, clock),
+    );
+    const results = await clock.run(
+      Promise.allSettled([source.getTaskRecord('a'), source.getTaskRecord('b')]),
+    );
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    const queued = (results[1] as PromiseRejectedResult).reason as KieApiError;
+    expect(queued.message).toBe('base-url is down');
+    expect(queued.more).toMatchObject({ unreachable: true, queued: true });
+    // Asked later, it fails the same way at once.
+    await expect(source.getTaskRecord('c')).rejects.toThrow('base-url is down');
   });
 });
 

@@ -6,6 +6,7 @@ import { main } from '../src/cli/main.js';
 import { readBalance, balanceClient, StepBalance } from '../src/run/credits.js';
 import { parseSettings } from '../src/settings/settings.js';
 import { KieApiError } from '../src/kie/client.js';
+import { systemRuntime } from '../src/runtime.js';
 import { RequestBudget } from '../src/wait/budget.js';
 import { localInputs, runInProcess } from './support/action.js';
 import {
@@ -294,16 +295,31 @@ describe('the balance before and after', () => {
       { body: { code: 200, data: 4 }, delayMs: 20_000 },
     ]);
     kie.script('t1', [{ state: 'success' }]);
-    const run = runInProcess(inputs({ 'task-id': 't1' }));
-    // Without the bound it waits for the 10 s request timeout, then tries again.
-    const first = await Promise.race([run, sleep(9_000).then(() => 'still running' as const)]);
-    expect(first).not.toBe('still running');
-    const { outputs, log } = first as Awaited<typeof run>;
-    expect(outputs).toMatchObject({ creditsBefore: '5', creditsAfter: '', state: 'success' });
-    expect(warnings(log).join('\n')).toContain(
-      'Could not read the Kie.ai credit balance after the tasks',
-    );
-  }, 15_000);
+    // A request's time limit is a setTimeout (the simulator's delay too) and the run reads
+    // Date.now: faked, they go on with real time and jump when the test moves them, while the
+    // polls' sleeps and the HTTP stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldAdvanceTime: true });
+    try {
+      let ended = false;
+      const deps = { ...systemRuntime, now: () => Date.now() };
+      const run = runInProcess(inputs({ 'task-id': 't1' }), { deps }).finally(() => (ended = true));
+      while (balanceReads().length < 2) await sleep(5);
+      // Without the bound it waits for the 10 s request timeout, then tries again.
+      await vi.advanceTimersByTimeAsync(4_900);
+      await sleep(50);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
+      expect(first).not.toBe('still running');
+      const { outputs, log } = first as Awaited<typeof run>;
+      expect(outputs).toMatchObject({ creditsBefore: '5', creditsAfter: '', state: 'success' });
+      expect(warnings(log).join('\n')).toContain(
+        'Could not read the Kie.ai credit balance after the tasks',
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('keeps the balance before when only the read after fails', async () => {
     kie.script('t1', [running, { state: 'success' }], withImage);
@@ -406,7 +422,7 @@ describe('min-credits', () => {
 
 describe('a cancelled run', () => {
   it('stops a slow balance read at once and creates nothing', async () => {
-    kie.scriptCredits([{ body: { code: 200, data: 99 }, delayMs: 1_500 }]);
+    kie.scriptCredits([{ body: { code: 200, data: 99 }, delayMs: 300 }]);
     kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
     const controller = new AbortController();
     const timer = setInterval(() => balanceReads().length > 0 && controller.abort(), 5);
@@ -420,7 +436,8 @@ describe('a cancelled run', () => {
     } finally {
       clearInterval(timer);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    // Past the read's reply: a run that only stopped waiting for it would create now.
+    await new Promise((resolve) => setTimeout(resolve, 400));
     expect(kie.taskRequests()).toEqual([]);
   });
 });

@@ -213,7 +213,11 @@ describe('kie-task --api', () => {
       env: { KIE_API_KEY: kie.apiKey },
       cwd: process.cwd(),
     };
-    const fast = ['--base-url', kie.url, '--poll-interval', '10ms', '--max-poll-interval', '20ms'];
+    const fast = [
+      ...['--base-url', kie.url, '--poll-interval', '10ms', '--max-poll-interval', '20ms'],
+      // The default 1.5 requests a second would make each run wait its slots, seconds in all.
+      ...['--max-requests-per-second', '100'],
+    ];
     return main([...args, ...fast], io).then((code) => ({ code, stdout, stderr }));
   }
   const veo = FAMILIES.find((family) => family.api === 'veo')!;

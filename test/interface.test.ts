@@ -2,7 +2,7 @@
 // the reusable workflow, docs/reference.md (every input and output) and README.md (the most used ones).
 // These tests hold them to one another, so none can drift.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,6 +192,43 @@ describe('the action interface', () => {
   });
 });
 
+describe('pinned actions', () => {
+  it('are pinned to one commit and version everywhere, workflows and examples alike', async () => {
+    const pins = new Map<string, Set<string>>();
+    for (const dir of ['.github/workflows', 'examples']) {
+      for (const name of await readdir(path.join(ROOT, dir))) {
+        const text = await readFile(path.join(ROOT, dir, name), 'utf8');
+        for (const [, action, pin] of text.matchAll(/uses: ([^@\s]+)@([0-9a-f]{40} # \S+)/g)) {
+          // An action's sub-actions (github/codeql-action/init, /analyze) share its repository's pin.
+          const repository = action!.split('/').slice(0, 2).join('/');
+          pins.set(repository, (pins.get(repository) ?? new Set()).add(pin!));
+        }
+      }
+    }
+    expect(pins.size).toBeGreaterThan(4);
+    for (const [repository, seen] of pins) expect([...seen], repository).toHaveLength(1);
+  });
+});
+
+describe('the examples for other CI systems', () => {
+  it.each(['examples/.gitlab-ci.yml', 'examples/Jenkinsfile'])(
+    '%s installs the npm package, runs its bin, and is shown whole in docs/cli.md',
+    async (file) => {
+      const example = await readFile(path.join(ROOT, file), 'utf8');
+      const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+        name: string;
+        bin: Record<string, string>;
+      };
+      expect(example).toMatch(new RegExp(`npm install .*${manifest.name}@`));
+      for (const bin of Object.keys(manifest.bin)) {
+        expect(example).toMatch(new RegExp(`^\\s+${bin} create `, 'm'));
+      }
+      const cli = await readFile(path.join(ROOT, 'docs/cli.md'), 'utf8');
+      expect(cli).toContain(example);
+    },
+  );
+});
+
 describe('scripts/lint-workflows.mjs', () => {
   const lint = (...files: string[]) =>
     new Promise<{ code: number; stdout: string }>((resolve) => {
@@ -235,6 +272,88 @@ describe('scripts/lint-workflows.mjs', () => {
     expect(stdout).toMatch(
       new RegExp(`${file}:7:\\d+: property "nowhere" is not defined.* \\[expression\\]`),
     );
+  });
+
+  // One lint run for the supply-chain rules' cases: each run starts actionlint afresh, which is slow.
+  describe('the supply-chain rules', () => {
+    const sha = 'a'.repeat(40);
+    const workflow = (top: string[], steps: string[], extraJobs: string[] = []) =>
+      [
+        'on: push',
+        ...top,
+        'jobs:',
+        '  build:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        ...steps.map((step) => `      - ${step}`),
+        ...extraJobs,
+        '',
+      ].join('\n');
+    let file: Record<string, string>;
+    let problems: (kind: string, name: string) => string[];
+    beforeAll(async () => {
+      await mkdir(path.join(dir, 'examples'));
+      const own = 'uses: kie-ai-tools/kie-task-action@v1';
+      const contents: Record<string, string> = {
+        unpinned: workflow(
+          ['permissions: {}'],
+          [
+            'uses: actions/checkout@v4',
+            `uses: actions/setup-node@${sha}`,
+            `uses: actions/cache@${sha} # v4.2.2`,
+            'uses: ./local-action',
+          ],
+          ['  call:', '    uses: someone/workflows/.github/workflows/x.yml@main'],
+        ),
+        missing: workflow([], ['run: "true"']),
+        writes: workflow(
+          ['permissions:', '  contents: read', '  packages: write'],
+          ['run: "true"'],
+        ),
+        readOnly: workflow(['permissions: read-all'], ['run: "true"']),
+        ownExample: workflow(['permissions: {}'], [own]),
+        ownElsewhere: workflow(['permissions: {}'], [own]),
+        otherExample: workflow(['permissions: {}'], ['uses: actions/checkout@v4']),
+      };
+      file = Object.fromEntries(
+        Object.keys(contents).map((name) => [
+          name,
+          path.join(dir, /Example$/.test(name) ? 'examples' : '', `${name}.yml`),
+        ]),
+      );
+      for (const [name, text] of Object.entries(contents)) await writeFile(file[name]!, text);
+      const { code, stdout } = await lint(...Object.values(file));
+      expect(code).toBe(1);
+      problems = (kind, name) =>
+        stdout
+          .split('\n')
+          .filter((line) => line.startsWith(`${file[name]}:`) && line.endsWith(`[${kind}]`));
+    }, 60_000);
+
+    it('fails on an action not pinned to a commit, or pinned without its version, naming the line', () => {
+      const f = file.unpinned;
+      expect(problems('pinning', 'unpinned')).toEqual([
+        `${f}:7:15: "actions/checkout@v4" is not pinned to a commit: use actions/checkout@<full 40-hex commit SHA> # <version> [pinning]`,
+        `${f}:8:15: "actions/setup-node@${sha}" has no version comment: add # <version> (e.g. # v4.2.2) after it [pinning]`,
+        `${f}:12:11: "someone/workflows/.github/workflows/x.yml@main" is not pinned to a commit: use someone/workflows/.github/workflows/x.yml@<full 40-hex commit SHA> # <version> [pinning]`,
+      ]);
+    });
+
+    it('fails on top-level permissions that are missing or grant a write', () => {
+      expect(problems('permissions', 'missing')).toEqual([
+        `${file.missing}:1:1: no top-level "permissions": set {} or read-only ones, writes per job [permissions]`,
+      ]);
+      expect(problems('permissions', 'writes')).toEqual([
+        `${file.writes}:4:3: top-level permission "packages: write" grants a write: move it to the job that needs it [permissions]`,
+      ]);
+      expect(problems('permissions', 'readOnly')).toEqual([]);
+    });
+
+    it('lets the examples call this action by its major tag, and nothing else', () => {
+      expect(problems('pinning', 'ownExample')).toEqual([]);
+      expect(problems('pinning', 'ownElsewhere')).toHaveLength(1);
+      expect(problems('pinning', 'otherExample')).toHaveLength(1);
+    });
   });
 
   it('fails on action metadata without descriptions or with a missing runs.main', async () => {

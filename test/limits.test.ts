@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { boundOutputs, boundSummary, MAX_OUTPUT_BYTES } from '../src/action/limits.js';
+import {
+  boundOutputs,
+  boundSummary,
+  MAX_OUTPUT_BYTES,
+  MAX_SUMMARY_BYTES,
+  outputText,
+} from '../src/action/limits.js';
 import { localInputs, runInProcess } from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -11,6 +17,8 @@ import { useLocalServers } from './support/servers.js';
 let kie: KieServer;
 useLocalServers((started) => ({ kie } = started));
 
+/** What boundOutputs keeps free for `truncated` to name every large output. */
+const TRUNCATED_ROOM = 2 * 'resultUrls,files,transcript,resultJson,tasks'.length;
 const utf16Total = (outputs: Record<string, string>) =>
   Object.entries(outputs).reduce((sum, [name, value]) => sum + 2 * (name.length + value.length), 0);
 
@@ -102,6 +110,156 @@ describe('boundOutputs', () => {
     expect(task!.transcript).toMatch(/^\[music\] hello world\. .*\n\[cut: /s);
   });
 
+  it('counts the small outputs against the budget too', () => {
+    // 80 KB of task id leaves about 20 KB: a 30 KB transcript no longer fits.
+    const transcript = 'a'.repeat(15_000);
+    const { outputs, cut } = boundOutputs(
+      fields({ taskId: 'x'.repeat(40_000), transcript }),
+      fileFor,
+      100_000,
+    );
+    expect(cut.map(({ name }) => name)).toEqual(['transcript']);
+    expect(outputs.taskId).toBe('x'.repeat(40_000));
+    expect(utf16Total(outputs)).toBeLessThanOrEqual(100_000);
+    // Without the task id, the same transcript fits.
+    expect(boundOutputs(fields({ transcript }), fileFor, 100_000).cut).toEqual([]);
+  });
+
+  it('keeps an output that fills its share exactly, and cuts it one byte over', () => {
+    const transcript = 'a'.repeat(1_000);
+    const whole = boundOutputs(fields({ transcript }), fileFor, Infinity).outputs;
+    const exact = utf16Total(whole) + TRUNCATED_ROOM;
+    expect(boundOutputs(fields({ transcript }), fileFor, exact).cut).toEqual([]);
+    const over = boundOutputs(fields({ transcript }), fileFor, exact - 1);
+    expect(over.cut.map(({ name }) => name)).toEqual(['transcript']);
+    expect(over.outputs.truncated).toBe('transcript');
+  });
+
+  it('keeps as many whole array elements as fit, and no more', () => {
+    // Each URL is 12 characters as JSON, 13 with its comma: k of them take 1 + 13k as an array.
+    const urls = Array.from({ length: 50 }, (_, i) => `u${String(i).padStart(9, '0')}`);
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    // The outputs with resultUrls empty ('[]'), plus room for exactly k URLs.
+    const roomFor = (k: number) => base + TRUNCATED_ROOM + 2 * 13 * k;
+    for (const k of [0, 1, 5, 10, 20]) {
+      const { outputs } = boundOutputs(fields({ resultUrls: urls }), fileFor, roomFor(k));
+      expect(JSON.parse(outputs.resultUrls!)).toEqual(urls.slice(0, k));
+    }
+  });
+
+  it('cuts a long text to its share, ending with the note, and keeps no text when even the note does not fit', () => {
+    const transcript = 'b'.repeat(10_000);
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    const note = '\n[cut: the whole text is in /results/outputs/transcript]';
+    // Room for 100 characters of transcript.
+    const room = (chars: number) => base + TRUNCATED_ROOM + 2 * chars;
+    const { outputs } = boundOutputs(fields({ transcript }), fileFor, room(100));
+    expect(outputs.transcript).toBe('b'.repeat(100 - note.length) + note);
+    const none = boundOutputs(fields({ transcript }), fileFor, room(note.length));
+    expect(none.outputs.transcript).toBe('');
+    const unkept = boundOutputs(fields({ transcript }), () => undefined, room(100));
+    expect(unkept.outputs.transcript).toMatch(/^b+\n\[cut: the whole text could not be kept\]$/);
+    expect(unkept.cut).toEqual([{ name: 'transcript', whole: transcript, file: undefined }]);
+  });
+
+  it('lists outputs of the same length in their own order', () => {
+    const transcript = 't'.repeat(5_000);
+    const resultJson = JSON.stringify('r'.repeat(4_998));
+    const { outputs } = boundOutputs(fields({ resultJson, transcript }), fileFor, 2_000);
+    expect(outputs.truncated).toBe('transcript,resultJson');
+  });
+
+  it('keeps the marker of cut JSON when it fits exactly', () => {
+    const resultJson = JSON.stringify({ resultUrls: ['x'.repeat(5_000)] });
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    const marker = JSON.stringify({
+      truncated: true,
+      bytes: resultJson.length,
+      file: '/results/outputs/resultJson',
+    });
+    const room = (chars: number) => base + TRUNCATED_ROOM + 2 * chars;
+    expect(
+      boundOutputs(fields({ resultJson }), fileFor, room(marker.length)).outputs.resultJson,
+    ).toBe(marker);
+    expect(
+      boundOutputs(fields({ resultJson }), fileFor, room(marker.length - 1)).outputs.resultJson,
+    ).toBe('');
+  });
+
+  it('never splits a surrogate pair where it cuts', () => {
+    const transcript = '😀'.repeat(5_000);
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    const note = '\n[cut: the whole text is in /results/outputs/transcript]';
+    // An odd number of characters before the note: the last pair would be split.
+    const { outputs } = boundOutputs(
+      fields({ transcript }),
+      fileFor,
+      base + TRUNCATED_ROOM + 2 * (note.length + 101),
+    );
+    expect(outputs.transcript).toBe('😀'.repeat(50) + note);
+    // Only the character at the cut matters, not the one after it.
+    const mixed = `${'a'.repeat(100)}😀${'b'.repeat(5_000)}`;
+    const cut = boundOutputs(
+      fields({ transcript: mixed }),
+      fileFor,
+      base + TRUNCATED_ROOM + 2 * (note.length + 101),
+    );
+    expect(cut.outputs.transcript).toBe('a'.repeat(100) + note);
+  });
+
+  it('cuts long texts inside task objects to 1,000 characters, leaving short ones and other fields', () => {
+    const long = 'c'.repeat(1_001);
+    const urls = Array.from({ length: 1_001 }, () => 'u');
+    const tasks = [
+      { taskId: 'a', transcript: long, costTime: 3 },
+      { taskId: 'b', transcript: 'c'.repeat(1_000) },
+      null,
+      ['x'],
+      { urls },
+      ...Array.from({ length: 40 }, () => ({ transcript: long })),
+    ];
+    const { outputs, cut } = boundOutputs(fields({ tasks }), fileFor, 30_000);
+    expect(cut.map(({ name }) => name)).toEqual(['tasks']);
+    const [a, b, empty, list] = JSON.parse(outputs.tasks!) as [
+      { transcript: string; costTime: number },
+      { transcript: string },
+      null,
+      string[],
+    ];
+    expect(a.transcript).toHaveLength(1_000);
+    expect(a.transcript).toMatch(/^c+\n\[cut: the whole text is in \/results\/outputs\/tasks\]$/);
+    expect(a.costTime).toBe(3);
+    expect(b.transcript).toBe('c'.repeat(1_000));
+    expect(empty).toBeNull();
+    expect(list).toEqual(['x']);
+    // Only texts are cut: a long list inside an element stays whole.
+    expect((JSON.parse(outputs.tasks!) as unknown[])[4]).toEqual({ urls });
+  });
+
+  it('replaces cut JSON by a marker, or by nothing when even that does not fit', () => {
+    const resultJson = JSON.stringify({ resultUrls: ['x'.repeat(5_000)] });
+    const base = utf16Total(boundOutputs(fields({}), fileFor, Infinity).outputs);
+    const { outputs } = boundOutputs(
+      fields({ resultJson }),
+      fileFor,
+      base + TRUNCATED_ROOM + 2_000,
+    );
+    expect(JSON.parse(outputs.resultJson!)).toEqual({
+      truncated: true,
+      bytes: resultJson.length,
+      file: '/results/outputs/resultJson',
+    });
+    expect(
+      boundOutputs(fields({ resultJson }), fileFor, base + TRUNCATED_ROOM).outputs.resultJson,
+    ).toBe('');
+  });
+
+  it('writes strings as they are and anything else as JSON', () => {
+    expect(outputText('a "b"')).toBe('a "b"');
+    expect(outputText(['a'])).toBe('["a"]');
+    expect(outputText(3)).toBe('3');
+  });
+
   it('gives what a short output leaves over to the others', () => {
     const transcript = 'a'.repeat(60_000);
     const { cut } = boundOutputs(fields({ transcript }), fileFor, 150_000);
@@ -122,6 +280,44 @@ describe('boundSummary', () => {
       bounded.split('\n').every((line) => line === '' || /^\| row \d+ \| x+ \|$|^>/.test(line)),
     ).toBe(true);
     expect(boundSummary('short')).toBe('short');
+  });
+
+  it('keeps every line that fits, and counts the ones left out', () => {
+    // 101 bytes a line with its line break: nine fit in 1,000 bytes.
+    const lines = Array.from(
+      { length: 100 },
+      (_, i) => `${String(i).padStart(3, '0')}${'y'.repeat(97)}`,
+    );
+    expect(boundSummary(lines.join('\n'), 1_000)).toBe(
+      [
+        ...lines.slice(0, 9),
+        '',
+        '> [!NOTE]',
+        "> The summary was cut at GitHub's limit of 1 MiB (91 more lines); the outputs and result files hold every task.",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('counts bytes, not characters, and leaves a summary of exactly the limit whole', () => {
+    const exact = 'é'.repeat(500); // 1,000 bytes in UTF-8
+    expect(boundSummary(exact, 1_000)).toBe(exact);
+    expect(boundSummary(`${exact}\né`, 1_000)).toMatch(/^\n> \[!NOTE\]\n/);
+    expect(boundSummary(`${'é'.repeat(499)}\ne`, 1_000)).toBe(`${'é'.repeat(499)}\ne`);
+    // A line ending exactly at the limit, its line break included, is kept.
+    expect(
+      boundSummary(`${'z'.repeat(99)}\n${'z'.repeat(200)}`, 100).startsWith(
+        'z'.repeat(99) + '\n\n>',
+      ),
+    ).toBe(true);
+  });
+
+  it("holds a step's summary to 1 MiB less a margin by default", () => {
+    const line = `${'s'.repeat(1_023)}\n`;
+    const atLimit = line.repeat(MAX_SUMMARY_BYTES / 1_024);
+    expect(boundSummary(atLimit)).toBe(atLimit);
+    expect(boundSummary(`${atLimit}s`)).toContain('The summary was cut');
+    expect(MAX_SUMMARY_BYTES).toBeLessThan(1024 * 1024);
   });
 });
 

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
+import { systemRuntime } from '../src/runtime.js';
 import { localInputs, runInProcess } from './support/action.js';
 import { type KieReply, type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
@@ -429,15 +430,28 @@ describe('create and wait', () => {
 
   it('cuts a creation that gets no reply off after the timeout, saying it may have created', async () => {
     kie.scriptCreate([{ body: { code: 200, data: { taskId: 'late' } }, delayMs: 120_000 }]);
-    const run = runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }));
-    // Without the bound it waits for the 30 s request timeout.
-    const first = await Promise.race([run, sleep(8_000).then(() => 'still running' as const)]);
-    expect(first).not.toBe('still running');
-    const { failed, log } = first as Awaited<typeof run>;
-    expect(failed).toBe(true);
-    expect(errors(log)[0]).toMatch(/Could not create a task for model m: Kie.ai had not answered/);
-    expect(errors(log)[0]).toContain('A task may have been created anyway');
-    expect(kie.taskRequests()).toHaveLength(1);
+    // The request's time limit is a setTimeout (the simulator's delay too) and the run reads
+    // Date.now: faked, they go on with real time and jump when the test moves them.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldAdvanceTime: true });
+    try {
+      const deps = { ...systemRuntime, now: () => Date.now() };
+      const run = runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }), { deps });
+      while (kie.taskRequests().length === 0) await sleep(5);
+      // The timeout and the second of grace a request in flight gets; without the bound it
+      // waits for the 30 s request timeout.
+      await vi.advanceTimersByTimeAsync(2_000);
+      const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
+      expect(first).not.toBe('still running');
+      const { failed, log } = first as Awaited<typeof run>;
+      expect(failed).toBe(true);
+      expect(errors(log)[0]).toMatch(
+        /Could not create a task for model m: Kie.ai had not answered/,
+      );
+      expect(errors(log)[0]).toContain('A task may have been created anyway');
+      expect(kie.taskRequests()).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('repeats a creation that was rate-limited, which creates nothing', async () => {

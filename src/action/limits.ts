@@ -51,7 +51,8 @@ export function boundOutputs(
   const outputs: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) outputs[name] = outputText(value);
   const cut: CutOutput[] = [];
-  let available = maxBytes;
+  // The list of cut outputs is set last, so room for its longest is kept from the start.
+  let available = maxBytes - utf16Bytes('', LARGE_OUTPUTS.join(','));
   for (const [name, text] of Object.entries(outputs)) {
     if (!LARGE_OUTPUTS.includes(name as OutputName)) available -= utf16Bytes(name, text);
   }
@@ -116,6 +117,7 @@ function shortenFields(element: unknown, file: string | undefined): unknown {
 
 /** The first `chars` UTF-16 units of `text`, never splitting a surrogate pair. */
 function cutAt(text: string, chars: number): string {
+  // Stryker disable next-line StringLiteral: any fallback without a high surrogate reads the same
   const end = /[\uD800-\uDBFF]/.test(text[chars - 1] ?? '') ? chars - 1 : chars;
   return text.slice(0, Math.max(0, end));
 }

@@ -41,6 +41,7 @@ export function settingsSchema(names: InputNames) {
         problem(ctx, input, `${subject(input)} must be more than 0 (got '${text}').`);
         return z.NEVER;
       }
+      // Stryker disable next-line ConditionalExpression: neither parser reads a sign; a guard for later ones
       if (value === undefined || value < 0) {
         problem(ctx, input, `${subject(input)} must be ${help} (got '${text}').`);
         return z.NEVER;
@@ -95,6 +96,7 @@ export function settingsSchema(names: InputNames) {
     z
       .object({
         // One id, or several separated by new lines, commas or spaces.
+        // Stryker disable next-line Regex: filter(Boolean) drops the empty ids a lone separator leaves
         [Inputs.TaskId]: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
         [Inputs.Api]: refined(
           Inputs.Api,
