@@ -39841,6 +39841,7 @@ exports.visitAsync = visitAsync;
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
@@ -39848,11 +39849,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
+  Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, markdownSummary, notice, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -40726,13 +40728,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -53039,6 +53041,10 @@ const creditsSchema = union([
 /** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
+/** The family's own state as it named it: `successFlag 1`, `status FIRST_SUCCESS`, `generating`. */
+function apiStateLabel(record) {
+    return record.apiStateField ? `${record.apiStateField} ${record.apiState}` : record.apiState;
+}
 function isTerminal(state) {
     return TERMINAL_STATES.includes(state);
 }
@@ -53317,6 +53323,7 @@ function family_record(parts) {
         taskId: parts.taskId,
         state: read.state,
         apiState: read.apiState,
+        apiStateField: parts.stateField,
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
@@ -54725,7 +54732,47 @@ class KieClient {
     }
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
+/**
+ * A signal of one's own that aborts with `signal`. The step's signal is shared by everything in
+ * flight at once (a poll, a sleep and downloads for each of dozens of tasks); each listening on a
+ * dependent signal of its own, the shared one collects no listeners, and Node does not warn of a
+ * leak that is none (MaxListenersExceededWarning, past 10 listeners on one signal).
+ */
+function ownSignal(signal) {
+    return AbortSignal.any([signal]);
+}
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal: signal && ownSignal(signal) }).catch(() => { }),
+    random: Math.random,
+};
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
+
 ;// CONCATENATED MODULE: ./src/run/cancel.ts
+// Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
+// then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
+// pipeline, which stops polling and downloading and reports what it had seen.
+
 class CancelledError extends Error {
     name = 'CancelledError';
     constructor() {
@@ -54749,12 +54796,13 @@ function abortableSleep(sleep, signal) {
 function untilCancelled(work, signal) {
     if (signal.aborted)
         return Promise.reject(new CancelledError());
+    const own = ownSignal(signal);
     let stop = () => { };
     const cancelled = new Promise((_, reject) => {
         stop = () => reject(new CancelledError());
-        signal.addEventListener('abort', stop, { once: true });
+        own.addEventListener('abort', stop, { once: true });
     });
-    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+    return Promise.race([work, cancelled]).finally(() => own.removeEventListener('abort', stop));
 }
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
@@ -55521,7 +55569,10 @@ class StepBalance {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
                 const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
-                if (baseUrlDown)
+                // So is a key Kie.ai rejects (every request after this one fails with it): a debug line.
+                if (error instanceof KieApiError && error.code === 401)
+                    this.deps.logger.debug(message);
+                else if (baseUrlDown)
                     this.deps.logger.info(message);
                 else
                     this.deps.logger.warning(message);
@@ -55534,7 +55585,7 @@ class StepBalance {
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below}${notStarted}` } : undefined;
+        return below ? { kind: 'balance', message: `${below}${notStarted}` } : undefined;
     }
     /**
      * The second read, after the last task; skipped when the first failed or refused (nothing to
@@ -55706,7 +55757,9 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
         return failing[0];
     // Every task that did not succeed is counted, so the count agrees with the summary's; those
     // that fail the step are told apart from those that do not.
-    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    const note = failing.length < problems.length
+        ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
+        : '';
     return { kind, message: counted(problems, tasks, note) };
 }
 /** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
@@ -55984,8 +56037,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -56611,6 +56662,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -56663,7 +56715,8 @@ async function downloadAll(options) {
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
-        .run(context.signal, () => {
+        // Each job waits on a signal of its own: a dozen queued jobs add no dozen listeners to one.
+        .run(ownSignal(context.signal), () => {
         job.started = true;
         return downloadWithRetries(job, context);
     })
@@ -56760,7 +56813,7 @@ async function downloadWithRetries(job, context) {
             const delay = retryDelayMs * 2 ** (attempt - 1);
             // Info, not a warning: a retry that works needs no one's attention.
             logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal: ownSignal(signal) });
         }
     }
 }
@@ -57089,6 +57142,45 @@ function requestedDiarization(param) {
     };
     const input = parsed(param)?.input;
     return parsed(input)?.diarize === true;
+}
+
+;// CONCATENATED MODULE: ./src/run/task-log.ts
+function taskResultsLog(logger, taskId, hold) {
+    const title = `Task ${taskId}: results`;
+    const named = (message) => `Task ${taskId}: ${message}`;
+    if (!hold) {
+        let opened = false;
+        const open = () => {
+            if (!opened)
+                logger.startGroup?.(title);
+            opened = true;
+        };
+        return {
+            logger: {
+                info: (message) => (open(), logger.info(named(message))),
+                warning: (message) => (open(), logger.warning(named(message))),
+                debug: (message) => logger.debug(named(message)),
+            },
+            done: () => opened && logger.endGroup?.(),
+        };
+    }
+    const held = [];
+    return {
+        logger: {
+            info: (message) => void held.push(['info', named(message)]),
+            warning: (message) => void held.push(['warning', named(message)]),
+            // Debug lines are for following the run as it happens.
+            debug: (message) => logger.debug(named(message)),
+        },
+        done: () => {
+            if (held.length === 0)
+                return;
+            logger.startGroup?.(title);
+            for (const [level, message] of held.splice(0))
+                logger[level](message);
+            logger.endGroup?.();
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/settings/create-inputs.ts
@@ -57502,8 +57594,15 @@ async function waitForTask(options, deps) {
             // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
             // still generating): each change is news.
             if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
-                deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
-                logger.info(`Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`);
+                deps.onProgress?.({
+                    taskId,
+                    state: record.state,
+                    apiState: record.apiState,
+                    apiStateField: record.apiStateField,
+                    polls: progress.polls,
+                    elapsedMs: progress.elapsedMs,
+                });
+                logger.info(`Task ${taskId}: ${describeState(record)} after ${formatDuration(progress.elapsedMs)}.`);
                 lastLogAt = now();
                 if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
                     unknownStatesSeen.add(record.apiState);
@@ -57594,9 +57693,11 @@ async function waitForTask(options, deps) {
         }
     }
 }
-/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+/** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
 function describeState(record) {
-    return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
+    return record.apiState === record.state
+        ? record.state
+        : `${record.state} (${apiStateLabel(record)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/run/pipeline.ts
@@ -57604,6 +57705,7 @@ function describeState(record) {
 // Report. The GitHub Action (action/main.ts) and the CLI (cli/main.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+
 
 
 
@@ -57679,6 +57781,7 @@ async function runPipeline(settings, given) {
             if (record)
                 source = recordingAfterFirstPoll(source, record);
             taskIds = [chosen.taskId];
+            deps.onCreated?.(chosen.taskId);
         }
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
@@ -57700,7 +57803,7 @@ async function runPipeline(settings, given) {
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
         const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }));
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }, many));
         // Started once every first poll has asked the budget for its slot (they ask at once, in
         // runTask's first synchronous steps), so the read queues behind them.
         if (!settings.create && readsBalance(settings)) {
@@ -57771,12 +57874,15 @@ async function unusableDownloadDir(settings, deps) {
         return { kind: 'results', message };
     }
 }
-async function runTask(taskId, dir, settings, source, downloads, deps) {
+async function runTask(taskId, dir, settings, source, downloads, deps, 
+/** Several tasks run at once: each one's result lines are held and written together. */
+holdLog) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-    // Some APIs' records name no model (Veo's): the one the task was created with, then.
-    if (outcome.record && !outcome.record.model && settings.create?.model) {
-        outcome.record.model = settings.create.model;
+    // Some APIs' records name no model (Veo's) or echo no request: the ones it was created with.
+    if (outcome.record && settings.create) {
+        outcome.record.model ||= settings.create.model ?? '';
+        outcome.record.param ??= { input: settings.create.input };
     }
     const result = resultOf(outcome.record);
     for (const warning of result.warnings)
@@ -57785,12 +57891,12 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
     const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
-    logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
     const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
+    const log = taskResultsLog(logger, taskId, holdLog);
     try {
         const written = await writeResults({
             result,
@@ -57798,7 +57904,7 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
             downloads,
-            logger,
+            logger: log.logger,
         });
         return { ...report, files: written.files, downloadDir: dir };
     }
@@ -57811,6 +57917,9 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         const files = error instanceof DownloadError ? error.completed : [];
         const kept = files.length > 0 ? { files, downloadDir: dir } : {};
         return { ...report, ...kept, problem: { kind: 'results', message: error.message } };
+    }
+    finally {
+        log.done();
     }
 }
 async function upload(report, taskIds, settings, deps) {
@@ -57947,18 +58056,251 @@ function reportFields(report) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Server text in the job summary, made inert: a failMsg, title, prompt or URL from Kie.ai (or
+// whatever answers at base-url) renders as the text it is, never as Markdown or HTML of its own:
+// no tracking image, no javascript: link, no fake heading. Every helper returns one line.
+const LINE_BREAK = /\r\n?|\n|\u2028|\u2029/g;
+// Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one is
+// never markup: headings, emphasis, links, HTML, entities, table pipes all become plain text.
+const PUNCTUATION = /[!-/:-@[-`{-~]/g;
+/** Text as literal Markdown on one line; line breaks become `breakWith` (a space by default). */
+function mdText(text, breakWith = ' ') {
+    return text
+        .replace(PUNCTUATION, '\\$&')
+        .replace(/[\t ]+/g, ' ')
+        .replace(LINE_BREAK, breakWith);
+}
+/** Text for a table cell: literal, a line break kept as <br> (a newline would end the row). */
+function mdCell(text) {
+    return mdText(text.trim(), '<br>');
+}
+/**
+ * A code span that holds `text` literally: fenced by more backticks than the longest run inside,
+ * padded with a space where the text starts or ends with a backtick (or would lose its own
+ * padding). In a table cell a pipe must be written `\|` even inside code (GFM splits the row first).
+ */
+function mdCode(text, { inTable = false } = {}) {
+    const flat = text.replace(LINE_BREAK, ' ');
+    if (flat === '')
+        return '';
+    const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^[` ]|[` ]$/.test(flat) && flat.trim() !== '' ? ' ' : '';
+    const body = inTable ? flat.replaceAll('|', '\\|') : flat;
+    return `${fence}${pad}${body}${pad}${fence}`;
+}
+/** The URL as an absolute http(s) address, or undefined: javascript:, data:, file: never pass. */
+function webUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        return undefined;
+    // href is percent-encoded already (spaces, quotes, <>); what Markdown or a table would still read
+    // as syntax is encoded too.
+    return parsed.href.replace(/[()|<>"'`\\[\]*_]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+/** A Markdown link to an http(s) URL; any other URL shows as text, never as a link. */
+function mdLink(url, label) {
+    const safe = webUrl(url);
+    return safe ? `[${mdText(label)}](${safe})` : mdText(label);
+}
+/** An attribute value for the few HTML tags the summary writes itself. */
+function attribute(value) {
+    return value
+        .replaceAll('&', '&amp;')
+        .replaceAll('"', '&quot;')
+        .replaceAll('<', '&lt;')
+        .replaceAll('>', '&gt;');
+}
+/**
+ * An image `height` pixels high that links to itself (HTML: Markdown cannot size an image), or
+ * undefined for a URL that is not http(s).
+ */
+function htmlImage(url, alt, height) {
+    const safe = webUrl(url);
+    if (!safe)
+        return undefined;
+    const src = attribute(safe);
+    return `<a href="${src}"><img src="${src}" alt="${attribute(alt.replace(LINE_BREAK, ' '))}" height="${height}"></a>`;
+}
+/** At most `chars` characters of `text`, with an ellipsis when cut (never inside a surrogate pair). */
+function clip(text, chars) {
+    if (text.length <= chars)
+        return text;
+    const end = /[\uD800-\uDBFF]/.test(text[chars - 1] ?? '') ? chars - 1 : chars;
+    return `${text.slice(0, end).trimEnd()}…`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-results.ts
+// What a task produced, as the summary shows it: each result URL by its kind (from the
+// Content-Type it was served with, else its extension), whether it was downloaded, Suno's tracks,
+// and the prompt that asked for it. Pure; every string here came from the server.
+
+
+
+const summary_results_EXTENSIONS = [
+    [/\.(png|jpe?g|webp|gif|avif|bmp)$/i, 'image'],
+    [/\.(mp4|webm|mov|mkv|m4v)$/i, 'video'],
+    [/\.(mp3|wav|m4a|ogg|oga|flac|aac|opus)$/i, 'audio'],
+];
+const LABELS = {
+    image: 'Image',
+    video: 'Video',
+    audio: 'Audio',
+    file: 'File',
+};
+const PROMPT_CHARS = 300;
+function resultItems(task) {
+    const downloadFailed = task.problem?.kind === 'results';
+    return task.result.resultUrls.map((url) => {
+        const file = task.files.find((written) => written.url === url);
+        return { url, kind: kindOf(url, file?.contentType), file, failed: downloadFailed && !file };
+    });
+}
+function kindOf(url, contentType = '') {
+    const type = /^(image|video|audio)\//i.exec(contentType)?.[1]?.toLowerCase();
+    if (type)
+        return type;
+    let pathname = url;
+    try {
+        pathname = new URL(url).pathname; // `a.png?sig=…` still reads as an image
+    }
+    catch {
+        // not a URL: its text as it is
+    }
+    return summary_results_EXTENSIONS.find(([pattern]) => pattern.test(pathname))?.[1] ?? 'file';
+}
+/** Images that can be shown: http(s), and not a download that failed. */
+function showableImages(items) {
+    return items.filter((item) => item.kind === 'image' && !item.failed && webUrl(item.url));
+}
+function thumbnails(items, height, max) {
+    return showableImages(items)
+        .slice(0, max)
+        .map((item, i) => htmlImage(item.url, `${LABELS.image} ${i + 1}`, height))
+        .join(' ');
+}
+/** "Video 1: [paper-boat.mp4](…) · 390.6 KB", or "· not downloaded" for one that failed. */
+function resultLine(item, number) {
+    const name = item.file ? external_node_path_default().basename(item.file.path) : fileNameOf(item.url);
+    const label = `${LABELS[item.kind]} ${number}`;
+    const size = item.file ? ` · ${formatSize(item.file.bytes)}` : '';
+    const failed = item.failed ? ' · not downloaded' : '';
+    return `${label}: ${mdLink(item.url, name)}${size}${failed}`;
+}
+/** A short link for a table cell: "video 1 (390.6 KB)". */
+function resultChip(item, number) {
+    const size = item.file ? ` (${formatSize(item.file.bytes)})` : item.failed ? ' (failed)' : '';
+    return `${mdLink(item.url, `${item.kind} ${number}`)}${size}`;
+}
+function fileNameOf(url) {
+    try {
+        const name = external_node_path_default().posix.basename(new URL(url).pathname);
+        return name ? decodeURIComponent(name) : url;
+    }
+    catch {
+        return url;
+    }
+}
+/** Files written that are not a downloaded result URL: transcripts, result.json. */
+function otherFiles(task) {
+    const urls = new Set(task.result.resultUrls);
+    return task.files.filter((file) => !file.url || !urls.has(file.url));
+}
+function fileLabel(file, inTable = false) {
+    return `${mdCode(external_node_path_default().basename(file.path), { inTable })} (${formatSize(file.bytes)})`;
+}
+/** Suno's tracks, as the record has them: title, duration, audio and cover; and their URLs. */
+function trackLines(task, items) {
+    const value = task.result.value;
+    const tracks = Array.isArray(value?.sunoData) ? value.sunoData : [];
+    const urls = new Set();
+    const lines = tracks.flatMap((track, i) => {
+        if (track === null || typeof track !== 'object')
+            return [];
+        const { title, duration, audioUrl, imageUrl } = track;
+        const parts = [
+            `**${mdText(clip(typeof title === 'string' && title ? title : `Track ${i + 1}`, 120))}**`,
+        ];
+        if (typeof duration === 'number' && Number.isFinite(duration) && duration > 0) {
+            parts.push(formatDuration(duration * 1000));
+        }
+        for (const [url, label] of [
+            [audioUrl, 'audio'],
+            [imageUrl, 'cover'],
+        ]) {
+            if (typeof url !== 'string' || !url)
+                continue;
+            urls.add(url);
+            const item = items.find((candidate) => candidate.url === url);
+            const size = item?.file
+                ? ` (${formatSize(item.file.bytes)})`
+                : item?.failed
+                    ? ' (not downloaded)'
+                    : '';
+            parts.push(`${mdLink(url, label)}${size}`);
+        }
+        return [`- ${parts.join(' · ')}`];
+    });
+    return { lines, urls };
+}
+/** What was asked: the prompt in the record's `param` (or the create input), cut short. */
+function promptOf(param) {
+    const parsed = (value) => {
+        if (typeof value !== 'string')
+            return value;
+        try {
+            return JSON.parse(value);
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const request = parsed(param);
+    const input = parsed(request?.input);
+    const prompt = [request?.prompt, input?.prompt].find((candidate) => typeof candidate === 'string' && candidate.trim() !== '');
+    return prompt && clip(prompt.trim(), PROMPT_CHARS);
+}
+/** Generation time from the record's own times; nothing when they are missing or reversed. */
+function generationMs(task) {
+    const { createTime, completeTime } = task.outcome.record ?? {};
+    if (!createTime || !completeTime || completeTime < createTime)
+        return undefined;
+    return completeTime - createTime;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: what a person opening the run wants to see first. Pure: returns Markdown,
-// action/main.ts writes it. One task gets a card; several get a table, a row each.
+// action/main.ts writes it. One task gets a card; several get a table, a row each. Everything the
+// server sent goes through markdown.ts, so it renders as the text it is.
+
+
 
 
 
 
 const MAX_INLINE_IMAGES = 4;
+/** In a table row: small enough that a row of four leaves the ids room not to wrap. */
+const THUMBNAIL_HEIGHT = 48;
 const TRANSCRIPT_PREVIEW_LINES = 5;
 const TRANSCRIPT_PREVIEW_CHARS = 600;
-const IMAGE = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
-const PLAYABLE = /\.(mp4|webm|mov|mkv|mp3|wav|m4a|ogg|flac|aac)$/i;
+/** A reason in a list or quote: enough to act on; the outputs and the log hold the rest. */
+const REASON_CHARS = 2_000;
+/** What some families' own states mean beyond success or fail. */
+const API_STATE_NOTES = {
+    CALLBACK_EXCEPTION: 'Kie.ai could not call the callback URL',
+    SENSITIVE_WORD_ERROR: 'refused by the content filter',
+    GENERATE_AUDIO_FAILED: 'the audio could not be generated',
+    CREATE_TASK_FAILED: 'the task could not be created',
+    FIRST_SUCCESS: 'the first track is ready',
+    TEXT_SUCCESS: 'the lyrics are ready',
+};
 function renderSummary(report) {
     const lines = report.tasks.length === 0
         ? [`## ❌ ${notStarted(report.notWaitedFor ?? [])}`, '']
@@ -57966,54 +58308,62 @@ function renderSummary(report) {
             ? taskCard(report.tasks[0], report)
             : taskTable(report);
     if (report.failure)
-        lines.push('> [!CAUTION]', ...quote(report.failure.message), '');
+        lines.push('> [!CAUTION]', ...cautionLines(report), '');
     if (report.rerun)
-        lines.push(escapeHtml(report.rerun), '');
+        lines.push(mdText(report.rerun), '');
     if (report.artifact) {
         const { name, url, size } = report.artifact;
-        const label = url ? `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>` : escapeHtml(name);
-        lines.push(`Artifact: ${label} (${formatSize(size)})`, '');
+        const label = url ? mdLink(url, name) : mdCode(name);
+        lines.push(`**Artifact:** ${label} (${formatSize(size)})`, '');
     }
     const credits = creditsLine(report);
     if (credits)
-        lines.push(escapeHtml(credits), '');
+        lines.push(credits, '');
     return lines.join('\n');
 }
 function notStarted(ids) {
     if (ids.length === 0)
         return 'No Kie.ai task was created';
     return ids.length === 1
-        ? `Kie.ai task ${code(ids[0])} was not waited for`
+        ? `Kie.ai task ${mdCode(ids[0])} was not waited for`
         : `${ids.length} Kie.ai tasks were not waited for`;
 }
 function taskCard(task, report) {
-    const { outcome, result } = task;
-    const state = stateOf(task);
-    const lines = [`## ${icon(task, report)} Kie.ai task ${code(task.taskId)}: ${cell(state)}`, ''];
-    lines.push('| | |', '|---|---|');
-    if (outcome.record?.model)
-        lines.push(`| Model | ${code(outcome.record.model)} |`);
-    lines.push(`| Final state | ${cell(state)} |`);
-    const apiState = outcome.record?.apiState;
-    // The API's own value where it says more than the state (Veo's 1, Suno's CALLBACK_EXCEPTION).
-    if (apiState && apiState !== outcome.record?.state) {
-        lines.push(`| State as Kie.ai gave it | ${code(apiState)} |`);
+    const { outcome } = task;
+    const record = outcome.record;
+    const { icon, says } = verdict(task, report);
+    const lines = [`## ${icon} Kie.ai task ${mdCode(task.taskId)}: ${mdText(says)}`, ''];
+    const facts = [];
+    if (record?.model)
+        facts.push(['Model', mdCode(record.model, { inTable: true })]);
+    const apiState = record && apiStateCell(record);
+    if (apiState)
+        facts.push(["Kie.ai's state", apiState]);
+    const generation = generationMs(task);
+    if (generation !== undefined)
+        facts.push(['Generation', formatDuration(generation)]);
+    facts.push(['Waited', `${formatDuration(outcome.elapsedMs)} (${plural(outcome.polls, 'poll')})`]);
+    lines.push(`| ${facts.map(([name]) => name).join(' | ')} |`, `|${facts.map(() => '---|').join('')}`, `| ${facts.map(([, value]) => value).join(' | ')} |`, '');
+    const prompt = promptOf(record?.param);
+    if (prompt)
+        lines.push(`**Prompt:** ${mdText(prompt)}`, '');
+    // The step's failure is told in the caution box below; a tolerated one here.
+    if (task.problem && !report.failure) {
+        lines.push('> [!WARNING]', ...quote(task.problem.message), '');
     }
-    lines.push(`| Waited | ${formatDuration(outcome.elapsedMs)} (${plural(outcome.polls, 'poll')}) |`);
-    const { createTime, completeTime } = outcome.record ?? {};
-    if (createTime && completeTime) {
-        lines.push(`| Generation time | ${formatDuration(completeTime - createTime)} |`);
-    }
-    lines.push('');
-    if (outcome.record?.state === 'fail' && !report.failure) {
-        lines.push('> [!WARNING]', ...quote(outcome.record.failMsg || 'The task failed.'), '');
-    }
-    const urls = result.resultUrls;
-    lines.push(...gallery([task]));
-    if (urls.length > 0) {
+    const items = resultItems(task);
+    const gallery = thumbnails(items, 240, MAX_INLINE_IMAGES);
+    if (gallery)
+        lines.push(gallery, '');
+    const tracks = trackLines(task, items);
+    if (tracks.lines.length > 0)
+        lines.push('### Tracks', '', ...tracks.lines, '');
+    // What the tracks do not already list.
+    const listed = items.filter((item) => !tracks.urls.has(item.url));
+    if (listed.length > 0) {
         lines.push('### Results', '');
-        for (const url of urls)
-            lines.push(`- ${kindOf(url, task)}: ${summary_link(url)}`);
+        for (const item of listed)
+            lines.push(`- ${resultLine(item, items.indexOf(item) + 1)}`);
         lines.push('');
     }
     if (task.transcript) {
@@ -58022,169 +58372,168 @@ function taskCard(task, report) {
             .slice(0, TRANSCRIPT_PREVIEW_CHARS)
             .split(/(?<=[.!?])\s+/)
             .slice(0, TRANSCRIPT_PREVIEW_LINES);
-        const language = task.transcript.language ? ` (${escapeHtml(task.transcript.language)})` : '';
+        const language = task.transcript.language ? ` (${mdText(task.transcript.language)})` : '';
         lines.push(`### Transcript${language}`, '', ...preview.flatMap(quote), '');
     }
-    if (task.files.length > 0) {
-        lines.push('### Files', '');
-        for (const file of task.files) {
-            lines.push(`- ${code(external_node_path_default().basename(file.path))} (${formatSize(file.bytes)})`);
-        }
-        lines.push('');
+    const files = otherFiles(task);
+    if (files.length > 0) {
+        lines.push('### Files', '', ...files.map((file) => `- ${fileLabel(file)}`), '');
     }
     return lines;
+}
+/** The family's own state, where it says more than the heading: `successFlag 1` (success). */
+function apiStateCell(record) {
+    if (record.apiState === record.state)
+        return undefined;
+    const note = API_STATE_NOTES[record.apiState];
+    const meaning = note ? `${record.state}: ${note}` : record.state;
+    return `${mdCode(apiStateLabel(record), { inTable: true })} (${mdCell(meaning)})`;
 }
 function taskTable(report) {
-    const state = overallState(report.tasks);
-    const succeeded = succeededCount(report.tasks);
-    // A column for what each task cost, when any record says.
-    const costs = report.tasks.some((task) => task.outcome.record?.creditsConsumed != null);
+    const { tasks } = report;
+    const succeeded = succeededCount(tasks);
+    const icon = report.failure ? '❌' : succeeded === tasks.length ? '✅' : '⚠️';
+    // One model for all goes in the heading: a narrower table, whose ids then need not wrap.
+    const models = new Set(tasks.map((task) => task.outcome.record?.model ?? ''));
+    const [shared] = models.size === 1 ? models : [''];
+    const rows = tasks.map((task) => {
+        const items = resultItems(task);
+        const images = showableImages(items);
+        const links = items
+            .filter((item) => !images.includes(item))
+            .map((item) => resultChip(item, items.indexOf(item) + 1));
+        const { icon: taskIcon, says } = verdict(task, report);
+        const generation = generationMs(task);
+        const credits = task.outcome.record?.creditsConsumed;
+        return {
+            Task: mdCode(task.taskId, { inTable: true }),
+            Model: task.outcome.record?.model && !shared
+                ? mdCode(task.outcome.record.model, { inTable: true })
+                : '',
+            State: `${taskIcon}\u00a0${mdCell(says)}`,
+            Generation: generation === undefined ? '' : formatDuration(generation),
+            Waited: formatDuration(task.outcome.elapsedMs),
+            Credits: credits == null ? '' : String(credits),
+            Results: [thumbnails(items, THUMBNAIL_HEIGHT, MAX_INLINE_IMAGES), ...links]
+                .filter(Boolean)
+                .join(' '),
+            Files: otherFiles(task)
+                .map((file) => fileLabel(file, true))
+                .join('<br>'),
+        };
+    });
+    // A column no task has anything for is left out.
+    const columns = Object.keys(rows[0]).filter((column) => rows.some((row) => row[column] !== ''));
+    const right = new Set(['Generation', 'Waited', 'Credits']);
     const lines = [
-        `## ${report.failure ? '❌' : state === 'success' ? '✅' : '⚠️'} ${report.tasks.length} Kie.ai tasks: ${succeeded} succeeded`,
+        `## ${icon} ${tasks.length} Kie.ai tasks${shared ? ` of ${mdCode(shared)}` : ''}: ${succeeded} succeeded`,
         '',
-        `| Task | Model | State | Took |${costs ? ' Credits |' : ''} Results | Reason |`,
-        `|---|---|---|---:|${costs ? '---:|' : ''}---|---|`,
+        `| ${columns.join(' | ')} |`,
+        `|${columns.map((column) => (right.has(column) ? '---:|' : '---|')).join('')}`,
+        ...rows.map((row) => `| ${columns.map((column) => row[column]).join(' | ')} |`),
+        '',
     ];
-    for (const task of report.tasks) {
-        const { record } = task.outcome;
-        const took = record?.createTime && record.completeTime
-            ? formatDuration(record.completeTime - record.createTime)
-            : formatDuration(task.outcome.elapsedMs);
-        const results = task.result.resultUrls
-            .map((url, i) => summary_link(url, `${kindOf(url, task)} ${i + 1}`))
-            .join(' ');
-        const reason = record?.failMsg ||
-            (task.problem && task.problem.kind !== 'task-failed' ? task.problem.message : '');
-        lines.push(`| ${code(task.taskId)} | ${cell(record?.model ?? '')} | ${cell(stateOf(task))} | ${took} |${costs ? ` ${record?.creditsConsumed ?? ''} |` : ''} ${results} | ${cell(reason)} |`);
+    // Each task's reason once, here; the caution box below says only what it means for the step.
+    const reasons = tasks.flatMap((task) => (task.problem ? [task.problem.message] : []));
+    if (reasons.length > 0) {
+        lines.push('### What went wrong', '', ...reasons.map((reason) => `- ${mdText(clip(reason, REASON_CHARS))}`), '');
     }
-    lines.push('', ...gallery(report.tasks));
     return lines;
 }
-/** The first few images of the tasks' results, inline. */
-function gallery(tasks) {
-    const images = tasks
-        .flatMap((task) => task.result.resultUrls.filter((url) => isImage(url, task)))
-        .slice(0, MAX_INLINE_IMAGES);
-    if (images.length === 0)
-        return [];
-    const tags = images.map((url) => `<a href="${escapeHtml(url)}"><img src="${escapeHtml(url)}" height="240"></a>`);
-    return [tags.join(' '), ''];
+/**
+ * The step's failure, as quote lines. With several tasks the reasons are listed already: the
+ * lines that repeat one are left out.
+ */
+function cautionLines(report) {
+    let message = report.failure.message;
+    if (report.tasks.length > 1) {
+        for (const task of report.tasks) {
+            if (task.problem)
+                message = withoutLine(message, `- ${task.problem.message}`);
+        }
+        // "…did not succeed:" introduced the list that now stands above.
+        message = message.replace(/:(?=\n|$)/, '.');
+    }
+    return quote(message);
 }
-/** What is known of a task's state: its last state, or why none was seen. */
-function stateOf(task) {
+/** `text` without `line` (or `line (3 tasks)`) where it stands as whole lines of its own. */
+function withoutLine(text, line) {
+    const at = `\n${text}\n`.indexOf(`\n${line}`);
+    if (at === -1)
+        return text;
+    const rest = text.slice(at + line.length).replace(/^ \(\d+ tasks\)/, '');
+    return rest === '' || rest.startsWith('\n') ? text.slice(0, Math.max(0, at - 1)) + rest : text;
+}
+/** What the heading says of a task: the truth about its state and its results. */
+function verdict(task, report) {
+    const { outcome, problem } = task;
+    const failing = report.failure ? '❌' : '⚠️';
+    if (outcome.record?.state === 'success') {
+        if (!problem)
+            return { icon: '✅', says: 'succeeded' };
+        if (problem.kind === 'cancelled') {
+            return { icon: '⏹️', says: 'succeeded; cancelled while downloading its results' };
+        }
+        return { icon: failing, says: 'succeeded, but its results could not be downloaded' };
+    }
+    switch (outcome.ending) {
+        case 'finished':
+            return { icon: failing, says: 'failed' };
+        case 'timeout':
+            return { icon: '⏱️', says: `timed out (${lastSeen(task)})` };
+        case 'cancelled':
+            // The wait is also stopped when the balance read that ran beside it fell below min-credits.
+            return report.failure?.kind === 'balance'
+                ? { icon: '❌', says: `stopped: the balance is too low (${lastSeen(task)})` }
+                : { icon: '⏹️', says: `cancelled (${lastSeen(task)})` };
+        case 'error':
+            return { icon: '❌', says: lastSeen(task) };
+    }
+}
+/** What is known of a task that did not finish: its last state, or why none was seen. */
+function lastSeen(task) {
     const { outcome } = task;
-    let state = outcome.record?.state;
-    if (state === undefined) {
-        const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
-        // A task whose every try was queued past its deadline was never asked about.
-        if (!fault)
-            state = 'none seen';
-        else if (fault.kind === 'not-ready')
-            state = 'not known to Kie.ai';
-        else if (fault.more.queued)
-            state = 'not asked yet';
-        else if (fault.code === undefined)
-            state = 'no reply from Kie.ai';
-        else
-            state = fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
-    }
-    if (outcome.ending === 'cancelled')
-        return `${state} (cancelled)`;
-    return outcome.ending === 'timeout' ? `${state} (timed out)` : state;
+    if (outcome.record)
+        return `last state: ${outcome.record.state}`;
+    const fault = outcome.ending === 'error' ? outcome.error : outcome.lastFault;
+    // A task whose every try was queued past its deadline was never asked about.
+    if (!fault)
+        return 'no state seen';
+    if (fault.kind === 'not-ready')
+        return 'not known to Kie.ai';
+    if (fault.more.queued)
+        return 'not asked yet';
+    if (fault.code === undefined)
+        return 'no reply from Kie.ai';
+    return fault.kind === 'fatal' ? 'refused by Kie.ai' : `Kie.ai error ${fault.code}`;
 }
-function icon(task, report) {
-    if (task.outcome.record?.state === 'success' && !report.failure)
-        return '✅';
-    if (task.outcome.ending === 'timeout')
-        return '⏱️';
-    return report.failure ? '❌' : '⚠️';
-}
-/** By the file's extension, or by the Content-Type it was downloaded with. */
-function isImage(url, task) {
-    const file = task.files.find((written) => written.url === url);
-    return IMAGE.test(pathOf(url)) || /^image\//i.test(file?.contentType ?? '');
-}
-function kindOf(url, task) {
-    if (isImage(url, task))
-        return 'image';
-    const type = task.files.find((written) => written.url === url)?.contentType ?? '';
-    return PLAYABLE.test(pathOf(url)) || /^(video|audio)\//i.test(type) ? 'media' : 'file';
-}
-function summary_link(url, text = url) {
-    return `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>`;
-}
-/** The path alone, so `a.png?sig=…` still reads as an image. */
-function pathOf(url) {
-    try {
-        return new URL(url).pathname;
-    }
-    catch {
-        return url;
-    }
-}
-function code(text) {
-    return `<code>${cell(text)}</code>`;
-}
-/** Text for one table cell (or heading): a line break would end the row, so it becomes <br>. */
-function cell(text) {
-    return escapeHtml(text.trim()).replace(/\r\n?|\n/g, '<br>');
-}
-/** Text as blockquote lines: every line of it inside the quote. */
+/** Text as blockquote lines: every line of it inside the quote, cut at a readable length. */
 function quote(text) {
-    return text.split(/\r\n?|\n/).map((line) => `> ${escapeHtml(line)}`);
-}
-function escapeHtml(text) {
-    return text
-        .replaceAll('&', '&amp;')
-        .replaceAll('<', '&lt;')
-        .replaceAll('>', '&gt;')
-        .replaceAll('"', '&quot;')
-        .replaceAll('|', '&#124;');
+    return clip(text, REASON_CHARS)
+        .split(/\r\n?|\n/)
+        .map((line) => `> ${mdText(line.trim())}`);
 }
 const summary_amount = (credits) => credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
-/** The summary's credit line; undefined when the step read no balance at all. */
+/** The summary's credit line, short; undefined when the step read no balance at all. */
 function creditsLine(report) {
     const { credits } = report;
     if (!credits || credits.skipped)
         return undefined;
     const own = report.tasks.flatMap((task) => task.outcome.record?.creditsConsumed ?? []);
-    const tasksSay = own.length > 0 ? ` · the tasks report ${summary_amount(sum(own))}` : '';
+    const tasksSay = own.length > 0
+        ? ` (the ${own.length > 1 ? 'tasks report' : 'task reports'} ${summary_amount(sum(own))})`
+        : '';
     const used = creditsUsed(credits);
     if (used !== undefined) {
-        return `Credits: ${summary_amount(used)} used${tasksSay} · balance ${summary_amount(credits.after)} (was ${summary_amount(credits.before)}; other spending on the account meanwhile counts too)`;
+        return `**Credits:** ${summary_amount(used)} used${tasksSay} · ${summary_amount(credits.after)} left`;
     }
     if (credits.before !== undefined) {
-        return `Credits: balance ${summary_amount(credits.before)} at the start, none read after${tasksSay}`;
+        return `**Credits:** ${summary_amount(credits.before)} at the start, not read after${tasksSay}`;
     }
-    return `Credits: the balance could not be read${tasksSay}`;
+    return `**Credits:** the balance could not be read${tasksSay}`;
 }
 function sum(values) {
     return Math.round(values.reduce((total, value) => total + value, 0) * 100) / 100;
-}
-
-;// CONCATENATED MODULE: ./src/runtime.ts
-// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
-// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
-
-const systemRuntime = {
-    now: Date.now,
-    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
-    random: Math.random,
-};
-/**
- * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
- * report; a second signal means "now", and exits with `exitCode` at once.
- */
-function cancelOnSignals(exitCode) {
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (controller.signal.aborted)
-            process.exit(exitCode);
-        controller.abort(new Error(`Received ${signal}.`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return controller.signal;
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -58209,6 +58558,8 @@ const coreLogger = {
     info: (message) => lib_core/* info */.pq(escapeControls(message).replace(/\n/g, '\\n')),
     warning: (message) => lib_core/* warning */.$e(escapeControls(message)),
     debug: (message) => lib_core/* debug */.Yz(escapeControls(message)),
+    startGroup: (title) => lib_core/* startGroup */.Oh(escapeControls(title).replace(/\n/g, '\\n')),
+    endGroup: () => lib_core/* endGroup */.N4(),
 };
 async function run(runtime = systemRuntime, 
 /** index.ts aborts it on SIGINT or SIGTERM. */

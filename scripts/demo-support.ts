@@ -4,7 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { convert } from 'html-to-text';
 import { marked } from 'marked';
 
-type Rgb = [number, number, number];
+export type Rgb = [number, number, number];
 
 /**
  * A valid PNG (8-bit RGB, unfiltered rows): a sky from `top` to `bottom` with a sun, so each demo
@@ -63,4 +63,42 @@ export function summaryAsText(summary: string): string {
     ],
   });
   return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+}
+
+// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, joint stereo: 417 bytes and 1152 samples a frame.
+const MP3_FRAME_HEADER = [0xff, 0xfb, 0x90, 0x64];
+const MP3_FRAME_BYTES = 417;
+
+/**
+ * A valid MP3 of silence: frames whose side information is all zero, which every decoder plays
+ * as quiet samples, so the demo's "tracks" open in a player with the right length.
+ */
+export function demoMp3(seconds: number): Buffer {
+  const frames = Math.max(1, Math.round((seconds * 44_100) / 1_152));
+  const mp3 = Buffer.alloc(frames * MP3_FRAME_BYTES);
+  for (let i = 0; i < frames; i++) mp3.set(MP3_FRAME_HEADER, i * MP3_FRAME_BYTES);
+  return mp3;
+}
+
+/**
+ * The action's log as a runner's web page shows it: ::debug:: and ::add-mask:: lines hidden, an
+ * annotation as its text with its line breaks (written %0A in the command), a group as its title.
+ */
+export function readableLog(log: string): string {
+  const decode = (text: string) =>
+    text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+  return log
+    .split('\n')
+    .filter((line) => line && !/^::(debug|add-mask|endgroup)::/.test(line))
+    .flatMap((line) => {
+      const command = /^::(error|warning|notice|group)(?: [^:]*)?::(.*)$/.exec(line);
+      if (!command) return [line];
+      const [, kind, text] = command;
+      return decode(text!)
+        .split(/\r?\n/)
+        .map((part, i) =>
+          i === 0 ? `${kind === 'group' ? '▸' : `${kind}:`} ${part}` : `    ${part}`,
+        );
+    })
+    .join('\n');
 }

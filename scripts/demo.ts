@@ -6,8 +6,8 @@ import path from 'node:path';
 import { REPO_ROOT, runDist } from '../test/support/action.js';
 import { FAMILIES, sunoSuccess } from '../test/support/kie-families.js';
 import { startKieServer } from '../test/support/kie-server.js';
-import { generatedBytes, startMediaServer } from '../test/support/media-server.js';
-import { demoPng, summaryAsText } from './demo-support.js';
+import { startMediaServer } from '../test/support/media-server.js';
+import { demoMp3, demoPng, readableLog, summaryAsText, type Rgb } from './demo-support.js';
 
 // The documented records, created just now (their createTime is from 2023).
 const seed = (name: string) => ({
@@ -27,19 +27,17 @@ const running = [
   { state: 'generating' },
 ];
 
+/** A real PNG at `path`: a sky from `top` to `bottom` with a sun. */
+const png = (path: string, size: [number, number], top: Rgb, bottom: Rgb, sun: Rgb) =>
+  media.route(path, { body: demoPng(...size, top, bottom, sun), contentType: 'image/png' });
+
 const image = seed('image');
 kie.script('demo-image', [...running, { state: 'success' }], {
   ...image,
   resultJson: JSON.stringify({
     resultUrls: [
-      media.route('/files/banana-hero.png', {
-        body: demoPng(640, 480, [255, 214, 10], [255, 120, 40], [255, 252, 230]),
-        contentType: 'image/png',
-      }),
-      media.route('/files/banana-hero-2', {
-        body: demoPng(480, 480, [40, 60, 160], [230, 110, 150], [255, 240, 140]),
-        contentType: 'image/png',
-      }),
+      png('/files/banana-hero.png', [640, 480], [255, 214, 10], [255, 120, 40], [255, 252, 230]),
+      png('/files/banana-hero-2', [480, 480], [40, 60, 160], [230, 110, 150], [255, 240, 140]),
     ],
   }),
 });
@@ -80,8 +78,9 @@ kie.scriptCreate(
         {
           data: {
             ...veo.success([
+              // A real MP4 (H.264, 160x90), recorded once by scripts/record-demo-video.html.
               media.route('/veo/paper-boat.mp4', {
-                body: generatedBytes(400_000),
+                body: readFileSync(path.join(REPO_ROOT, 'test/fixtures/media/paper-boat.mp4')),
                 contentType: 'video/mp4',
               }),
             ]),
@@ -101,22 +100,10 @@ kie.script(
     ...suno.running.map((data) => ({ data })),
     {
       data: sunoSuccess('SUCCESS', [
-        media.route('/suno/neon-1.mp3', {
-          body: generatedBytes(120_000),
-          contentType: 'audio/mpeg',
-        }),
-        media.route('/suno/neon-2.mp3', {
-          body: generatedBytes(110_000),
-          contentType: 'audio/mpeg',
-        }),
-        media.route('/suno/neon-1.jpeg', {
-          body: generatedBytes(20_000),
-          contentType: 'image/jpeg',
-        }),
-        media.route('/suno/neon-2.jpeg', {
-          body: generatedBytes(20_000),
-          contentType: 'image/jpeg',
-        }),
+        media.route('/suno/neon-1.mp3', { body: demoMp3(6), contentType: 'audio/mpeg' }),
+        media.route('/suno/neon-2.mp3', { body: demoMp3(5), contentType: 'audio/mpeg' }),
+        png('/suno/neon-1.png', [300, 300], [120, 20, 160], [255, 90, 160], [255, 230, 120]),
+        png('/suno/neon-2.png', [300, 300], [20, 120, 160], [90, 230, 200], [255, 230, 120]),
       ]),
     },
   ],
@@ -170,9 +157,7 @@ try {
       'download-dir': path.join(outDir, String(demos.indexOf(demo) + 1)),
       ...demo.inputs,
     });
-    // ::debug:: lines are hidden on a runner unless debug logging is on; hide them here too.
-    const log = run.log.split('\n').filter((line) => line && !line.startsWith('::debug::'));
-    console.log(log.map((line) => `  | ${line}`).join('\n'));
+    console.log(readableLog(run.log).replace(/^/gm, '  | '));
     console.log(`\n  exit code ${run.exitCode}; outputs:`);
     for (const [name, value] of Object.entries(run.outputs)) {
       const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;

@@ -12,9 +12,20 @@ export interface Runtime {
   resolve?: Resolver;
 }
 
+/**
+ * A signal of one's own that aborts with `signal`. The step's signal is shared by everything in
+ * flight at once (a poll, a sleep and downloads for each of dozens of tasks); each listening on a
+ * dependent signal of its own, the shared one collects no listeners, and Node does not warn of a
+ * leak that is none (MaxListenersExceededWarning, past 10 listeners on one signal).
+ */
+export function ownSignal(signal: AbortSignal): AbortSignal {
+  return AbortSignal.any([signal]);
+}
+
 export const systemRuntime: Runtime = {
   now: Date.now,
-  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => {}),
+  sleep: (ms, signal) =>
+    delay(ms, undefined, { signal: signal && ownSignal(signal) }).catch(() => {}),
   random: Math.random,
 };
 

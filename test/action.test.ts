@@ -41,8 +41,8 @@ describe('the action', () => {
     // Three polls, two waits of at least poll-interval (10ms) between them.
     expect(Number(run.outputs.elapsedMs)).toBeGreaterThanOrEqual(20);
     expect(Number(run.outputs.completeTime)).toBeGreaterThan(1698765400000);
-    expect(run.log).toContain('Task task-1: generating (after');
-    expect(run.summary).toContain('✅ Kie.ai task <code>task-1</code>: success');
+    expect(run.log).toContain('Task task-1: generating after');
+    expect(run.summary).toContain('✅ Kie.ai task `task-1`: succeeded');
   });
 
   it('reads the unquoted-key speech-to-text result (seed 002) into compact JSON', async () => {

@@ -57,7 +57,9 @@ describe('a cancelled action', () => {
     expect(run.failed).toBe(true);
     expect(run.outputs.state).toBe('generating');
     expect(run.log).toMatch(/::error::Cancelled after \S+ while task t1 was still generating\./);
-    expect(run.summary).toContain('generating (cancelled)');
+    expect(run.summary).toContain(
+      '## ⏹️ Kie.ai task `t1`: cancelled \\(last state\\: generating\\)',
+    );
     const polls = kie.taskRequests().length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(kie.taskRequests().length).toBe(polls);

@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
+import { liveState } from '../src/cli/display.js';
+import { HELP } from '../src/cli/help.js';
 import { scratchDir } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
@@ -61,7 +63,7 @@ describe('kie-task wait', () => {
       pollCount: 2,
       files: [],
     });
-    expect(run.stderr).toContain('Task t1: generating (after');
+    expect(run.stderr).toContain('Task t1: generating after');
     expect(run.stderr).not.toContain('\x1b'); // no live line when stderr is not a terminal
     expect(run.stderr).not.toContain(kie.apiKey);
   });
@@ -75,7 +77,7 @@ describe('kie-task wait', () => {
     } = await cli(['wait', 't1', ...fast()], {}, { tty: true });
     expect(code).toBe(0);
     // After each log line, the live line with the state and elapsed time, cleared before the next.
-    expect(screen).toMatch(/Task t1: generating \(after \d+ms\)\.\r?\n {2}generating · \d+ms/);
+    expect(screen).toMatch(/Task t1: generating after \d+ms\.\r?\n {2}generating · \d+ms/);
     expect(screen).toContain('\r\x1b[K');
     expect(stdout).toContain('state: success');
   });
@@ -140,10 +142,115 @@ describe('kie-task wait', () => {
     expect(run.stderr).toMatch(/Timed out after (1\.\ds|9\d\dms) .* \(last state: generating\)/);
   });
 
-  it('exits 4 when the API refuses the key', async () => {
+  it('exits 4 when the API refuses the key, and says so once', async () => {
     const run = await cli(['wait', 't1', ...fast()], { KIE_API_KEY: 'wrong' });
     expect(run.code).toBe(4);
-    expect(run.stderr).toContain('rejected the API key');
+    expect(`${run.stdout}${run.stderr}`.split('rejected the API key')).toHaveLength(2);
+    expect(run.stderr).toMatch(/^kie-task: Kie\.ai rejected the API key .*Check KIE_API_KEY\.$/m);
+  });
+
+  it('exits 6, apart from a refusal, when the balance is below --min-credits', async () => {
+    kie.script('t1', [{ state: 'success' }]);
+    const run = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain("below '--min-credits' (100)");
+    expect(HELP).toMatch(/^ {2}6 {2}the balance is below --min-credits/m);
+  });
+
+  it('prints numbers or null with --json, and no field that cannot apply to it', async () => {
+    kie.script('t1', [{ state: 'generating' }]);
+    kie.scriptCredits([
+      { status: 500, body: 'down' },
+      { status: 500, body: 'down' },
+      { status: 500, body: 'down' },
+    ]);
+    const run = await cli(['wait', 't1', '--json', '--timeout', '100ms', ...fast()]);
+    const fields = JSON.parse(run.stdout);
+    for (const name of [
+      'createTime',
+      'completeTime',
+      'creditsBefore',
+      'creditsAfter',
+      'creditsUsed',
+    ]) {
+      expect([name, typeof fields[name] === 'number' || fields[name] === null]).toEqual([
+        name,
+        true,
+      ]);
+    }
+    expect(fields.completeTime).toBeNull();
+    expect(fields.creditsUsed).toBeNull();
+    expect(typeof fields.tasks[0].createTime).toBe('number');
+    expect(fields.tasks[0].completeTime).toBeNull();
+    expect(Object.keys(fields).filter((name) => /^artifact|^truncated$/.test(name))).toEqual([]);
+  });
+
+  it('shows every task on the live line: counts by state and the slowest', () => {
+    const progress = (taskId: string, state: string, apiState = state) =>
+      [taskId, { taskId, state, apiState, polls: 1, elapsedMs: 1 }] as const;
+    const tasks = new Map([
+      progress('a', 'success'),
+      progress('b', 'queuing'),
+      progress('c', 'generating', '0'),
+    ]);
+    expect(liveState(tasks, 3)).toBe(
+      '3 tasks: 1 success, 1 queuing, 1 generating · slowest b (queuing)',
+    );
+    expect(liveState(tasks, 4)).toBe('4 tasks: 1 not seen yet, 1 success, 1 queuing, 1 generating');
+    expect(liveState(new Map([progress('c', 'generating', '0')]), 1)).toBe('generating (0)');
+  });
+
+  it('puts each task’s download lines under a line of its own, each naming the task', async () => {
+    const dir = await scratchDir('kie-cli-');
+    for (const id of ['a', 'b']) {
+      const urls = [1, 2].map((n) =>
+        media.route(`/${id}${n}.png`, { size: 10, contentType: 'image/png' }),
+      );
+      kie.script(id, [{ state: 'success' }], { resultJson: JSON.stringify({ resultUrls: urls }) });
+    }
+    const run = await cli(['wait', 'a', 'b', '--download', dir, ...fast()]);
+    expect(run.code).toBe(0);
+    for (const id of ['a', 'b']) {
+      const lines = run.stderr.split('\n');
+      const at = lines.indexOf(`Task ${id}: results:`);
+      expect(lines.slice(at + 1, at + 3)).toEqual([
+        expect.stringMatching(new RegExp(`^  Task ${id}: Downloaded ${id}[12]\\.png `)),
+        expect.stringMatching(new RegExp(`^  Task ${id}: Downloaded ${id}[12]\\.png `)),
+      ]);
+    }
+    // One line saying each task succeeded.
+    expect(run.stderr.match(/Task a: success/g)).toHaveLength(1);
+    expect(run.stderr).not.toContain('succeeded after');
+  });
+
+  it('raises no MaxListenersExceededWarning with a dozen tasks downloading at once', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const dir = await scratchDir('kie-cli-');
+      const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+      for (const id of ids) {
+        const urls = Array.from({ length: 12 }, (_, n) =>
+          media.route(`/${id}-${n}.png`, { size: 10, contentType: 'image/png', delayMs: 20 }),
+        );
+        kie.script(id, [{ state: 'generating' }, { state: 'success' }], {
+          resultJson: JSON.stringify({ resultUrls: urls }),
+        });
+      }
+      const run = await main(['wait', ...ids, '--download', dir, ...fast()], {
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        env: { KIE_API_KEY: kie.apiKey },
+        cwd: process.cwd(),
+        signal: new AbortController().signal,
+      });
+      expect(run).toBe(0);
+      await sleep(10); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
   });
 
   it('exits 5 when a download fails', async () => {
@@ -411,6 +518,14 @@ describe('kie-task create', () => {
       path: '/api/v1/jobs/createTask',
       body: { model: 'nano-banana-pro', input: { prompt: 'a cat', aspect_ratio: '1:1' } },
     });
+  });
+
+  it('prints the new task id as the first line on stdout, without --json', async () => {
+    kie.scriptCreate([{ taskId: 'new-7', replies: [{ state: 'generating' }] }]);
+    const run = await cli(['create', '--model', 'm', '--timeout', '200ms', ...fast()]);
+    expect(run.code).toBe(3);
+    // Printed once the task exists, so it is there even when the wait then times out.
+    expect(run.stdout.split('\n')[0]).toBe('new-7');
   });
 
   it('exits 3, not as a cancellation, when the timeout comes before the create could be sent', async () => {

@@ -178,7 +178,7 @@ describe('the balance before and after', () => {
     expect(paths.at(-1)).toBe(CREDIT_PATH);
     expect(balanceReads()).toHaveLength(2);
     expect(balanceReads()[0]!.headers.authorization).toBe(`Bearer ${kie.apiKey}`);
-    expect(run.summary).toContain('Credits: 1 used · balance 59.62 (was 60.62;');
+    expect(run.summary).toContain('**Credits:** 1 used · 59.62 left');
     expect(run.log).not.toContain('::warning::');
   });
 
@@ -199,9 +199,9 @@ describe('the balance before and after', () => {
     expect(b).toMatchObject({ creditsConsumed: 0.8 });
     expect(b).not.toHaveProperty('costTime');
     expect(c).not.toHaveProperty('creditsConsumed');
-    expect(run.summary).toContain('| Task | Model | State | Took | Credits | Results | Reason |');
-    expect(run.summary).toMatch(/<code>a<\/code> \|.*\| 2\.5 \|/);
-    expect(run.summary).toContain('Credits: 4.3 used · the tasks report 3.3 · balance 56.32');
+    expect(run.summary).toContain('| Task | State | Generation | Waited | Credits |');
+    expect(run.summary).toMatch(/^\| `a` \|.*\| 2\.5 \|$/m);
+    expect(run.summary).toContain('**Credits:** 4.3 used (the tasks report 3.3) · 56.32 left');
   });
 
   it('takes its slots from the step’s request budget', async () => {
@@ -220,7 +220,7 @@ describe('the balance before and after', () => {
     const once = await runInProcess(localInputs(kie, { 'task-id': 't1', timeout: '0' }));
     expect(once.outputs).toMatchObject({ pollCount: '1', state: 'generating', creditsBefore: '' });
     expect(balanceReads()).toEqual([]);
-    expect(once.summary).not.toContain('Credits:');
+    expect(once.summary).not.toContain('Credits:**');
     const guarded = await runInProcess(
       localInputs(kie, { 'task-id': 't1', timeout: '0', 'min-credits': '1' }),
     );
@@ -233,14 +233,13 @@ describe('the balance before and after', () => {
     kie.script('a', [{ state: 'success' }]);
     kie.script('b', [{ state: 'success' }]);
     const run = await runInProcess(inputs({ 'task-id': 'a b' }));
-    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
+    expect(run.summary).toContain('| Task | State | Generation | Waited |\n');
   });
 
   it.each([
     ['a 5xx', serverError, 3],
     ['an HTML page', htmlPage, 3],
     ['no number', { body: { code: 200, msg: 'success', data: { credits: 'lots' } } }, 3],
-    ['a refused key', { body: { code: 401, msg: 'You do not have access permissions' } }, 1],
   ] as [string, RawReply, number][])(
     'goes on with one warning and empty credit outputs when it answers %s',
     async (_, fault, tries) => {
@@ -263,9 +262,23 @@ describe('the balance before and after', () => {
       );
       // Transient faults are tried three times, a fatal one once; the read after is skipped.
       expect(balanceReads()).toHaveLength(tries);
-      expect(run.summary).toContain('Credits: the balance could not be read');
+      expect(run.summary).toContain('**Credits:** the balance could not be read');
     },
   );
+
+  it('leaves a refused key to the polls to report: a debug line, no warning', async () => {
+    kie.scriptCredits(always({ body: { code: 401, msg: 'You do not have access permissions' } }));
+    kie.script('t1', [{ state: 'success' }], {
+      resultJson: '{"resultUrls":["https://cdn.example/a.png"]}',
+    });
+    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    expect(run.failed).toBe(false);
+    expect(warnings(run.log)).toEqual([]);
+    expect(run.log).toContain(
+      '::debug::Could not read the Kie.ai credit balance: Kie.ai rejected the API key',
+    );
+    expect(balanceReads()).toHaveLength(1);
+  });
 
   it('tries a rate-limited or failing read again and then uses it', async () => {
     kie.scriptCredits([{ status: 429, body: { code: 429, msg: 'too many' } }, serverError]);
@@ -320,7 +333,7 @@ describe('the balance before and after', () => {
     });
     expect(warnings(run.log)).toHaveLength(1);
     expect(warnings(run.log)[0]).toContain('after the tasks');
-    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+    expect(run.summary).toContain('**Credits:** 60.62 at the start, not read after');
   });
 
   it('reads a balance given as digits in a string', async () => {
@@ -346,8 +359,8 @@ describe('min-credits', () => {
     expect(kie.requests.map((request) => request.path)).toEqual([POLL_PATH, CREDIT_PATH]);
     // The id stays in the output, so a later step can wait for it.
     expect(run.outputs).toMatchObject({ creditsBefore: '60.62', creditsAfter: '', taskId: 't1' });
-    expect(run.summary).toContain("below 'min-credits' (100)");
-    expect(run.summary).toContain('Credits: balance 60.62 at the start, none read after');
+    expect(run.summary).toContain("below \\'min\\-credits\\' \\(100\\)");
+    expect(run.summary).toContain('**Credits:** 60.62 at the start, not read after');
   });
 
   it('creates nothing in create mode when the balance is below it', async () => {
@@ -541,9 +554,9 @@ describe('kie-task credits', () => {
     expect(balanceReads()).toHaveLength(3);
   });
 
-  it('exits 4 below --min-credits, after printing the balance', async () => {
+  it('exits 6 below --min-credits (not 4, a refusal), after printing the balance', async () => {
     const run = await cli(['credits', '--min-credits', '100', ...fast()]);
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(6);
     expect(run.stdout).toBe('60.62\n');
     expect(run.stderr).toContain(
       "kie-task: The Kie.ai balance is 60.62 credits, below '--min-credits' (100).",
@@ -558,7 +571,7 @@ describe('kie-task credits', () => {
     expect(bad.stderr).toContain("Option '--min-credits' must be a number of credits");
   });
 
-  it('wait --json carries the credit fields; --min-credits stops wait with exit 4', async () => {
+  it('wait --json carries the credit fields; --min-credits stops wait with exit 6', async () => {
     kie.script('t1', [running, { state: 'success', record: { creditsConsumed: 3 } }]);
     const run = await cli(['wait', 't1', '--json', '--report-credits', ...fast()]);
     expect(run.code).toBe(0);
@@ -566,14 +579,14 @@ describe('kie-task credits', () => {
     expect(fields).toMatchObject({ creditsBefore: 60.62, creditsAfter: 57.62, creditsUsed: 3 });
     expect(fields.tasks[0]).toMatchObject({ creditsConsumed: 3 });
     const guarded = await cli(['wait', 't1', '--min-credits', '100', ...fast()]);
-    expect(guarded.code).toBe(4);
+    expect(guarded.code).toBe(6);
     expect(guarded.stderr).toContain("below '--min-credits' (100).\n");
   });
 
   it('create --min-credits creates nothing below the minimum', async () => {
     kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
     const run = await cli(['create', '--model', 'm', '--min-credits', '61', ...fast()]);
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(6);
     expect(run.stderr).toContain("below '--min-credits' (61). Nothing was created.");
     expect(kie.taskRequests()).toEqual([]);
   });

@@ -164,7 +164,7 @@ it('fails naming the outputs when they cannot be written, and still writes the s
     "::error::Could not write the step's outputs: EFBIG: file too large, write",
   ]);
   // The task did succeed, and the summary still says what it made.
-  expect(run.summary).toMatch(/^## ✅ Kie\.ai task <code>no-room<\/code>: success\n/);
+  expect(run.summary).toMatch(/^## ✅ Kie\.ai task `no-room`: succeeded\n/);
   expect(run.summary).toContain('<img src="https://cdn.example/a.png"');
   expect(run.log).not.toContain('::warning::');
 });

@@ -80,8 +80,11 @@ describe('several task ids', () => {
     expect(errors(run.log)).toEqual([
       '::error::1 of 3 tasks did not succeed:%0A- Task b failed (400): flagged',
     ]);
-    expect(run.summary).toContain('| Task | Model | State | Took | Results | Reason |');
-    expect(run.summary).toMatch(/<code>b<\/code>.*\| fail \|.*flagged/);
+    expect(run.summary).toContain(
+      '## ❌ 3 Kie.ai tasks of `test/model`: 2 succeeded\n\n| Task | State | Generation | Waited |',
+    );
+    expect(run.summary).toMatch(/^\| `b` \| ❌\u00a0failed \|/m);
+    expect(run.summary).toContain('- Task b failed \\(400\\)\\: flagged');
   });
 
   it('passes with failed tasks when fail-on-task-failure is false', async () => {
@@ -100,7 +103,7 @@ describe('several task ids', () => {
     const run = await runInProcess(inputs({ 'task-id': 'a b', download: 'true' }));
     expect(run.failed).toBe(true);
     expect(run.outputs).toMatchObject({ state: 'success', succeeded: '1', failed: '0' });
-    expect(run.summary).toContain('2 Kie.ai tasks: 1 succeeded');
+    expect(run.summary).toContain('2 Kie.ai tasks of `test/model`: 1 succeeded');
     expect(errors(run.log)[0]).toMatch(/^::error::1 of 2 tasks did not succeed/);
     // What b did download is still listed: the artifact and later steps get it.
     const files = (JSON.parse(run.outputs.files!) as string[]).map((file) => path.basename(file));
@@ -194,7 +197,7 @@ describe('several task ids', () => {
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
     // The tasks never asked about are told apart from those Kie.ai did not answer.
-    expect(run.summary).toContain('| not asked yet (timed out) |');
+    expect(run.summary).toContain('| ⏱️\u00a0timed out \\(not asked yet\\) |');
   });
 
   /** Runs `test` with a local artifact service, as a runner would have one. */

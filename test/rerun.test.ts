@@ -12,6 +12,7 @@ import { startCacheService, type CacheService } from './support/cache-service.js
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { startMediaServer, type MediaServer } from './support/media-server.js';
 import { startResultsService, type ResultsService } from './support/results-service.js';
+import { mdText } from '../src/report/markdown.js';
 
 let kie: KieServer;
 let media: MediaServer;
@@ -92,8 +93,9 @@ describe('a re-run of a job whose step created a task', () => {
     expect(second.log.split('\n')).toContain(
       'Re-run: waiting for task task-1 that attempt 1 created; nothing new is billed.',
     );
+    // As text: the ids in it came from Kie.ai.
     expect(second.summary).toContain(
-      'Re-run: waited for task task-1 that attempt 1 created; nothing new was billed.',
+      mdText('Re-run: waited for task task-1 that attempt 1 created; nothing new was billed.'),
     );
     expect(annotations(second.log)).toEqual([]);
     // The newest earlier attempt's entry, by prefix.
@@ -117,8 +119,9 @@ describe('a re-run of a job whose step created a task', () => {
     expect(second.log).toContain(
       'Re-run: task task-1 that attempt 1 created had failed; creating a new one.',
     );
+    // As text: the ids in it came from Kie.ai.
     expect(second.summary).toContain(
-      'Re-run: task task-1 that attempt 1 created had failed; created task task-2.',
+      mdText('Re-run: task task-1 that attempt 1 created had failed; created task task-2.'),
     );
     // Entries cannot be replaced: attempt 2 records under its own key.
     expect(cache.entries.map((entry) => entry.key.split('/').at(-1))).toEqual(['1', '2']);

@@ -200,7 +200,7 @@ describe('artifact upload', () => {
     expect(artifact).toMatchObject({ name: 'cat.png', mimeType: 'image/png' });
     expect(artifact!.zip!.equals(png)).toBe(true);
     expect(run.outputs.artifactId).toBe(String(artifact!.id));
-    expect(run.summary).toContain('Artifact: cat.png');
+    expect(run.summary).toContain('**Artifact:** `cat.png` (');
   });
 
   it('zips with the compression-level given', async () => {

@@ -100,10 +100,10 @@ describe('family endings', () => {
     expect(outcome.polls).toBe(5);
     expect(outcome.record?.resultUrls).toEqual(urls);
     expect(log.filter((line) => line.startsWith('Task task-1:'))).toEqual([
-      expect.stringMatching(/^Task task-1: waiting \[PENDING\] \(after/),
-      expect.stringMatching(/^Task task-1: generating \[TEXT_SUCCESS\] \(after/),
-      expect.stringMatching(/^Task task-1: generating \[FIRST_SUCCESS\] \(after/),
-      expect.stringMatching(/^Task task-1: success \[SUCCESS\] \(after/),
+      expect.stringMatching(/^Task task-1: waiting \(status PENDING\) after/),
+      expect.stringMatching(/^Task task-1: generating \(status TEXT_SUCCESS\) after/),
+      expect.stringMatching(/^Task task-1: generating \(status FIRST_SUCCESS\) after/),
+      expect.stringMatching(/^Task task-1: success \(status SUCCESS\) after/),
     ]);
   });
 

@@ -43107,7 +43107,47 @@ const ACTION_NAMES = {
     of: (input) => (input === constants_Inputs.ApiKey ? `'${input}' (or ${constants_API_KEY_ENV})` : `'${input}'`),
 };
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/runtime.ts
+// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
+// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
+
+/**
+ * A signal of one's own that aborts with `signal`. The step's signal is shared by everything in
+ * flight at once (a poll, a sleep and downloads for each of dozens of tasks); each listening on a
+ * dependent signal of its own, the shared one collects no listeners, and Node does not warn of a
+ * leak that is none (MaxListenersExceededWarning, past 10 listeners on one signal).
+ */
+function ownSignal(signal) {
+    return AbortSignal.any([signal]);
+}
+const systemRuntime = {
+    now: Date.now,
+    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal: signal && ownSignal(signal) }).catch(() => { }),
+    random: Math.random,
+};
+/**
+ * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
+ * report; a second signal means "now", and exits with `exitCode` at once.
+ */
+function cancelOnSignals(exitCode) {
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (controller.signal.aborted)
+            process.exit(exitCode);
+        controller.abort(new Error(`Received ${signal}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return controller.signal;
+}
+
 ;// CONCATENATED MODULE: ./src/run/cancel.ts
+// Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
+// then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
+// pipeline, which stops polling and downloading and reports what it had seen.
+
 class CancelledError extends Error {
     name = 'CancelledError';
     constructor() {
@@ -43131,12 +43171,13 @@ function abortableSleep(sleep, signal) {
 function untilCancelled(work, signal) {
     if (signal.aborted)
         return Promise.reject(new CancelledError());
+    const own = ownSignal(signal);
     let stop = () => { };
     const cancelled = new Promise((_, reject) => {
         stop = () => reject(new CancelledError());
-        signal.addEventListener('abort', stop, { once: true });
+        own.addEventListener('abort', stop, { once: true });
     });
-    return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+    return Promise.race([work, cancelled]).finally(() => own.removeEventListener('abort', stop));
 }
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */
 function cancellableSource(source, signal) {
@@ -52894,6 +52935,10 @@ const creditsSchema = union([
 /** The one vocabulary every family's state is read into. */
 const TERMINAL_STATES = ['success', 'fail'];
 const KNOWN_STATES = ['waiting', 'queuing', 'generating', ...TERMINAL_STATES];
+/** The family's own state as it named it: `successFlag 1`, `status FIRST_SUCCESS`, `generating`. */
+function apiStateLabel(record) {
+    return record.apiStateField ? `${record.apiStateField} ${record.apiState}` : record.apiState;
+}
 function isTerminal(state) {
     return TERMINAL_STATES.includes(state);
 }
@@ -53172,6 +53217,7 @@ function family_record(parts) {
         taskId: parts.taskId,
         state: read.state,
         apiState: read.apiState,
+        apiStateField: parts.stateField,
         stateDocumented: read.documented,
         model: parts.model ?? '',
         param: parts.param,
@@ -54746,7 +54792,10 @@ class StepBalance {
                 const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
                 // A base-url that refuses every connection is the polls' error to report, once.
                 const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
-                if (baseUrlDown)
+                // So is a key Kie.ai rejects (every request after this one fails with it): a debug line.
+                if (error instanceof KieApiError && error.code === 401)
+                    this.deps.logger.debug(message);
+                else if (baseUrlDown)
                     this.deps.logger.info(message);
                 else
                     this.deps.logger.warning(message);
@@ -54759,7 +54808,7 @@ class StepBalance {
         }
         this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
         const below = belowMinimum(this.credits.before, minCredits, this.names);
-        return below ? { kind: 'api', message: `${below}${notStarted}` } : undefined;
+        return below ? { kind: 'balance', message: `${below}${notStarted}` } : undefined;
     }
     /**
      * The second read, after the last task; skipped when the first failed or refused (nothing to
@@ -54931,7 +54980,9 @@ function overallFailure(tasks, settings, { logger, names = ACTION_NAMES }) {
         return failing[0];
     // Every task that did not succeed is counted, so the count agrees with the summary's; those
     // that fail the step are told apart from those that do not.
-    const note = failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    const note = failing.length < problems.length
+        ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
+        : '';
     return { kind, message: counted(problems, tasks, note) };
 }
 /** "2 of 3 tasks did not succeed:" and a line per reason; a reason shared by many, once. */
@@ -55640,8 +55691,6 @@ function safeSegment(taskId) {
     return `${safe}-${(0,external_node_crypto_.createHash)('sha256').update(taskId).digest('hex').slice(0, 8)}`;
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:http"
@@ -56267,6 +56316,7 @@ class DownloadPool {
 
 
 
+
 class DownloadError extends Error {
     url;
     /** What downloadAll did download before this failure stopped the rest: kept, and to be told. */
@@ -56319,7 +56369,8 @@ async function downloadAll(options) {
     const pool = options.pool ?? new DownloadPool();
     const failures = [];
     const files = await Promise.all(jobs.map((job) => pool
-        .run(context.signal, () => {
+        // Each job waits on a signal of its own: a dozen queued jobs add no dozen listeners to one.
+        .run(ownSignal(context.signal), () => {
         job.started = true;
         return downloadWithRetries(job, context);
     })
@@ -56416,7 +56467,7 @@ async function downloadWithRetries(job, context) {
             const delay = retryDelayMs * 2 ** (attempt - 1);
             // Info, not a warning: a retry that works needs no one's attention.
             logger.info(`${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal });
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay, undefined, { signal: ownSignal(signal) });
         }
     }
 }
@@ -56745,6 +56796,45 @@ function requestedDiarization(param) {
     };
     const input = parsed(param)?.input;
     return parsed(input)?.diarize === true;
+}
+
+;// CONCATENATED MODULE: ./src/run/task-log.ts
+function taskResultsLog(logger, taskId, hold) {
+    const title = `Task ${taskId}: results`;
+    const named = (message) => `Task ${taskId}: ${message}`;
+    if (!hold) {
+        let opened = false;
+        const open = () => {
+            if (!opened)
+                logger.startGroup?.(title);
+            opened = true;
+        };
+        return {
+            logger: {
+                info: (message) => (open(), logger.info(named(message))),
+                warning: (message) => (open(), logger.warning(named(message))),
+                debug: (message) => logger.debug(named(message)),
+            },
+            done: () => opened && logger.endGroup?.(),
+        };
+    }
+    const held = [];
+    return {
+        logger: {
+            info: (message) => void held.push(['info', named(message)]),
+            warning: (message) => void held.push(['warning', named(message)]),
+            // Debug lines are for following the run as it happens.
+            debug: (message) => logger.debug(named(message)),
+        },
+        done: () => {
+            if (held.length === 0)
+                return;
+            logger.startGroup?.(title);
+            for (const [level, message] of held.splice(0))
+                logger[level](message);
+            logger.endGroup?.();
+        },
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
@@ -57160,8 +57250,15 @@ async function waitForTask(options, deps) {
             // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
             // still generating): each change is news.
             if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
-                deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
-                logger.info(`Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`);
+                deps.onProgress?.({
+                    taskId,
+                    state: record.state,
+                    apiState: record.apiState,
+                    apiStateField: record.apiStateField,
+                    polls: progress.polls,
+                    elapsedMs: progress.elapsedMs,
+                });
+                logger.info(`Task ${taskId}: ${describeState(record)} after ${formatDuration(progress.elapsedMs)}.`);
                 lastLogAt = now();
                 if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
                     unknownStatesSeen.add(record.apiState);
@@ -57252,9 +57349,11 @@ async function waitForTask(options, deps) {
         }
     }
 }
-/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
+/** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
 function describeState(record) {
-    return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
+    return record.apiState === record.state
+        ? record.state
+        : `${record.state} (${apiStateLabel(record)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/run/pipeline.ts
@@ -57262,6 +57361,7 @@ function describeState(record) {
 // Report. The GitHub Action (action/main.ts) and the CLI (cli/main.ts) both run this and only differ in how they
 // report. One task or hundreds take the same path: each is waited for by its own loop, all of them
 // drawing on one request budget.
+
 
 
 
@@ -57337,6 +57437,7 @@ async function runPipeline(settings, given) {
             if (record)
                 source = recordingAfterFirstPoll(source, record);
             taskIds = [chosen.taskId];
+            deps.onCreated?.(chosen.taskId);
         }
         const many = taskIds.length > 1;
         // One pool for the step: however many tasks finish together, a few connections at a time.
@@ -57358,7 +57459,7 @@ async function runPipeline(settings, given) {
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
         const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }));
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }, many));
         // Started once every first poll has asked the budget for its slot (they ask at once, in
         // runTask's first synchronous steps), so the read queues behind them.
         if (!settings.create && readsBalance(settings)) {
@@ -57429,12 +57530,15 @@ async function unusableDownloadDir(settings, deps) {
         return { kind: 'results', message };
     }
 }
-async function runTask(taskId, dir, settings, source, downloads, deps) {
+async function runTask(taskId, dir, settings, source, downloads, deps, 
+/** Several tasks run at once: each one's result lines are held and written together. */
+holdLog) {
     const { logger } = deps;
     const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-    // Some APIs' records name no model (Veo's): the one the task was created with, then.
-    if (outcome.record && !outcome.record.model && settings.create?.model) {
-        outcome.record.model = settings.create.model;
+    // Some APIs' records name no model (Veo's) or echo no request: the ones it was created with.
+    if (outcome.record && settings.create) {
+        outcome.record.model ||= settings.create.model ?? '';
+        outcome.record.param ??= { input: settings.create.input };
     }
     const result = resultOf(outcome.record);
     for (const warning of result.warnings)
@@ -57443,12 +57547,12 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
     const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
     if (problem)
         return { ...report, problem };
-    logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
     const transcript = transcriptOf(outcome.record, result);
     if (transcript)
         report.transcript = { text: transcript.text, language: transcript.language };
     if (!settings.download)
         return report;
+    const log = taskResultsLog(logger, taskId, holdLog);
     try {
         const written = await writeResults({
             result,
@@ -57456,7 +57560,7 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
             dir,
             maxDownloadBytes: settings.maxDownloadBytes,
             downloads,
-            logger,
+            logger: log.logger,
         });
         return { ...report, files: written.files, downloadDir: dir };
     }
@@ -57469,6 +57573,9 @@ async function runTask(taskId, dir, settings, source, downloads, deps) {
         const files = error instanceof DownloadError ? error.completed : [];
         const kept = files.length > 0 ? { files, downloadDir: dir } : {};
         return { ...report, ...kept, problem: { kind: 'results', message: error.message } };
+    }
+    finally {
+        log.done();
     }
 }
 async function upload(report, taskIds, settings, deps) {
@@ -57603,31 +57710,6 @@ function reportFields(report) {
         // Filled in by boundOutputs (action/limits.ts) when an output had to be cut.
         [Outputs.Truncated]: '',
     };
-}
-
-;// CONCATENATED MODULE: ./src/runtime.ts
-// The runner's clock, sleep and randomness: the one real set, shared by the action (action/main.ts) and
-// the CLI. Core code takes them as arguments, so tests and benchmarks run in virtual time.
-
-const systemRuntime = {
-    now: Date.now,
-    sleep: (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }).catch(() => { }),
-    random: Math.random,
-};
-/**
- * Aborts the returned signal on the first SIGINT or SIGTERM, so the run can end cleanly and
- * report; a second signal means "now", and exits with `exitCode` at once.
- */
-function cancelOnSignals(exitCode) {
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (controller.signal.aborted)
-            process.exit(exitCode);
-        controller.abort(new Error(`Received ${signal}.`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return controller.signal;
 }
 
 // EXTERNAL MODULE: external "node:util"
@@ -57769,34 +57851,63 @@ function argumentError(error) {
 
 ;// CONCATENATED MODULE: ./src/cli/display.ts
 
-/** Log lines on stderr (stdout is for results); on a terminal, a live line with the elapsed time. */
-function startDisplay(io) {
+
+// How far a running task has come, for "the slowest": the least advanced still-running one.
+const PROGRESS = ['waiting', 'queuing', 'generating'];
+/**
+ * Log lines on stderr (stdout is for results); on a terminal, a live line: the task's state, or
+ * with several tasks their counts by state and the slowest one, and the time since the start.
+ */
+function startDisplay(io, taskCount = 1) {
     const { stderr } = io;
     const tty = stderr.isTTY;
     const started = Date.now();
-    let state = 'starting';
+    const tasks = new Map();
+    let indent = '';
     const clearLine = () => tty && stderr.control('\r\x1b[K');
-    const drawLine = () => tty && stderr.write(`  ${state} · ${formatDuration(Date.now() - started)}`);
+    const drawLine = () => tty &&
+        stderr.write(`  ${liveState(tasks, taskCount)} · ${formatDuration(Date.now() - started)}`);
     const ticker = tty ? setInterval(() => (clearLine(), drawLine()), 1_000) : undefined;
     const line = (text) => {
         clearLine();
-        stderr.write(`${text}\n`);
+        stderr.write(`${indent}${text}\n`);
         drawLine();
     };
     const logger = {
         info: (message) => line(message),
         warning: (message) => line(`warning: ${message}`),
         debug: (message) => io.env.KIE_DEBUG && line(`debug: ${message}`),
+        // A group is its title, then its lines indented under it.
+        startGroup: (title) => (line(`${title}:`), (indent = '  ')),
+        endGroup: () => (indent = ''),
     };
     return {
         logger,
         // A state change is always logged too; the live line shows it from then on.
-        show: (newState) => (state = newState),
+        show: (progress) => void tasks.set(progress.taskId, progress),
         stop: () => {
             clearInterval(ticker);
             clearLine();
         },
     };
+}
+/** "generating", or "3 tasks: 1 generating, 2 success · slowest t2 (queuing)". */
+function liveState(tasks, taskCount) {
+    if (taskCount <= 1) {
+        const [only] = tasks.values();
+        return only ? describeState(only) : 'starting';
+    }
+    const counts = new Map();
+    const unseen = taskCount - tasks.size;
+    if (unseen > 0)
+        counts.set('not seen yet', unseen);
+    for (const { state } of tasks.values())
+        counts.set(state, (counts.get(state) ?? 0) + 1);
+    const byState = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+    const running = [...tasks.values()].filter((task) => PROGRESS.includes(task.state));
+    const slowest = running.reduce((least, task) => !least || PROGRESS.indexOf(task.state) < PROGRESS.indexOf(least.state) ? task : least, undefined);
+    const slow = slowest && unseen === 0 ? ` · slowest ${slowest.taskId} (${describeState(slowest)})` : '';
+    return `${taskCount} tasks: ${byState}${slow}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/state-file.ts
@@ -57898,6 +58009,37 @@ function guard(stream, secret) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/cli/json.ts
+// What `kie-task --json` prints: the action's output fields with types a script can rely on. An
+// output is a string, so the action writes a missing number as ''; here a number is a number or
+// null. Fields that cannot apply outside a runner (the artifact, the cut outputs) are left out.
+
+const NOT_FOR_THE_CLI = [
+    Outputs.ArtifactId,
+    Outputs.ArtifactUrl,
+    Outputs.ArtifactDigest,
+    Outputs.Truncated,
+];
+const NUMBERS = [
+    Outputs.CreateTime,
+    Outputs.CompleteTime,
+    Outputs.CreditsBefore,
+    Outputs.CreditsAfter,
+    Outputs.CreditsUsed,
+];
+const numberOrNull = (value) => (typeof value === 'number' ? value : null);
+/** The fields as --json prints them. */
+function jsonFields(fields) {
+    const typed = (object) => Object.fromEntries(Object.entries(object).map(([name, value]) => [
+        name,
+        NUMBERS.includes(name) ? numberOrNull(value) : value,
+    ]));
+    const kept = Object.entries(fields).filter(([name]) => !NOT_FOR_THE_CLI.includes(name));
+    const json = typed(Object.fromEntries(kept));
+    json[Outputs.Tasks] = fields[Outputs.Tasks].map(typed);
+    return json;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/help.ts
 // The CLI's --help: every command, option and exit code.
 
@@ -57913,7 +58055,8 @@ Usage: kie-task wait <task-id>... [options]
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
   create   create a task from --model and --input, then wait for it; a request that may
-           have created the task is never repeated, so nothing is billed twice
+           have created the task is never repeated, so nothing is billed twice. The new
+           task's id is the first line on stdout: id=$(kie-task create ... | head -n1)
   credits  print the account's credit balance ({"credits": <n>} with --json)
 create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
 creditsAfter, creditsUsed); a plain wait does not.
@@ -57937,7 +58080,7 @@ Options:
                                   --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+  --min-credits <n>               fail (exit 6) if the balance is below <n>: create creates
                                   nothing, wait stops
   --report-credits                wait: read the balance before and after, for the credit
                                   fields (create reads it anyway)
@@ -57950,16 +58093,18 @@ Options:
   -v, --version                   show the version
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
-The API key comes from the ${constants_API_KEY_ENV} environment variable.
+The API key comes from the ${constants_API_KEY_ENV} environment variable. Set KIE_DEBUG=1 for debug
+lines (each poll's timing, each download) and a stack trace on an internal error.
 
 Exit codes:
   0  the task succeeded (or failed, with --no-fail)
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
-     --min-credits or unreadable ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance unreadable
+     with --min-credits ...
   5  the results could not be downloaded or written
+  6  the balance is below --min-credits: nothing was started
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;
@@ -57996,6 +58141,7 @@ function wrap(names) {
 
 
 
+
 const ExitCode = {
     Success: 0,
     TaskFailed: 1,
@@ -58003,6 +58149,8 @@ const ExitCode = {
     Timeout: 3,
     Api: 4,
     Results: 5,
+    /** The balance is below --min-credits: nothing was started (apart from 4, a refusal). */
+    LowBalance: 6,
     Internal: 70,
     // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
     Cancelled: 130,
@@ -58011,6 +58159,7 @@ const EXIT_FOR = {
     'task-failed': ExitCode.TaskFailed,
     timeout: ExitCode.Timeout,
     api: ExitCode.Api,
+    balance: ExitCode.LowBalance,
     results: ExitCode.Results,
     cancelled: ExitCode.Cancelled,
 };
@@ -58114,12 +58263,14 @@ async function command(argv, io) {
     }
     if (command === 'credits')
         return printCredits(io, settings, Boolean(values.json));
-    const display = startDisplay(io);
+    const display = startDisplay(io, command === 'create' ? 1 : taskIds.length);
     const report = await runPipeline(settings, {
         ...(io.runtime ?? systemRuntime),
         logger: display.logger,
         names: CLI_NAMES,
-        onProgress: ({ state, apiState }) => display.show(apiState === state ? state : `${state} [${apiState}]`),
+        // The id first, on stdout, as soon as there is one: `id=$(kie-task create … | head -n1)`.
+        onCreated: (taskId) => !values.json && io.stdout.write(`${taskId}\n`),
+        onProgress: display.show,
         signal: io.signal,
         ...(values['state-file'] && {
             rerunStore: stateFileStore(external_node_path_default().resolve(io.cwd, values['state-file']), display.logger),
@@ -58127,17 +58278,19 @@ async function command(argv, io) {
     }).finally(display.stop);
     const fields = reportFields(report);
     // JSON escapes every control character but DEL; escaped too, the output stays lossless.
+    const json = () => JSON.stringify(jsonFields(fields)).replaceAll('\x7f', '\\u007f');
     if (values.json)
-        io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
+        io.stdout.write(`${json()}\n`);
     else
-        printHuman(io, fields);
+        printHuman(io, fields, report.failure?.message);
     if (report.failure) {
         io.stderr.write(`kie-task: ${report.failure.message}\n`);
         return EXIT_FOR[report.failure.kind];
     }
     return ExitCode.Success;
 }
-function printHuman(io, fields) {
+/** The fields worth a line; the step's failure is told on stderr, so not again as failMsg. */
+function printHuman(io, fields, failure) {
     const shown = (value) => (Array.isArray(value) ? value.join('\n  ') : String(value));
     const names = [
         ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
@@ -58148,12 +58301,14 @@ function printHuman(io, fields) {
         // The family's own value, where it says more than the state.
         if (name === 'apiState' && value === fields.state)
             continue;
+        if (name === 'failMsg' && value === failure)
+            continue;
         if (value === '' || (Array.isArray(value) && value.length === 0))
             continue;
         io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
     }
 }
-/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+/** `kie-task credits`: the balance on stdout; unreadable exits 4, below --min-credits 6. */
 async function printCredits(io, settings, json) {
     const display = startDisplay(io);
     const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
@@ -58179,7 +58334,7 @@ async function printCredits(io, settings, json) {
     if (!below)
         return ExitCode.Success;
     io.stderr.write(`kie-task: ${below}\n`);
-    return ExitCode.Api;
+    return ExitCode.LowBalance;
 }
 function print(io, text, code) {
     io.stdout.write(text);

@@ -22,6 +22,8 @@ const coreLogger: Logger = {
   info: (message) => core.info(escapeControls(message).replace(/\n/g, '\\n')),
   warning: (message) => core.warning(escapeControls(message)),
   debug: (message) => core.debug(escapeControls(message)),
+  startGroup: (title) => core.startGroup(escapeControls(title).replace(/\n/g, '\\n')),
+  endGroup: () => core.endGroup(),
 };
 
 export async function run(

@@ -13,7 +13,8 @@ Usage: kie-task wait <task-id>... [options]
 Commands:
   wait     wait for one or more tasks (ids separated by spaces or commas)
   create   create a task from --model and --input, then wait for it; a request that may
-           have created the task is never repeated, so nothing is billed twice
+           have created the task is never repeated, so nothing is billed twice. The new
+           task's id is the first line on stdout: id=$(kie-task create ... | head -n1)
   credits  print the account's credit balance ({"credits": <n>} with --json)
 create, --min-credits and --report-credits read the balance before and after too (creditsBefore,
 creditsAfter, creditsUsed); a plain wait does not.
@@ -37,7 +38,7 @@ Options:
                                   --base-url is on none (link-local never)
   --max-requests-per-second <n>   request budget shared by all tasks (default 1.5)
   --base-url <url>                Kie.ai API base URL (default https://api.kie.ai)
-  --min-credits <n>               fail (exit 4) if the balance is below <n>: create creates
+  --min-credits <n>               fail (exit 6) if the balance is below <n>: create creates
                                   nothing, wait stops
   --report-credits                wait: read the balance before and after, for the credit
                                   fields (create reads it anyway)
@@ -50,16 +51,18 @@ Options:
   -v, --version                   show the version
 
 Durations: 90 (seconds), 250ms, 90s, 15m, 1h, 1h30m. Sizes: bytes, or 512KB, 500MB, 2GB.
-The API key comes from the ${API_KEY_ENV} environment variable.
+The API key comes from the ${API_KEY_ENV} environment variable. Set KIE_DEBUG=1 for debug
+lines (each poll's timing, each download) and a stack trace on an internal error.
 
 Exit codes:
   0  the task succeeded (or failed, with --no-fail)
   1  the task failed
   2  usage error: a bad option or value, or no API key
   3  timed out
-  4  the Kie.ai API refused: bad key, no credits, unknown task, balance below
-     --min-credits or unreadable ...
+  4  the Kie.ai API refused: bad key, no credits, unknown task, balance unreadable
+     with --min-credits ...
   5  the results could not be downloaded or written
+  6  the balance is below --min-credits: nothing was started
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;

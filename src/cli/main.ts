@@ -14,6 +14,7 @@ import { commandError, parseCommandLine } from './args.js';
 import { startDisplay } from './display.js';
 import { stateFileStore } from './state-file.js';
 import { guard, type CliIo, type RunIo } from './io.js';
+import { jsonFields } from './json.js';
 import { HELP } from './help.js';
 import { VERSION } from '../version.js';
 import { RequestBudget } from '../wait/budget.js';
@@ -25,6 +26,8 @@ export const ExitCode = {
   Timeout: 3,
   Api: 4,
   Results: 5,
+  /** The balance is below --min-credits: nothing was started (apart from 4, a refusal). */
+  LowBalance: 6,
   Internal: 70,
   // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
   Cancelled: 130,
@@ -34,6 +37,7 @@ const EXIT_FOR: Record<FailureKind, number> = {
   'task-failed': ExitCode.TaskFailed,
   timeout: ExitCode.Timeout,
   api: ExitCode.Api,
+  balance: ExitCode.LowBalance,
   results: ExitCode.Results,
   cancelled: ExitCode.Cancelled,
 };
@@ -139,13 +143,14 @@ async function command(argv: string[], io: RunIo): Promise<number> {
   }
 
   if (command === 'credits') return printCredits(io, settings, Boolean(values.json));
-  const display = startDisplay(io);
+  const display = startDisplay(io, command === 'create' ? 1 : taskIds.length);
   const report = await runPipeline(settings, {
     ...(io.runtime ?? systemRuntime),
     logger: display.logger,
     names: CLI_NAMES,
-    onProgress: ({ state, apiState }) =>
-      display.show(apiState === state ? state : `${state} [${apiState}]`),
+    // The id first, on stdout, as soon as there is one: `id=$(kie-task create … | head -n1)`.
+    onCreated: (taskId) => !values.json && io.stdout.write(`${taskId}\n`),
+    onProgress: display.show,
     signal: io.signal,
     ...(values['state-file'] && {
       rerunStore: stateFileStore(path.resolve(io.cwd, values['state-file']), display.logger),
@@ -154,8 +159,9 @@ async function command(argv: string[], io: RunIo): Promise<number> {
 
   const fields = reportFields(report);
   // JSON escapes every control character but DEL; escaped too, the output stays lossless.
-  if (values.json) io.stdout.write(`${JSON.stringify(fields).replaceAll('\x7f', '\\u007f')}\n`);
-  else printHuman(io, fields);
+  const json = () => JSON.stringify(jsonFields(fields)).replaceAll('\x7f', '\\u007f');
+  if (values.json) io.stdout.write(`${json()}\n`);
+  else printHuman(io, fields, report.failure?.message);
   if (report.failure) {
     io.stderr.write(`kie-task: ${report.failure.message}\n`);
     return EXIT_FOR[report.failure.kind];
@@ -163,7 +169,8 @@ async function command(argv: string[], io: RunIo): Promise<number> {
   return ExitCode.Success;
 }
 
-function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>): void {
+/** The fields worth a line; the step's failure is told on stderr, so not again as failMsg. */
+function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>, failure?: string): void {
   const shown = (value: unknown) => (Array.isArray(value) ? value.join('\n  ') : String(value));
   const names = [
     ...['state', 'apiState', 'model', 'resultUrls', 'files', 'failMsg', 'transcript'],
@@ -173,12 +180,13 @@ function printHuman(io: RunIo, fields: ReturnType<typeof reportFields>): void {
     const value = fields[name];
     // The family's own value, where it says more than the state.
     if (name === 'apiState' && value === fields.state) continue;
+    if (name === 'failMsg' && value === failure) continue;
     if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
     io.stdout.write(`${name}:${Array.isArray(value) ? '\n  ' : ' '}${shown(value)}\n`);
   }
 }
 
-/** `kie-task credits`: the balance on stdout, a failure (unreadable, below --min-credits) exit 4. */
+/** `kie-task credits`: the balance on stdout; unreadable exits 4, below --min-credits 6. */
 async function printCredits(io: RunIo, settings: Settings, json: boolean): Promise<number> {
   const display = startDisplay(io);
   const deps = { ...(io.runtime ?? systemRuntime), logger: display.logger, names: CLI_NAMES };
@@ -200,7 +208,7 @@ async function printCredits(io: RunIo, settings: Settings, json: boolean): Promi
   const below = belowMinimum(credits, settings.minCredits, CLI_NAMES);
   if (!below) return ExitCode.Success;
   io.stderr.write(`kie-task: ${below}\n`);
-  return ExitCode.Api;
+  return ExitCode.LowBalance;
 }
 
 function print(io: RunIo, text: string, code: number): number {

@@ -69,6 +69,8 @@ export interface TaskRecord {
   state: TaskState;
   /** The family's own value as a string (`1`, `FIRST_SUCCESS`, `queueing` …), so nothing is lost. */
   apiState: string;
+  /** The field the family's value is in (`successFlag`, `status`); unset for Market's `state`. */
+  apiStateField?: string;
   /** False for a value no documentation names: read as still running, worth a warning. */
   stateDocumented: boolean;
   model: string;
@@ -90,6 +92,11 @@ export interface TaskRecord {
   costTime?: number;
   /** What could not be read as documented (an unexpected shape): warnings, never a crash. */
   warnings: string[];
+}
+
+/** The family's own state as it named it: `successFlag 1`, `status FIRST_SUCCESS`, `generating`. */
+export function apiStateLabel(record: Pick<TaskRecord, 'apiState' | 'apiStateField'>): string {
+  return record.apiStateField ? `${record.apiStateField} ${record.apiState}` : record.apiState;
 }
 
 export function isTerminal(state: string): state is TerminalState {

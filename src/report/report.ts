@@ -7,7 +7,8 @@ import type { UploadedArtifact } from '../results/artifact.js';
 import type { TaskFiles, WrittenFile } from '../results/results.js';
 import type { WaitOutcome } from '../wait/wait.js';
 
-export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'results' | 'cancelled';
+/** `balance`: below min-credits, so nothing started; `api`: Kie.ai refused (a bad key, an unknown id). */
+export type FailureKind = 'task-failed' | 'timeout' | 'api' | 'balance' | 'results' | 'cancelled';
 
 export interface Failure {
   kind: FailureKind;

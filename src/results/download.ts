@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { addressPolicy, type AddressPolicy } from '../net/address-policy.js';
+import { ownSignal } from '../runtime.js';
 import { formatDuration, formatSize } from '../settings/units.js';
 import { downloadOnce, Failure, type Attempt, type DownloadedFile } from './attempt.js';
 import { makeResultsFolder } from './files.js';
@@ -124,7 +125,8 @@ export async function downloadAll(options: DownloadOptions): Promise<DownloadedF
   const files = await Promise.all(
     jobs.map((job) =>
       pool
-        .run(context.signal, () => {
+        // Each job waits on a signal of its own: a dozen queued jobs add no dozen listeners to one.
+        .run(ownSignal(context.signal), () => {
           job.started = true;
           return downloadWithRetries(job, context);
         })
@@ -227,7 +229,7 @@ async function downloadWithRetries(job: Job, context: Context): Promise<Download
       logger.info(
         `${url}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${attempt + 1} of ${retries + 1})`,
       );
-      await sleep(delay, undefined, { signal });
+      await sleep(delay, undefined, { signal: ownSignal(signal) });
     }
   }
 }

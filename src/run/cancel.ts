@@ -1,7 +1,7 @@
 // Cancellation. When a run is cancelled, GitHub sends the step SIGINT, then SIGTERM 7.5 s later,
 // then kills it; a person at a terminal presses Ctrl-C. One AbortSignal carries that to the
 // pipeline, which stops polling and downloading and reports what it had seen.
-import type { Runtime } from '../runtime.js';
+import { ownSignal, type Runtime } from '../runtime.js';
 import type { TaskSource } from '../wait/wait.js';
 
 export class CancelledError extends Error {
@@ -27,12 +27,13 @@ export function abortableSleep(sleep: Runtime['sleep'], signal: AbortSignal): Ru
  */
 export function untilCancelled<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new CancelledError());
+  const own = ownSignal(signal);
   let stop = () => {};
   const cancelled = new Promise<never>((_, reject) => {
     stop = () => reject(new CancelledError());
-    signal.addEventListener('abort', stop, { once: true });
+    own.addEventListener('abort', stop, { once: true });
   });
-  return Promise.race([work, cancelled]).finally(() => signal.removeEventListener('abort', stop));
+  return Promise.race([work, cancelled]).finally(() => own.removeEventListener('abort', stop));
 }
 
 /** A source whose requests reject at once when the signal aborts, even one already in flight. */

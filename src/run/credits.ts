@@ -179,7 +179,9 @@ export class StepBalance {
         const message = `Could not read the Kie.ai credit balance: ${reason} Going on without the credit outputs.`;
         // A base-url that refuses every connection is the polls' error to report, once.
         const baseUrlDown = error instanceof KieApiError && error.neverSent && error.more.retryBy;
-        if (baseUrlDown) this.deps.logger.info(message);
+        // So is a key Kie.ai rejects (every request after this one fails with it): a debug line.
+        if (error instanceof KieApiError && error.code === 401) this.deps.logger.debug(message);
+        else if (baseUrlDown) this.deps.logger.info(message);
         else this.deps.logger.warning(message);
         return undefined;
       }
@@ -190,7 +192,7 @@ export class StepBalance {
     }
     this.deps.logger.info(`Kie.ai credit balance: ${this.credits.before}.`);
     const below = belowMinimum(this.credits.before, minCredits, this.names);
-    return below ? { kind: 'api', message: `${below}${notStarted}` } : undefined;
+    return below ? { kind: 'balance', message: `${below}${notStarted}` } : undefined;
   }
 
   /**

@@ -91,7 +91,9 @@ export function overallFailure(
   // Every task that did not succeed is counted, so the count agrees with the summary's; those
   // that fail the step are told apart from those that do not.
   const note =
-    failing.length < problems.length ? ` (failed tasks do not fail the step, ${because})` : '';
+    failing.length < problems.length
+      ? `; ${failing.length} of them ${failing.length === 1 ? 'fails' : 'fail'} the step (a failed task alone does not, ${because})`
+      : '';
   return { kind, message: counted(problems, tasks, note) };
 }
 

@@ -24,6 +24,7 @@ import {
   writeResults,
   type DownloadControls,
 } from '../results/results.js';
+import { taskResultsLog } from './task-log.js';
 import { abortableSleep, CancelledError, cancellableSource, untilCancelled } from './cancel.js';
 import type { Runtime } from '../runtime.js';
 import { DEFAULT_REQUESTS_PER_SECOND, type Settings } from '../settings/settings.js';
@@ -35,6 +36,8 @@ export interface PipelineDeps extends Runtime {
   logger: Logger;
   /** How messages name inputs; the action's names by default. */
   names?: InputNames;
+  /** Called once a task is created, before the wait (the CLI prints its id at once). */
+  onCreated?: (taskId: string) => void;
   /** Each task's state as it changes, for a live display (the CLI's). */
   onProgress?: (progress: TaskProgress) => void;
   /** Aborted when the run is cancelled (SIGINT, SIGTERM): the report says what was seen. */
@@ -101,6 +104,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
       ({ rerun, record } = chosen);
       if (record) source = recordingAfterFirstPoll(source, record);
       taskIds = [chosen.taskId];
+      deps.onCreated?.(chosen.taskId);
     }
     const many = taskIds.length > 1;
     // One pool for the step: however many tasks finish together, a few connections at a time.
@@ -131,6 +135,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
         { ...deps, signal: waitSignal },
+        many,
       ),
     );
     // Started once every first poll has asked the budget for its slot (they ask at once, in
@@ -209,23 +214,26 @@ async function runTask(
   source: TaskSource,
   downloads: DownloadControls,
   deps: PipelineDeps,
+  /** Several tasks run at once: each one's result lines are held and written together. */
+  holdLog: boolean,
 ): Promise<TaskReport> {
   const { logger } = deps;
   const outcome = await waitForTask({ ...settings, taskId }, { ...deps, source });
-  // Some APIs' records name no model (Veo's): the one the task was created with, then.
-  if (outcome.record && !outcome.record.model && settings.create?.model) {
-    outcome.record.model = settings.create.model;
+  // Some APIs' records name no model (Veo's) or echo no request: the ones it was created with.
+  if (outcome.record && settings.create) {
+    outcome.record.model ||= settings.create.model ?? '';
+    outcome.record.param ??= { input: settings.create.input };
   }
   const result = resultOf(outcome.record);
   for (const warning of result.warnings) logger.warning(`Task ${taskId}: ${warning}`);
   const report: TaskReport = { taskId, outcome, result, files: [] };
   const problem = taskProblem(taskId, outcome, deps.names ?? ACTION_NAMES);
   if (problem) return { ...report, problem };
-  logger.info(`Task ${taskId} succeeded after ${formatDuration(outcome.elapsedMs)}.`);
 
   const transcript = transcriptOf(outcome.record!, result);
   if (transcript) report.transcript = { text: transcript.text, language: transcript.language };
   if (!settings.download) return report;
+  const log = taskResultsLog(logger, taskId, holdLog);
   try {
     const written = await writeResults({
       result,
@@ -233,7 +241,7 @@ async function runTask(
       dir,
       maxDownloadBytes: settings.maxDownloadBytes,
       downloads,
-      logger,
+      logger: log.logger,
     });
     return { ...report, files: written.files, downloadDir: dir };
   } catch (error) {
@@ -245,6 +253,8 @@ async function runTask(
     const files = error instanceof DownloadError ? error.completed : [];
     const kept = files.length > 0 ? { files, downloadDir: dir } : {};
     return { ...report, ...kept, problem: { kind: 'results', message: (error as Error).message } };
+  } finally {
+    log.done();
   }
 }
 

@@ -3,7 +3,7 @@
 import { ACTION_NAMES, Inputs, type InputNames } from '../settings/constants.js';
 import type { Logger } from '../logger.js';
 import { KieApiError } from '../kie/client.js';
-import { isTerminal, type TaskRecord } from '../kie/schema.js';
+import { apiStateLabel, isTerminal, type TaskRecord } from '../kie/schema.js';
 import { formatDuration, plural } from '../settings/units.js';
 import { modelClass } from './model-class.js';
 import { nextDelay, type ScheduleOptions } from './schedule.js';
@@ -37,6 +37,8 @@ export interface TaskProgress {
   state: string;
   /** The family's own value (`FIRST_SUCCESS`, `1` …). */
   apiState: string;
+  /** The field it is in (`status`, `successFlag`), where not Market's `state`. */
+  apiStateField?: string;
   polls: number;
   elapsedMs: number;
 }
@@ -95,9 +97,16 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
       // The family's own value changes more often than the common state (Suno's FIRST_SUCCESS is
       // still generating): each change is news.
       if (record.apiState !== progress.record?.apiState || record.state !== progress.record.state) {
-        deps.onProgress?.({ taskId, state: record.state, apiState: record.apiState, ...progress });
+        deps.onProgress?.({
+          taskId,
+          state: record.state,
+          apiState: record.apiState,
+          apiStateField: record.apiStateField,
+          polls: progress.polls,
+          elapsedMs: progress.elapsedMs,
+        });
         logger.info(
-          `Task ${taskId}: ${describeState(record)} (after ${formatDuration(progress.elapsedMs)}).`,
+          `Task ${taskId}: ${describeState(record)} after ${formatDuration(progress.elapsedMs)}.`,
         );
         lastLogAt = now();
         if (!record.stateDocumented && !unknownStatesSeen.has(record.apiState)) {
@@ -206,7 +215,13 @@ export async function waitForTask(options: WaitOptions, deps: WaitDeps): Promise
   }
 }
 
-/** `generating`, or `generating [FIRST_SUCCESS]` when the family's own value says more. */
-function describeState(record: TaskRecord): string {
-  return record.apiState === record.state ? record.state : `${record.state} [${record.apiState}]`;
+/** `generating`, or `generating (status FIRST_SUCCESS)` when the family's own value says more. */
+export function describeState(record: {
+  state: string;
+  apiState: string;
+  apiStateField?: string;
+}): string {
+  return record.apiState === record.state
+    ? record.state
+    : `${record.state} (${apiStateLabel(record)})`;
 }

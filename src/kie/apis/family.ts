@@ -168,6 +168,7 @@ export function record(parts: RecordParts): TaskRecord {
     taskId: parts.taskId,
     state: read.state,
     apiState: read.apiState,
+    apiStateField: parts.stateField,
     stateDocumented: read.documented,
     model: parts.model ?? '',
     param: parts.param,
