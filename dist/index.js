@@ -54951,10 +54951,6 @@ class RequestBudget {
         const doublings = (now - this.startedAt) / MEASURE_MS;
         return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
     }
-    /** A reply that was not a 429. The rate recovers with time since the last 429 (like AWS's
-     * cubic), not per reply, so that jobs sending little recover as fast as busy ones; kept so every
-     * caller reports both outcomes the same way. */
-    succeeded() { }
     /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
     pausedPast(at) {
         return !this.cancelled && this.pausedUntil > at;
@@ -55042,12 +55038,11 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
             }
             try {
                 // The deadline bounds the request in flight too, not only the wait for its slot.
-                const record = await source.getTaskRecord(taskId, deadline);
-                budget.succeeded();
-                return record;
+                return await source.getTaskRecord(taskId, deadline);
             }
             catch (error) {
-                // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
+                // The rate recovers with time since the last 429 (like AWS's cubic), not per reply, so
+                // jobs sending little recover as fast as busy ones: only a 429 tells the budget anything.
                 if (error instanceof KieApiError) {
                     if (error.more.unreachable && !unreachable) {
                         unreachable = error;
@@ -55055,8 +55050,6 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
                     }
                     if (error.code === 429)
                         budget.rateLimited(error.retryAfterMs);
-                    else if (error.code !== undefined)
-                        budget.succeeded();
                 }
                 throw error;
             }
@@ -55110,7 +55103,6 @@ async function sendCreate(client, budget, request, deadline, deps) {
         }
         try {
             const taskId = await client.createTask(request, deadline);
-            budget.succeeded();
             deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
             return taskId;
         }
@@ -55474,17 +55466,13 @@ async function readBalance(client, budget, deps, retryDelayMs, until = Infinity)
         if (!granted)
             throw new KieApiError('transient', NO_SLOT, undefined, undefined, { queued: true });
         try {
-            const credits = await untilAborted(client.getCredits(until), deps.signal);
-            budget.succeeded();
-            return credits;
+            return await untilAborted(client.getCredits(until), deps.signal);
         }
         catch (error) {
             if (!(error instanceof KieApiError))
                 throw error;
             if (error.code === 429)
                 budget.rateLimited(error.retryAfterMs);
-            else if (error.code !== undefined)
-                budget.succeeded();
             const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
             const late = deps.now() + delay >= endAt;
             if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late)
@@ -55669,9 +55657,7 @@ function freshLinkFor(options) {
             return undefined;
         }
         try {
-            const link = await client.freshDownloadUrl(taskId, url, signal);
-            budget.succeeded();
-            return link;
+            return await client.freshDownloadUrl(taskId, url, signal);
         }
         catch (error) {
             if (!(error instanceof KieApiError))

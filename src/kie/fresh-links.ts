@@ -48,9 +48,7 @@ export function freshLinkFor(
       return undefined;
     }
     try {
-      const link = await client.freshDownloadUrl(taskId, url, signal);
-      budget.succeeded();
-      return link;
+      return await client.freshDownloadUrl(taskId, url, signal);
     } catch (error) {
       if (!(error instanceof KieApiError)) throw error;
       if (error.code === 429) budget.rateLimited(error.retryAfterMs);

@@ -66,7 +66,6 @@ async function sendCreate(
     }
     try {
       const taskId = await client.createTask(request, deadline);
-      budget.succeeded();
       deps.logger.info(`Created task ${taskId} ${creating(client, request)}.`);
       return taskId;
     } catch (error) {

@@ -77,13 +77,10 @@ export async function readBalance(
     if (!granted)
       throw new KieApiError('transient', NO_SLOT, undefined, undefined, { queued: true });
     try {
-      const credits = await untilAborted(client.getCredits(until), deps.signal);
-      budget.succeeded();
-      return credits;
+      return await untilAborted(client.getCredits(until), deps.signal);
     } catch (error) {
       if (!(error instanceof KieApiError)) throw error;
       if (error.code === 429) budget.rateLimited(error.retryAfterMs);
-      else if (error.code !== undefined) budget.succeeded();
       const delay = Math.max(retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0);
       const late = deps.now() + delay >= endAt;
       if (error.kind === 'fatal' || attempt === MAX_ATTEMPTS || late) throw error;

@@ -160,11 +160,6 @@ export class RequestBudget {
     return Math.min(SLOW_START_RATE * 2 ** doublings, this.configuredRate);
   }
 
-  /** A reply that was not a 429. The rate recovers with time since the last 429 (like AWS's
-   * cubic), not per reply, so that jobs sending little recover as fast as busy ones; kept so every
-   * caller reports both outcomes the same way. */
-  succeeded(): void {}
-
   /** True when a 429's pause lasts past `at` (epoch ms): no slot can come before it. */
   pausedPast(at: number): boolean {
     return !this.cancelled && this.pausedUntil > at;
@@ -262,18 +257,16 @@ export function budgetedSource(
       }
       try {
         // The deadline bounds the request in flight too, not only the wait for its slot.
-        const record = await source.getTaskRecord(taskId, deadline);
-        budget.succeeded();
-        return record;
+        return await source.getTaskRecord(taskId, deadline);
       } catch (error) {
-        // Any reply but a 429 shows the API takes our requests; a failed connection shows nothing.
+        // The rate recovers with time since the last 429 (like AWS's cubic), not per reply, so
+        // jobs sending little recover as fast as busy ones: only a 429 tells the budget anything.
         if (error instanceof KieApiError) {
           if (error.more.unreachable && !unreachable) {
             unreachable = error;
             budget.cancel();
           }
           if (error.code === 429) budget.rateLimited(error.retryAfterMs);
-          else if (error.code !== undefined) budget.succeeded();
         }
         throw error;
       }
