@@ -114,6 +114,32 @@ describe('resultJson', () => {
     expect(run.outputs.resultJson).toBe(exact);
     expect(await readFile(path.join(dir, 'result.json'), 'utf8')).toBe(`${resultJson}\n`);
   });
+
+  // JSON.parse's source text and JSON.rawJSON come with Node 22; on Node 20 such numbers change.
+  const sourceText = typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function';
+
+  it.runIf(sourceText)(
+    'keeps them exactly too when the result comes parsed in data (Veo)',
+    async () => {
+      const response =
+        '{"resultUrls": ["http://127.0.0.1:9/v.mp4"], "seed": 123456789012345678901234567890, ' +
+        '"x": 1e999, "tiny": 1.5e-400, "long": 0.1000000000000000000001, "safe": 9007199254740993, ' +
+        '"y": 1.0, "credits": 60.62, "at": 1733480000000}';
+      const data = `{"taskId": "v1", "successFlag": 1, "createTime": 123456789012345678901234567890, "response": ${response}}`;
+      kie.script('v1', [{ body: `{"code": 200, "msg": "success", "data": ${data}}` }], {}, 'veo');
+      const run = await runInProcess(
+        localInputs(kie, { api: 'veo', 'task-id': 'v1', download: 'false' }),
+      );
+      expect(run.failed).toBe(false);
+      expect(run.outputs.resultJson).toBe(
+        '{"resultUrls":["http://127.0.0.1:9/v.mp4"],"seed":123456789012345678901234567890,' +
+          '"x":1e999,"tiny":1.5e-400,"long":0.1000000000000000000001,"safe":9007199254740993,' +
+          '"y":1,"credits":60.62,"at":1733480000000}',
+      );
+      // A time no clock can reach is ignored, as any unreadable time.
+      expect(JSON.parse(run.outputs.tasks!)).toMatchObject([{ createTime: '' }]);
+    },
+  );
 });
 
 describe('symbolic links under download-dir', () => {

@@ -52753,84 +52753,6 @@ function coerce_date(params) {
 // EXTERNAL MODULE: ./node_modules/json5/lib/index.js
 var json5_lib = __nccwpck_require__(84841);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(json5_lib);
-;// CONCATENATED MODULE: ./src/net/server-text.ts
-// Text from a server, made safe where it enters and where it is shown: the API key (which a
-// server may echo back) redacted, length capped, and control characters written out so no
-// terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
-/** What a message or reason from the server may fill in a log line, an output or the summary. */
-const MAX_SERVER_TEXT_CHARS = 2_000;
-/** At most `max` characters, with a note saying how many more there were. */
-function capText(text, max = MAX_SERVER_TEXT_CHARS) {
-    if (text.length <= max)
-        return text;
-    return `${text.slice(0, max)}… (${text.length - max} more characters not shown)`;
-}
-// C0 but newline and tab, DEL, and C1: ESC, BEL, CR, CSI (U+009B) could recolour, retitle or
-// overwrite a terminal, or hide what comes before them.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
-function escapeControls(text) {
-    return text
-        .replaceAll('\r\n', '\n')
-        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-const REDACTED = '***';
-/**
- * `text` with every secret replaced by `***`: as is, percent-encoded, or hidden behind percent
- * escapes that decode to it (a URL's query string). JSON escapes are undone by the JSON parser
- * first: see redactingReviver.
- */
-function redact(text, secrets) {
-    let result = text;
-    for (const secret of secrets) {
-        result = result.replaceAll(secret, REDACTED);
-        const encoded = encodeURIComponent(secret);
-        if (encoded !== secret)
-            result = result.replaceAll(encoded, REDACTED);
-    }
-    if (!result.includes('%'))
-        return result;
-    const decoded = percentDecoded(result);
-    return secrets.some((secret) => decoded.includes(secret)) ? redact(decoded, secrets) : result;
-}
-function percentDecoded(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-/** For JSON.parse: every string value of the reply redacted, whatever escapes spelt it. */
-function redactingReviver(secrets) {
-    return (_key, value) => typeof value === 'string' && secrets.length > 0 ? redact(value, secrets) : value;
-}
-/**
- * JSON text (a result nested in the reply as a string, whose own escapes the envelope's parser
- * did not undo) redacted: re-serialised only when a secret was found in it, so the text stays as
- * sent otherwise. Text that is not strict JSON is redacted as text.
- */
-function redactJsonText(text, secrets) {
-    const plain = redact(text, secrets);
-    if (secrets.length === 0 || !/[\\%]/.test(plain))
-        return plain;
-    let found = false;
-    const reviver = redactingReviver(secrets);
-    let value;
-    try {
-        value = JSON.parse(plain, (key, item) => {
-            const redacted = reviver(key, item);
-            found ||= redacted !== item;
-            return redacted;
-        });
-    }
-    catch {
-        return plain;
-    }
-    return found ? JSON.stringify(value) : plain;
-}
-
 ;// CONCATENATED MODULE: ./src/kie/json-text.ts
 // JSON as Kie.ai wrote it: re-serialising a parsed value rewrites what JavaScript cannot hold (a
 // 30-digit seed becomes 1.2345678901234568e+29, 1e999 becomes null), so the text is kept instead
@@ -52884,6 +52806,121 @@ function isStrictJson(text) {
     catch {
         return false;
     }
+}
+const rawJson = JSON.rawJSON?.bind(JSON);
+/**
+ * For a reviver: a number JSON.stringify would write as another value (a 30-digit seed, 1e999,
+ * more digits than a double keeps) kept as its source text, which JSON.stringify writes as is;
+ * schemas meet an object there and read it as absent. Ordinary numbers stay numbers. Without
+ * the source (Node 20) the value as parsed.
+ */
+function exactNumber(value, source) {
+    if (typeof value !== 'number' || source === undefined || rawJson === undefined)
+        return value;
+    if (source === String(value) || decimal(source) === decimal(String(value)))
+        return value;
+    return rawJson(source);
+}
+/** A number literal's value as sign, significant digits and exponent: `1.50e1` and `15` alike. */
+function decimal(literal) {
+    const match = /^(-?)(\d*)\.?(\d*)(?:e([+-]?\d+))?$/i.exec(literal);
+    if (!match)
+        return literal; // Infinity, NaN: never equal to a literal's
+    const [, sign, whole = '', fraction = '', exponent = '0'] = match;
+    const digits = `${whole}${fraction}`.replace(/^0+/, '');
+    const significant = digits.replace(/0+$/, '');
+    if (significant === '')
+        return '0';
+    // Not BigInt: a hostile exponent of millions of digits would take seconds to read. Number is
+    // exact to 15 digits, and beyond that no fraction in a 32 MB reply brings it near a double's.
+    const power = Number(exponent) - fraction.length + (digits.length - significant.length);
+    return `${sign}${significant}e${power}`;
+}
+
+;// CONCATENATED MODULE: ./src/net/server-text.ts
+// Text from a server, made safe where it enters and where it is shown: the API key (which a
+// server may echo back) redacted, length capped, and control characters written out so no
+// terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
+
+/** What a message or reason from the server may fill in a log line, an output or the summary. */
+const MAX_SERVER_TEXT_CHARS = 2_000;
+/** At most `max` characters, with a note saying how many more there were. */
+function capText(text, max = MAX_SERVER_TEXT_CHARS) {
+    if (text.length <= max)
+        return text;
+    return `${text.slice(0, max)}… (${text.length - max} more characters not shown)`;
+}
+// C0 but newline and tab, DEL, and C1: ESC, BEL, CR, CSI (U+009B) could recolour, retitle or
+// overwrite a terminal, or hide what comes before them.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** `text` with each control character written out (`\x1b`); a CRLF line end is a newline. */
+function escapeControls(text) {
+    return text
+        .replaceAll('\r\n', '\n')
+        .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const REDACTED = '***';
+/**
+ * `text` with every secret replaced by `***`: as is, percent-encoded, or hidden behind percent
+ * escapes that decode to it (a URL's query string). JSON escapes are undone by the JSON parser
+ * first: see redactingReviver.
+ */
+function redact(text, secrets) {
+    let result = text;
+    for (const secret of secrets) {
+        result = result.replaceAll(secret, REDACTED);
+        const encoded = encodeURIComponent(secret);
+        if (encoded !== secret)
+            result = result.replaceAll(encoded, REDACTED);
+    }
+    if (!result.includes('%'))
+        return result;
+    const decoded = percentDecoded(result);
+    return secrets.some((secret) => decoded.includes(secret)) ? redact(decoded, secrets) : result;
+}
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/**
+ * For JSON.parse: every string value of the reply redacted, whatever escapes spelt it, and every
+ * number kept as written where JSON.stringify would rewrite it (see exactNumber).
+ */
+function redactingReviver(secrets) {
+    return (_key, value, context) => typeof value === 'string'
+        ? secrets.length > 0
+            ? redact(value, secrets)
+            : value
+        : exactNumber(value, context?.source);
+}
+/**
+ * JSON text (a result nested in the reply as a string, whose own escapes the envelope's parser
+ * did not undo) redacted: re-serialised only when a secret was found in it, so the text stays as
+ * sent otherwise. Text that is not strict JSON is redacted as text.
+ */
+function redactJsonText(text, secrets) {
+    const plain = redact(text, secrets);
+    if (secrets.length === 0 || !/[\\%]/.test(plain))
+        return plain;
+    let found = false;
+    const reviver = redactingReviver(secrets);
+    let value;
+    try {
+        value = JSON.parse(plain, (key, item, context) => {
+            const redacted = reviver(key, item, context);
+            found ||= typeof item === 'string' && redacted !== item;
+            return redacted;
+        });
+    }
+    catch {
+        return plain;
+    }
+    return found ? JSON.stringify(value) : plain;
 }
 
 ;// CONCATENATED MODULE: ./src/kie/schema.ts

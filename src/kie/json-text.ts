@@ -48,3 +48,35 @@ function isStrictJson(text: string): boolean {
     return false;
   }
 }
+
+// JSON.parse's source text and JSON.rawJSON (Node 22+; ES2023's lib does not type them yet).
+interface RawJson {
+  rawJSON(text: string): unknown;
+}
+const rawJson = (JSON as Partial<RawJson>).rawJSON?.bind(JSON);
+
+/**
+ * For a reviver: a number JSON.stringify would write as another value (a 30-digit seed, 1e999,
+ * more digits than a double keeps) kept as its source text, which JSON.stringify writes as is;
+ * schemas meet an object there and read it as absent. Ordinary numbers stay numbers. Without
+ * the source (Node 20) the value as parsed.
+ */
+export function exactNumber(value: unknown, source: string | undefined): unknown {
+  if (typeof value !== 'number' || source === undefined || rawJson === undefined) return value;
+  if (source === String(value) || decimal(source) === decimal(String(value))) return value;
+  return rawJson(source);
+}
+
+/** A number literal's value as sign, significant digits and exponent: `1.50e1` and `15` alike. */
+function decimal(literal: string): string {
+  const match = /^(-?)(\d*)\.?(\d*)(?:e([+-]?\d+))?$/i.exec(literal);
+  if (!match) return literal; // Infinity, NaN: never equal to a literal's
+  const [, sign, whole = '', fraction = '', exponent = '0'] = match;
+  const digits = `${whole}${fraction}`.replace(/^0+/, '');
+  const significant = digits.replace(/0+$/, '');
+  if (significant === '') return '0';
+  // Not BigInt: a hostile exponent of millions of digits would take seconds to read. Number is
+  // exact to 15 digits, and beyond that no fraction in a 32 MB reply brings it near a double's.
+  const power = Number(exponent) - fraction.length + (digits.length - significant.length);
+  return `${sign}${significant}e${power}`;
+}

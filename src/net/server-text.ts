@@ -1,6 +1,7 @@
 // Text from a server, made safe where it enters and where it is shown: the API key (which a
 // server may echo back) redacted, length capped, and control characters written out so no
 // terminal or log viewer acts on them. Every surface (log, CLI, summary) uses these.
+import { exactNumber } from '../kie/json-text.js';
 
 /** What a message or reason from the server may fill in a log line, an output or the summary. */
 export const MAX_SERVER_TEXT_CHARS = 2_000;
@@ -50,10 +51,17 @@ function percentDecoded(text: string): string {
   }
 }
 
-/** For JSON.parse: every string value of the reply redacted, whatever escapes spelt it. */
+/**
+ * For JSON.parse: every string value of the reply redacted, whatever escapes spelt it, and every
+ * number kept as written where JSON.stringify would rewrite it (see exactNumber).
+ */
 export function redactingReviver(secrets: readonly string[]) {
-  return (_key: string, value: unknown): unknown =>
-    typeof value === 'string' && secrets.length > 0 ? redact(value, secrets) : value;
+  return (_key: string, value: unknown, context?: { source?: string }): unknown =>
+    typeof value === 'string'
+      ? secrets.length > 0
+        ? redact(value, secrets)
+        : value
+      : exactNumber(value, context?.source);
 }
 
 /**
@@ -68,9 +76,9 @@ export function redactJsonText(text: string, secrets: readonly string[]): string
   const reviver = redactingReviver(secrets);
   let value: unknown;
   try {
-    value = JSON.parse(plain, (key, item: unknown) => {
-      const redacted = reviver(key, item);
-      found ||= redacted !== item;
+    value = JSON.parse(plain, (key, item: unknown, context?: { source?: string }) => {
+      const redacted = reviver(key, item, context);
+      found ||= typeof item === 'string' && redacted !== item;
       return redacted;
     });
   } catch {
