@@ -27,7 +27,7 @@ Options:
   --input <json|yaml|@file>       create: the model's parameters (other APIs: the request's
                                   fields), as JSON or YAML, inline or from a file
   --callback-url <url>            create: the callBackUrl Kie.ai notifies when the task ends
-                                  (required by the suno APIs)
+                                  (required by the suno APIs but suno-voice*)
   --timeout <duration>            total time to wait (default 30m)
   --poll-interval <duration>      first and shortest wait between polls (default 2s)
   --max-poll-interval <duration>  longest wait between polls (default 30s)
@@ -62,7 +62,7 @@ Exit codes:
   4  the Kie.ai API refused: bad key, no credits, unknown task, balance unreadable
      with --min-credits ...
   5  the results could not be downloaded or written
-  6  the balance is below --min-credits: nothing was started
+  6  the balance is below --min-credits: nothing was created, or the wait stopped
   70 an unexpected internal error
   130 cancelled (Ctrl-C, SIGINT or SIGTERM): still-running task ids are printed
 `;

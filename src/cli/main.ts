@@ -26,7 +26,7 @@ export const ExitCode = {
   Timeout: 3,
   Api: 4,
   Results: 5,
-  /** The balance is below --min-credits: nothing was started (apart from 4, a refusal). */
+  /** The balance is below --min-credits: nothing was created, or the wait stopped (apart from 4, a refusal). */
   LowBalance: 6,
   Internal: 70,
   // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
