@@ -57,9 +57,16 @@ if (tests.length > 0 && sources.length !== 1) {
   process.exit(2);
 }
 
+/** The table's tests for a file, also when it is one file of a glob (`src/kie/apis/veo.ts`). */
+function testsInTable(source) {
+  const file = source.split(path.sep).join('/');
+  const key = Object.keys(CORE).find((glob) => glob === file || path.matchesGlob(file, glob));
+  return key && CORE[key];
+}
+
 const scores = new Map();
 for (const source of sources.length > 0 ? sources : Object.keys(CORE)) {
-  const testFiles = tests.length > 0 ? tests : CORE[source.split(path.sep).join('/')];
+  const testFiles = tests.length > 0 ? tests : testsInTable(source);
   const name = source
     .replace(/^src[/\\]/, '')
     .replace(/[/\\]/g, '-')
