@@ -51,7 +51,12 @@ describe('a cancelled action', () => {
   it('stops polling and reports the last state it saw', async () => {
     kie.script('t1', [{ state: 'queuing' }, { state: 'generating' }]);
     const run = await runInProcess(
-      localInputs(kie, { 'task-id': 't1', timeout: '10m', 'poll-interval': '50ms' }),
+      localInputs(kie, {
+        'task-id': 't1',
+        timeout: '10m',
+        'poll-interval': '50ms',
+        'max-poll-interval': '50ms',
+      }),
       { signal: abortAfterPolls(2) },
     );
     expect(run.failed).toBe(true);

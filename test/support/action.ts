@@ -134,7 +134,7 @@ export async function scratchDir(prefix: string): Promise<string> {
  * highest allowed, so no test sleeps on the default 1.5 requests a second. */
 export const FAST_INPUTS = {
   'poll-interval': '10ms',
-  'max-poll-interval': '50ms',
+  'max-poll-interval': '10ms',
   'max-requests-per-second': '100',
   timeout: '10s',
 } as const;
