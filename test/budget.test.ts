@@ -436,16 +436,17 @@ describe('the request budget, across 429s', () => {
     };
     await clock.run(budget.acquire());
     budget.rateLimited(60_000);
-    // The budget sleeps through the pause: 'leaving' sets a timer for its deadline, then its
-    // signal aborts first.
+    // The budget sleeps through the pause for 'patient': 'leaving' sets a timer for its deadline,
+    // then its signal aborts first.
     const leaving = new AbortController();
     const line = Promise.all([
-      caller('leaving', 5_000, leaving.signal),
       caller('patient', 90_000),
+      caller('leaving', 5_000, leaving.signal),
       clock.sleep(1_000).then(() => leaving.abort()),
     ]);
     await clock.run(line);
     expect(answers).toEqual(['leaving:false@1000', 'patient:true@60000']);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 
