@@ -592,4 +592,19 @@ describe('Market', () => {
       failMsg: 'x',
     });
   });
+
+  it('reads resultJson "null" as empty even with spaces around it, without a shape warning', () => {
+    expect(read('market', { state: 'generating', resultJson: ' null ' })).toMatchObject({
+      resultJson: '',
+      warnings: [],
+    });
+  });
+
+  it('names Market and its documented field first when a success has no result URL', () => {
+    expect(read('market', { state: 'success', resultJson: '{}' }).warnings).toEqual([
+      'Market reported success but no result URL was found (looked in resultJson.resultUrls, ' +
+        'resultJson.result_urls, resultJson.data.resultUrls, resultJson.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
+  });
 });
