@@ -53461,6 +53461,7 @@ const fourOImage = defineFamily({
             resultField: 'response',
             // The reference says response.resultUrls, the quickstart response.result_urls: either.
             resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            // Stryker disable next-line ArrayDeclaration: the fallback places list both fields first all the same
             urlFields: ['response.resultUrls', 'response.result_urls'],
             expectsFiles: true,
             failCode: wire.errorCode,
@@ -53661,7 +53662,9 @@ const midjourney = defineFamily({
         result: wire.resultInfoJson,
         resultField: 'resultInfoJson',
         // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
+        // Stryker disable next-line StringLiteral: resultInfoJson.resultUrls is also the first fallback place, so the same URLs are found
         resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        // Stryker disable next-line ArrayDeclaration: the fallback places list resultInfoJson.resultUrls first all the same
         urlFields: ['resultInfoJson.resultUrls'],
         expectsFiles: true,
         failCode: wire.errorCode,

@@ -473,6 +473,26 @@ describe('4o Image', () => {
     expect(read('4o-image', { successFlag: 0, progress: 1 }).progress).toBe(100);
     expect(read('4o-image', { successFlag: 0, paramJson: '{"model":"gpt"}' }).model).toBe('gpt');
   });
+
+  it('keeps every URL of a reply with both resultUrls and result_urls, each once', () => {
+    const response = {
+      resultUrls: ['https://4o/a.png', 'https://4o/b.png'],
+      result_urls: ['https://4o/b.png', 'https://4o/c.png'],
+    };
+    expect(read('4o-image', { successFlag: 1, response }).resultUrls).toEqual([
+      'https://4o/a.png',
+      'https://4o/b.png',
+      'https://4o/c.png',
+    ]);
+  });
+
+  it('names both documented fields first when a success has no result URL', () => {
+    expect(read('4o-image', { successFlag: 1, response: {} }).warnings).toEqual([
+      '4o Image reported success but no result URL was found (looked in response.resultUrls, ' +
+        'response.result_urls, response.data.resultUrls, response.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
+  });
 });
 
 describe('the video and image families', () => {
@@ -516,6 +536,15 @@ describe('the video and image families', () => {
         resultInfoJson: { resultUrls: [{ resultUrl: 'https://mj/a.png' }] },
       }).resultUrls,
     ).toEqual(['https://mj/a.png']);
+  });
+
+  it('Midjourney: a success without URLs names resultInfoJson.resultUrls first', () => {
+    expect(read('midjourney', { successFlag: 1, resultInfoJson: {} }).warnings).toEqual([
+      'Midjourney reported success but no result URL was found (looked in ' +
+        'resultInfoJson.resultUrls, resultInfoJson.result_urls, resultInfoJson.data.resultUrls, ' +
+        'resultInfoJson.data.result_urls, resultUrls, result_urls); the record as sent is kept ' +
+        'in resultJson.',
+    ]);
   });
 
   it('Runway Aleph: 1 success; a 0 with error code 0 or a blank message still runs', () => {
