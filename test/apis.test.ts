@@ -547,6 +547,22 @@ describe('the video and image families', () => {
     ]);
   });
 
+  it('Luma: a success without URLs names response.resultUrls first; a 4 without them fails', () => {
+    expect(read('luma', { successFlag: 1, response: {} }).warnings).toEqual([
+      'Luma reported success but no result URL was found (looked in response.resultUrls, ' +
+        'response.result_urls, response.data.resultUrls, response.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
+    expect(
+      read('luma', { successFlag: 4, response: { originUrls: ['https://l/o.mp4'] } }),
+    ).toMatchObject({
+      state: 'fail',
+      apiState: '4',
+      failMsg: 'Luma reported successFlag 4.',
+      warnings: [],
+    });
+  });
+
   it('Runway Aleph: 1 success; a 0 with error code 0 or a blank message still runs', () => {
     expect(stateOf('runway-aleph', { successFlag: 1 }).state).toBe('success');
     expect(
