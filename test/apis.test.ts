@@ -575,6 +575,16 @@ describe('the video and image families', () => {
     ]);
   });
 
+  it('Runway Aleph: a success without a video names response.resultVideoUrl first', () => {
+    const cover = { resultImageUrl: 'https://a/i.jpg' };
+    expect(read('runway-aleph', { successFlag: 1, response: cover }).warnings).toEqual([
+      'Runway Aleph reported success but no result URL was found (looked in ' +
+        'response.resultVideoUrl, response.resultUrls, response.result_urls, ' +
+        'response.data.resultUrls, response.data.result_urls, resultUrls, result_urls); ' +
+        'the record as sent is kept in resultJson.',
+    ]);
+  });
+
   it('Runway: its own spellings of each state, the video only, its one time', () => {
     const states = ['wait', 'queueing', 'generating', 'success', 'fail'].map(
       (state) => stateOf('runway', { state }).state,
@@ -596,6 +606,16 @@ describe('the video and image families', () => {
     expect(read('runway', { state: 'fail', failMsg: 'bad' }).failMsg).toBe('bad');
     expect(read('runway', { state: 'generating', expireFlag: '1' }).warnings).toEqual([
       'Runway marks the video as expired (expireFlag 1): its links may no longer work.',
+    ]);
+  });
+
+  it('Runway: a success without a video names videoInfo.videoUrl first', () => {
+    const cover = { imageUrl: 'https://r/c.jpg' };
+    expect(read('runway', { state: 'success', videoInfo: cover }).warnings).toEqual([
+      'Runway reported success but no result URL was found (looked in videoInfo.videoUrl, ' +
+        'videoInfo.resultUrls, videoInfo.result_urls, videoInfo.data.resultUrls, ' +
+        'videoInfo.data.result_urls, resultUrls, result_urls); the record as sent is kept in ' +
+        'resultJson.',
     ]);
   });
 });
