@@ -14,6 +14,7 @@ import {
   startResultsService,
   type ResultsService,
 } from './support/results-service.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 let media: MediaServer;
@@ -168,14 +169,13 @@ describe('several task ids', () => {
 
   it('fails all tasks together, with one line, when base-url never answers', async () => {
     // Time that moves only by sleeping, so the 90 s until base-url is given up on take none.
-    let now = Date.now();
     const run = await runInProcess(
       {
         ...inputs({ 'task-id': 'a b c', timeout: '30m', 'poll-interval': '3s' }),
         'max-poll-interval': '30s',
         'base-url': 'http://127.0.0.1:9',
       },
-      { deps: { now: () => now, sleep: async (ms) => void (now += ms), random: () => 0.5 } },
+      { deps: instantClock() },
     );
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toHaveLength(1);
