@@ -348,9 +348,11 @@ describe('the balance before and after', () => {
 describe('min-credits', () => {
   it('stops the wait when the balance is below it, in one line', async () => {
     kie.script('t1', [running, running, running]);
-    // The next poll 2 s on, long after the verdict (which ends the step at once), even on a busy machine.
-    const slow = { 'poll-interval': '2s', 'max-poll-interval': '2s' };
-    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
+    // The next poll 10 minutes on: the verdict must end the step at once, not after that wait.
+    const slow = { 'poll-interval': '10m', 'max-poll-interval': '10m', timeout: '1h' };
+    const stopped = runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
+    const run = await Promise.race([stopped, sleep(5_000).then(() => 'still waiting' as const)]);
+    if (run === 'still waiting') throw new Error('min-credits did not end the wait between polls');
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toEqual([
       "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100).",
