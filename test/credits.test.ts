@@ -164,7 +164,9 @@ describe('when the balance is read', () => {
 describe('the balance before and after', () => {
   it('reads it once before and once after, and sets what the run used', async () => {
     kie.script('t1', [running, running, { state: 'success' }], withImage);
-    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    // 100 ms apart, so the order the server sees is the order they were sent, however busy the
+    // machine (at 100 a second, a poll whose connection is slow to open can arrive second).
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'max-requests-per-second': '10' }));
     expect(run.failed).toBe(false);
     // The simulator takes 1 credit off for a task whose record names no cost.
     expect(run.outputs).toMatchObject({
@@ -304,11 +306,12 @@ describe('the balance before and after', () => {
       const deps = { ...systemRuntime, now: () => Date.now() };
       const run = runInProcess(inputs({ 'task-id': 't1' }), { deps }).finally(() => (ended = true));
       while (balanceReads().length < 2) await sleep(5);
-      // Without the bound it waits for the 10 s request timeout, then tries again.
-      await vi.advanceTimersByTimeAsync(4_900);
+      // Without the bound it waits for the 10 s request timeout, then tries again. Real time
+      // moves the faked clock too, by as much as a loaded machine spends here: a second's margin.
+      await vi.advanceTimersByTimeAsync(4_000);
       await sleep(50);
       expect(ended).toBe(false);
-      await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(1_100);
       const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
       expect(first).not.toBe('still running');
       const { outputs, log } = first as Awaited<typeof run>;
