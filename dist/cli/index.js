@@ -57487,7 +57487,9 @@ async function runPipeline(settings, given) {
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
         const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }, many));
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, 
+        // A min-credits refusal ends the waits between polls too, not only the next poll.
+        { ...deps, signal: waitSignal, sleep: abortableSleep(deps.sleep, waitSignal) }, many));
         // Started once every first poll has asked the budget for its slot (they ask at once, in
         // runTask's first synchronous steps), so the read queues behind them.
         if (!settings.create && readsBalance(settings)) {
