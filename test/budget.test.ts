@@ -44,6 +44,20 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** A budget of 1/s that granted a request at 0, then got a 429 asking for a minute's pause; its
+ * callers record `name:granted@time`. */
+async function pausedForAMinute() {
+  const clock = new VirtualClock();
+  const budget = new RequestBudget(1, clock);
+  const answers: string[] = [];
+  const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
+    answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
+  };
+  await clock.run(budget.acquire());
+  budget.rateLimited(60_000);
+  return { clock, budget, answers, caller };
+}
+
 describe('the request budget', () => {
   it('spaces requests exactly 1/rate apart, rounded up to the millisecond', async () => {
     const clock = new VirtualClock();
@@ -263,14 +277,7 @@ describe('the request budget', () => {
   });
 
   it("leaves no timer behind once the line is empty, however long a 429's pause", async () => {
-    const clock = new VirtualClock();
-    const budget = new RequestBudget(1, clock);
-    const answers: string[] = [];
-    const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
-      answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
-    };
-    await clock.run(budget.acquire());
-    budget.rateLimited(60_000);
+    const { clock, budget, answers, caller } = await pausedForAMinute();
     // A fresh link's wait, left when its download's own timeout aborts: the dispatcher slept on.
     const download = new AbortController();
     const leaving = caller('download', Infinity, download.signal);
@@ -284,6 +291,21 @@ describe('the request budget', () => {
     await clock.run(queued);
     expect(clock.pendingTimers).toBe(0);
     expect(answers).toEqual(['download:false@1000', 'patient:false@2000', 'poll:false@2000']);
+  });
+
+  it('still answers the rest of the line when a caller with a deadline leaves it early', async () => {
+    const { clock, answers, caller } = await pausedForAMinute();
+    // The budget sleeps through the pause for 'patient': 'leaving' sets a timer for its deadline,
+    // then its signal aborts first.
+    const leaving = new AbortController();
+    const line = Promise.all([
+      caller('patient', 90_000),
+      caller('leaving', 5_000, leaving.signal),
+      clock.sleep(1_000).then(() => leaving.abort()),
+    ]);
+    await clock.run(line);
+    expect(answers).toEqual(['leaving:false@1000', 'patient:true@60000']);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('refuses every caller once cancelled, those asking later too', async () => {
@@ -425,28 +447,6 @@ describe('the request budget, across 429s', () => {
     // Cut to 70% of the floor, it recovers past the floor along the cubic: 20 minutes on it is
     // 0.3 of the floor above it (a cut to nothing would climb twice as fast).
     expect(budget.rate(clock.now() + 1_200_000)).toBeCloseTo(floor * 1.3, 5);
-  });
-
-  it('still answers the rest of the line when a caller with a deadline leaves it early', async () => {
-    const clock = new VirtualClock();
-    const budget = new RequestBudget(1, clock);
-    const answers: string[] = [];
-    const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
-      answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
-    };
-    await clock.run(budget.acquire());
-    budget.rateLimited(60_000);
-    // The budget sleeps through the pause for 'patient': 'leaving' sets a timer for its deadline,
-    // then its signal aborts first.
-    const leaving = new AbortController();
-    const line = Promise.all([
-      caller('patient', 90_000),
-      caller('leaving', 5_000, leaving.signal),
-      clock.sleep(1_000).then(() => leaving.abort()),
-    ]);
-    await clock.run(line);
-    expect(answers).toEqual(['leaving:false@1000', 'patient:true@60000']);
-    expect(clock.pendingTimers).toBe(0);
   });
 });
 
