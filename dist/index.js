@@ -53229,7 +53229,7 @@ function parseJson(text) {
         return JSON.parse(text);
     }
     catch {
-        return undefined;
+        // Not JSON after all: undefined, which holds no URL.
     }
 }
 /**
@@ -54050,14 +54050,14 @@ function voiceFamily(spec) {
         }),
         normalise: (wire, raw) => {
             const byStatus = wire.status != null && wire.status !== '';
-            const value = byStatus ? wire.status : wire.successFlag;
-            const given = typeof value === 'string' ? value.trim() : '';
-            const table = FAILURE.test(given) ? { ...suno_voice_STATES, [given]: 'fail' } : suno_voice_STATES;
+            const named = lookup(suno_voice_STATES, byStatus ? wire.status : wire.successFlag);
+            // A name ending in _FAILED or _ERROR is a documented failure, whatever the page calls it.
+            const failed = FAILURE.test(named.apiState);
             return family_record({
                 raw,
                 taskId: wire.taskId,
                 label: spec.label,
-                read: lookup(table, value),
+                read: failed ? { ...named, state: 'fail', documented: true } : named,
                 stateField: byStatus ? 'status' : 'successFlag',
                 param: wire.paramJson ?? field(raw, 'param'),
                 result: wire.response,
@@ -54118,6 +54118,7 @@ const veo = defineFamily({
         // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
         // places looked in when this one is empty (result-urls.ts).
         resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+        // Stryker disable next-line ArrayDeclaration: response.resultUrls is also the first fallback place, named all the same
         urlFields: ['response.resultUrls'],
     }),
 });
