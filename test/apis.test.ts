@@ -3,7 +3,7 @@
 // fields hold the result URLs and which stay in resultJson, and warnings that only a success gets.
 import { describe, expect, it } from 'vitest';
 import { API_NAMES, apiFamily, DEFAULT_API } from '../src/kie/apis/index.js';
-import { flatBody, lookup, modelInParam, urlsIn } from '../src/kie/apis/family.js';
+import { flatBody, lookup, modelInParam, record, urlsIn } from '../src/kie/apis/family.js';
 import type { TaskRecord } from '../src/kie/schema.js';
 import { ACTION_NAMES } from '../src/settings/constants.js';
 
@@ -286,6 +286,34 @@ describe('what a record says, by state', () => {
   });
 });
 
+/** The warning of a success with no URL: the documented fields, then every fallback place. */
+const noUrlWarning = (label: string, ...documented: string[]) =>
+  `${label} reported success but no result URL was found (looked in ${[
+    ...documented,
+    'response.resultUrls, response.result_urls, response.data.resultUrls',
+    'response.data.result_urls, resultUrls, result_urls',
+  ].join(', ')}); the record as sent is kept in resultJson.`;
+
+describe('the record every family builds', () => {
+  it('reads a task id given as a number as its digits, and refuses an empty one', () => {
+    expect(read('veo', { taskId: 42, successFlag: 0 }).taskId).toBe('42');
+    expect(apiFamily('veo')!.read({ taskId: '', successFlag: 0 })).toHaveProperty('unreadable');
+  });
+
+  it('names only the fallback places for a family that documents no URL field', () => {
+    const done = record({
+      taskId: 't1',
+      read: lookup({ DONE: 'success' }, 'DONE'),
+      label: 'Some API',
+      raw: { taskId: 't1' },
+      resultField: 'response',
+      expectsFiles: true,
+      stateField: 'state',
+    });
+    expect(done.warnings).toEqual([noUrlWarning('Some API')]);
+  });
+});
+
 describe('Suno', () => {
   const track = (audioUrl: string, extra: object = {}) => ({
     audioUrl,
@@ -446,15 +474,22 @@ describe('Suno', () => {
     expect(read('suno-cover', { successFlag: 2, errorMessage: '  ' }).state).toBe('generating');
     expect(read('suno-cover', { successFlag: 2, errorCode: 500 }).state).toBe('fail');
   });
-});
 
-/** The warning of a success with no URL: the documented fields, then every fallback place. */
-const noUrlWarning = (label: string, ...documented: string[]) =>
-  `${label} reported success but no result URL was found (looked in ${[
-    ...documented,
-    'response.resultUrls, response.result_urls, response.data.resultUrls',
-    'response.data.result_urls, resultUrls, result_urls',
-  ].join(', ')}); the record as sent is kept in resultJson.`;
+  it.each([
+    [
+      'suno',
+      { status: 'SUCCESS' },
+      ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
+    ],
+    ['suno-wav', { successFlag: 'SUCCESS' }, ['response.audioWavUrl']],
+    ['suno-vocal-removal', { successFlag: 'SUCCESS' }, ['response.*Url']],
+    ['suno-mp4', { successFlag: 'SUCCESS' }, ['response.videoUrl']],
+    ['suno-cover', { successFlag: 1 }, ['response.images']],
+  ])('%s names its documented fields first when a success has no file', (api, done, fields) => {
+    const record = read(api, { ...done, response: {} });
+    expect(record.warnings).toEqual([noUrlWarning(apiFamily(api)!.label, ...fields)]);
+  });
+});
 
 describe('Suno custom voice', () => {
   it.each([
