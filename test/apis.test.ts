@@ -489,6 +489,20 @@ describe('Suno', () => {
     const record = read(api, { ...done, response: {} });
     expect(record.warnings).toEqual([noUrlWarning(apiFamily(api)!.label, ...fields)]);
   });
+
+  it.each([
+    ['suno', 'Suno'],
+    ['suno-lyrics', 'Suno lyrics'],
+    ['suno-wav', 'Suno WAV'],
+    ['suno-vocal-removal', 'Suno vocal removal'],
+    ['suno-mp4', 'Suno MP4'],
+    ['suno-midi', 'Suno MIDI'],
+    ['suno-cover', 'Suno cover image'],
+  ])('%s is called %s in the hint for an unknown id', (api, label) => {
+    expect(apiFamily(api)!.unknownTaskHint(ACTION_NAMES)).toBe(
+      `Check 'task-id', and whether the task belongs to ${label} ('api' ${api}) or another Kie.ai API.`,
+    );
+  });
 });
 
 describe('Suno custom voice', () => {
