@@ -10,6 +10,7 @@ import { CREATED_AT, simulatedRecord } from './simulated-task.js';
 import { silentLogger } from '../src/logger.js';
 import { waitForTask } from '../src/wait/wait.js';
 import { seededRandom } from '../test/support/seeded-random.js';
+import { instantClock } from '../test/support/virtual-clock.js';
 
 const LENGTHS_S = [5, 15, 30, 60, 120, 300, 600, 1800];
 const runsArg = process.argv.indexOf('--runs');
@@ -25,26 +26,21 @@ type Schedule = (lengthMs: number, startMs: number, random: () => number) => Pro
 
 /** Our defaults, through the real poll loop. */
 const ours: Schedule = async (lengthMs, startMs, random) => {
-  let now = startMs;
+  const clock = instantClock(CREATED_AT + startMs);
+  const age = () => clock.now() - CREATED_AT;
   let requests = 0;
   let noticedAt = 0;
   const source = {
     async getTaskRecord(taskId: string): Promise<TaskRecord> {
       requests++;
-      const done = now >= lengthMs;
-      if (done) noticedAt = now;
+      const done = age() >= lengthMs;
+      if (done) noticedAt = age();
       return simulatedRecord(taskId, done);
     },
   };
   await waitForTask(
     { taskId: 'bench', timeoutMs: 4 * 3_600_000, pollIntervalMs: 2_000, maxPollIntervalMs: 30_000 },
-    {
-      source,
-      now: () => CREATED_AT + now,
-      sleep: async (ms) => void (now += ms),
-      random,
-      logger: silentLogger,
-    },
+    { source, now: clock.now, sleep: clock.sleep, random, logger: silentLogger },
   );
   return { requests, delayMs: noticedAt - lengthMs };
 };

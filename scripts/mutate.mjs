@@ -5,7 +5,7 @@
 //   npm run mutate                                  every core file below, one after another
 //   npm run mutate -- src/settings/units.ts         one file, with its tests from the table
 //   npm run mutate -- src/x.ts test/x.test.ts       one file, with the test files given
-//   npm run mutate -- --static src/settings/units.ts   static mutants too (module-level tables)
+//   npm run mutate -- --static src/settings/units.ts   static mutants too (module-level tables), afresh
 //   npm run mutate -- --force ...                   ignore the incremental results, run them all
 //
 // A file that is not in the table and is given without tests runs with vitest's related tests
@@ -75,7 +75,9 @@ for (const source of sources.length > 0 ? sources : Object.keys(CORE)) {
     mutate: [source],
     ...(testFiles && { testFiles }),
     ignoreStatic: !flags.has('--static'),
-    force: flags.has('--force'),
+    // A static mutant is covered by no test in particular, so an incremental run would keep its
+    // last result whatever the tests became: static runs start afresh.
+    force: flags.has('--force') || flags.has('--static'),
     // Static mutants are tested apart, so they keep their own incremental results.
     incrementalFile: `reports/mutation/${name}${flags.has('--static') ? '.static' : ''}.json`,
     htmlReporter: { fileName: `reports/mutation/${name}.html` },

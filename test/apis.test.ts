@@ -678,6 +678,26 @@ describe('4o Image', () => {
     expect(read('4o-image', { successFlag: 0, progress: 1 }).progress).toBe(100);
     expect(read('4o-image', { successFlag: 0, paramJson: '{"model":"gpt"}' }).model).toBe('gpt');
   });
+
+  it('keeps every URL of a reply with both resultUrls and result_urls, each once', () => {
+    const response = {
+      resultUrls: ['https://4o/a.png', 'https://4o/b.png'],
+      result_urls: ['https://4o/b.png', 'https://4o/c.png'],
+    };
+    expect(read('4o-image', { successFlag: 1, response }).resultUrls).toEqual([
+      'https://4o/a.png',
+      'https://4o/b.png',
+      'https://4o/c.png',
+    ]);
+  });
+
+  it('names both documented fields first when a success has no result URL', () => {
+    expect(read('4o-image', { successFlag: 1, response: {} }).warnings).toEqual([
+      '4o Image reported success but no result URL was found (looked in response.resultUrls, ' +
+        'response.result_urls, response.data.resultUrls, response.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
+  });
 });
 
 describe('the video and image families', () => {
@@ -723,6 +743,31 @@ describe('the video and image families', () => {
     ).toEqual(['https://mj/a.png']);
   });
 
+  it('Midjourney: a success without URLs names resultInfoJson.resultUrls first', () => {
+    expect(read('midjourney', { successFlag: 1, resultInfoJson: {} }).warnings).toEqual([
+      'Midjourney reported success but no result URL was found (looked in ' +
+        'resultInfoJson.resultUrls, resultInfoJson.result_urls, resultInfoJson.data.resultUrls, ' +
+        'resultInfoJson.data.result_urls, resultUrls, result_urls); the record as sent is kept ' +
+        'in resultJson.',
+    ]);
+  });
+
+  it('Luma: a success without URLs names response.resultUrls first; a 4 without them fails', () => {
+    expect(read('luma', { successFlag: 1, response: {} }).warnings).toEqual([
+      'Luma reported success but no result URL was found (looked in response.resultUrls, ' +
+        'response.result_urls, response.data.resultUrls, response.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
+    expect(
+      read('luma', { successFlag: 4, response: { originUrls: ['https://l/o.mp4'] } }),
+    ).toMatchObject({
+      state: 'fail',
+      apiState: '4',
+      failMsg: 'Luma reported successFlag 4.',
+      warnings: [],
+    });
+  });
+
   it('Runway Aleph: 1 success; a 0 with error code 0 or a blank message still runs', () => {
     expect(stateOf('runway-aleph', { successFlag: 1 }).state).toBe('success');
     expect(
@@ -732,6 +777,16 @@ describe('the video and image families', () => {
     const response = { resultVideoUrl: 'https://a/v.mp4', resultImageUrl: 'https://a/i.jpg' };
     expect(read('runway-aleph', { successFlag: 1, response }).resultUrls).toEqual([
       'https://a/v.mp4',
+    ]);
+  });
+
+  it('Runway Aleph: a success without a video names response.resultVideoUrl first', () => {
+    const cover = { resultImageUrl: 'https://a/i.jpg' };
+    expect(read('runway-aleph', { successFlag: 1, response: cover }).warnings).toEqual([
+      'Runway Aleph reported success but no result URL was found (looked in ' +
+        'response.resultVideoUrl, response.resultUrls, response.result_urls, ' +
+        'response.data.resultUrls, response.data.result_urls, resultUrls, result_urls); ' +
+        'the record as sent is kept in resultJson.',
     ]);
   });
 
@@ -756,6 +811,16 @@ describe('the video and image families', () => {
     expect(read('runway', { state: 'fail', failMsg: 'bad' }).failMsg).toBe('bad');
     expect(read('runway', { state: 'generating', expireFlag: '1' }).warnings).toEqual([
       'Runway marks the video as expired (expireFlag 1): its links may no longer work.',
+    ]);
+  });
+
+  it('Runway: a success without a video names videoInfo.videoUrl first', () => {
+    const cover = { imageUrl: 'https://r/c.jpg' };
+    expect(read('runway', { state: 'success', videoInfo: cover }).warnings).toEqual([
+      'Runway reported success but no result URL was found (looked in videoInfo.videoUrl, ' +
+        'videoInfo.resultUrls, videoInfo.result_urls, videoInfo.data.resultUrls, ' +
+        'videoInfo.data.result_urls, resultUrls, result_urls); the record as sent is kept in ' +
+        'resultJson.',
     ]);
   });
 });
@@ -796,5 +861,20 @@ describe('Market', () => {
       failCode: '500',
       failMsg: 'x',
     });
+  });
+
+  it('reads resultJson "null" as empty even with spaces around it, without a shape warning', () => {
+    expect(read('market', { state: 'generating', resultJson: ' null ' })).toMatchObject({
+      resultJson: '',
+      warnings: [],
+    });
+  });
+
+  it('names Market and its documented field first when a success has no result URL', () => {
+    expect(read('market', { state: 'success', resultJson: '{}' }).warnings).toEqual([
+      'Market reported success but no result URL was found (looked in resultJson.resultUrls, ' +
+        'resultJson.result_urls, resultJson.data.resultUrls, resultJson.data.result_urls, ' +
+        'resultUrls, result_urls); the record as sent is kept in resultJson.',
+    ]);
   });
 });

@@ -129,17 +129,17 @@ describe('kie-task wait', () => {
     expect(run.stderr).toMatch(/Timed out after .* \(last state: generating\)/);
   });
 
-  it('exits 3 for a timeout shorter than the poll interval (--timeout 1s, polls every 3s)', async () => {
+  it('exits 3 for a timeout shorter than the first wait (--timeout 300ms, next poll 2.5 s on)', async () => {
     kie.script('t1', [{ state: 'generating' }]);
     // A budget of one's own: the default one starts slow (a second request 2.5 s after the first).
     const run = await cli([
-      ...['wait', 't1', '--base-url', kie.url, '--timeout', '1s', '--json'],
+      ...['wait', 't1', '--base-url', kie.url, '--timeout', '300ms', '--json'],
       ...['--max-requests-per-second', '10'],
     ]);
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout)).toMatchObject({ state: 'generating', pollCount: 2 });
-    // 1.0s, or 977ms: the wait starts a few ms after the step, whose deadline it keeps.
-    expect(run.stderr).toMatch(/Timed out after (1\.\ds|9\d\dms) .* \(last state: generating\)/);
+    // 300ms, or 277ms: the wait starts a few ms after the step, whose deadline it keeps.
+    expect(run.stderr).toMatch(/Timed out after [23]\d\dms .* \(last state: generating\)/);
   });
 
   it('exits 4 when the API refuses the key, and says so once', async () => {
@@ -272,7 +272,10 @@ describe('a --timeout that holds', () => {
 
   it('cuts a poll in flight off shortly after the deadline: exit 3, base-url not blamed', async () => {
     kie.script('t1', [{ state: 'generating', delayMs: 120_000 }]);
-    const run = await within(cli(['wait', 't1', '--base-url', kie.url, '--timeout', '1s']), 8_000);
+    const run = await within(
+      cli(['wait', 't1', '--base-url', kie.url, '--timeout', '300ms']),
+      8_000,
+    );
     expect(run).not.toBe('still running');
     const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
     expect(code).toBe(3);
@@ -284,8 +287,9 @@ describe('a --timeout that holds', () => {
   it('holds while a slow balance is read beside the wait, and still polls', async () => {
     kie.scriptCredits([{ body: { code: 200, msg: 'success', data: 5 }, delayMs: 9_000 }]);
     kie.script('t1', [{ state: 'generating' }]);
-    const args = ['wait', 't1', '--base-url', kie.url, '--timeout', '2s', '--report-credits'];
-    const run = await within(cli(args), 6_000);
+    const args = ['wait', 't1', '--base-url', kie.url, '--timeout', '500ms', '--report-credits'];
+    // 10 a second, so the read has a slot before the timeout (the default starts slower).
+    const run = await within(cli([...args, '--max-requests-per-second', '10']), 6_000);
     expect(run).not.toBe('still running');
     const { code, stderr } = run as Awaited<ReturnType<typeof cli>>;
     expect(code).toBe(3);
@@ -306,7 +310,7 @@ describe('a --timeout that holds', () => {
       '--base-url',
       kie.url,
       '--timeout',
-      '1s',
+      '400ms',
       '--json',
       '--report-credits',
     ];
@@ -316,8 +320,8 @@ describe('a --timeout that holds', () => {
     const { code, stdout, stderr } = run as Awaited<ReturnType<typeof cli>>;
     expect(code).toBe(3);
     expect(JSON.parse(stdout).elapsedMs).toBeLessThan(3_000);
-    // 1.0s or 998ms, as the deadline falls.
-    expect(stderr).toMatch(/Timed out after [\d.]+m?s waiting for task r/);
+    // 400ms or 398ms, as the deadline falls.
+    expect(stderr).toMatch(/Timed out after [34]\d\dms waiting for task r/);
     expect(stderr).toContain('outlasts the timeout');
     expect(stderr).not.toContain('Trying again');
     // The read beside the first poll queues behind the 429's pause (or, on a slow machine, goes
@@ -530,9 +534,9 @@ describe('kie-task create', () => {
 
   it('exits 3, not as a cancellation, when the timeout comes before the create could be sent', async () => {
     kie.scriptCreate([{ taskId: 'new-1', replies: [{ state: 'success' }] }]);
-    // One request every 2 s: the balance read min-credits needs takes the only slot within 1 s.
+    // One request every 2 s: the balance read min-credits needs takes the only slot before the timeout.
     const args = ['create', '--model', 'm', '--json', '--base-url', kie.url, '--min-credits', '1'];
-    const run = await cli([...args, '--max-requests-per-second', '0.5', '--timeout', '1s']);
+    const run = await cli([...args, '--max-requests-per-second', '0.5', '--timeout', '300ms']);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(
       "Could not create a task for model m: No request slot came free before the timeout (see '--max-requests-per-second'). Nothing was created.",

@@ -164,7 +164,9 @@ describe('when the balance is read', () => {
 describe('the balance before and after', () => {
   it('reads it once before and once after, and sets what the run used', async () => {
     kie.script('t1', [running, running, { state: 'success' }], withImage);
-    const run = await runInProcess(inputs({ 'task-id': 't1' }));
+    // 100 ms apart, so the order the server sees is the order they were sent, however busy the
+    // machine (at 100 a second, a poll whose connection is slow to open can arrive second).
+    const run = await runInProcess(inputs({ 'task-id': 't1', 'max-requests-per-second': '10' }));
     expect(run.failed).toBe(false);
     // The simulator takes 1 credit off for a task whose record names no cost.
     expect(run.outputs).toMatchObject({
@@ -304,11 +306,12 @@ describe('the balance before and after', () => {
       const deps = { ...systemRuntime, now: () => Date.now() };
       const run = runInProcess(inputs({ 'task-id': 't1' }), { deps }).finally(() => (ended = true));
       while (balanceReads().length < 2) await sleep(5);
-      // Without the bound it waits for the 10 s request timeout, then tries again.
-      await vi.advanceTimersByTimeAsync(4_900);
+      // Without the bound it waits for the 10 s request timeout, then tries again. Real time
+      // moves the faked clock too, by as much as a loaded machine spends here: a second's margin.
+      await vi.advanceTimersByTimeAsync(4_000);
       await sleep(50);
       expect(ended).toBe(false);
-      await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(1_100);
       const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
       expect(first).not.toBe('still running');
       const { outputs, log } = first as Awaited<typeof run>;
@@ -348,9 +351,11 @@ describe('the balance before and after', () => {
 describe('min-credits', () => {
   it('stops the wait when the balance is below it, in one line', async () => {
     kie.script('t1', [running, running, running]);
-    // The next poll 2 s on, long after the verdict (which ends the step at once), even on a busy machine.
-    const slow = { 'poll-interval': '2s', 'max-poll-interval': '2s' };
-    const run = await runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
+    // The next poll 10 minutes on: the verdict must end the step at once, not after that wait.
+    const slow = { 'poll-interval': '10m', 'max-poll-interval': '10m', timeout: '1h' };
+    const stopped = runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
+    const run = await Promise.race([stopped, sleep(5_000).then(() => 'still waiting' as const)]);
+    if (run === 'still waiting') throw new Error('min-credits did not end the wait between polls');
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toEqual([
       "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100).",

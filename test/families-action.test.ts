@@ -11,6 +11,7 @@ import { ROUTES } from './support/kie-routes.js';
 import type { KieServer } from './support/kie-server.js';
 import { generatedBytes, type MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 let media: MediaServer;
@@ -194,7 +195,7 @@ describe('the api input', () => {
         'max-poll-interval': '30s',
       }),
       // The 1-minute grace in a moment: sleeps return at once on a fast clock.
-      { deps: fastClock() },
+      { deps: instantClock() },
     );
     expect(run.failed).toBe(true);
     expect(run.outputs.failMsg).toMatch(
@@ -287,13 +288,3 @@ describe('kie-task --api', () => {
     expect(run.stderr).toContain("Option '--callback-url' is required with '--api' suno");
   });
 });
-
-/** A clock whose sleeps pass at once, for the minute-long grace of an unknown id. */
-function fastClock() {
-  let now = Date.now();
-  return {
-    now: () => now,
-    sleep: async (ms: number) => void (now += ms),
-    random: () => 0.5,
-  };
-}

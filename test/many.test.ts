@@ -14,6 +14,7 @@ import {
   startResultsService,
   type ResultsService,
 } from './support/results-service.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 let media: MediaServer;
@@ -168,14 +169,13 @@ describe('several task ids', () => {
 
   it('fails all tasks together, with one line, when base-url never answers', async () => {
     // Time that moves only by sleeping, so the 90 s until base-url is given up on take none.
-    let now = Date.now();
     const run = await runInProcess(
       {
         ...inputs({ 'task-id': 'a b c', timeout: '30m', 'poll-interval': '3s' }),
         'max-poll-interval': '30s',
         'base-url': 'http://127.0.0.1:9',
       },
-      { deps: { now: () => now, sleep: async (ms) => void (now += ms), random: () => 0.5 } },
+      { deps: instantClock() },
     );
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toHaveLength(1);
@@ -189,11 +189,11 @@ describe('several task ids', () => {
     const ids = Array.from({ length: 6 }, (_, i) => `q${i}`);
     for (const id of ids) kie.script(id, [running]);
     const run = await runInProcess(
-      inputs({ 'task-id': ids.join(' '), 'max-requests-per-second': '2', timeout: '1s' }),
+      inputs({ 'task-id': ids.join(' '), 'max-requests-per-second': '5', timeout: '500ms' }),
     );
     expect(run.failed).toBe(true);
-    // Six tasks at two requests a second would need 3 s for one round; the timeout is 1 s.
-    expect(Number(run.outputs.elapsedMs)).toBeLessThan(2_500);
+    // Six tasks at five requests a second would need 1.2 s for one round; the timeout is 0.5 s.
+    expect(Number(run.outputs.elapsedMs)).toBeLessThan(1_250);
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
     expect(run.outputs.state).toBe('');
     // The tasks never asked about are told apart from those Kie.ai did not answer.
@@ -415,7 +415,7 @@ describe('create and wait', () => {
       created('too-late'),
     ]);
     const sleeps: number[] = [];
-    const run = await runInProcess(inputs({ model: 'm', input: '{}', timeout: '1s' }), {
+    const run = await runInProcess(inputs({ model: 'm', input: '{}', timeout: '300ms' }), {
       deps: {
         now: Date.now,
         sleep: (ms) => (sleeps.push(ms), new Promise((resolve) => setTimeout(resolve, 5))),
@@ -425,8 +425,8 @@ describe('create and wait', () => {
     expect(run.failed).toBe(true);
     expect(errors(run.log)[0]).toMatch(/Could not create a task for model m: Kie.ai rate limit/);
     expect(kie.taskRequests()).toHaveLength(1);
-    // Neither the backoff nor the budget's pause for Retry-After waits past the 1 s timeout.
-    expect(Math.max(...sleeps)).toBeLessThanOrEqual(1_000);
+    // Neither the backoff nor the budget's pause for Retry-After waits past the timeout.
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(300);
   });
 
   it('cuts a creation that gets no reply off after the timeout, saying it may have created', async () => {

@@ -3,6 +3,9 @@
 // names, empty values spelled "null".
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { apiFamily } from '../src/kie/apis/index.js';
+import { KieClient } from '../src/kie/client.js';
+import { silentLogger } from '../src/logger.js';
 import { localInputs, runInProcess } from './support/action.js';
 import type { KieServer } from './support/kie-server.js';
 import {
@@ -129,5 +132,27 @@ describe('new Market models', () => {
       path: '/api/v1/jobs/createTask',
       body: { model, input: { prompt: 'x' } },
     });
+  });
+});
+
+describe('the family named in what a user reads', () => {
+  it.each([
+    ['market', 'Market'],
+    ['runway', 'Runway'],
+    ['runway-aleph', 'Runway Aleph'],
+    ['4o-image', '4o Image'],
+    ['midjourney', 'Midjourney'],
+    ['luma', 'Luma'],
+  ] as const)('%s: a record it cannot read is called a %s task record', async (api, label) => {
+    kie.script('t1', [{ data: { taskId: [] } }], {}, api);
+    const client = new KieClient({
+      baseUrl: kie.url,
+      apiKey: kie.apiKey,
+      api: apiFamily(api),
+      logger: silentLogger,
+    });
+    await expect(client.getTaskRecord('t1')).rejects.toThrow(
+      `Kie.ai answered code 200 without a readable ${label} task record for t1 (`,
+    );
   });
 });

@@ -6,24 +6,10 @@ import { refusalMeaning } from '../src/kie/faults.js';
 import { localInputs, runInProcess } from './support/action.js';
 import type { KieServer, RawReply } from './support/kie-server.js';
 import { useLocalServers } from './support/servers.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 useLocalServers((started) => ({ kie } = started));
-
-/** A clock whose sleeps pass at once, each one recorded. */
-function fastClock() {
-  let now = Date.UTC(2026, 11, 6);
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    random: () => 0.5,
-  };
-}
 
 const errors = (log: string) => log.split('\n').filter((line) => line.startsWith('::error::'));
 const inputs = (extra: Record<string, string> = {}) =>
@@ -40,7 +26,7 @@ const CLOUDFLARE_1010: RawReply = { status: 403, body: 'error code: 1010' };
 describe('a client that is refused', () => {
   it("stops after 3 tries within a minute on Cloudflare's 1010, saying what it means and what to check", async () => {
     kie.script('t1', [CLOUDFLARE_1010]);
-    const clock = fastClock();
+    const clock = instantClock();
     const run = await runInProcess(inputs(), { deps: clock });
     expect(run.failed).toBe(true);
     expect(kie.taskRequests()).toHaveLength(3);
@@ -57,7 +43,7 @@ describe('a client that is refused', () => {
   it('stops every task of the step with the one verdict', async () => {
     kie.script('t1', [CLOUDFLARE_1010]);
     kie.script('t2', [CLOUDFLARE_1010]);
-    const run = await runInProcess(inputs({ 'task-id': 't1 t2' }), { deps: fastClock() });
+    const run = await runInProcess(inputs({ 'task-id': 't1 t2' }), { deps: instantClock() });
     expect(run.failed).toBe(true);
     expect(kie.taskRequests().length).toBeLessThanOrEqual(4);
     expect(JSON.parse(run.outputs.tasks!)).toHaveLength(2);
@@ -66,19 +52,19 @@ describe('a client that is refused', () => {
 
   it('reads a refusal that clears as a blip', async () => {
     kie.script('t1', [CLOUDFLARE_1010, CLOUDFLARE_1010, { state: 'success' }]);
-    const run = await runInProcess(inputs(), { deps: fastClock() });
+    const run = await runInProcess(inputs(), { deps: instantClock() });
     expect(run.failed).toBe(false);
     expect(run.outputs.state).toBe('success');
   });
 
   it('stops on a proxy that wants credentials (407) and on an HTML 403', async () => {
     kie.script('t1', [{ status: 407, body: '<html>Proxy Authentication Required</html>' }]);
-    const proxy = await runInProcess(inputs(), { deps: fastClock() });
+    const proxy = await runInProcess(inputs(), { deps: instantClock() });
     expect(errors(proxy.log)[0]).toContain(
       'a proxy between the runner and Kie.ai wants credentials',
     );
     kie.script('t2', [{ status: 403, body: '<html><title>Access denied</title></html>' }]);
-    const html = await runInProcess(inputs({ 'task-id': 't2' }), { deps: fastClock() });
+    const html = await runInProcess(inputs({ 'task-id': 't2' }), { deps: instantClock() });
     expect(errors(html.log)[0]).toContain('(a proxy, firewall or CDN) refuses this client');
   });
 
@@ -86,7 +72,7 @@ describe('a client that is refused', () => {
     kie.scriptCreate([CLOUDFLARE_1010]);
     const run = await runInProcess(
       inputs({ 'task-id': '', model: 'seedance-2.5', input: 'prompt: x' }),
-      { deps: fastClock() },
+      { deps: instantClock() },
     );
     expect(run.failed).toBe(true);
     expect(kie.taskRequests().length).toBeLessThanOrEqual(3);
@@ -107,7 +93,7 @@ describe('an id Kie.ai has no record of', () => {
 
   it.each(unknown)('gives up after a minute on %s, with its hint', async (_, reply) => {
     kie.script('t1', [reply]);
-    const clock = fastClock();
+    const clock = instantClock();
     const run = await runInProcess(inputs(), { deps: clock });
     expect(run.failed).toBe(true);
     const waited = clock.sleeps.reduce((sum, ms) => sum + ms, 0);
@@ -118,7 +104,7 @@ describe('an id Kie.ai has no record of', () => {
 
   it.each(unknown)('waits for the record to appear after %s', async (_, reply) => {
     kie.script('t1', [reply, reply, { state: 'success' }]);
-    const run = await runInProcess(inputs(), { deps: fastClock() });
+    const run = await runInProcess(inputs(), { deps: instantClock() });
     expect(run.outputs.state).toBe('success');
   });
 });
@@ -127,7 +113,7 @@ describe('maintenance', () => {
   it('announced as code 500 waits 30s between tries, and says so', async () => {
     const maintenance = { body: { code: 500, msg: 'System maintenance in progress' } };
     kie.script('t1', [maintenance, maintenance, { state: 'success' }]);
-    const clock = fastClock();
+    const clock = instantClock();
     const run = await runInProcess(inputs(), { deps: clock });
     expect(run.outputs.state).toBe('success');
     expect(clock.sleeps.filter((ms) => ms >= 30_000)).toEqual([30_000, 30_000]);
@@ -138,7 +124,7 @@ describe('maintenance', () => {
 
   it('a plain 500 is retried sooner', async () => {
     kie.script('t1', [{ body: { code: 500, msg: 'try again later' } }, { state: 'success' }]);
-    const clock = fastClock();
+    const clock = instantClock();
     await runInProcess(inputs(), { deps: clock });
     expect(Math.max(...clock.sleeps)).toBeLessThan(30_000);
   });

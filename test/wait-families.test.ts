@@ -7,6 +7,7 @@ import { waitForTask } from '../src/wait/wait.js';
 import { FAMILIES, sunoSuccess } from './support/kie-families.js';
 import type { Api } from './support/kie-routes.js';
 import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 beforeEach(async () => {
@@ -25,7 +26,6 @@ function clientFor(api: string, lines: string[] = []) {
 
 async function waitFor(api: Api, replies: KieReply[], taskId = 'task-1') {
   if (replies.length > 0) kie.script(taskId, replies, {}, api);
-  let now = Date.now();
   const log: string[] = [];
   const client = clientFor(api, log);
   try {
@@ -33,9 +33,7 @@ async function waitFor(api: Api, replies: KieReply[], taskId = 'task-1') {
       { taskId, timeoutMs: 10 * 60_000, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
       {
         source: client,
-        now: () => now,
-        sleep: async (ms) => void (now += ms),
-        random: () => 0.5,
+        ...instantClock(),
         logger: { info: (m) => log.push(m), warning: (m) => log.push(`warning: ${m}`), debug() {} },
       },
     );

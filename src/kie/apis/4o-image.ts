@@ -58,6 +58,7 @@ export const fourOImage = defineFamily({
       resultField: 'response',
       // The reference says response.resultUrls, the quickstart response.result_urls: either.
       resultUrls: urlsIn(field(wire.response, 'resultUrls'), field(wire.response, 'result_urls')),
+      // Stryker disable next-line ArrayDeclaration: the fallback places list both fields first all the same
       urlFields: ['response.resultUrls', 'response.result_urls'],
       expectsFiles: true,
       failCode: wire.errorCode,

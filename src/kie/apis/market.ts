@@ -47,22 +47,23 @@ export const market = defineFamily({
     costTime: amount,
   }),
   normalise(wire, raw) {
+    // Anything but text is taken as its JSON: an object as sent, null as "null", none as ''.
     const given =
       typeof wire.resultJson === 'string'
         ? wire.resultJson
-        : wire.resultJson == null
-          ? ''
-          : (safeStringify(wire.resultJson) ?? '');
+        : (safeStringify(wire.resultJson) ?? '');
     // "" until success, null or "null" in some replies: all empty.
     const sent = given.trim() === 'null' ? '' : given;
     const result = parseResult(sent);
     const read = lookup(STATES, wire.state);
     const fileless = FILELESS_RESULTS.some((name) => field(result.value, name) != null);
+    // Stryker disable next-line StringLiteral: resultJson.resultUrls is also the first fallback place, so the same URLs are found
     const located = locateResultUrls(urlsIn(field(result.value, 'resultUrls')), {
       label: 'Market',
       resultField: 'resultJson',
       result: result.value,
       raw,
+      // Stryker disable next-line ArrayDeclaration: the fallback places list resultJson.resultUrls first all the same
       documented: ['resultJson.resultUrls'],
       success: read.state === 'success' && !fileless,
     });

@@ -29,7 +29,9 @@ export const midjourney = defineFamily({
       result: wire.resultInfoJson,
       resultField: 'resultInfoJson',
       // Every image (or video): `[{resultUrl}]` in the status reply, plain strings in the callback.
+      // Stryker disable next-line StringLiteral: resultInfoJson.resultUrls is also the first fallback place, so the same URLs are found
       resultUrls: urlsIn(field(wire.resultInfoJson, 'resultUrls')),
+      // Stryker disable next-line ArrayDeclaration: the fallback places list resultInfoJson.resultUrls first all the same
       urlFields: ['resultInfoJson.resultUrls'],
       expectsFiles: true,
       failCode: wire.errorCode,
