@@ -3,7 +3,7 @@
 // fields hold the result URLs and which stay in resultJson, and warnings that only a success gets.
 import { describe, expect, it } from 'vitest';
 import { API_NAMES, apiFamily, DEFAULT_API } from '../src/kie/apis/index.js';
-import { flatBody, lookup, modelInParam, urlsIn } from '../src/kie/apis/family.js';
+import { flatBody, lookup, modelInParam, record, urlsIn } from '../src/kie/apis/family.js';
 import type { TaskRecord } from '../src/kie/schema.js';
 import { ACTION_NAMES } from '../src/settings/constants.js';
 
@@ -286,6 +286,34 @@ describe('what a record says, by state', () => {
   });
 });
 
+/** The warning of a success with no URL: the documented fields, then every fallback place. */
+const noUrlWarning = (label: string, ...documented: string[]) =>
+  `${label} reported success but no result URL was found (looked in ${[
+    ...documented,
+    'response.resultUrls, response.result_urls, response.data.resultUrls',
+    'response.data.result_urls, resultUrls, result_urls',
+  ].join(', ')}); the record as sent is kept in resultJson.`;
+
+describe('the record every family builds', () => {
+  it('reads a task id given as a number as its digits, and refuses an empty one', () => {
+    expect(read('veo', { taskId: 42, successFlag: 0 }).taskId).toBe('42');
+    expect(apiFamily('veo')!.read({ taskId: '', successFlag: 0 })).toHaveProperty('unreadable');
+  });
+
+  it('names only the fallback places for a family that documents no URL field', () => {
+    const done = record({
+      taskId: 't1',
+      read: lookup({ DONE: 'success' }, 'DONE'),
+      label: 'Some API',
+      raw: { taskId: 't1' },
+      resultField: 'response',
+      expectsFiles: true,
+      stateField: 'state',
+    });
+    expect(done.warnings).toEqual([noUrlWarning('Some API')]);
+  });
+});
+
 describe('Suno', () => {
   const track = (audioUrl: string, extra: object = {}) => ({
     audioUrl,
@@ -445,6 +473,183 @@ describe('Suno', () => {
     expect(read('suno-cover', { successFlag: 2, errorCode: 200 }).state).toBe('generating');
     expect(read('suno-cover', { successFlag: 2, errorMessage: '  ' }).state).toBe('generating');
     expect(read('suno-cover', { successFlag: 2, errorCode: 500 }).state).toBe('fail');
+  });
+
+  it.each([
+    [
+      'suno',
+      { status: 'SUCCESS' },
+      ['response.sunoData[].audioUrl', 'response.sunoData[].imageUrl'],
+    ],
+    ['suno-wav', { successFlag: 'SUCCESS' }, ['response.audioWavUrl']],
+    ['suno-vocal-removal', { successFlag: 'SUCCESS' }, ['response.*Url']],
+    ['suno-mp4', { successFlag: 'SUCCESS' }, ['response.videoUrl']],
+    ['suno-cover', { successFlag: 1 }, ['response.images']],
+  ])('%s names its documented fields first when a success has no file', (api, done, fields) => {
+    const record = read(api, { ...done, response: {} });
+    expect(record.warnings).toEqual([noUrlWarning(apiFamily(api)!.label, ...fields)]);
+  });
+
+  it.each([
+    ['suno', 'Suno'],
+    ['suno-lyrics', 'Suno lyrics'],
+    ['suno-wav', 'Suno WAV'],
+    ['suno-vocal-removal', 'Suno vocal removal'],
+    ['suno-mp4', 'Suno MP4'],
+    ['suno-midi', 'Suno MIDI'],
+    ['suno-cover', 'Suno cover image'],
+  ])('%s is called %s in the hint for an unknown id', (api, label) => {
+    expect(apiFamily(api)!.unknownTaskHint(ACTION_NAMES)).toBe(
+      `Check 'task-id', and whether the task belongs to ${label} ('api' ${api}) or another Kie.ai API.`,
+    );
+  });
+});
+
+describe('Suno custom voice', () => {
+  it.each([
+    ['suno-voice', 'Suno custom voice', '/api/v1/voice/record-info', '/api/v1/voice/generate'],
+    [
+      'suno-voice-validate',
+      'Suno voice validation',
+      '/api/v1/voice/validate-info',
+      '/api/v1/voice/validate',
+    ],
+  ])(
+    '%s: %s, status %s, create %s with no model, callback optional',
+    (api, label, status, path) => {
+      const family = apiFamily(api)!;
+      expect(family).toMatchObject({ name: api, label, statusPath: status });
+      expect(family.create).toMatchObject({ path, model: 'none', callbackRequired: false });
+      // The validate page's body, sent as given: no model field, callBackUrl only when given.
+      const input = { voiceUrl: 'https://v/sample.mp3', vocalStartS: 0, vocalEndS: 20 };
+      expect(family.create.body({ input })).toEqual(input);
+      expect(family.create.body({ input, callBackUrl: 'https://h' })).toEqual({
+        ...input,
+        callBackUrl: 'https://h',
+      });
+    },
+  );
+
+  it.each([
+    ['PENDING', 'waiting'],
+    ['GENERATING', 'generating'],
+    ['TEXT_SUCCESS', 'generating'],
+    ['FIRST_SUCCESS', 'generating'],
+    ['SUCCESS', 'success'],
+  ])('reads the Suno status %s as %s', (status, state) => {
+    expect(stateOf('suno-voice', { status })).toEqual({
+      state,
+      apiState: status,
+      stateDocumented: true,
+    });
+  });
+
+  it.each([
+    [0, 'waiting'],
+    [1, 'success'],
+    [2, 'fail'],
+    [3, 'fail'],
+  ])('reads successFlag %s as %s when status is missing or empty', (successFlag, state) => {
+    for (const status of [undefined, null, '']) {
+      expect(read('suno-voice-validate', { status, successFlag })).toMatchObject({
+        state,
+        apiState: String(successFlag),
+        apiStateField: 'successFlag',
+        stateDocumented: true,
+      });
+    }
+  });
+
+  it('reads status before successFlag, and names the field in a failure without a message', () => {
+    expect(read('suno-voice', { status: 'PENDING', successFlag: 1 })).toMatchObject({
+      state: 'waiting',
+      apiStateField: 'status',
+    });
+    expect(read('suno-voice', { status: 'GENERATE_VOICE_FAILED' }).failMsg).toBe(
+      'Suno custom voice reported status GENERATE_VOICE_FAILED.',
+    );
+    expect(read('suno-voice-validate', { successFlag: 2 }).failMsg).toBe(
+      'Suno voice validation reported successFlag 2.',
+    );
+  });
+
+  it('reads any state ending in _FAILED or _ERROR as a documented failure, padded or not', () => {
+    for (const status of [
+      'CREATE_TASK_FAILED',
+      ' GENERATE_VOICE_FAILED ',
+      'SENSITIVE_WORD_ERROR',
+    ]) {
+      expect(stateOf('suno-voice', { status }), status).toEqual({
+        state: 'fail',
+        apiState: status.trim(),
+        stateDocumented: true,
+      });
+    }
+    for (const status of ['FAILED', 'ERROR_CHECKING', 'VOICE_FAILED_RETRYING', 'FAILED_']) {
+      expect(stateOf('suno-voice', { status }), status).toEqual({
+        state: 'generating',
+        apiState: status,
+        stateDocumented: false,
+      });
+    }
+  });
+
+  it('keeps the request from paramJson, else from param', () => {
+    expect(read('suno-voice', { status: 'PENDING', param: '{"voiceName":"Ada"}' }).param).toBe(
+      '{"voiceName":"Ada"}',
+    );
+    expect(read('suno-voice', { status: 'PENDING', paramJson: 'a', param: 'b' }).param).toBe('a');
+  });
+
+  it('downloads every field of the response named …Url or …Urls, and no other', () => {
+    const response = {
+      voiceId: 'voice-1',
+      audioUrl: 'https://v/voice.mp3',
+      sampleUrls: ['https://v/a.mp3', 'https://v/b.mp3'],
+      audioUrlExpiresAt: '2026-12-20T00:00:00Z',
+      Urlset: 'https://v/not-a-result.mp3',
+    };
+    expect(read('suno-voice', { status: 'SUCCESS', response }).resultUrls).toEqual([
+      'https://v/voice.mp3',
+      'https://v/a.mp3',
+      'https://v/b.mp3',
+    ]);
+  });
+
+  it('warns about a generated voice with no file, never about a validation verdict', () => {
+    const verdict = { status: 'SUCCESS', response: { valid: true } };
+    expect(read('suno-voice', verdict).warnings).toEqual([
+      noUrlWarning('Suno custom voice', 'response.*Url', 'response.*Urls'),
+    ]);
+    expect(read('suno-voice-validate', verdict).warnings).toEqual([]);
+  });
+});
+
+describe('Veo', () => {
+  it('downloads response.resultUrls, not the originals, the extended whole nor another field', () => {
+    const response = {
+      resultUrls: ['https://v/a.mp4'],
+      originUrls: ['https://v/o.mp4'],
+      fullResultUrls: ['https://v/full.mp4'],
+      '': ['https://v/unnamed.mp4'],
+    };
+    expect(read('veo', { successFlag: 1, response }).resultUrls).toEqual(['https://v/a.mp4']);
+  });
+
+  it('names response.resultUrls, once, when a success has no video', () => {
+    // The documented field is also the first place looked in after it: named once.
+    expect(read('veo', { successFlag: 1, response: { resultUrls: null } }).warnings).toEqual([
+      noUrlWarning('Veo 3.1'),
+    ]);
+  });
+});
+
+describe('Flux Kontext', () => {
+  it('names response.resultImageUrl first when a success has no image', () => {
+    const response = { resultImageUrl: '', originImageUrl: 'https://f/o.png' };
+    expect(read('flux-kontext', { successFlag: 1, response }).warnings).toEqual([
+      noUrlWarning('Flux Kontext', 'response.resultImageUrl'),
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@
 // in every spelling, times and costs in every form, and the order result URLs are looked for in.
 import { describe, expect, it } from 'vitest';
 import { apiFamily } from '../src/kie/apis/index.js';
+import { urlsIn } from '../src/kie/apis/result-urls.js';
 import type { TaskRecord } from '../src/kie/schema.js';
 
 function read(api: string, data: object): TaskRecord {
@@ -101,6 +102,18 @@ describe('where result URLs are looked for', () => {
     const record = read('runway', { state: 'success', videoInfo: null, odd: { video: 'x' } });
     expect(JSON.parse(record.resultJson)).toMatchObject({ taskId: 'task-1', odd: { video: 'x' } });
   });
+
+  it('looks in a nested data object and on the record, in both spellings', () => {
+    const urls = (data: object) => read('veo', { successFlag: 1, response: null, ...data });
+    expect(urls({ response: { data: { resultUrls: ['https://v/a.mp4'] } } })).toMatchObject({
+      resultUrls: ['https://v/a.mp4'],
+      warnings: [],
+    });
+    expect(urls({ result_urls: ['https://v/b.mp4'] })).toMatchObject({
+      resultUrls: ['https://v/b.mp4'],
+      warnings: [],
+    });
+  });
 });
 
 describe('the Suno custom voice records', () => {
@@ -112,5 +125,25 @@ describe('the Suno custom voice records', () => {
       stateDocumented: false,
     });
     expect(read('suno-voice-validate', { successFlag: 1 }).state).toBe('success');
+  });
+});
+
+describe('URLs inside URLs', () => {
+  it('looks five levels deep, and no deeper, however the levels are nested', () => {
+    const nest = (depth: number, wrap: (inner: unknown) => unknown) => {
+      let value: unknown = 'https://x/deep.png';
+      for (let level = 0; level < depth; level++) value = wrap(value);
+      return value;
+    };
+    const inArray = (inner: unknown) => [inner];
+    expect(urlsIn(nest(5, inArray))).toEqual(['https://x/deep.png']);
+    expect(urlsIn(nest(6, inArray))).toEqual([]);
+    // JSON text holding JSON text, and {url} objects: each level counts.
+    expect(urlsIn(nest(10, (inner) => JSON.stringify([inner])))).toEqual([]);
+    expect(urlsIn(nest(10, (inner) => ({ url: inner })))).toEqual([]);
+  });
+
+  it('skips text that only looks like JSON, and empty values in every spelling', () => {
+    expect(urlsIn('[not json', '{oops', 'undefined', 'NULL', ' ')).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Inputs, type InputNames } from '../../settings/constants.js';
 import { message, safeStringify, text, time, type TaskRecord, type TaskState } from '../schema.js';
-import { field, locateResultUrls } from './result-urls.js';
+import { field, locateResultUrls, parseJson } from './result-urls.js';
 
 export { field, urlsIn } from './result-urls.js';
 
@@ -110,16 +110,7 @@ export function lookup(
 
 /** `paramJson` / `param` is the request as a JSON string; its `model`, when it names one. */
 export function modelInParam(param: unknown): string {
-  let value = param;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-      // Stryker disable next-line BlockStatement: a string param has no model field, so it reads as '' all the same
-    } catch {
-      return '';
-    }
-  }
-  const model = field(value, 'model');
+  const model = field(typeof param === 'string' ? parseJson(param) : param, 'model');
   return typeof model === 'string' ? model : '';
 }
 

@@ -49,11 +49,12 @@ export function urlsInFields(value: unknown, names: RegExp): string[] {
   return urlsIn(...fields.filter(([name]) => names.test(name)).map(([, url]) => url));
 }
 
-function parseJson(text: string): unknown {
+/** JSON text's value, or undefined for text that is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return undefined;
+    // Not JSON: undefined, in which no URL or model is found.
   }
 }
 

@@ -54,14 +54,14 @@ function voiceFamily(spec: {
     }),
     normalise: (wire, raw) => {
       const byStatus = wire.status != null && wire.status !== '';
-      const value = byStatus ? wire.status : wire.successFlag;
-      const given = typeof value === 'string' ? value.trim() : '';
-      const table = FAILURE.test(given) ? { ...STATES, [given]: 'fail' as const } : STATES;
+      const named = lookup(STATES, byStatus ? wire.status : wire.successFlag);
+      // A name ending in _FAILED or _ERROR is a documented failure, whatever the page calls it.
+      const failed = FAILURE.test(named.apiState);
       return record({
         raw,
         taskId: wire.taskId,
         label: spec.label,
-        read: lookup(table, value),
+        read: failed ? { ...named, state: 'fail', documented: true } : named,
         stateField: byStatus ? 'status' : 'successFlag',
         param: wire.paramJson ?? field(raw, 'param'),
         result: wire.response,

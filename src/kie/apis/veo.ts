@@ -27,6 +27,7 @@ export const veo = defineFamily({
       // Older records carry them as a JSON string in `resultUrls` on the record itself: one of the
       // places looked in when this one is empty (result-urls.ts).
       resultUrls: urlsIn(field(wire.response, 'resultUrls')),
+      // Stryker disable next-line ArrayDeclaration: response.resultUrls is also the first fallback place, named all the same
       urlFields: ['response.resultUrls'],
     }),
 });
