@@ -43205,8 +43205,8 @@ function boundOutputs(fields, fileFor, maxBytes = MAX_OUTPUT_BYTES) {
         if (!LARGE_OUTPUTS.includes(name))
             available -= utf16Bytes(name, text);
     }
-    const large = [...LARGE_OUTPUTS].sort((a, b) => outputs[a].length - outputs[b].length ||
-        LARGE_OUTPUTS.indexOf(a) - LARGE_OUTPUTS.indexOf(b));
+    // Shortest first; sort is stable, so outputs of the same length keep LARGE_OUTPUTS's order.
+    const large = [...LARGE_OUTPUTS].sort((a, b) => outputs[a].length - outputs[b].length);
     large.forEach((name, index) => {
         const whole = outputs[name];
         const share = Math.floor(Math.max(0, available) / (large.length - index));
@@ -55067,7 +55067,7 @@ function budgetedSource(source, budget, names = ACTION_NAMES) {
     };
     return {
         async getTaskRecord(taskId, deadline, first) {
-            stopIfUnreachable();
+            // Once base-url is given up on the budget is cancelled too: it says no at once.
             if (!(await budget.acquire(deadline, undefined, first))) {
                 stopIfUnreachable();
                 throw noSlot(names, ` for task ${taskId}`);
@@ -56200,6 +56200,7 @@ class NameRegistry {
     }
     take(key) {
         this.taken.add(key);
+        // Stryker disable next-line StringLiteral: starting at 0 adds only the empty stem, and no name claimed is empty
         for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) {
             this.takenStems.add(key.slice(0, dot));
         }
@@ -57396,8 +57397,10 @@ function settingsSchema(names) {
 }
 /** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
 function yamlProblem(error) {
-    const [first = ''] = error.message.split('\n');
-    const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+    const first = error.message.split('\n')[0];
+    // yaml adds " at line L, column C" to its message, and ":" when the line it then quotes has text.
+    // Stryker disable next-line Regex: yaml adds the position last, and an error's line has text (the \d mutants die too)
+    const what = first.replace(/ at line \d+, column \d+:?$/, '');
     const said = what.charAt(0).toLowerCase() + what.slice(1);
     const at = error.linePos?.[0];
     return at ? `line ${at.line}, column ${at.col}: ${said}` : said;
@@ -57568,7 +57571,8 @@ function baseDelay(input, options) {
     const age = input.taskAgeMs + HEAD_START_MS[input.modelClass ?? 'unknown'];
     const cap = Math.min(EARLY_CAP_MS + CAP_GROWTH * Math.max(0, age - SETTLED_AGE_MS), STEADY_CAP_MS);
     const byAge = Math.min(start + GROWTH * age, cap);
-    const byFaults = input.consecutiveFaults > 0 ? start * 2 ** input.consecutiveFaults : 0;
+    // Without faults this is `start`, which the wait by age or poll-interval already reaches.
+    const byFaults = start * 2 ** input.consecutiveFaults;
     // poll-interval and max-poll-interval are promises to users: they bound everything.
     return Math.min(Math.max(pollIntervalMs, byAge, byFaults), maxPollIntervalMs);
 }

@@ -44,6 +44,20 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** A budget of 1/s that granted a request at 0, then got a 429 asking for a minute's pause; its
+ * callers record `name:granted@time`. */
+async function pausedForAMinute() {
+  const clock = new VirtualClock();
+  const budget = new RequestBudget(1, clock);
+  const answers: string[] = [];
+  const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
+    answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
+  };
+  await clock.run(budget.acquire());
+  budget.rateLimited(60_000);
+  return { clock, budget, answers, caller };
+}
+
 describe('the request budget', () => {
   it('spaces requests exactly 1/rate apart, rounded up to the millisecond', async () => {
     const clock = new VirtualClock();
@@ -263,14 +277,7 @@ describe('the request budget', () => {
   });
 
   it("leaves no timer behind once the line is empty, however long a 429's pause", async () => {
-    const clock = new VirtualClock();
-    const budget = new RequestBudget(1, clock);
-    const answers: string[] = [];
-    const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
-      answers.push(`${name}:${await budget.acquire(deadline, signal)}@${clock.now()}`);
-    };
-    await clock.run(budget.acquire());
-    budget.rateLimited(60_000);
+    const { clock, budget, answers, caller } = await pausedForAMinute();
     // A fresh link's wait, left when its download's own timeout aborts: the dispatcher slept on.
     const download = new AbortController();
     const leaving = caller('download', Infinity, download.signal);
@@ -284,6 +291,21 @@ describe('the request budget', () => {
     await clock.run(queued);
     expect(clock.pendingTimers).toBe(0);
     expect(answers).toEqual(['download:false@1000', 'patient:false@2000', 'poll:false@2000']);
+  });
+
+  it('still answers the rest of the line when a caller with a deadline leaves it early', async () => {
+    const { clock, answers, caller } = await pausedForAMinute();
+    // The budget sleeps through the pause for 'patient': 'leaving' sets a timer for its deadline,
+    // then its signal aborts first.
+    const leaving = new AbortController();
+    const line = Promise.all([
+      caller('patient', 90_000),
+      caller('leaving', 5_000, leaving.signal),
+      clock.sleep(1_000).then(() => leaving.abort()),
+    ]);
+    await clock.run(line);
+    expect(answers).toEqual(['leaving:false@1000', 'patient:true@60000']);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('refuses every caller once cancelled, those asking later too', async () => {
@@ -372,6 +394,59 @@ describe('the request budget', () => {
     expect(await run(0.5)).toEqual([0, 1_250, 2_250]);
     // Never earlier than the spacing: no window holds more than the rate allows.
     expect(await run(0.998)).toEqual([0, 1_499, 2_499]);
+  });
+});
+
+describe('the request budget, across 429s', () => {
+  /** A budget of 2/s that sent 1/s for 10 s, then a 429 asking `retryAfterMs`: cut to 0.7/s. */
+  async function throttled(retryAfterMs?: number) {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(2, clock);
+    await clock.run(sendOnePerSecond(clock, budget));
+    budget.rateLimited(retryAfterMs);
+    const throttledAt = clock.now();
+    const later = async (ms: number) => clock.run(clock.sleep(throttledAt + ms - clock.now()));
+    return { budget, later };
+  }
+  /** The rate `ms` after the 429, recovering along the cubic from 0.7/s back to 1/s. */
+  const recovered = (ms: number) => 1 - 0.3 * (1 - ms / 600_000) ** 3;
+
+  it("counts a 429 during another's pause as the same episode, however long after", async () => {
+    const { budget, later } = await throttled(60_000);
+    await later(30_000);
+    budget.rateLimited(60_000);
+    expect(budget.rate()).toBeCloseTo(recovered(30_000), 5);
+  });
+
+  it('starts a new episode with a 429 at the very end of the pause, or 10 s after the last', async () => {
+    // Nothing was sent in the last 10 s: the new cut goes to the floor, 1/8 of 2/s.
+    const paused = await throttled(60_000);
+    await paused.later(60_000);
+    paused.budget.rateLimited();
+    expect(paused.budget.rate()).toBe(0.25);
+
+    const brief = await throttled(1_000);
+    await brief.later(9_999);
+    brief.budget.rateLimited();
+    expect(brief.budget.rate()).toBeCloseTo(recovered(9_999), 5);
+    await brief.later(19_999);
+    brief.budget.rateLimited();
+    expect(brief.budget.rate()).toBe(0.25);
+  });
+
+  it('cuts to the floor on the first 429 of a slow start only; a later episode cuts to 70%', async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1.5, clock, { slowStart: true });
+    await clock.run(clock.sleep(2_000));
+    budget.rateLimited();
+    // 13 s later, still short of 1.5/s by the slow start, the rate is at the floor (1.5/8).
+    await clock.run(clock.sleep(13_000));
+    budget.rateLimited();
+    const floor = 1.5 / 8;
+    expect(budget.rate()).toBe(floor);
+    // Cut to 70% of the floor, it recovers past the floor along the cubic: 20 minutes on it is
+    // 0.3 of the floor above it (a cut to nothing would climb twice as fast).
+    expect(budget.rate(clock.now() + 1_200_000)).toBeCloseTo(floor * 1.3, 5);
   });
 });
 
@@ -603,6 +678,24 @@ describe('a budgeted source, on its own', () => {
     await expect(source.getTaskRecord('t1')).rejects.toThrow(
       "No request slot came free for task t1 before the timeout (see 'max-requests-per-second').",
     );
+  });
+
+  it("lets no fault but a 429 pause or cut the budget: a 455's 30 s is its own task's wait", async () => {
+    const clock = new VirtualClock();
+    const budget = new RequestBudget(1, clock);
+    const maintenance = new KieApiError('transient', 'maintenance', 455, 30_000);
+    const source = budgetedSource(
+      {
+        getTaskRecord: async () => {
+          throw maintenance;
+        },
+      },
+      budget,
+    );
+    await clock.run(source.getTaskRecord('a').catch(() => {}));
+    const times = await clock.run(takeSlots(clock, budget, 2));
+    expect(times).toEqual([1_000, 2_000]);
+    expect(budget.rate()).toBe(1);
   });
 
   it('fails a task waiting in line with the unreachable base-url, not with no slot', async () => {

@@ -2,7 +2,7 @@
 // kept, the pause asked for, and the one line a user reads. The HTTP paths to these are in
 // wait.test.ts; here each code meets each kind of request once.
 import { describe, expect, it } from 'vitest';
-import { describeCode, KieApiError, type Subject } from '../src/kie/faults.js';
+import { describeCode, KieApiError, noRecord, type Subject } from '../src/kie/faults.js';
 import { ACTION_NAMES } from '../src/settings/constants.js';
 
 const task: Subject = { taskId: 't1' };
@@ -60,18 +60,21 @@ describe('describeCode', () => {
     expect(fault(500, 'boom', task).message).toBe('Kie.ai server error (500: "boom").');
   });
 
-  it.each(['recordInfo is null', 'record is null', 'RECORDINFO IS NULL', 'The record is null.'])(
-    'reads a 422 %j about a task as not ready yet, keeping its hint',
-    (said) => {
-      expect(fault(422, said, hinted)).toEqual({
-        kind: 'not-ready',
-        code: 422,
-        retryAfterMs: undefined,
-        message: `Kie.ai does not know task t1 yet (422: "${said}").`,
-        hint: 'Check the api input.',
-      });
-    },
-  );
+  it.each([
+    'recordInfo is null',
+    'record is null',
+    'RECORDINFO IS NULL',
+    'The record is null.',
+    'The record does not exist',
+  ])('reads a 422 %j about a task as not ready yet, keeping its hint', (said) => {
+    expect(fault(422, said, hinted)).toEqual({
+      kind: 'not-ready',
+      code: 422,
+      retryAfterMs: undefined,
+      message: `Kie.ai does not know task t1 yet (422: "${said}").`,
+      hint: 'Check the api input.',
+    });
+  });
 
   it('reads any other 422, or one not about a task, as fatal', () => {
     expect(fault(422, 'records within 14 days only', hinted)).toMatchObject({
@@ -113,6 +116,42 @@ describe('describeCode', () => {
       retryAfterMs: 1_000,
       message: `Kie.ai server error (${code}).`,
       hint: undefined,
+    });
+  });
+  it.each(['System maintenance in progress', 'MAINTANANCE, back soon'])(
+    'reads a server error that says %j as maintenance: 30 s at least, longer when asked',
+    (said) => {
+      expect(fault(503, said, task)).toEqual({
+        kind: 'transient',
+        code: 503,
+        retryAfterMs: 30_000,
+        message: `Kie.ai is under maintenance (503: "${said}"); trying again no more than every 30s.`,
+        hint: undefined,
+      });
+      expect(fault(500, said, task, 60_000).retryAfterMs).toBe(60_000);
+    },
+  );
+
+  it('reads maintenance from server errors only: a refusal that mentions it is still fatal', () => {
+    expect(fault(400, 'maintenance mode is not a valid option', creating)).toMatchObject({
+      kind: 'fatal',
+      message: 'Kie.ai refused the request (400: "maintenance mode is not a valid option").',
+    });
+  });
+});
+
+describe('noRecord', () => {
+  it.each([
+    [null, 'null'],
+    [undefined, 'missing'],
+  ])('reads code 200 with data %s as not ready yet, keeping the hint', (data, given) => {
+    const error = noRecord('t1', data, 'Check the api input.');
+    expect(error).toBeInstanceOf(KieApiError);
+    expect({ ...error.more, kind: error.kind, code: error.code, message: error.message }).toEqual({
+      hint: 'Check the api input.',
+      kind: 'not-ready',
+      code: 200,
+      message: `Kie.ai has no record of task t1 (code 200, data ${given}).`,
     });
   });
 });

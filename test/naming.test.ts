@@ -159,6 +159,30 @@ describe('NameRegistry, with names that share a stem', () => {
   });
 });
 
+describe('NameRegistry, with names claimed before', () => {
+  it('holds a claimed name with an extension for good: its stem, and its number in another series', () => {
+    const names = new NameRegistry([]);
+    expect(names.claim('a.png').base).toBe('a.png');
+    // Without an extension, 'a' could turn out to be a.png once its Content-Type is known.
+    expect(names.claim('a')).toEqual({ base: 'a-2', addExtension: true });
+    expect(['b-2.png', 'b.png', 'b.png'].map((name) => names.claim(name).base)).toEqual([
+      'b-2.png',
+      'b.png',
+      'b-3.png',
+    ]);
+  });
+
+  it('numbers no name for one that only upper case would make the same (ß and ss)', () => {
+    const names = new NameRegistry([]);
+    expect(['ß.png', 'ss.png', 'x.ß', 'x.ss'].map((name) => names.claim(name).base)).toEqual([
+      'ß.png',
+      'ss.png',
+      'x.ß',
+      'x.ss',
+    ]);
+  });
+});
+
 describe('NameRegistry with many names', () => {
   it('numbers 20,000 names that share one in order, every one unique', () => {
     const names = new NameRegistry(['clip.mp4', 'clip-3.mp4']);

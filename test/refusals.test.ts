@@ -131,15 +131,28 @@ describe('maintenance', () => {
 });
 
 describe('what a refusal means', () => {
+  const unknown = 'something in front of Kie.ai (a proxy, firewall or CDN) refuses this client';
   it.each([
-    [403, 'error code: 1010', "the client's signature is banned"],
-    [403, 'error code: 1020', 'a firewall rule blocks the request'],
     [403, 'error code: 1006', "the runner's network address is banned"],
-    [403, 'error code: 9999', 'something in front of Kie.ai'],
-    [403, '<html>Forbidden</html>', 'something in front of Kie.ai'],
-    [407, '', 'wants credentials'],
+    [403, 'error code: 1007', "the runner's network address is banned"],
+    [403, 'error code: 1008', "the runner's network address is banned"],
+    [403, 'error code: 1009', "the runner's country or region is blocked"],
+    [
+      403,
+      'error code: 1010',
+      "the client's signature is banned (its User-Agent, or a proxy's fingerprint)",
+    ],
+    [403, 'error code: 1012', 'access is denied'],
+    [403, 'error code: 1020', 'a firewall rule blocks the request'],
+    // As Cloudflare's pages and proxies in front of it word it, with or without the colon or space.
+    [403, 'Error Code 1020', 'a firewall rule blocks the request'],
+    [403, 'error code:1020', 'a firewall rule blocks the request'],
+    [403, '<p>error code:   1012</p>', 'access is denied'],
+    [403, 'error code: 9999', unknown],
+    [403, '<html>Forbidden</html>', unknown],
+    [407, '', 'a proxy between the runner and Kie.ai wants credentials'],
   ])('HTTP %i %j: %s', (status, body, meaning) => {
-    expect(refusalMeaning(status, body)).toContain(meaning);
+    expect(refusalMeaning(status, body)).toBe(meaning);
   });
 
   it('is no refusal on other statuses, whatever the body says', () => {

@@ -91,6 +91,32 @@ describe('the poll schedule', () => {
   });
 });
 
+describe('the numbers docs/waiting.md promises', () => {
+  // Written out, not taken from the constants: a changed constant changes what users were told.
+  const aim = (taskAgeMs: number, modelClass?: 'video' | 'music') =>
+    nextDelay({ taskAgeMs, consecutiveFaults: 0, random: 0.5, modelClass }, defaults);
+
+  it('2.5 s for a task just created, +0.34 s per second of age, 8.6 s for two minutes, 13.5 s', () => {
+    expect([0, 10_000, 60_000, 119_000].map((age) => aim(age))).toEqual([
+      2_500, 5_900, 8_600, 8_600,
+    ]);
+    // Then 0.04 s more per second past two minutes, up to 13.5 s.
+    expect([150_000, 240_000, 3_600_000].map((age) => aim(age))).toEqual([9_800, 13_400, 13_500]);
+  });
+
+  it('treats a music task as 10 s older and a video as 20 s older', () => {
+    expect(aim(0, 'music')).toBe(5_900);
+    expect(aim(130_000, 'music')).toBe(9_400);
+    expect(aim(110_000, 'video')).toBe(9_000);
+  });
+
+  it('jitters by 10% of the wait above poll-interval', () => {
+    const at = (random: number) =>
+      nextDelay({ taskAgeMs: 60_000, consecutiveFaults: 0, random }, defaults);
+    expect([at(0), at(0.5), at(0.75)]).toEqual([7_940, 8_600, 8_930]);
+  });
+});
+
 describe('model classes', () => {
   it.each([
     ['veo3_fast', 'video'],

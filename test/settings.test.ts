@@ -371,6 +371,24 @@ describe('each input’s rule', () => {
     );
   });
 
+  it.each([
+    ['', undefined],
+    ['0', 0],
+    ['6', 6],
+    ['9', 9],
+  ])('takes compression-level %j', (text, level) => {
+    expect(settings({ 'compression-level': text }).compressionLevel).toBe(level);
+  });
+
+  it.each(['10', '-1', 'x5', '5x', '6.5'])('refuses compression-level %j', (text) => {
+    expect(problems({ 'compression-level': text })).toEqual(
+      only(
+        Inputs.CompressionLevel,
+        `Input 'compression-level' must be a whole number from 0 (no compression) to 9 (best) (got '${text}').`,
+      ),
+    );
+  });
+
   it('keeps model, download-dir and artifact-name as given, and the defaults otherwise', () => {
     expect(settings({}, { KIE_API_KEY: 'key' })).toMatchObject({
       baseUrl: 'https://api.kie.ai',

@@ -56,11 +56,8 @@ export function boundOutputs(
   for (const [name, text] of Object.entries(outputs)) {
     if (!LARGE_OUTPUTS.includes(name as OutputName)) available -= utf16Bytes(name, text);
   }
-  const large = [...LARGE_OUTPUTS].sort(
-    (a, b) =>
-      outputs[a]!.length - outputs[b]!.length ||
-      LARGE_OUTPUTS.indexOf(a) - LARGE_OUTPUTS.indexOf(b),
-  );
+  // Shortest first; sort is stable, so outputs of the same length keep LARGE_OUTPUTS's order.
+  const large = [...LARGE_OUTPUTS].sort((a, b) => outputs[a]!.length - outputs[b]!.length);
   large.forEach((name, index) => {
     const whole = outputs[name]!;
     const share = Math.floor(Math.max(0, available) / (large.length - index));

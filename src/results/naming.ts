@@ -147,6 +147,7 @@ export class NameRegistry {
 
   private take(key: string): void {
     this.taken.add(key);
+    // Stryker disable next-line StringLiteral: starting at 0 adds only the empty stem, and no name claimed is empty
     for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) {
       this.takenStems.add(key.slice(0, dot));
     }

@@ -212,8 +212,10 @@ export function settingsSchema(names: InputNames) {
 
 /** "line 2, column 1: map keys must be unique", from the yaml library's multi-line message. */
 function yamlProblem(error: Error & { linePos?: { line: number; col: number }[] }): string {
-  const [first = ''] = error.message.split('\n');
-  const what = first.replace(/ at line \d+, column \d+:?$/, '').replace(/[.:]$/, '');
+  const first = error.message.split('\n')[0]!;
+  // yaml adds " at line L, column C" to its message, and ":" when the line it then quotes has text.
+  // Stryker disable next-line Regex: yaml adds the position last, and an error's line has text (the \d mutants die too)
+  const what = first.replace(/ at line \d+, column \d+:?$/, '');
   const said = what.charAt(0).toLowerCase() + what.slice(1);
   const at = error.linePos?.[0];
   return at ? `line ${at.line}, column ${at.col}: ${said}` : said;

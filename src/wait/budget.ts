@@ -250,7 +250,7 @@ export function budgetedSource(
   };
   return {
     async getTaskRecord(taskId, deadline, first) {
-      stopIfUnreachable();
+      // Once base-url is given up on the budget is cancelled too: it says no at once.
       if (!(await budget.acquire(deadline, undefined, first))) {
         stopIfUnreachable();
         throw noSlot(names, ` for task ${taskId}`);

@@ -59,7 +59,8 @@ export function baseDelay(input: Omit<DelayInput, 'random'>, options: ScheduleOp
     STEADY_CAP_MS,
   );
   const byAge = Math.min(start + GROWTH * age, cap);
-  const byFaults = input.consecutiveFaults > 0 ? start * 2 ** input.consecutiveFaults : 0;
+  // Without faults this is `start`, which the wait by age or poll-interval already reaches.
+  const byFaults = start * 2 ** input.consecutiveFaults;
   // poll-interval and max-poll-interval are promises to users: they bound everything.
   return Math.min(Math.max(pollIntervalMs, byAge, byFaults), maxPollIntervalMs);
 }
