@@ -9,6 +9,7 @@ import { waitForTask, type TaskSource } from '../src/wait/wait.js';
 import { startKieServer, type KieServer } from './support/kie-server.js';
 import { VirtualClock } from './support/virtual-clock.js';
 import { peakInWindow } from './support/request-rate.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
@@ -36,18 +37,10 @@ async function sendOnePerSecond(clock: VirtualClock, budget: RequestBudget): Pro
   }
 }
 
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 /** A budget of 1/s that granted a request at 0, then got a 429 asking for a minute's pause; its
  * callers record `name:granted@time`. */
-async function pausedForAMinute() {
-  const clock = new VirtualClock();
+async function pausedForAMinute(sameMoment?: 'newest first') {
+  const clock = new VirtualClock(0, sameMoment);
   const budget = new RequestBudget(1, clock);
   const answers: string[] = [];
   const caller = async (name: string, deadline: number, signal?: AbortSignal) => {
@@ -306,6 +299,21 @@ describe('the request budget', () => {
     await clock.run(line);
     expect(answers).toEqual(['leaving:false@1000', 'patient:true@60000']);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('serves a caller whose deadline is the moment a pause ends, whichever timer fires first', async () => {
+    // Timers due together fire newest first here: a timer of the caller's own, due as the
+    // dispatcher wakes, would say no before the dispatcher could grant the slot.
+    const { clock, answers, caller } = await pausedForAMinute('newest first');
+    // 'leaving' starts the dispatcher's sleep through the pause, then leaves 'exact' first in line.
+    const leaving = new AbortController();
+    const line = Promise.all([
+      caller('leaving', 90_000, leaving.signal),
+      caller('exact', 60_000),
+      clock.sleep(1_000).then(() => leaving.abort()),
+    ]);
+    await clock.run(line);
+    expect(answers).toEqual(['leaving:false@1000', 'exact:true@60000']);
   });
 
   it('refuses every caller once cancelled, those asking later too', async () => {

@@ -10,11 +10,15 @@ interface Timer {
 
 export class VirtualClock {
   private time: number;
-  /** Sorted by `at`; timers due at the same instant keep their registration order. */
+  /** Sorted by `at`; timers due at the same instant in registration order, or its reverse. */
   private readonly timers: Timer[] = [];
   private outsideInFlight = 0;
 
-  constructor(startMs = 0) {
+  constructor(
+    startMs = 0,
+    /** Real timers due at the same moment can fire in either order: tests can take the other one. */
+    private readonly sameMoment: 'oldest first' | 'newest first' = 'oldest first',
+  ) {
     this.time = startMs;
   }
 
@@ -26,7 +30,9 @@ export class VirtualClock {
       if (signal?.aborted) return wake();
       const at = this.time + Math.max(0, ms);
       let index = this.timers.length;
-      while (index > 0 && this.timers[index - 1]!.at > at) index--;
+      const before = (timer: Timer) =>
+        this.sameMoment === 'newest first' ? timer.at >= at : timer.at > at;
+      while (index > 0 && before(this.timers[index - 1]!)) index--;
       const timer = { at, wake };
       this.timers.splice(index, 0, timer);
       signal?.addEventListener(
