@@ -57781,9 +57781,9 @@ async function runPipeline(settings, given) {
     try {
         // Before any request (and before a task is created and paid for): a bad folder fails at once.
         const unusable = settings.download && (await unusableDownloadDir(settings, deps));
-        const given = settings.taskIds; // told in the summary when the step stops before the wait
+        // The ids are told in the summary when the step stops before the wait.
         if (unusable)
-            return { tasks: [], notWaitedFor: given, failure: unusable };
+            return { tasks: [], notWaitedFor: settings.taskIds, failure: unusable };
         let taskIds = unique(settings.taskIds, logger);
         // A wait for tasks that exist reads the balance beside its polls, never before them; a
         // min-credits refusal stops the polls (not the downloads of tasks that ended).
@@ -57831,7 +57831,7 @@ async function runPipeline(settings, given) {
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) }, 
         // A min-credits refusal ends the waits between polls too, not only the next poll.
-        { ...deps, signal: waitSignal, sleep: abortableSleep(deps.sleep, waitSignal) }, many));
+        { ...deps, signal: waitSignal, sleep: abortableSleep(given.sleep, waitSignal) }, many));
         // Started once every first poll has asked the budget for its slot (they ask at once, in
         // runTask's first synchronous steps), so the read queues behind them.
         if (!settings.create && readsBalance(settings)) {

@@ -82,8 +82,8 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
   try {
     // Before any request (and before a task is created and paid for): a bad folder fails at once.
     const unusable = settings.download && (await unusableDownloadDir(settings, deps));
-    const given = settings.taskIds; // told in the summary when the step stops before the wait
-    if (unusable) return { tasks: [], notWaitedFor: given, failure: unusable };
+    // The ids are told in the summary when the step stops before the wait.
+    if (unusable) return { tasks: [], notWaitedFor: settings.taskIds, failure: unusable };
     let taskIds = unique(settings.taskIds, logger);
     // A wait for tasks that exist reads the balance beside its polls, never before them; a
     // min-credits refusal stops the polls (not the downloads of tasks that ended).
@@ -135,7 +135,7 @@ export async function runPipeline(settings: Settings, given: PipelineDeps): Prom
         // An expired Kie-hosted link is renewed once through the task's own API.
         { ...downloads, refreshUrl: freshLinkFor({ client, budget, taskId, logger }) },
         // A min-credits refusal ends the waits between polls too, not only the next poll.
-        { ...deps, signal: waitSignal, sleep: abortableSleep(deps.sleep, waitSignal) },
+        { ...deps, signal: waitSignal, sleep: abortableSleep(given.sleep, waitSignal) },
         many,
       ),
     );
