@@ -10,7 +10,7 @@ import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { liveState } from '../src/cli/display.js';
 import { HELP } from '../src/cli/help.js';
-import { scratchDir } from './support/action.js';
+import { scratchDir, within } from './support/action.js';
 import { type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { useLocalServers } from './support/servers.js';
@@ -267,8 +267,6 @@ describe('kie-task wait', () => {
 
 describe('a --timeout that holds', () => {
   // Each run raced against a limit many times its timeout: without the bound it took 30 s.
-  const within = <T>(run: Promise<T>, ms: number) =>
-    Promise.race([run, sleep(ms).then(() => 'still running' as const)]);
 
   it('cuts a poll in flight off shortly after the deadline: exit 3, base-url not blamed', async () => {
     kie.script('t1', [{ state: 'generating', delayMs: 120_000 }]);

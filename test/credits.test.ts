@@ -8,7 +8,7 @@ import { parseSettings } from '../src/settings/settings.js';
 import { KieApiError } from '../src/kie/client.js';
 import { systemRuntime } from '../src/runtime.js';
 import { RequestBudget } from '../src/wait/budget.js';
-import { localInputs, runInProcess } from './support/action.js';
+import { localInputs, runInProcess, within } from './support/action.js';
 import {
   CREDIT_PATH,
   INITIAL_BALANCE,
@@ -312,7 +312,7 @@ describe('the balance before and after', () => {
       await sleep(50);
       expect(ended).toBe(false);
       await vi.advanceTimersByTimeAsync(1_100);
-      const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
+      const first = await within(run, 2_000);
       expect(first).not.toBe('still running');
       const { outputs, log } = first as Awaited<typeof run>;
       expect(outputs).toMatchObject({ creditsBefore: '5', creditsAfter: '', state: 'success' });
@@ -354,8 +354,8 @@ describe('min-credits', () => {
     // The next poll 10 minutes on: the verdict must end the step at once, not after that wait.
     const slow = { 'poll-interval': '10m', 'max-poll-interval': '10m', timeout: '1h' };
     const stopped = runInProcess(inputs({ 'task-id': 't1', 'min-credits': '100', ...slow }));
-    const run = await Promise.race([stopped, sleep(5_000).then(() => 'still waiting' as const)]);
-    if (run === 'still waiting') throw new Error('min-credits did not end the wait between polls');
+    const run = await within(stopped, 5_000);
+    if (run === 'still running') throw new Error('min-credits did not end the wait between polls');
     expect(run.failed).toBe(true);
     expect(errors(run.log)).toEqual([
       "::error::The Kie.ai balance is 60.62 credits, below 'min-credits' (100).",

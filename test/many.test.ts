@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { systemRuntime } from '../src/runtime.js';
-import { localInputs, runInProcess } from './support/action.js';
+import { localInputs, runInProcess, within } from './support/action.js';
 import { type KieReply, type KieServer } from './support/kie-server.js';
 import type { MediaServer } from './support/media-server.js';
 import { peakInWindow } from './support/request-rate.js';
@@ -441,7 +441,7 @@ describe('create and wait', () => {
       // The timeout and the second of grace a request in flight gets; without the bound it
       // waits for the 30 s request timeout.
       await vi.advanceTimersByTimeAsync(2_000);
-      const first = await Promise.race([run, sleep(2_000).then(() => 'still running' as const)]);
+      const first = await within(run, 2_000);
       expect(first).not.toBe('still running');
       const { failed, log } = first as Awaited<typeof run>;
       expect(failed).toBe(true);

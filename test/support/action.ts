@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { run } from '../../src/action/main.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -128,6 +129,12 @@ export async function scratchDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** `work`'s value, or 'still running' when it has not settled within `ms` of real time: a run that
+ * must end by itself, checked without waiting for the test's own timeout. */
+export function within<T>(work: Promise<T>, ms: number): Promise<T | 'still running'> {
+  return Promise.race([work, sleep(ms).then(() => 'still running' as const)]);
 }
 
 /** Real time, but short: for in-process runs that poll a local server. The request budget is the
